@@ -1,0 +1,3 @@
+from chapterbook.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Errors a user can act on.
+
+Every error that reaches the user is a :class:`ChapterbookError`: it says where
+the problem is (file:line:col), which field, and what to do next. The command
+line prints these without a traceback; anything else is a bug in chapterbook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in which file: 1-based line and column, as editors show them."""
+
+    file: Path | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [display_path(self.file) if self.file else "<input>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working folder when it is inside it, so messages stay short."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a look) in a book, with the fix."""
+
+    message: str
+    where: Location = field(default_factory=Location)
+    path: str = ""  # the field path, e.g. "chapters[1].title"
+    hint: str = ""  # what to do next, in plain words
+    severity: Severity = Severity.ERROR
+    code: str = ""  # a stable short name, for tests and --strict filters
+
+    def format(self) -> str:
+        head = f"{self.where}: {self.severity.value}: "
+        if self.path:
+            head += f"{self.path}: "
+        text = head + self.message
+        if self.hint:
+            text += f"\n    → {self.hint}"
+        return text
+
+
+class ChapterbookError(Exception):
+    """A problem the user caused and can fix. Printed without a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, where: Location | None = None, hint: str = "", path: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+        self.path = path
+
+    def problems(self) -> list[Problem]:
+        return [Problem(self.message, self.where or Location(), self.path, self.hint, code=type(self).__name__)]
+
+    def __str__(self) -> str:
+        return "\n".join(p.format() for p in self.problems())
+
+
+class UsageError(ChapterbookError):
+    """The command was called wrongly (missing file, bad option): exit code 2."""
+
+    exit_code = 2
+
+
+class SpecError(ChapterbookError):
+    """A story spec has one or more problems; all of them are reported at once."""
+
+    def __init__(self, problems: list[Problem]):
+        self._problems = list(problems)
+        first = self._problems[0].message if self._problems else "invalid story spec"
+        super().__init__(first)
+
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+
+class RenderError(ChapterbookError):
+    """The book could not be rendered (bad image, impossible layout)."""
+
+
+class LLMError(ChapterbookError):
+    """Talking to the language model failed in a way the user can act on."""

@@ -1,0 +1,120 @@
+"""Where results go, and writing them so a failed run leaves nothing half-written.
+
+Every file chapterbook produces goes through :func:`atomic_write` (or
+:func:`atomic_path`): the content is written to a temporary file in the same
+folder and renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from chapterbook.spec.load import Story
+
+DEFAULT_OUTPUT_ROOT = Path("output")
+
+
+def book_dir(story: Story, output_root: str | Path | None = None) -> Path:
+    """output/<book>/ for a story (not created)."""
+    return Path(output_root if output_root is not None else DEFAULT_OUTPUT_ROOT) / story.slug
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to `target`; rename it onto `target` on success.
+
+    For writers that want a file name (ReportLab, Pillow). On any exception
+    the temporary file is removed and `target` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def atomic_write(target: str | Path, data: str | bytes) -> Path:
+    """Write text (UTF-8) or bytes to `target` atomically; returns the path."""
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+    return target
+
+
+def write_json(target: str | Path, obj: Any) -> Path:
+    """Write JSON with sorted keys and a trailing newline, atomically."""
+    return atomic_write(target, json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n")
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sha256_text(text: str | bytes) -> str:
+    return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
+
+
+def package_versions(names: tuple[str, ...] = ("chapterbook", "reportlab", "jinja2", "pillow", "pydantic", "markdown", "openai", "ruamel.yaml")) -> dict[str, str]:
+    """Installed versions of the packages that shape the output."""
+    out = {"python": platform.python_version()}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def input_hashes(story: Story, extra: dict[str, Path] | None = None) -> dict[str, str]:
+    """Hashes of everything a build reads from the story folder, keyed by path."""
+    files: dict[str, Path] = {"story.yaml": story.path}
+    for i, source in enumerate(story.texts):
+        if source is not None and source.file != story.path:
+            files[f"chapters[{i}]"] = source.file
+    for extra_name, extra_path in (extra or {}).items():
+        files[extra_name] = extra_path
+    out = {}
+    for name, path in files.items():
+        try:
+            rel = str(Path(path).resolve().relative_to(story.root.resolve()))
+        except ValueError:
+            rel = name
+        out[rel] = sha256_file(path)
+    return dict(sorted(out.items()))
+
+
+def build_record(story: Story, outputs: dict[str, Path], inputs: dict[str, str], **extra: Any) -> dict[str, Any]:
+    """What went into a build and what came out, for build.json."""
+    return {
+        "book": story.spec.book.title,
+        "story": str(story.path),
+        "inputs": inputs,
+        "outputs": {name: {"file": p.name, "sha256": sha256_file(p)} for name, p in sorted(outputs.items())},
+        "versions": package_versions(),
+        "argv": sys.argv[1:],
+        **extra,
+    }

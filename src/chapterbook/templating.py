@@ -1,0 +1,82 @@
+"""One sandboxed Jinja environment for every template chapterbook renders.
+
+Search path: the story folder's own ``templates/`` first, then the templates
+that ship with chapterbook. Story text is passed in as data (and autoescaped in
+HTML); it is never compiled as a template.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from chapterbook.errors import ChapterbookError, Location
+
+
+def packaged_templates_dir() -> Path:
+    """The templates that ship with chapterbook.
+
+    In a wheel they are package data (chapterbook/templates); in a source
+    checkout they are the repo's top-level templates/ folder.
+    """
+    inside = Path(__file__).resolve().parent / "templates"
+    if inside.is_dir():
+        return inside
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def search_path(story_root: Path | None) -> list[Path]:
+    paths = []
+    if story_root is not None and (story_root / "templates").is_dir():
+        paths.append(story_root / "templates")
+    paths.append(packaged_templates_dir())
+    return paths
+
+
+def environment(story_root: Path | None = None) -> jinja2.Environment:
+    """A sandboxed environment that looks in the story's templates/ first."""
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search_path(story_root)]),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def render(name: str, context: dict, story_root: Path | None = None) -> str:
+    """Render template `name` with `context`; template mistakes become plain errors."""
+    env = environment(story_root)
+    try:
+        template = env.get_template(name)
+        return template.render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise ChapterbookError(
+            f"template '{exc.name}' was not found",
+            hint="looked in: " + ", ".join(str(p) for p in search_path(story_root)),
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ChapterbookError(
+            f"template has a syntax error: {exc.message}",
+            where=Location(Path(exc.filename) if exc.filename else None, exc.lineno),
+            hint="fix the template, or delete your copy to use the one that ships with chapterbook",
+        ) from None
+    except jinja2.UndefinedError as exc:
+        raise ChapterbookError(
+            f"template '{name}' uses something that does not exist: {exc.message}",
+            hint="check the names used in your template copy against the shipped one",
+        ) from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise ChapterbookError(f"template '{name}' tried something unsafe: {exc}", hint="templates may only read data") from None
+
+
+def template_hash(name: str, story_root: Path | None = None) -> tuple[str, str]:
+    """(path, sha256) of the template file that `name` resolves to."""
+    env = environment(story_root)
+    source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+    return str(filename), hashlib.sha256(source.encode("utf-8")).hexdigest()
