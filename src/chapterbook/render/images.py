@@ -1,0 +1,157 @@
+"""Illustration files: checked, oriented, flattened and resampled to exactly 300 ppi, cached by content.
+
+Every image goes through :func:`prepare` before a single PDF byte is written,
+so a broken or hostile file stops the build with a clear message and leaves
+nothing half-written. The resampled result is a baseline JPEG that ReportLab
+embeds as is (no re-encoding), which is what makes warm rebuilds cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from chapterbook.errors import Location, RenderError
+from chapterbook.output import atomic_path
+
+PPI = 300
+# A 8.5x11 in page at 300 ppi is 8.4 Mpx; 60 Mpx leaves room for generous
+# originals while refusing decompression bombs long before they are decoded.
+MAX_PIXELS = 60_000_000
+# Bumped whenever the resampling pipeline changes, so old cache entries are not reused.
+PIPELINE = "v1-lanczos-q92-444"
+FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An image ready for the PDF: a cached JPEG and the size it must be drawn at."""
+
+    file: Path  # the cached, resampled JPEG
+    source: Path
+    px: tuple[int, int]
+    source_px: tuple[int, int]
+
+    @property
+    def size_pt(self) -> tuple[float, float]:
+        """Drawn size in points: exactly the pixels at 300 ppi."""
+        return (self.px[0] * 72.0 / PPI, self.px[1] * 72.0 / PPI)
+
+    @property
+    def source_ppi(self) -> float:
+        """The resolution the original would have had at this placed size."""
+        return min(self.source_px[0] / self.px[0], self.source_px[1] / self.px[1]) * PPI
+
+
+def _fail(message: str, source: Path, where: Location | None, field: str, hint: str) -> RenderError:
+    return RenderError(f"{message}: {source.name}", where=where, path=field, hint=hint)
+
+
+def image_size(source: Path, where: Location | None = None, field: str = "") -> tuple[int, int]:
+    """Width and height in pixels after EXIF orientation, read from the header only.
+
+    Refuses files that are not images, are not a supported format, or claim
+    more pixels than :data:`MAX_PIXELS` (decompression bombs).
+    """
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (and our pytest config turns warnings into errors) before its
+            # own, higher, bomb limit; our limit below is the one that decides.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as img:
+                fmt, (w, h) = img.format, img.size
+                orientation = img.getexif().get(0x0112, 1) if fmt in ("JPEG", "MPO", "TIFF", "WEBP", "PNG") else 1
+    except Image.DecompressionBombError:
+        raise _too_big(source, where, field, None) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _fail(
+            f"the image cannot be read ({type(exc).__name__})",
+            source,
+            where,
+            field,
+            "open it in an image editor and save it again as PNG or JPEG",
+        ) from None
+    if fmt not in FORMATS:
+        raise _fail(f"{fmt} images are not supported", source, where, field, "save it as PNG, JPEG, WebP or TIFF")
+    if w * h > MAX_PIXELS:
+        raise _too_big(source, where, field, (w, h))
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
+def _too_big(source: Path, where: Location | None, field: str, size: tuple[int, int] | None) -> RenderError:
+    dims = f" ({size[0]} x {size[1]} pixels)" if size else ""
+    return _fail(
+        f"the image is far too large to be a book illustration{dims}; it is refused so it cannot exhaust memory",
+        source,
+        where,
+        field,
+        f"save it at most {MAX_PIXELS // 1_000_000} million pixels (for a full 8.5x11 in page 2550 x 3300 is enough)",
+    )
+
+
+def fit(source_px: tuple[int, int], box_pt: tuple[float, float]) -> tuple[int, int]:
+    """Pixel size at 300 ppi of the largest rectangle with the source's shape inside `box_pt`."""
+    sw, sh = source_px
+    bw, bh = box_pt[0] / 72.0 * PPI, box_pt[1] / 72.0 * PPI
+    scale = min(bw / sw, bh / sh)
+    return max(1, int(sw * scale)), max(1, int(sh * scale))
+
+
+def prepare(
+    source: Path,
+    px: tuple[int, int],
+    cache_dir: Path,
+    *,
+    crop: bool = False,
+    where: Location | None = None,
+    field: str = "",
+) -> Placed:
+    """The image resampled to exactly `px` pixels (a cached JPEG), decoding only when not cached.
+
+    `crop` fills `px` by cropping the centre (cover art); otherwise the caller
+    has already given a size with the source's shape (see :func:`fit`).
+    """
+    source_px = image_size(source, where, field)
+    digest = hashlib.sha256()
+    with open(source, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    digest.update(f"|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode())
+    cached = cache_dir / f"{digest.hexdigest()[:32]}.jpg"
+    if not cached.exists():
+        image = _decode(source, px, where, field)
+        image = ImageOps.fit(image, px, Image.Resampling.LANCZOS) if crop else image.resize(px, Image.Resampling.LANCZOS)
+        with atomic_path(cached) as tmp:
+            image.save(tmp, "JPEG", quality=92, subsampling=0, dpi=(PPI, PPI))
+    return Placed(cached, source, px, source_px)
+
+
+def _decode(source: Path, px: tuple[int, int], where: Location | None, field: str) -> Image.Image:
+    """Fully decode the image upright, on white, in RGB."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as img:
+                if img.format == "JPEG":
+                    # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
+                    img.draft("RGB", (px[0], px[1]))
+                img.load()
+                img = ImageOps.exif_transpose(img)
+                if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+                    rgba = img.convert("RGBA")
+                    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+                    flat.paste(rgba, mask=rgba.getchannel("A"))
+                    return flat
+                return img.convert("RGB")
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise _fail(
+            f"the image is damaged and cannot be decoded ({exc})",
+            source,
+            where,
+            field,
+            "open it in an image editor and save it again, or remove 'image:' to use a placeholder",
+        ) from None

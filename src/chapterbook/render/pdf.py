@@ -1,0 +1,823 @@
+"""The interior book.pdf: front matter, chapters, illustrations, diagrams and back matter, print-ready.
+
+Geometry comes from :mod:`layout`, fonts from :mod:`fonts`, pictures from
+:mod:`images` (all resampled before the PDF is started, so a bad image stops
+the build before anything is written) and diagrams from :mod:`diagrams`.
+The PDF is written atomically and deterministically (ReportLab ``invariant``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.lib.colors import CMYKColor
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import (
+    ActionFlowable,
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from chapterbook.errors import Location, Problem, RenderError, Severity
+from chapterbook.output import atomic_path
+from chapterbook.render import images
+from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
+from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs
+from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches, inch
+from chapterbook.spec.load import Story, format_path, resolve_inside
+from chapterbook.spec.models import Diagram, Placement
+from chapterbook.text import Block, blocks, inline_markup, line_col
+
+BLACK = CMYKColor(0, 0, 0, 1)
+SOFT = CMYKColor(0, 0, 0, 0.6)
+PANEL = CMYKColor(0, 0, 0, 0.06)
+BOX = CMYKColor(0.06, 0, 0.12, 0)
+PLACEHOLDER_LABEL = "PLACEHOLDER"  # preflight looks for this word to list placeholders left in a PDF
+
+# Largest share of the text block an illustration may take, by placement: (width, height).
+SHARE = {
+    Placement.opener: (1.0, 0.40),
+    Placement.full: (1.0, 1.0),
+    Placement.half: (1.0, 0.42),
+    Placement.spot: (0.55, 0.30),
+}
+# Shape of a placeholder or diagram (height / width) when no picture gives one.
+PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
+
+
+@dataclass
+class Slot:
+    """One illustration to place: from the spec, or a free brief marked in the text."""
+
+    id: str
+    brief: str
+    placement: Placement
+    image: str | None = None
+    diagram: Diagram | None = None
+    where: Location | None = None
+    field: str = ""
+    placed: images.Placed | None = None
+    source: Path | None = None
+
+
+@dataclass
+class RenderResult:
+    """What rendering the interior produced and found."""
+
+    pdf: Path
+    pages: int
+    warnings: list[Problem] = field(default_factory=list)
+    placeholders: list[tuple[str, str, int]] = field(default_factory=list)  # (id, brief, page)
+    images: list[images.Placed] = field(default_factory=list)
+    fonts: tuple[Path, ...] = ()
+    gutter_in: float = 0.0
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+class BookDoc(BaseDocTemplate):
+    """Recto/verso page templates, openers on rectos, art pages and padding to a printable count."""
+
+    def __init__(self, filename: str, geo: PageGeometry, family: FontFamily, story: Story, min_pages: int):
+        spec = story.spec
+        super().__init__(
+            filename,
+            pagesize=geo.page_size,
+            invariant=1,
+            pageCompression=1,
+            initialFontName=family.regular,
+            title=spec.book.title,
+            author=", ".join(spec.book.authors),
+            subject=spec.book.subtitle or "",
+            creator="chapterbook",
+            leftMargin=0,
+            rightMargin=0,
+            topMargin=0,
+            bottomMargin=0,
+        )
+        self.geo = geo
+        self.family = family
+        self.book_title = spec.book.title
+        self.font_size = spec.layout.font_size
+        self.min_pages = min_pages
+        self.page_kind = "front"
+        self.running = ""
+        self.need_recto = False
+        self.pending_art: list[Callable[[object, tuple[float, float, float, float]], None]] = []
+        self.toc: dict[str, int] = {}
+        self.toc_keys: list[str] = []
+        self.placeholder_pages: list[tuple[str, str, int]] = []
+        templates = []
+        for name, recto in (("recto", True), ("verso", False)):
+            x, y, w, h = geo.text_block(recto)
+            frame = Frame(x, y, w, h, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=name)
+            templates.append(PageTemplate(name, [frame], onPage=self._on_page, onPageEnd=self._on_page_end))
+        self.addPageTemplates(templates)
+
+    # page flow -------------------------------------------------------------------------------
+
+    def handle_pageBegin(self) -> None:
+        if self.need_recto and (self.page + 1) % 2 == 0:
+            self._manual_page()  # a blank verso so the opener lands on a right-hand page
+        self.need_recto = False
+        self.pageTemplate = self.pageTemplates[0 if (self.page + 1) % 2 else 1]
+        self.page_kind = "body"
+        super().handle_pageBegin()
+
+    def handle_pageEnd(self) -> None:
+        super().handle_pageEnd()
+        while self.pending_art:
+            self._manual_page(self.pending_art.pop(0))
+
+    def handle_rectoBreak(self) -> None:
+        self.handle_pageBreak()
+        self.need_recto = True
+
+    def _manual_page(self, art: Callable | None = None) -> None:
+        """Emit a page outside the flow: a blank page or a full-page illustration."""
+        self.page += 1
+        recto = self.page % 2 == 1
+        self._set_boxes(recto)
+        if art is not None:
+            art(self.canv, self.geo.text_block(recto))
+        self.canv.showPage()
+
+    def _endBuild(self) -> None:
+        self._doSave = 0
+        super()._endBuild()
+        while self.page < self.min_pages or self.page % 2:
+            self._manual_page()
+        # Page numbers in the contents are forms filled in now that every page is known.
+        for key in self.toc_keys:
+            self.canv.beginForm(f"toc-{key}", -200, -20, 10, 40)
+            self.canv.setFillColor(BLACK)
+            self.canv.setFont(self.family.regular, self.font_size * 0.9)
+            self.canv.drawRightString(0, 0, str(self.toc.get(key, "")))
+            self.canv.endForm()
+        self.canv.save()
+
+    # page furniture --------------------------------------------------------------------------
+
+    def _set_boxes(self, recto: bool) -> None:
+        self.canv.setTrimBox(self.geo.trim_box(recto))
+        self.canv.setBleedBox(self.geo.bleed_box())
+
+    def _on_page(self, canv, doc) -> None:
+        self._set_boxes(self.page % 2 == 1)
+
+    def _on_page_end(self, canv, doc) -> None:
+        if self.page_kind != "body":
+            return
+        recto = self.page % 2 == 1
+        x0, y0, x1, y1 = self.geo.trim_box(recto)
+        bx, _, bw, _ = self.geo.text_block(recto)
+        centre = bx + bw / 2
+        size = self.font_size * 0.65
+        canv.saveState()
+        canv.setFillColor(SOFT)
+        canv.setFont(self.family.regular, size)
+        head = self.running if recto else self.book_title
+        canv.drawCentredString(centre, y1 - self.geo.top * 0.55, _fit_width(head, self.family.regular, size, bw))
+        canv.setFillColor(BLACK)
+        canv.setFont(self.family.regular, self.font_size * 0.75)
+        canv.drawCentredString(centre, y0 + self.geo.bottom * 0.45, str(self.page))
+        canv.restoreState()
+
+
+def _fit_width(text: str, font: str, size: float, width: float) -> str:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+class Mark(Flowable):
+    """Invisible: tells the document what kind of page this is and records contents page numbers."""
+
+    def __init__(self, doc: BookDoc, kind: str, running: str | None = None, toc: str | None = None):
+        super().__init__()
+        self.doc, self.kind, self.running, self.toc = doc, kind, running, toc
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def draw(self) -> None:
+        self.doc.page_kind = self.kind
+        if self.running is not None:
+            self.doc.running = self.running
+        if self.toc:
+            self.doc.toc[self.toc] = self.doc.page
+
+
+class FullPage(Flowable):
+    """Invisible: queues a full-page illustration for the page after this one."""
+
+    def __init__(self, doc: BookDoc, art: Callable):
+        super().__init__()
+        self.doc, self.art = doc, art
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def draw(self) -> None:
+        self.doc.pending_art.append(self.art)
+
+
+class Picture(Flowable):
+    """A resampled image drawn at exactly its 300 ppi size."""
+
+    def __init__(self, placed: images.Placed):
+        super().__init__()
+        self.placed = placed
+        self.width, self.height = placed.size_pt
+        self.hAlign = "CENTER"
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(str(self.placed.file), 0, 0, self.width, self.height)
+
+
+class PlaceholderPanel(Flowable):
+    """A tinted panel showing the illustrator's brief until the art exists."""
+
+    def __init__(self, doc: BookDoc, slot: Slot, width: float, height: float, font: str, font_size: float):
+        super().__init__()
+        self.doc, self.slot = doc, slot
+        self.width, self.height = width, height
+        self.font, self.font_size = font, font_size
+        self.hAlign = "CENTER"
+
+    def wrap(self, aw, ah):
+        return self.width, self.height
+
+    def draw(self) -> None:
+        draw_placeholder(self.canv, self.slot, 0, 0, self.width, self.height, self.font, self.font_size)
+        self.doc.placeholder_pages.append((self.slot.id, self.slot.brief, self.doc.page))
+
+
+def draw_placeholder(canv, slot: Slot, x: float, y: float, w: float, h: float, font: str, size: float) -> None:
+    """Draw the panel for `slot` into (x, y, w, h)."""
+    canv.saveState()
+    canv.setFillColor(PANEL)
+    canv.setStrokeColor(SOFT)
+    canv.setLineWidth(1)
+    canv.setDash(5, 4)
+    canv.roundRect(x, y, w, h, 6, stroke=1, fill=1)
+    canv.setDash()
+    pad = 8
+    canv.setFillColor(SOFT)
+    canv.setFont(font, size * 0.6)
+    canv.drawString(x + pad, y + h - pad - size * 0.6, f"{PLACEHOLDER_LABEL} · {slot.id} · {slot.placement.value}")
+    # The brief, shrunk until it fits the panel.
+    fs = size * 0.8
+    while True:
+        style = ParagraphStyle("brief", fontName=font, fontSize=fs, leading=fs * 1.3, textColor=BLACK, bulletFontName=font)
+        para = Paragraph(inline_markup(slot.brief), style)
+        _, ph = para.wrap(w - 2 * pad, h)
+        if ph <= h - 3 * pad - size * 0.6 or fs <= 6:
+            break
+        fs *= 0.85
+    para.drawOn(canv, x + pad, y + h - 2 * pad - size * 0.6 - ph)
+    canv.restoreState()
+
+
+class ContentsLine(Flowable):
+    """A contents entry: title on the left, its page number (a form filled in at the end) on the right."""
+
+    def __init__(self, title: str, key: str, style: ParagraphStyle):
+        super().__init__()
+        self.key = key
+        self.para = Paragraph(title, style)
+        self.style = style
+
+    def wrap(self, aw, ah):
+        self.aw = aw
+        _, h = self.para.wrap(aw - 40, ah)
+        self.height = h + self.style.spaceAfter
+        return aw, self.height
+
+    def draw(self) -> None:
+        self.para.drawOn(self.canv, 0, self.style.spaceAfter)
+        self.canv.saveState()
+        last_baseline = self.style.spaceAfter + self.style.leading - self.style.fontSize
+        self.canv.translate(self.aw, last_baseline + (self.para.height - self.style.leading) * 0)
+        self.canv.doForm(f"toc-{self.key}")
+        self.canv.restoreState()
+
+
+# --- building the flow -----------------------------------------------------------------------
+
+
+class Interior:
+    """Turns a Story into the flowables of its interior, collecting warnings on the way."""
+
+    def __init__(self, story: Story, family: FontFamily, geo: PageGeometry, cache_dir: Path):
+        self.story = story
+        self.spec = story.spec
+        self.family = family
+        self.geo = geo
+        self.cache_dir = cache_dir
+        self.warnings: list[Problem] = []
+        self.styles = _styles(family, self.spec.layout.font_size, self.spec.layout.line_height, self.spec.layout.hyphenate)
+        self.chapter_slots: list[list[tuple[str, object]]] = []
+        self.extra_slots: dict[str, Slot] = {}
+        self._plan()
+
+    # planning and images ---------------------------------------------------------------------
+
+    def _plan(self) -> None:
+        """Decide where every illustration goes and resample every image (before any PDF is written)."""
+        all_slots: list[Slot] = []
+        for ci, chapter in enumerate(self.spec.chapters):
+            source = self.story.chapter_text(ci)
+            bl = blocks(source.text) if source else []
+            by_id = {}
+            for ii, ill in enumerate(chapter.illustrations):
+                slot = Slot(
+                    ill.id,
+                    ill.brief,
+                    ill.placement,
+                    ill.image,
+                    ill.diagram,
+                    self.story.where("chapters", ci, "illustrations", ii, "image" if ill.image else "id"),
+                    format_path(("chapters", ci, "illustrations", ii, "image")),
+                )
+                by_id[ill.id] = (slot, ill)
+            items: list[tuple[str, object]] = []
+            used: set[str] = set()
+            for b in bl:
+                if b.kind == "illustration":
+                    if b.ref in by_id and b.ref not in used:
+                        items.append(("slot", by_id[b.ref][0]))
+                        used.add(b.ref)
+                    else:
+                        slot = Slot(f"ch{ci + 1}-marker-{len(items)}", b.ref, Placement.half)
+                        slot.where = self._text_location(ci, b.start)
+                        items.append(("slot", slot))
+                        all_slots.append(slot)
+                else:
+                    items.append(("block", b))
+            remaining = [(s, ill) for key, (s, ill) in by_id.items() if key not in used]
+            opener = next((s for s, ill in remaining if ill.placement == Placement.opener and ill.after_paragraph is None), None)
+            if opener is not None:
+                items.insert(0, ("opener", opener))
+            prose = [i for i, (kind, obj) in enumerate(items) if kind == "block" and obj.kind in ("paragraph", "dialogue")]
+            inserts: list[tuple[int, int, Slot]] = []
+            spread = [(s, ill) for s, ill in remaining if s is not opener and ill.after_paragraph is None]
+            for order, (s, ill) in enumerate(remaining):
+                if s is opener:
+                    continue
+                if ill.after_paragraph is not None:
+                    k = min(ill.after_paragraph, len(prose))
+                else:
+                    n = spread.index((s, ill))
+                    k = round((n + 1) * len(prose) / (len(spread) + 1)) if prose else 0
+                    k = max(1, k) if prose else 0
+                pos = (prose[k - 1] + 1) if k > 0 else (prose[0] if prose else len(items))
+                inserts.append((pos, order, s))
+            for pos, _, s in sorted(inserts, key=lambda t: (-t[0], -t[1])):
+                items.insert(pos, ("slot", s))
+            self.chapter_slots.append(items)
+            all_slots.extend(s for s, _ in by_id.values())
+        for si, sci in enumerate(self.spec.scientists):
+            if sci.portrait:
+                slot = Slot(
+                    f"portrait-{sci.id}",
+                    f"Portrait of {sci.name}",
+                    Placement.spot,
+                    sci.portrait,
+                    where=self.story.where("scientists", si, "portrait"),
+                    field=format_path(("scientists", si, "portrait")),
+                )
+                self.extra_slots[slot.id] = slot
+                all_slots.append(slot)
+        self._prepare_images(all_slots)
+
+    def _text_location(self, ci: int, offset: int) -> Location | None:
+        source = self.story.chapter_text(ci)
+        if source is None:
+            return self.story.where("chapters", ci)
+        line, col = line_col(source.text, offset)
+        return source.location(line, col)
+
+    def box(self, placement: Placement) -> tuple[float, float]:
+        ws, hs = SHARE[placement]
+        return self.geo.text_width * ws, self.geo.text_height * hs - (0 if placement == Placement.full else 30)
+
+    def _prepare_images(self, slots: list[Slot]) -> None:
+        jobs = []
+        for slot in slots:
+            if not slot.image:
+                continue
+            path = resolve_inside(self.story.root, slot.image)
+            if path is None:
+                raise RenderError(
+                    f"the image path '{slot.image}' leaves the story folder",
+                    where=slot.where,
+                    path=slot.field,
+                    hint="keep pictures inside the story folder, for example images/cart.png",
+                )
+            if not path.is_file():
+                self.warnings.append(
+                    Problem(
+                        f"image '{slot.image}' does not exist yet; a placeholder panel with the brief is printed instead",
+                        slot.where or Location(),
+                        slot.field,
+                        "add the picture at that path, or leave it: preflight lists every placeholder",
+                        Severity.WARNING,
+                        "missing-image",
+                    )
+                )
+                continue
+            slot.source = path
+            src_px = images.image_size(path, slot.where, slot.field)
+            px = images.fit(src_px, self.box(slot.placement))
+            jobs.append((slot, px))
+        # Pillow releases the GIL while decoding and resampling, so two threads use both cores.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(lambda job: images.prepare(job[0].source, job[1], self.cache_dir, where=job[0].where, field=job[0].field), jobs))
+        for (slot, _), placed in zip(jobs, results):
+            slot.placed = placed
+            if placed.source_ppi < images.PPI - 0.5:
+                self.warnings.append(
+                    Problem(
+                        f"image '{slot.image}' is only {placed.source_ppi:.0f} ppi at its printed size "
+                        f"({placed.px[0]} x {placed.px[1]} pixels needed, it has {placed.source_px[0]} x {placed.source_px[1]}); it will look soft",
+                        slot.where or Location(),
+                        slot.field,
+                        f"supply it at least {placed.px[0]} x {placed.px[1]} pixels",
+                        Severity.WARNING,
+                        "low-ppi",
+                    )
+                )
+
+    @property
+    def placed_images(self) -> list[images.Placed]:
+        out = []
+        for items in self.chapter_slots:
+            out.extend(obj.placed for kind, obj in items if kind in ("slot", "opener") and obj.placed)
+        out.extend(s.placed for s in self.extra_slots.values() if s.placed)
+        return out
+
+    # glyphs ---------------------------------------------------------------------------------
+
+    def check_glyphs(self, text: str, where: Location | None, what: str, field: str = "") -> None:
+        missing = missing_glyphs(self.family, text)
+        if not missing:
+            return
+        chars = sorted({ch for _, ch in missing})
+        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6])
+        self.warnings.append(
+            Problem(
+                f"the font has no glyph for {shown} in {what}; it prints as an empty box",
+                where or Location(),
+                field,
+                "replace the character with words, or choose a font that has it (layout.font)",
+                Severity.WARNING,
+                "missing-glyph",
+            )
+        )
+
+    def para(self, text: str, style: str, where: Location | None = None, what: str = "the book", field: str = "", markup: bool = True) -> Paragraph:
+        """A paragraph of story text, escaped, with its glyphs checked."""
+        self.check_glyphs(text, where, what, field)
+        return Paragraph(inline_markup(text) if markup else text, self.styles[style])
+
+    # flowables ------------------------------------------------------------------------------
+
+    def flowables(self, doc: BookDoc) -> list[Flowable]:
+        self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter")]
+        out: list[Flowable] = []
+        out += self.front_matter(doc)
+        for ci in range(len(self.spec.chapters)):
+            out += self.chapter(doc, ci)
+        out += self.back_matter(doc)
+        return out
+
+    def _where(self, *key) -> Location:
+        return self.story.where(*key)
+
+    def front_matter(self, doc: BookDoc) -> list[Flowable]:
+        book = self.spec.book
+        th = self.geo.text_height
+        out: list[Flowable] = [Mark(doc, "front"), Spacer(1, th * 0.28)]
+        out.append(self.para(book.title, "halftitle", self._where("book", "title"), "the title", "book.title"))
+        out += [PageBreak(), Mark(doc, "blank"), PageBreak(), Mark(doc, "front"), Spacer(1, th * 0.18)]
+        out.append(self.para(book.title, "title", self._where("book", "title"), "the title", "book.title"))
+        if book.subtitle:
+            out.append(self.para(book.subtitle, "subtitle", self._where("book", "subtitle"), "the subtitle", "book.subtitle"))
+        out.append(Spacer(1, 36))
+        out.append(self.para("by " + _join(book.authors), "byline", self._where("book", "authors"), "the authors", "book.authors"))
+        if book.illustrator:
+            out.append(self.para("illustrated by " + book.illustrator, "byline", self._where("book", "illustrator"), "the illustrator"))
+        if book.publisher:
+            out += [Spacer(1, th * 0.25), self.para(book.publisher, "byline", self._where("book", "publisher"), "the publisher")]
+        out += [PageBreak(), Mark(doc, "front"), Spacer(1, th * 0.45)]
+        holder = book.copyright_holder or _join(book.authors)
+        year = f"{book.publication_date.year} " if book.publication_date else ""
+        lines = [f"Text copyright © {year}{holder}. All rights reserved."]
+        if book.illustrator:
+            lines.append(f"Illustrations by {book.illustrator}.")
+        if book.edition:
+            lines.append(book.edition + (f", {book.publication_date.isoformat()}" if book.publication_date else ""))
+        elif book.publication_date:
+            lines.append(f"Published {book.publication_date.isoformat()}")
+        if book.publisher:
+            lines.append(f"Published by {book.publisher}.")
+        if book.isbn:
+            d = book.isbn
+            lines.append(f"ISBN {d[:3]}-{d[3]}-{d[4:8]}-{d[8:12]}-{d[12]}")
+        lines.append(f"Set in {self.spec.layout.font}. Made with chapterbook.")
+        for line in lines:
+            out.append(self.para(line, "small", self._where("book"), "the copyright page"))
+        out += [PageBreak(), Mark(doc, "front"), self.para("Contents", "h1", None, "the contents")]
+        for ci, chapter in enumerate(self.spec.chapters):
+            key = f"ch{ci + 1}"
+            doc.toc_keys.append(key)
+            self.check_glyphs(chapter.title, self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title")
+            out.append(ContentsLine(f"{ci + 1}. " + inline_markup(chapter.title), key, self.styles["toc"]))
+        for key, title in self._back_sections():
+            doc.toc_keys.append(key)
+            out.append(ContentsLine(inline_markup(title), key, self.styles["toc"]))
+        return out
+
+    def chapter(self, doc: BookDoc, ci: int) -> list[Flowable]:
+        chapter = self.spec.chapters[ci]
+        items = self.chapter_slots[ci]
+        out: list[Flowable] = [ActionFlowable(("rectoBreak",)), Mark(doc, "opener", chapter.title, f"ch{ci + 1}")]
+        has_opener = bool(items) and items[0][0] == "opener"
+        out.append(Spacer(1, self.geo.text_height * (0.04 if has_opener else 0.2)))
+        out.append(Paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
+        out.append(self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title"))))
+        source = self.story.chapter_text(ci)
+        prose = 0
+        for kind, obj in items:
+            if kind in ("opener", "slot"):
+                out += self.illustration(doc, obj)
+            else:
+                b: Block = obj  # type: ignore[assignment]
+                where = self._text_location(ci, b.start) if source else None
+                what = f"chapter {ci + 1}"
+                if b.kind == "paragraph" or b.kind == "dialogue":
+                    prose += 1
+                    out.append(self.para(b.text, "dialogue" if b.kind == "dialogue" else "body", where, f"{what}, paragraph {prose}"))
+                elif b.kind == "heading":
+                    out.append(self.para(b.text, "h2", where, f"{what}, a heading"))
+                elif b.kind == "break":
+                    out.append(Paragraph("* * *", self.styles["ornament"]))
+        if prose == 0:
+            self.warnings.append(
+                Problem(
+                    f"chapter {ci + 1} ('{chapter.title}') has no text yet; its pages show only the title",
+                    self._where("chapters", ci),
+                    format_path(("chapters", ci)),
+                    "write the chapter in 'text:' or a 'text_file:'",
+                    Severity.WARNING,
+                    "empty-chapter",
+                )
+            )
+            out.append(Paragraph("(This chapter has no text yet.)", self.styles["note"]))
+        return out
+
+    def illustration(self, doc: BookDoc, slot: Slot) -> list[Flowable]:
+        bw, bh = self.box(slot.placement)
+        fs = self.spec.layout.font_size
+        font = self.family.regular
+        if slot.placement == Placement.full:
+            if slot.placed is not None:
+                placed = slot.placed
+
+                def art(canv, block, placed=placed):
+                    x, y, w, h = block
+                    pw, ph = placed.size_pt
+                    canv.drawImage(str(placed.file), x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
+
+            elif slot.diagram is not None:
+                self.check_glyphs(" ".join(slot.diagram.labels) + slot.diagram.object, slot.where, f"diagram '{slot.id}'")
+
+                def art(canv, block, d=slot.diagram):
+                    x, y, w, h = block
+                    dh = min(h, w * 1.0)
+                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75)
+
+            else:
+
+                def art(canv, block, slot=slot):
+                    x, y, w, h = block
+                    draw_placeholder(canv, slot, x, y, w, h, font, fs)
+                    doc.placeholder_pages.append((slot.id, slot.brief, doc.page))
+
+            return [FullPage(doc, art)]
+        gap = Spacer(1, self.spec.layout.line_height * 0.5)
+        if slot.placed is not None:
+            return [gap, Picture(slot.placed), gap]
+        if slot.diagram is not None:
+            d = slot.diagram
+            self.check_glyphs(" ".join(d.labels) + d.object + d.caption, slot.where, f"diagram '{slot.id}'")
+            h = min(bh, bw * PANEL_RATIO[slot.placement])
+            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75)]
+            if d.caption:
+                parts.append(Paragraph(inline_markup(d.caption), self.styles["caption"]))
+            return [gap, KeepTogether(parts), gap]
+        h = min(bh, bw * PANEL_RATIO[slot.placement])
+        self.check_glyphs(slot.brief, slot.where, f"the brief of '{slot.id}'")
+        return [gap, PlaceholderPanel(doc, slot, bw, h, font, fs), gap]
+
+    # back matter ----------------------------------------------------------------------------
+
+    def _glossary(self) -> list[tuple[str, str, int, int]]:
+        seen: dict[str, tuple[str, str, int, int]] = {}
+        for ci, concept in enumerate(self.spec.concepts):
+            for ti, kt in enumerate(concept.key_terms):
+                seen.setdefault(kt.term.casefold(), (kt.term, kt.definition, ci, ti))
+        return [seen[k] for k in sorted(seen)]
+
+    def _scientists(self):
+        used = {c.scientist for c in self.spec.concepts if c.scientist}
+        chosen = [(i, s) for i, s in enumerate(self.spec.scientists) if s.id in used]
+        return chosen or list(enumerate(self.spec.scientists))
+
+    def _back_sections(self) -> list[tuple[str, str]]:
+        bm = self.spec.back_matter
+        out = []
+        if bm.glossary and self._glossary():
+            out.append(("glossary", "Glossary"))
+        if bm.meet_the_scientist and self._scientists():
+            out.append(("scientists", "Meet the Scientist" if len(self._scientists()) == 1 else "Meet the Scientists"))
+        if bm.activities and any(c.activity for c in self.spec.chapters):
+            out.append(("activities", "Try It!"))
+        if bm.questions and any(c.questions for c in self.spec.chapters):
+            out.append(("questions", "Think About It"))
+        if bm.note_for_grownups:
+            out.append(("grownups", "A Note for Grown-ups"))
+        return out
+
+    def back_matter(self, doc: BookDoc) -> list[Flowable]:
+        out: list[Flowable] = []
+        for key, title in self._back_sections():
+            out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), Paragraph(inline_markup(title), self.styles["h1"])]
+            out += getattr(self, f"_section_{key}")(doc)
+        return out
+
+    def _section_glossary(self, doc: BookDoc) -> list[Flowable]:
+        out = []
+        for term, definition, ci, ti in self._glossary():
+            where = self._where("concepts", ci, "key_terms", ti)
+            self.check_glyphs(term + definition, where, f"the glossary entry '{term}'")
+            out.append(Paragraph(f"<b>{inline_markup(term)}</b>: {inline_markup(definition)}", self.styles["glossary"]))
+        return out
+
+    def _section_scientists(self, doc: BookDoc) -> list[Flowable]:
+        out: list[Flowable] = []
+        for si, sci in self._scientists():
+            dates = " – ".join(x for x in (sci.born, sci.died) if x)
+            out.append(self.para(sci.name + (f" ({dates})" if dates else ""), "h2", self._where("scientists", si, "name"), "a scientist's name"))
+            slot = self.extra_slots.get(f"portrait-{sci.id}")
+            if slot is not None:
+                out += self.illustration(doc, slot)
+            for pi, text in enumerate(p for p in sci.bio.split("\n\n") if p.strip()):
+                out.append(self.para(" ".join(text.split()), "body", self._where("scientists", si, "bio"), f"{sci.name}'s bio"))
+            for concept in self.spec.concepts:
+                if concept.scientist == sci.id:
+                    out.append(self.para(f"**{concept.name}:** {concept.explanation}", "body", self._where("concepts"), f"concept '{concept.id}'"))
+        return out
+
+    def _section_activities(self, doc: BookDoc) -> list[Flowable]:
+        out: list[Flowable] = []
+        for ci, chapter in enumerate(self.spec.chapters):
+            act = chapter.activity
+            if act is None:
+                continue
+            where = self._where("chapters", ci, "activity")
+            what = f"the activity of chapter {ci + 1}"
+            out.append(self.para(act.title, "h2", where, what))
+            if act.materials:
+                out.append(Paragraph("You need:", self.styles["label"]))
+                out += [self.para(m, "bullet", where, what) for m in act.materials]
+                for p in out[-len(act.materials):]:
+                    p.bulletText = "•"
+            out.append(Paragraph("What to do:", self.styles["label"]))
+            for n, step in enumerate(act.steps, 1):
+                p = self.para(step, "bullet", where, what)
+                p.bulletText = f"{n}."
+                out.append(p)
+            if act.safety_note:
+                cell = self.para("<b>Grown-up check:</b> " + inline_markup(act.safety_note), "body", where, what, markup=False)
+                box = Table([[cell]], colWidths=[self.geo.text_width - 4])
+                box.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.family.regular, self.spec.layout.font_size), ("TEXTCOLOR", (0, 0), (-1, -1), BLACK), ("BACKGROUND", (0, 0), (-1, -1), BOX), ("BOX", (0, 0), (-1, -1), 1, SOFT), ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+                out += [Spacer(1, 6), box, Spacer(1, 6)]
+            if act.what_happens:
+                out.append(Paragraph("What happens?", self.styles["label"]))
+                out.append(self.para(act.what_happens, "body", where, what))
+        return out
+
+    def _section_questions(self, doc: BookDoc) -> list[Flowable]:
+        out: list[Flowable] = []
+        for ci, chapter in enumerate(self.spec.chapters):
+            if not chapter.questions:
+                continue
+            out.append(self.para(f"Chapter {ci + 1}: {chapter.title}", "h2", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title"))
+            for qi, q in enumerate(chapter.questions):
+                p = self.para(q, "bullet", self._where("chapters", ci, "questions", qi), f"a question of chapter {ci + 1}")
+                p.bulletText = "•"
+                out.append(p)
+        return out
+
+    def _section_grownups(self, doc: BookDoc) -> list[Flowable]:
+        text = self.spec.back_matter.note_for_grownups or ""
+        where = self._where("back_matter", "note_for_grownups")
+        return [self.para(" ".join(p.split()), "body", where, "the note for grown-ups") for p in text.split("\n\n") if p.strip()]
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _styles(family: FontFamily, size: float, leading: float, hyphenate: bool) -> dict[str, ParagraphStyle]:
+    base = dict(
+        fontName=family.regular,
+        bulletFontName=family.regular,
+        textColor=BLACK,
+        alignment=TA_LEFT,
+        allowWidows=0,
+        allowOrphans=0,
+        hyphenationLang="en_US" if hyphenate else "",
+        uriWasteReduce=0.3 if hyphenate else 0,
+    )
+
+    def style(name: str, **kw) -> ParagraphStyle:
+        merged = {**base, **kw}
+        return ParagraphStyle(name, **merged)
+
+    return {
+        "body": style("body", fontSize=size, leading=leading, spaceAfter=leading * 0.45),
+        "dialogue": style("dialogue", fontSize=size, leading=leading, spaceAfter=leading * 0.45),
+        "note": style("note", fontSize=size * 0.9, leading=leading, textColor=SOFT, fontName=family.italic),
+        "halftitle": style("halftitle", fontSize=size * 1.6, leading=size * 2.1, alignment=TA_CENTER, fontName=family.bold),
+        "title": style("title", fontSize=size * 2.3, leading=size * 2.8, alignment=TA_CENTER, fontName=family.bold, spaceAfter=12),
+        "subtitle": style("subtitle", fontSize=size * 1.2, leading=size * 1.6, alignment=TA_CENTER, fontName=family.italic),
+        "byline": style("byline", fontSize=size * 1.05, leading=size * 1.5, alignment=TA_CENTER),
+        "small": style("small", fontSize=size * 0.65, leading=size * 0.95, spaceAfter=4),
+        "h1": style("h1", fontSize=size * 1.6, leading=size * 2.0, fontName=family.bold, spaceAfter=size, keepWithNext=1),
+        "h2": style("h2", fontSize=size * 1.15, leading=size * 1.5, fontName=family.bold, spaceBefore=size * 0.6, spaceAfter=size * 0.3, keepWithNext=1),
+        "label": style("label", fontSize=size, leading=leading, fontName=family.bold, spaceBefore=4, keepWithNext=1),
+        "bullet": style("bullet", fontSize=size, leading=leading, leftIndent=size * 1.6, bulletIndent=2, spaceAfter=leading * 0.2),
+        "glossary": style("glossary", fontSize=size, leading=leading, spaceAfter=leading * 0.5),
+        "toc": style("toc", fontSize=size * 0.95, leading=size * 1.5, spaceAfter=size * 0.35),
+        "chapnum": style("chapnum", fontSize=size * 0.95, leading=size * 1.4, alignment=TA_CENTER, textColor=SOFT),
+        "chaptitle": style("chaptitle", fontSize=size * 1.8, leading=size * 2.25, alignment=TA_CENTER, fontName=family.bold, spaceAfter=size * 1.2, keepWithNext=1),
+        "caption": style("caption", fontSize=size * 0.75, leading=size, alignment=TA_CENTER, fontName=family.italic, spaceBefore=4),
+        "ornament": style("ornament", fontSize=size, leading=leading * 1.5, alignment=TA_CENTER),
+    }
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
+    """Render the interior to `out_path` (atomically) and return what was found on the way.
+
+    Raises RenderError for anything that makes the book unprintable (bad
+    image, font); nothing is written then.
+    """
+    family = book_font(story)
+    gutter_pages = MIN_PAGES
+    with atomic_path(out_path) as tmp:
+        for _attempt in range(3):
+            geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
+            interior = Interior(story, family, geo, cache_dir)
+            doc = BookDoc(str(tmp), geo, family, story, MIN_PAGES)
+            doc.build(interior.flowables(doc))
+            pages = doc.page
+            # The gutter grows with page count; rebuild once if the book crossed a step of the table.
+            if gutter_inches(pages) == gutter_inches(gutter_pages):
+                break
+            gutter_pages = pages
+    return RenderResult(
+        pdf=out_path,
+        pages=pages,
+        warnings=interior.warnings,
+        placeholders=doc.placeholder_pages,
+        images=interior.placed_images,
+        fonts=family.files,
+        gutter_in=gutter_inches(pages),
+    )
