@@ -481,14 +481,24 @@ class Interior:
     # glyphs ---------------------------------------------------------------------------------
 
     def check_glyphs(self, text: str, where: Location | None, what: str, field: str = "") -> None:
+        """Warn (once per part of the book and set of characters) about characters the font lacks."""
         missing = missing_glyphs(self.family, text)
         if not missing:
             return
-        chars = sorted({ch for _, ch in missing})
+        chars = tuple(sorted({ch for _, ch in missing}))
+        key = (what.split(",")[0], chars)
+        if key in self._glyph_seen:
+            index, first, count = self._glyph_seen[key]
+            self._glyph_seen[key] = (index, first, count + 1)
+            old = self.warnings[index]
+            self.warnings[index] = Problem(f"{first} (and {count} more place{'s' if count > 1 else ''} in {key[0]})", old.where, old.path, old.hint, old.severity, old.code)
+            return
         shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6])
+        message = f"the font has no glyph for {shown} in {what}; it prints as an empty box"
+        self._glyph_seen[key] = (len(self.warnings), message, 1)
         self.warnings.append(
             Problem(
-                f"the font has no glyph for {shown} in {what}; it prints as an empty box",
+                message,
                 where or Location(),
                 field,
                 "replace the character with words, or choose a font that has it (layout.font)",
@@ -506,6 +516,7 @@ class Interior:
 
     def flowables(self, doc: BookDoc) -> list[Flowable]:
         self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter")]
+        self._glyph_seen: dict[tuple, tuple[int, str, int]] = {}
         out: list[Flowable] = []
         out += self.front_matter(doc)
         for ci in range(len(self.spec.chapters)):
@@ -576,6 +587,11 @@ class Interior:
             else:
                 b: Block = obj  # type: ignore[assignment]
                 where = self._text_location(ci, b.start) if source else None
+                missing = missing_glyphs(self.family, b.text)
+                if missing and source is not None:
+                    # Point at the first character the font lacks, not just the paragraph.
+                    found = source.text.find(missing[0][1], b.start)
+                    where = self._text_location(ci, found if found >= 0 else b.start)
                 what = f"chapter {ci + 1}"
                 if b.kind == "paragraph" or b.kind == "dialogue":
                     prose += 1

@@ -1,0 +1,378 @@
+"""Preflight: check any PDF against print-on-demand rules, with a recommendation for each failure.
+
+Reads the PDF itself (with pypdf), so it works on files chapterbook did not
+make. Checks: fonts embedded and subset, image resolution at placed size,
+TrimBox/BleedBox on every page, page size = trim + bleed, page-count rules,
+no outlines or annotations, text in K-only black, placeholders left.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from pypdf.generic import ContentStream, IndirectObject
+
+from chapterbook.errors import ChapterbookError, Severity, UsageError
+
+BLEED_PT = 9.0  # 0.125 in
+TOLERANCE_PT = 0.6
+MIN_PPI = 300.0
+HARD_MIN_PPI = 150.0  # below this a printer rejects the file, not just warns
+MIN_PAGES, MAX_PAGES = 24, 828
+PLACEHOLDER_LABEL = "PLACEHOLDER"
+# ReportLab's font subsets keep ASCII at its own codes, so the label is readable in the raw
+# content stream (the "·" separator gets some other code); full text extraction would cost
+# seconds per book. Placeholders drawn by other tools are not recognised.
+_PLACEHOLDER = re.compile(rb"PLACEHOLDER [^A-Za-z0-9 ]{1,4} ([A-Za-z0-9_-]+)")
+_SUBSET = re.compile(r"^[A-Z]{6}\+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing preflight found, with what to do about it."""
+
+    check: str
+    severity: Severity
+    message: str
+    recommendation: str = ""
+    page: int | None = None
+
+    def format(self) -> str:
+        where = f"page {self.page}: " if self.page else ""
+        text = f"{self.severity.value}: [{self.check}] {where}{self.message}"
+        if self.recommendation:
+            text += f"\n    → {self.recommendation}"
+        return text
+
+
+@dataclass(frozen=True)
+class FontInfo:
+    name: str
+    subtype: str
+    embedded: bool
+    subset: bool
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    page: int
+    name: str
+    width_px: int
+    height_px: int
+    x_ppi: float
+    y_ppi: float
+
+
+@dataclass(frozen=True)
+class PageBoxes:
+    page: int
+    media: tuple[float, float, float, float]
+    trim: tuple[float, float, float, float] | None
+    bleed: tuple[float, float, float, float] | None
+
+
+@dataclass
+class PreflightReport:
+    """Everything preflight looked at, and what it found."""
+
+    pdf: Path
+    kind: str  # "interior" or "cover"
+    pages: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    fonts: list[FontInfo] = field(default_factory=list)
+    images: list[ImageInfo] = field(default_factory=list)
+    boxes: list[PageBoxes] = field(default_factory=list)
+    placeholders: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def verdict(self) -> str:
+        """One line: passed or failed, with counts."""
+        name = self.pdf.name
+        if self.ok:
+            extra = f" with {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}" if self.warnings else ""
+            return f"preflight passed: {name} ({self.kind}, {self.pages} pages){extra}"
+        return f"preflight FAILED: {name} has {len(self.errors)} error{'s' if len(self.errors) != 1 else ''} and {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
+
+
+def _box(value) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in value)
+    return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+
+
+def _size(box) -> tuple[float, float]:
+    return box[2] - box[0], box[3] - box[1]
+
+
+def preflight(pdf: str | Path, *, kind: str = "auto", trim_in: tuple[float, float] | None = None) -> PreflightReport:
+    """Check `pdf` for print; `kind` is interior, cover or auto (a single landscape page is a cover)."""
+    pdf = Path(pdf)
+    if not pdf.is_file():
+        raise UsageError(f"there is no PDF at {pdf}", hint="give the path to a PDF, e.g. output/my-book/book.pdf")
+    try:
+        reader = PdfReader(pdf, strict=False)
+        pages = list(reader.pages)
+    except (PdfReadError, OSError, ValueError) as exc:
+        raise ChapterbookError(f"{pdf.name} is not a readable PDF ({exc})", hint="rebuild it, or export it again as PDF") from None
+    if reader.is_encrypted:
+        raise ChapterbookError(f"{pdf.name} is encrypted", hint="printers need an unencrypted PDF; export it without a password")
+    if kind == "auto":
+        first = _box(pages[0].mediabox) if pages else (0, 0, 1, 1)
+        kind = "cover" if len(pages) == 1 and _size(first)[0] > _size(first)[1] else "interior"
+    report = PreflightReport(pdf, kind, len(pages))
+    fonts: dict[int | str, FontInfo] = {}
+    rgb_text_pages: list[int] = []
+    for number, page in enumerate(pages, 1):
+        _check_boxes(report, page, number, kind)
+        scan = _PageScan(page, reader)
+        scan.run()
+        for key, info in scan.fonts.items():
+            fonts.setdefault(key, info)
+        for name, (wpx, hpx, wpt, hpt) in scan.images:
+            x_ppi = wpx / (wpt / 72.0) if wpt else 0.0
+            y_ppi = hpx / (hpt / 72.0) if hpt else 0.0
+            report.images.append(ImageInfo(number, name, wpx, hpx, round(x_ppi, 1), round(y_ppi, 1)))
+        if scan.rich_text:
+            rgb_text_pages.append(number)
+        if "/Annots" in page and len(page["/Annots"] or []) > 0:
+            report.findings.append(
+                Finding("annotations", Severity.ERROR, f"the page has {len(page['/Annots'])} annotation(s) (links, comments or form fields)", "remove links and comments; print files must not carry annotations", number)
+            )
+        report.placeholders += [(number, slot) for slot in scan.placeholders]
+    report.fonts = sorted(fonts.values(), key=lambda f: f.name)
+    _check_fonts(report)
+    _check_images(report)
+    _check_document(report, reader, kind, trim_in)
+    if rgb_text_pages:
+        shown = ", ".join(map(str, rgb_text_pages[:8])) + (" …" if len(rgb_text_pages) > 8 else "")
+        report.findings.append(
+            Finding("colour", Severity.WARNING, f"text is set in RGB or four-colour black on page(s) {shown}", "set text in K-only black (CMYK 0/0/0/100) so it prints sharp, without colour fringes")
+        )
+    for page_no, slot in report.placeholders:
+        report.findings.append(
+            Finding("placeholders", Severity.WARNING, f"illustration '{slot}' is still a placeholder panel", f"add the picture for '{slot}' (its 'image:' in story.yaml) and rebuild", page_no)
+        )
+    return report
+
+
+def _check_boxes(report: PreflightReport, page, number: int, kind: str) -> None:
+    media = _box(page.mediabox)
+    trim = _box(page["/TrimBox"]) if "/TrimBox" in page else None
+    bleed = _box(page["/BleedBox"]) if "/BleedBox" in page else None
+    report.boxes.append(PageBoxes(number, media, trim, bleed))
+    if trim is None:
+        report.findings.append(Finding("boxes", Severity.ERROR, "the page has no TrimBox", "export with page boxes (TrimBox and BleedBox) on every page; chapterbook does this", number))
+    if bleed is None:
+        report.findings.append(Finding("boxes", Severity.ERROR, "the page has no BleedBox", "export with page boxes (TrimBox and BleedBox) on every page; chapterbook does this", number))
+    if trim is None:
+        return
+    inside = all(
+        (trim[i] >= media[i] - TOLERANCE_PT if i < 2 else trim[i] <= media[i] + TOLERANCE_PT) for i in range(4)
+    )
+    if not inside:
+        report.findings.append(Finding("boxes", Severity.ERROR, "the TrimBox sticks out of the page", "rebuild the PDF: the trimmed page must lie inside the sheet", number))
+    mw, mh = _size(media)
+    tw, th = _size(trim)
+    want_w = BLEED_PT if kind == "interior" else 2 * BLEED_PT
+    if abs((mw - tw) - want_w) > TOLERANCE_PT or abs((mh - th) - 2 * BLEED_PT) > TOLERANCE_PT:
+        expect = "0.125 in wider and 0.25 in taller" if kind == "interior" else "0.25 in wider and 0.25 in taller"
+        report.findings.append(
+            Finding(
+                "page-size",
+                Severity.ERROR,
+                f"the page is {mw / 72:.3f} x {mh / 72:.3f} in for a {tw / 72:.3f} x {th / 72:.3f} in trim; with bleed it must be {expect}",
+                "set bleed to 0.125 in on the outside, top and bottom edges (interior) or all four edges (cover)",
+                number,
+            )
+        )
+
+
+def _check_fonts(report: PreflightReport) -> None:
+    for font in report.fonts:
+        if not font.embedded:
+            report.findings.append(
+                Finding("fonts", Severity.ERROR, f"the font {font.name} is not embedded", "embed every font (printers substitute missing ones); in chapterbook every font is embedded, so this PDF came from elsewhere")
+            )
+        elif not font.subset and font.subtype != "/Type3":
+            report.findings.append(Finding("fonts", Severity.WARNING, f"the font {font.name} is embedded whole, not subset", "subsetting keeps the file small; most exporters have an option for it"))
+
+
+def _check_images(report: PreflightReport) -> None:
+    for img in report.images:
+        ppi = min(img.x_ppi, img.y_ppi)
+        if ppi < HARD_MIN_PPI:
+            sev, what = Severity.ERROR, "far below"
+        elif ppi < MIN_PPI - 1:
+            sev, what = Severity.WARNING, "below"
+        else:
+            continue
+        need = (math.ceil(img.width_px * MIN_PPI / ppi), math.ceil(img.height_px * MIN_PPI / ppi))
+        report.findings.append(
+            Finding("images", sev, f"image {img.name} is {ppi:.0f} ppi at its printed size, {what} 300 ppi", f"supply it at least {need[0]} x {need[1]} pixels, or print it smaller", img.page)
+        )
+
+
+def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_in: tuple[float, float] | None) -> None:
+    root = reader.trailer["/Root"]
+    outlines = root.get("/Outlines")
+    if outlines is not None:
+        outlines = outlines.get_object()
+        if outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0:
+            report.findings.append(Finding("outlines", Severity.ERROR, "the PDF has bookmarks (outlines)", "turn bookmarks off for the print file; keep them for the e-book"))
+    if kind == "interior":
+        n = report.pages
+        if n < MIN_PAGES:
+            report.findings.append(Finding("page-count", Severity.ERROR, f"the book has {n} pages; print-on-demand paperbacks need at least {MIN_PAGES}", "add pages (chapterbook pads short books with blank pages at the end)"))
+        elif n > MAX_PAGES:
+            report.findings.append(Finding("page-count", Severity.ERROR, f"the book has {n} pages; the most a paperback can have is {MAX_PAGES}", "split the book into volumes"))
+        if n % 2:
+            report.findings.append(Finding("page-count", Severity.WARNING, f"the book has an odd number of pages ({n})", "printers add a blank last page; add one yourself so you decide what it shows"))
+        trims = {tuple(round(v, 1) for v in _size(b.trim)) for b in report.boxes if b.trim}
+        if len(trims) > 1:
+            report.findings.append(Finding("boxes", Severity.ERROR, f"pages have {len(trims)} different trim sizes", "every interior page must have the same trim size"))
+    if trim_in is not None:
+        for b in report.boxes:
+            if b.trim is None:
+                continue
+            tw, th = _size(b.trim)
+            want_w = trim_in[0] * 72
+            if kind == "interior" and (abs(tw - want_w) > TOLERANCE_PT or abs(th - trim_in[1] * 72) > TOLERANCE_PT):
+                report.findings.append(
+                    Finding("page-size", Severity.ERROR, f"the trim is {tw / 72:.3f} x {th / 72:.3f} in, not the {trim_in[0]:g} x {trim_in[1]:g} in asked for", "rebuild with the right 'layout.trim'", b.page)
+                )
+                break
+
+
+class _PageScan:
+    """Walks a page's content (and forms it uses): fonts, image placements, text colour."""
+
+    def __init__(self, page, reader: PdfReader):
+        self.page = page
+        self.reader = reader
+        self.fonts: dict[int | str, FontInfo] = {}
+        self.images: list[tuple[str, tuple[int, int, float, float]]] = []
+        self.rich_text = False
+        self.placeholders: list[str] = []
+
+    def run(self) -> None:
+        resources = self.page.get("/Resources")
+        resources = resources.get_object() if resources is not None else {}
+        contents = self.page.get_contents()
+        if contents is None:
+            return
+        self._walk(ContentStream(contents, self.reader), resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], depth=0)
+
+    def _fonts_of(self, resources) -> None:
+        fonts = resources.get("/Font")
+        if fonts is None:
+            return
+        for _, ref in fonts.get_object().items():
+            key = ref.idnum if isinstance(ref, IndirectObject) else id(ref)
+            if key in self.fonts:
+                continue
+            font = ref.get_object()
+            self.fonts[key] = _font_info(font)
+
+    def _walk(self, stream: ContentStream, resources, ctm: list[float], depth: int) -> None:
+        if depth > 8:
+            return
+        self._fonts_of(resources)
+        xobjects = resources.get("/XObject")
+        xobjects = xobjects.get_object() if xobjects is not None else {}
+        stack: list[tuple[list[float], str]] = []
+        fill = "gray"  # the initial fill colour is DeviceGray black
+        for operands, op in stream.operations:
+            if op == b"q":
+                stack.append((ctm[:], fill))
+            elif op == b"Q":
+                if stack:
+                    ctm, fill = stack.pop()
+            elif op == b"cm":
+                ctm = _multiply([float(v) for v in operands], ctm)
+            elif op == b"rg":
+                fill = "rgb-black" if all(float(v) < 0.05 for v in operands) else "rgb"
+            elif op == b"k":
+                c, m, y, k = (float(v) for v in operands)
+                fill = "rich-black" if k > 0.9 and (c + m + y) > 0.05 else "cmyk"
+            elif op == b"g":
+                fill = "gray"
+            elif op in (b"Tj", b"TJ", b"'", b'"'):
+                if fill in ("rgb-black", "rich-black"):
+                    self.rich_text = True
+                if op == b"Tj" and operands:
+                    m = _PLACEHOLDER.search(_raw(operands[0]))
+                    if m:
+                        self.placeholders.append(m.group(1).decode("ascii"))
+            elif op == b"Do" and operands:
+                name = str(operands[0])
+                xobj = xobjects.get(name)
+                if xobj is None:
+                    continue
+                xobj = xobj.get_object()
+                subtype = xobj.get("/Subtype")
+                if subtype == "/Image":
+                    a, b, c, d = ctm[:4]
+                    self.images.append((name.lstrip("/"), (int(xobj["/Width"]), int(xobj["/Height"]), math.hypot(a, b), math.hypot(c, d))))
+                elif subtype == "/Form":
+                    matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
+                    inner = xobj.get("/Resources")
+                    inner = inner.get_object() if inner is not None else resources
+                    self._walk(ContentStream(xobj, self.reader), inner, _multiply(matrix, ctm), depth + 1)
+
+
+def _raw(obj) -> bytes:
+    original = getattr(obj, "original_bytes", None)
+    if original is not None:
+        return bytes(original)
+    if isinstance(obj, bytes):
+        return bytes(obj)
+    return str(obj).encode("latin-1", "replace")
+
+
+def _font_info(font) -> FontInfo:
+    subtype = str(font.get("/Subtype", ""))
+    name = str(font.get("/BaseFont", font.get("/Name", "?"))).lstrip("/")
+    if subtype == "/Type3":
+        return FontInfo(name, subtype, True, False)
+    descriptor = None
+    if subtype == "/Type0":
+        descendants = font.get("/DescendantFonts")
+        if descendants:
+            descendant = descendants.get_object()[0].get_object()
+            descriptor = descendant.get("/FontDescriptor")
+    else:
+        descriptor = font.get("/FontDescriptor")
+    embedded = False
+    if descriptor is not None:
+        descriptor = descriptor.get_object()
+        embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    return FontInfo(name, subtype, embedded, bool(_SUBSET.match(name)))
+
+
+def _multiply(m: list[float], n: list[float]) -> list[float]:
+    """m × n for PDF matrices [a b c d e f] (m applied first)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return [
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    ]
