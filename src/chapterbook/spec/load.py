@@ -179,6 +179,11 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
+        # Compose first (aliases stay shared references, so this is cheap even
+        # for a bomb) and measure how big the document would be once expanded.
+        root = yaml.compose(source)
+        if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
+            raise SpecError([_alias_bomb(path)])
         doc = yaml.load(source)
     except YAMLError as exc:
         raise SpecError([_yaml_problem(exc, path, source)]) from None
@@ -253,6 +258,36 @@ def _yaml_problem(exc: YAMLError, path: Path, source: str) -> Problem:
     return Problem(f"the YAML cannot be read ({problem})", where, code="yaml-syntax")
 
 
+def _alias_bomb(path: Path) -> Problem:
+    return Problem(
+        f"the file expands to more than {MAX_EXPANDED_NODES:,} values because YAML aliases ('*name') repeat "
+        "each other",
+        Location(path),
+        hint="remove the '&anchor' / '*alias' repetitions; a story spec never needs them nested",
+        code="alias-bomb",
+    )
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """How many values `node` becomes with every alias expanded (memoised: linear time)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against recursive aliases
+    value = node.value
+    if isinstance(value, list):
+        total = 1
+        for item in value:
+            if isinstance(item, tuple):
+                total += _expanded_size(item[0], memo) + _expanded_size(item[1], memo)
+            else:
+                total += _expanded_size(item, memo)
+    else:
+        total = 1
+    memo[key] = total
+    return total
+
+
 def _plain(node: Any, key: PathKey, positions: dict, budget: list[int], path: Path) -> Any:
     """Copy ruamel's round-trip objects into plain dicts/lists, recording positions.
 
@@ -261,17 +296,7 @@ def _plain(node: Any, key: PathKey, positions: dict, budget: list[int], path: Pa
     """
     budget[0] -= 1
     if budget[0] < 0:
-        raise SpecError(
-            [
-                Problem(
-                    f"the file expands to more than {MAX_EXPANDED_NODES:,} values (it repeats YAML aliases '*name' "
-                    "inside each other)",
-                    Location(path),
-                    hint="remove the '&anchor' / '*alias' repetitions; a story spec never needs them nested",
-                    code="alias-bomb",
-                )
-            ]
-        )
+        raise SpecError([_alias_bomb(path)])
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for k, v in node.items():
