@@ -57,6 +57,9 @@ class Story:
     path: Path
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     texts: list[SourceText | None] = field(default_factory=list)
+    # Problems found while reading chapter files; lint reports them with the rest
+    # so one run lists everything.
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -65,7 +68,8 @@ class Story:
     @property
     def slug(self) -> str:
         """The folder name used under output/ (the story folder's name)."""
-        name = self.root.name if self.path.name == "story.yaml" else self.path.stem
+        resolved = self.path.resolve()
+        name = resolved.parent.name if resolved.name == "story.yaml" else resolved.stem
         return name or "book"
 
     def where(self, *key: str | int) -> Location:
@@ -100,11 +104,13 @@ def format_path(key: PathKey) -> str:
 # --- reading ------------------------------------------------------------------
 
 
-def load_story(path: str | Path, *, check_files: bool = True) -> Story:
+def load_story(path: str | Path) -> Story:
     """Load and validate a story spec; raises SpecError listing every problem.
 
-    `check_files` also reads chapter text files (missing ones are problems).
-    Cross-reference and reading-level checks are in :mod:`chapterbook.spec.lint`.
+    Chapter text files are read too; a missing or unreadable one is recorded
+    in ``story.problems`` (reported by lint) rather than raised, so one run lists
+    everything. Cross-reference and reading-level checks are in
+    :mod:`chapterbook.spec.lint`.
     """
     path = Path(path)
     if path.is_dir():
@@ -121,7 +127,7 @@ def load_story(path: str | Path, *, check_files: bool = True) -> Story:
     data = migrate(data, path, positions)
     spec = validate_data(data, path, positions)
     story = Story(spec=spec, path=path, positions=positions)
-    story.texts = _chapter_texts(story, check_files=check_files)
+    story.texts, story.problems = _chapter_texts(story)
     return story
 
 
@@ -458,7 +464,7 @@ def _field_info_at(loc: PathKey):
 # --- chapter text -------------------------------------------------------------------
 
 
-def _chapter_texts(story: Story, *, check_files: bool) -> list[SourceText | None]:
+def _chapter_texts(story: Story) -> tuple[list[SourceText | None], list[Problem]]:
     problems: list[Problem] = []
     texts: list[SourceText | None] = []
     for i, chapter in enumerate(story.spec.chapters):
@@ -479,16 +485,16 @@ def _chapter_texts(story: Story, *, check_files: bool) -> list[SourceText | None
                 )
                 texts.append(None)
             elif not target.is_file():
-                if check_files:
-                    problems.append(
-                        Problem(
-                            f"chapter file '{chapter.text_file}' does not exist",
-                            where,
-                            format_path(("chapters", i, "text_file")),
-                            f"create {target} or fix the path (it is relative to {story.root})",
-                            code="missing-file",
-                        )
+                problems.append(
+                    Problem(
+                        f"chapter file '{chapter.text_file}' does not exist",
+                        where,
+                        format_path(("chapters", i, "text_file")),
+                        "create the file, or fix the path: it is relative to the folder that holds "
+                        f"{story.path.name}",
+                        code="missing-file",
                     )
+                )
                 texts.append(None)
             else:
                 try:
@@ -508,9 +514,7 @@ def _chapter_texts(story: Story, *, check_files: bool) -> list[SourceText | None
                 texts.append(SourceText(content, target, 1, 0))
         else:
             texts.append(None)
-    if problems:
-        raise SpecError(problems)
-    return texts
+    return texts, problems
 
 
 def _inline_text(story: Story, index: int, text: str) -> SourceText:
