@@ -13,6 +13,7 @@ from pathlib import Path
 
 from chapterbook import manuscript, templating
 from chapterbook.errors import Problem, SpecError, UsageError
+from chapterbook.render.printfiles import write_pdf
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, write_json
 from chapterbook.spec.lint import errors, lint
 from chapterbook.spec.load import Story
@@ -22,8 +23,9 @@ Renderer = Callable[[Story, Path], dict[str, Path]]
 FORMATS: dict[str, Renderer] = {
     "md": manuscript.write_manuscript,
     "html": manuscript.write_preview,
+    "pdf": write_pdf,  # book.pdf + cover.pdf, preflighted; see chapterbook.render.printfiles
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("md", "html")
+DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 
 
 @dataclass
@@ -32,6 +34,7 @@ class BuildResult:
     outputs: dict[str, Path]
     warnings: list[Problem] = field(default_factory=list)
     record: Path | None = None
+    reports: list = field(default_factory=list)  # preflight reports of the PDFs written
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -56,8 +59,16 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     out_dir = book_dir(story, output_root)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, Path] = {}
+    # A renderer may also return warnings, preflight reports and extra inputs (images, fonts).
+    extra_warnings: list[Problem] = []
+    reports: list = []
+    extra_inputs: dict[str, Path] = {}
     for fmt in formats or list(DEFAULT_FORMATS):
-        outputs.update(FORMATS[fmt](story, out_dir))
+        written = FORMATS[fmt](story, out_dir)
+        outputs.update(written)
+        extra_warnings += getattr(written, "warnings", [])
+        reports += getattr(written, "reports", [])
+        extra_inputs.update(getattr(written, "inputs", {}))
     templates = {}
     for name in manuscript.used_templates():
         path, digest = templating.template_hash(name, story.root)
@@ -65,10 +76,11 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     record = build_record(
         story,
         outputs,
-        input_hashes(story),
+        input_hashes(story, extra_inputs),
         templates=templates,
         spec_sha256=sha256_text(story.spec.model_dump_json()),
         formats=formats or list(DEFAULT_FORMATS),
     )
     record_path = write_json(out_dir / "build.json", record)
-    return BuildResult(out_dir, outputs, [p for p in problems if p not in errors(problems)], record_path)
+    warnings = [p for p in problems if p not in errors(problems)] + extra_warnings
+    return BuildResult(out_dir, outputs, warnings, record_path, reports)

@@ -29,4 +29,9 @@ def run(args: argparse.Namespace) -> int:
         out.print(f"wrote {display_path(path)}", markup=False)
     if result.record:
         out.print(f"wrote {display_path(result.record)}", markup=False)
-    return 0
+    # The print files are preflighted as part of the build; a failure makes the build fail.
+    from chapterbook.commands.preflight import print_report
+
+    for report in result.reports:
+        print_report(report)
+    return 0 if all(r.ok for r in result.reports) else 1

@@ -84,6 +84,7 @@ class RenderResult:
     images: list[images.Placed] = field(default_factory=list)
     fonts: tuple[Path, ...] = ()
     gutter_in: float = 0.0
+    section_pages: dict[str, int] = field(default_factory=dict)  # 'ch1'…, 'glossary'… -> first page
 
 
 # --- the document ---------------------------------------------------------------------------
@@ -376,26 +377,28 @@ class Interior:
                         all_slots.append(slot)
                 else:
                     items.append(("block", b))
+            # Same rule as chapterbook.book.chapter_flow (Markdown and HTML), so a picture lands in the
+            # same place in every format: marked in the text, else after_paragraph, else at the end;
+            # the first unmarked 'opener' slot goes on the opener page.
             remaining = [(s, ill) for key, (s, ill) in by_id.items() if key not in used]
-            opener = next((s for s, ill in remaining if ill.placement == Placement.opener and ill.after_paragraph is None), None)
-            if opener is not None:
-                items.insert(0, ("opener", opener))
+            opener = next((s for s, ill in remaining if ill.placement == Placement.opener), None)
             prose = [i for i, (kind, obj) in enumerate(items) if kind == "block" and obj.kind in ("paragraph", "dialogue")]
             inserts: list[tuple[int, int, Slot]] = []
-            spread = [(s, ill) for s, ill in remaining if s is not opener and ill.after_paragraph is None]
             for order, (s, ill) in enumerate(remaining):
                 if s is opener:
                     continue
-                if ill.after_paragraph is not None:
-                    k = min(ill.after_paragraph, len(prose))
+                k = ill.after_paragraph
+                if k is None or k >= len(prose):
+                    pos = len(items)
+                elif k == 0:
+                    pos = 0
                 else:
-                    n = spread.index((s, ill))
-                    k = round((n + 1) * len(prose) / (len(spread) + 1)) if prose else 0
-                    k = max(1, k) if prose else 0
-                pos = (prose[k - 1] + 1) if k > 0 else (prose[0] if prose else len(items))
+                    pos = prose[k - 1] + 1
                 inserts.append((pos, order, s))
             for pos, _, s in sorted(inserts, key=lambda t: (-t[0], -t[1])):
                 items.insert(pos, ("slot", s))
+            if opener is not None:
+                items.insert(0, ("opener", opener))
             self.chapter_slots.append(items)
             all_slots.extend(s for s, _ in by_id.values())
         for si, sci in enumerate(self.spec.scientists):
@@ -836,4 +839,5 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         images=interior.placed_images,
         fonts=family.files,
         gutter_in=gutter_inches(pages),
+        section_pages=dict(doc.toc),
     )

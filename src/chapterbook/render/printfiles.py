@@ -1,0 +1,45 @@
+"""The 'pdf' build format: book.pdf and cover.pdf, then preflight on both.
+
+Registered in chapterbook.build.FORMATS. Returns an :class:`Outputs` (a dict
+of files written) that also carries the render warnings, the preflight
+reports and the extra input files (images, fonts) for build.json.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chapterbook.errors import Problem
+from chapterbook.spec.load import Story
+
+
+class Outputs(dict):
+    """Files written, by name; plus what the build should report and record."""
+
+    def __init__(self, files: dict[str, Path], warnings: list[Problem], reports: list, inputs: dict[str, Path]):
+        super().__init__(files)
+        self.warnings = warnings
+        self.reports = reports
+        self.inputs = inputs
+
+
+def write_pdf(story: Story, out_dir: Path) -> Outputs:
+    """Render book.pdf and cover.pdf into `out_dir` and preflight them."""
+    from chapterbook.preflight import preflight
+    from chapterbook.render.cover import render_cover
+    from chapterbook.render.pdf import render_book
+
+    cache = out_dir / ".cache" / "images"
+    interior = render_book(story, out_dir / "book.pdf", cache)
+    cover = render_cover(story, out_dir / "cover.pdf", cache, interior.pages)
+    trim = story.spec.layout.trim_inches()
+    reports = [preflight(interior.pdf, kind="interior", trim_in=trim), preflight(cover.pdf, kind="cover")]
+    inputs: dict[str, Path] = {}
+    for placed in interior.images + cover.images:
+        try:
+            inputs[str(placed.source.resolve().relative_to(story.root.resolve()))] = placed.source
+        except ValueError:
+            inputs[str(placed.source)] = placed.source
+    for font in interior.fonts:
+        inputs[f"font:{font.name}"] = font
+    return Outputs({"pdf": interior.pdf, "cover": cover.pdf}, interior.warnings + cover.warnings, reports, inputs)
