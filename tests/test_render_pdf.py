@@ -1,0 +1,210 @@
+"""The interior PDF: geometry, fonts, images at 300 ppi, placeholders, determinism, checked with poppler."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from chapterbook.render import images
+from chapterbook.render.layout import PageGeometry, gutter_inches, inch, spine_inches
+from chapterbook.render.pdf import render_book
+from chapterbook.spec.load import load_story
+from chapterbook.spec.models import TRIM_PRESETS, Layout, Paper
+from render_fixtures import PARAGRAPH, make_story, write_image
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _render(tmp_path: Path, name: str = "story", **kw):
+    story = load_story(make_story(tmp_path / name, **kw))
+    out = tmp_path / "out" / name
+    return story, render_book(story, out / "book.pdf", out / ".cache" / "images")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("book")
+    return _render(tmp)
+
+
+def _run(*cmd: str) -> str:
+    return subprocess.run(cmd, check=True, capture_output=True).stdout.decode("latin-1")
+
+
+# --- geometry --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("preset", ["5x8", "5.5x8.5", "6x9", "7x10", "8x10", "8.5x8.5", "7.5x9.25"])
+def test_page_is_trim_plus_bleed_on_outside_top_and_bottom(preset):
+    geo = PageGeometry.for_layout(Layout(trim=preset))
+    w, h = TRIM_PRESETS.get(preset) or (7.5, 9.25)
+    assert geo.page_size == pytest.approx((inch(w) + 9, inch(h) + 18))
+    # Recto: spine (no bleed) on the left; verso: on the right.
+    assert geo.trim_box(True) == pytest.approx((0, 9, inch(w), 9 + inch(h)))
+    assert geo.trim_box(False) == pytest.approx((9, 9, 9 + inch(w), 9 + inch(h)))
+
+
+def test_margins_mirror_with_the_gutter_at_the_spine():
+    geo = PageGeometry.for_layout(Layout(trim="6x9"), pages=200)
+    rx, _, rw, _ = geo.text_block(True)
+    vx, _, vw, _ = geo.text_block(False)
+    assert rx - geo.trim_box(True)[0] == pytest.approx(inch(0.5))  # gutter on the left of a recto
+    assert geo.trim_box(False)[2] - (vx + vw) == pytest.approx(inch(0.5))  # and on the right of a verso
+    assert rw == vw
+
+
+@pytest.mark.parametrize("pages,gutter", [(24, 0.375), (150, 0.375), (151, 0.5), (300, 0.5), (301, 0.625), (600, 0.75), (800, 0.875)])
+def test_gutter_grows_with_page_count_as_kdp_requires(pages, gutter):
+    assert gutter_inches(pages) == gutter
+
+
+def test_spine_width_per_paper():
+    assert spine_inches(100, Paper.white) == pytest.approx(0.2252)
+    assert spine_inches(100, Paper.cream) == pytest.approx(0.25)
+    assert spine_inches(100, Paper.color) == pytest.approx(0.2347)
+
+
+def test_every_page_has_trim_and_bleed_boxes_per_pdfinfo(built):
+    story, result = built
+    out = _run("pdfinfo", "-box", "-f", "1", "-l", str(result.pages), str(result.pdf))
+    trims = re.findall(r"Page\s+(\d+) TrimBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", out)
+    bleeds = re.findall(r"Page\s+(\d+) BleedBox:\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", out)
+    assert len(trims) == len(bleeds) == result.pages
+    for page, x0, y0, x1, y1 in trims:
+        assert float(x1) - float(x0) == pytest.approx(432) and float(y1) - float(y0) == pytest.approx(648)
+        # the outside edge carries the bleed: left on versos, right on rectos
+        assert float(x0) == (0 if int(page) % 2 else 9)
+    sizes = set(re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", out))
+    assert sizes == {("441", "666")}
+
+
+def test_page_count_is_even_and_at_least_24_and_openers_are_right_hand_pages(built):
+    _, result = built
+    assert result.pages >= 24 and result.pages % 2 == 0
+    assert result.section_pages["ch1"] % 2 == 1 and result.section_pages["ch1"] >= 5
+
+
+def test_no_outlines_no_annotations(built):
+    _, result = built
+    reader = PdfReader(result.pdf)
+    assert "/Outlines" not in reader.trailer["/Root"]
+    assert all("/Annots" not in page for page in reader.pages)
+
+
+# --- fonts -------------------------------------------------------------------------------
+
+
+def test_pdffonts_shows_every_font_embedded_and_subset_and_no_helvetica(built):
+    _, result = built
+    rows = _run("pdffonts", str(result.pdf)).splitlines()[2:]
+    assert rows, "no fonts listed"
+    for row in rows:
+        cols = row.split()
+        assert cols[-5] == "yes" and cols[-4] == "yes", row  # emb, sub
+        assert "Andika" in cols[0]
+    assert not any("Helvetica" in r for r in rows)
+
+
+def test_text_is_k_only_black(built):
+    _, result = built
+    raw = _run("qpdf", "--qdf", "--object-streams=disable", str(result.pdf), "-")
+    # Body text is set after "0 0 0 1 k"; nothing sets RGB black before showing text.
+    assert "0 0 0 1 k" in raw
+    for chunk in raw.split("BT")[1:]:
+        assert " rg" not in chunk.split("ET")[0]
+
+
+def test_missing_glyphs_escaping_and_rtl_warn_with_location(tmp_path):
+    text = "Cassie said <b>hi</b> & waved 🚀 at שלום the sea.\n\n" + PARAGRAPH
+    story, result = _render(tmp_path, chapters=[text])
+    warnings = [w for w in result.warnings if w.code == "missing-glyph"]
+    assert len(warnings) == 1
+    w = warnings[0]
+    assert "U+1F680" in w.message and "U+05E9" in w.message and "chapter 1, paragraph 1" in w.message
+    line = story.path.read_text().splitlines()[w.where.line - 1]
+    assert line[w.where.column - 1] == "🚀"  # points at the first character the font lacks
+    # the markup-looking text is printed literally, not interpreted
+    raw = _run("qpdf", "--qdf", "--object-streams=disable", str(result.pdf), "-")
+    assert "<b>hi</b>" not in raw  # it is encoded as text, and still shows up as text
+    assert b"hi" in PdfReader(result.pdf).pages[6].extract_text().encode()
+
+
+# --- images --------------------------------------------------------------------------------
+
+
+def test_images_are_embedded_at_exactly_300_ppi_per_pdfimages(built):
+    _, result = built
+    rows = [r.split() for r in _run("pdfimages", "-list", str(result.pdf)).splitlines()[2:]]
+    assert len(rows) == 1
+    assert rows[0][12] == "300" and rows[0][13] == "300"  # x-ppi, y-ppi
+    placed = result.images[0]
+    assert (int(rows[0][3]), int(rows[0][4])) == placed.px
+
+
+def test_exif_orientation_and_transparency_are_handled(tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "rot.jpg"
+    img = Image.new("RGB", (400, 200), (255, 0, 0))
+    exif = img.getexif()
+    exif[0x0112] = 6  # rotate 90° when shown
+    img.save(src, exif=exif)
+    assert images.image_size(src) == (200, 400)
+    placed = images.prepare(src, (100, 200), tmp_path / "cache")
+    with Image.open(placed.file) as out:
+        assert out.size == (100, 200)
+
+    png = tmp_path / "alpha.png"
+    Image.new("RGBA", (300, 300), (255, 160, 60, 128)).save(png)
+    done = images.prepare(png, (150, 150), tmp_path / "cache")
+    with Image.open(done.file) as flat:
+        assert flat.mode == "RGB"
+        r, g, b = flat.getpixel((75, 75))
+    assert r > 240 and 195 < g < 220  # half-transparent orange flattened on white, not on black
+
+
+def test_warm_rebuild_reuses_the_image_cache_and_is_byte_identical(tmp_path, monkeypatch):
+    story, first = _render(tmp_path)
+    cached = sorted((tmp_path / "out" / "story" / ".cache" / "images").iterdir())
+    assert cached
+    # A warm rebuild must not decode any image again.
+    monkeypatch.setattr(images, "_decode", lambda *a, **k: pytest.fail("image decoded although cached"))
+    second = render_book(story, tmp_path / "again.pdf", tmp_path / "out" / "story" / ".cache" / "images")
+    assert second.pdf.read_bytes() == first.pdf.read_bytes()
+    assert sorted((tmp_path / "out" / "story" / ".cache" / "images").iterdir()) == cached
+
+
+def test_same_input_gives_byte_identical_pdf_even_with_a_cold_cache(tmp_path):
+    _, a = _render(tmp_path, "story")
+    story = load_story(tmp_path / "story" / "story.yaml")
+    b = render_book(story, tmp_path / "b" / "book.pdf", tmp_path / "b" / "cache")
+    assert a.pdf.read_bytes() == b.pdf.read_bytes()
+
+
+def test_low_resolution_source_is_a_warning_naming_it(tmp_path):
+    root = tmp_path / "story"
+    write_image(root / "images" / "cart.png", (300, 200))
+    make_story(root)
+    # make_story rewrites the image; write the small one after it
+    write_image(root / "images" / "cart.png", (300, 200))
+    story = load_story(root / "story.yaml")
+    result = render_book(story, tmp_path / "b.pdf", tmp_path / "cache")
+    low = [w for w in result.warnings if w.code == "low-ppi"]
+    assert len(low) == 1 and "images/cart.png" in low[0].message
+    assert low[0].where.file == story.path and low[0].where.line
+
+
+def test_missing_image_becomes_a_placeholder_with_the_brief(tmp_path):
+    root = tmp_path / "story"
+    make_story(root)
+    (root / "images" / "cart.png").unlink()
+    story = load_story(root / "story.yaml")
+    result = render_book(story, tmp_path / "b.pdf", tmp_path / "cache")
+    assert {p[0] for p in result.placeholders} == {"opener", "cart"}
+    assert any(w.code == "missing-image" and "images/cart.png" in w.message for w in result.warnings)
+    page = result.placeholders[1][2]
+    assert "The cart rolling on the sand." in PdfReader(result.pdf).pages[page - 1].extract_text()
