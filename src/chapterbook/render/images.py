@@ -9,6 +9,7 @@ embeds as is (no re-encoding), which is what makes warm rebuilds cheap.
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,12 +65,16 @@ def image_size(source: Path, where: Location | None = None, field: str = "") -> 
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(source) as img:
                 fmt, (w, h) = img.format, img.size
+                if w * h > MAX_PIXELS:
+                    raise _too_big(source, where, field, (w, h))
                 orientation = img.getexif().get(0x0112, 1) if fmt in ("JPEG", "MPO", "TIFF", "WEBP", "PNG") else 1
-    except Image.DecompressionBombError:
-        raise _too_big(source, where, field, None) from None
+    except Image.DecompressionBombError as exc:
+        # Pillow's own (higher) limit fired first; it only tells the pixel count.
+        m = re.search(r"\((\d+) pixels\)", str(exc))
+        raise _too_big(source, where, field, None, int(m.group(1)) if m else None) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _fail(
-            f"the image cannot be read ({type(exc).__name__})",
+            "the image cannot be read: the file is damaged or is not a picture",
             source,
             where,
             field,
@@ -82,8 +87,8 @@ def image_size(source: Path, where: Location | None = None, field: str = "") -> 
     return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
-def _too_big(source: Path, where: Location | None, field: str, size: tuple[int, int] | None) -> RenderError:
-    dims = f" ({size[0]} x {size[1]} pixels)" if size else ""
+def _too_big(source: Path, where: Location | None, field: str, size: tuple[int, int] | None, total: int | None = None) -> RenderError:
+    dims = f" ({size[0]} x {size[1]} pixels)" if size else (f" ({total / 1e6:.0f} million pixels)" if total else "")
     return _fail(
         f"the image is far too large to be a book illustration{dims}; it is refused so it cannot exhaust memory",
         source,
@@ -149,7 +154,7 @@ def _decode(source: Path, px: tuple[int, int], where: Location | None, field: st
                 return img.convert("RGB")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise _fail(
-            f"the image is damaged and cannot be decoded ({exc})",
+            "the image cannot be read: the file is damaged (it may be cut short)",
             source,
             where,
             field,
