@@ -1,0 +1,215 @@
+"""Benchmark: chapterbook's PDF renderer against WeasyPrint on the same generated book, in the same run.
+
+    PYTHONPATH=src python bench/bench_render.py [--repeat 1] [--keep DIR]
+
+The bench book: 8 chapters, about 4,600 words, 16 illustrations of 2400 x 1800
+px (JPEG), 6 x 9 in. Each case runs in its own process so peak memory (max RSS)
+is measured per case. Cases:
+
+* chapterbook cold  - empty image cache (every image decoded and resampled)
+* chapterbook warm  - the same build again with the image cache filled
+* weasyprint        - the same text and images as HTML + CSS (@page 6x9 with bleed),
+                      the engine under pandoc/BookForge-style pipelines
+
+Reports seconds, the ratios to WeasyPrint, peak memory, and the ppi of the
+images in each PDF per `pdfimages -list`. Needs the optional `bench` extra
+(pip install 'chapterbook[bench]') and poppler-utils.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORDS = (
+    "Cassie pushed the cart and it rolled slowly over the warm sand while Caleb ran beside it "
+    "laughing Mom said that a push is a force and a bigger push makes a heavy thing speed up "
+    "faster the ball kept rolling until the sand slowed it down gravity pulls everything down"
+).split()
+CHAPTERS, WORDS_PER_CHAPTER, IMAGE_PX = 8, 575, (2400, 1800)
+FONT_DIR = Path(__file__).resolve().parent.parent / "src" / "chapterbook" / "fonts"
+
+
+def make_book(root: Path) -> Path:
+    """Write the bench story (story.yaml, chapter texts, 16 JPEGs); returns story.yaml."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(42)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    chapters = []
+    for c in range(CHAPTERS):
+        words = [rng.choice(WORDS) for _ in range(WORDS_PER_CHAPTER)]
+        paragraphs, i = [], 0
+        while i < len(words):
+            n = rng.randint(30, 55)
+            sentence_words = words[i : i + n]
+            text = ""
+            for j in range(0, len(sentence_words), 9):
+                s = " ".join(sentence_words[j : j + 9])
+                text += s[0].upper() + s[1:] + ". "
+            paragraphs.append(text.strip())
+            i += n
+        for k in (1, 2):
+            img = Image.new("RGB", IMAGE_PX, (rng.randint(100, 250), rng.randint(100, 250), rng.randint(100, 250)))
+            draw = ImageDraw.Draw(img)
+            for _ in range(60):
+                x, y = rng.randint(0, IMAGE_PX[0]), rng.randint(0, IMAGE_PX[1])
+                r = rng.randint(40, 300)
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randint(0, 255), rng.randint(0, 255), rng.randint(0, 255)))
+            img.save(root / "images" / f"ch{c + 1}-{k}.jpg", quality=90)
+        middle = len(paragraphs) // 2
+        body = "\n\n".join(paragraphs[:middle] + [f"[illustration: ch{c + 1}-2]"] + paragraphs[middle:])
+        (root / f"ch{c + 1}.md").write_text(body + "\n", encoding="utf-8")
+        chapters.append(
+            f"""  - title: Chapter {c + 1} at the beach
+    text_file: ch{c + 1}.md
+    illustrations:
+      - id: ch{c + 1}-1
+        brief: An opener picture.
+        image: images/ch{c + 1}-1.jpg
+        placement: opener
+      - id: ch{c + 1}-2
+        brief: A picture in the middle.
+        image: images/ch{c + 1}-2.jpg
+        placement: half
+"""
+        )
+    (root / "story.yaml").write_text(
+        "spec_version: 1\nbook:\n  title: The Bench Book\n  authors: [Bench Writer]\nchapters:\n"
+        + "".join(chapters)
+        + "back_matter: {glossary: false, meet_the_scientist: false, activities: false, questions: false}\n"
+        + "layout: {trim: 6x9}\n",
+        encoding="utf-8",
+    )
+    return root / "story.yaml"
+
+
+def weasy_html(story_path: Path) -> str:
+    """The same book as one HTML file with print CSS, as a pandoc/WeasyPrint pipeline would produce."""
+    from chapterbook.spec.load import load_story
+    from chapterbook.text import blocks, inline_markup
+
+    story = load_story(story_path)
+    parts = []
+    for i, chapter in enumerate(story.spec.chapters):
+        ills = {ill.id: ill for ill in chapter.illustrations}
+        opener = chapter.illustrations[0]
+        parts.append(f'<section class="chapter"><p class="num">Chapter {i + 1}</p><h1>{html.escape(chapter.title)}</h1>')
+        parts.append(f'<img class="opener" src="{story.root / opener.image}">')
+        for b in blocks(story.chapter_text(i).text):
+            if b.kind == "illustration":
+                parts.append(f'<img class="half" src="{story.root / ills[b.ref].image}">')
+            else:
+                parts.append(f"<p>{inline_markup(b.text, bold='strong', italic='em')}</p>")
+        parts.append("</section>")
+    font = (FONT_DIR / "Andika-Regular.ttf").as_uri()
+    bold = (FONT_DIR / "Andika-Bold.ttf").as_uri()
+    css = f"""
+    @font-face {{ font-family: Andika; src: url({font}); }}
+    @font-face {{ font-family: Andika; font-weight: bold; src: url({bold}); }}
+    @page {{ size: 6in 9in; bleed: 0.125in; margin: 0.7in 0.55in 0.75in 0.375in;
+             @bottom-center {{ content: counter(page); font-family: Andika; font-size: 11pt; }} }}
+    @page :left {{ margin-left: 0.55in; margin-right: 0.375in; }}
+    @page :right {{ margin-left: 0.375in; margin-right: 0.55in; }}
+    body {{ font-family: Andika; font-size: 15pt; line-height: 22.5pt; color: black; }}
+    p {{ margin: 0 0 10pt 0; orphans: 2; widows: 2; }}
+    .chapter {{ break-before: right; }}
+    h1 {{ text-align: center; font-size: 27pt; }}
+    .num {{ text-align: center; color: #666; }}
+    img.opener {{ width: 100%; max-height: 40vh; object-fit: contain; }}
+    img.half {{ width: 100%; }}
+    """
+    return f"<!doctype html><html><head><meta charset='utf-8'><style>{css}</style></head><body>{''.join(parts)}</body></html>"
+
+
+def run_case(case: str, story_path: Path, out: Path, cache: Path) -> dict:
+    """Run one case in this process and return its timing and peak memory."""
+    if case.startswith("chapterbook"):
+        from chapterbook.render.pdf import render_book
+        from chapterbook.spec.load import load_story
+
+        t0 = time.perf_counter()
+        story = load_story(story_path)
+        result = render_book(story, out, cache)
+        seconds = time.perf_counter() - t0
+        pages = result.pages
+    else:
+        import weasyprint
+
+        source = weasy_html(story_path)
+        t0 = time.perf_counter()
+        doc = weasyprint.HTML(string=source, base_url=str(story_path.parent)).render()
+        doc.write_pdf(out)
+        seconds = time.perf_counter() - t0
+        pages = len(doc.pages)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"case": case, "seconds": seconds, "peak_mb": peak_mb, "pages": pages}
+
+
+def ppi_of(pdf: Path) -> list[tuple[int, int]]:
+    rows = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    return [(int(r.split()[12]), int(r.split()[13])) for r in rows]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per case (the median is reported)")
+    parser.add_argument("--keep", type=Path, help="keep the bench book and PDFs in this folder")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--story", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:  # a child process running one case
+        print(json.dumps(run_case(args.case, args.story, args.out, args.cache)))
+        return 0
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="cb-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    story = make_book(work / "bench-book")
+    words = sum(len((work / "bench-book" / f"ch{c + 1}.md").read_text().split()) for c in range(CHAPTERS))
+    print(f"bench book: {CHAPTERS} chapters, {words} words, {CHAPTERS * 2} images of {IMAGE_PX[0]}x{IMAGE_PX[1]} px, 6x9 in")
+
+    def child(case: str, out: Path, cache: Path) -> dict:
+        cmd = [sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    results: dict[str, list[dict]] = {"chapterbook cold": [], "chapterbook warm": [], "weasyprint": []}
+    for r in range(args.repeat):
+        cache = work / f"cache-{r}"
+        shutil.rmtree(cache, ignore_errors=True)
+        results["chapterbook cold"].append(child("chapterbook cold", work / "chapterbook.pdf", cache))
+        results["chapterbook warm"].append(child("chapterbook warm", work / "chapterbook-warm.pdf", cache))
+        results["weasyprint"].append(child("weasyprint", work / "weasyprint.pdf", cache))
+
+    summary = {k: {"seconds": statistics.median(x["seconds"] for x in v), "peak_mb": max(x["peak_mb"] for x in v), "pages": v[0]["pages"]} for k, v in results.items()}
+    base = summary["weasyprint"]["seconds"]
+    print(f"{'case':<18} {'seconds':>8} {'vs weasyprint':>14} {'peak MB':>8} {'pages':>6}")
+    for name, s in summary.items():
+        print(f"{name:<18} {s['seconds']:>8.2f} {s['seconds'] / base:>13.2f}x {s['peak_mb']:>8.0f} {s['pages']:>6}")
+    ours = ppi_of(work / "chapterbook.pdf")
+    theirs = ppi_of(work / "weasyprint.pdf")
+    print(f"chapterbook images: {len(ours)}, ppi per pdfimages: {sorted(set(ours))}")
+    print(f"weasyprint images:  {len(theirs)}, ppi per pdfimages: {sorted(set(theirs))}")
+    same = (work / "chapterbook.pdf").read_bytes() == (work / "chapterbook-warm.pdf").read_bytes()
+    print(f"cold and warm PDFs byte-identical: {same}")
+    cold, warm = summary["chapterbook cold"]["seconds"] / base, summary["chapterbook warm"]["seconds"] / base
+    print(f"targets: cold <= 0.5x weasyprint: {'met' if cold <= 0.5 else 'NOT met'} ({cold:.2f}x); warm <= 0.1x: {'met' if warm <= 0.1 else 'NOT met'} ({warm:.2f}x)")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
