@@ -98,10 +98,11 @@ def paragraphs(text: str) -> list[Block]:
 
 # --- sentences and words --------------------------------------------------------------
 
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "mt", "no"}
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "mt"}
 # End of sentence: . ! ? (or …) possibly followed by closing quotes/brackets,
 # then whitespace and something that can start a sentence.
-_SENTENCE_END = re.compile(r"([.!?…]+)([\"”’')\]]*)(\s+)(?=[\"“‘'(\[]?[A-Z0-9])")
+# Emphasis markers (*, _) may close a sentence ("*Click!*") or open the next.
+_SENTENCE_END = re.compile(r"([.!?…]+)([\"”’')\]*_]*)(\s+)(?=[\"“‘'(\[*_]*[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]+(?:['’][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 _MARKUP = re.compile(r"(\*\*|\*|__|_(?=\w)|(?<=\w)_|`)")
 
@@ -129,6 +130,9 @@ def sentences(text: str, base: int = 0) -> list[Sentence]:
         before = text[start : m.start()].rstrip()
         last_word = before.rsplit(None, 1)[-1].lower().strip("\"“‘'(") if before else ""
         if m.group(1) == "." and last_word in _ABBREVIATIONS:
+            continue
+        # "No. 5" is an abbreviation; "No. The wheels are fine." is not.
+        if m.group(1) == "." and last_word == "no" and text[m.end() : m.end() + 1].isdigit():
             continue
         end = m.end(2)
         chunk = text[start:end].strip()
