@@ -100,7 +100,9 @@ def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> C
         _back(c, story, geo, family)
         _spine(c, story, geo, family, result.spine_text)
         if art is not None:
-            c.drawImage(str(art.file), geo.front_x, 0, w - geo.front_x, h)
+            from chapterbook.render.pdf import draw_placed
+
+            draw_placed(c, art, geo.front_x, 0, w - geo.front_x, h)
         else:
             _front(c, story, geo, family)
         c.showPage()

@@ -214,6 +214,31 @@ def _fit_width(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "…"
 
 
+def draw_placed(canv, placed: images.Placed, x: float, y: float, w: float, h: float) -> None:
+    """Draw a cached image, naming its XObject by content so the PDF does not depend on the cache folder.
+
+    ReportLab's drawImage names a file image after its path, which would make two
+    builds with different output folders differ byte for byte.
+    """
+    from reportlab.pdfbase import pdfdoc
+
+    name = "img" + placed.file.stem[:24]
+    reg = canv._doc.getXObjectName(name)
+    if not canv._doc.idToObject.get(reg):
+        xobj = pdfdoc.PDFImageXObject(name, str(placed.file), mask=None)
+        xobj.name = name
+        canv._setXObjects(xobj)
+        canv._doc.Reference(xobj, reg)
+        canv._doc.addForm(name, xobj)
+    canv._currentPageHasImages = 1
+    canv.saveState()
+    canv.translate(x, y)
+    canv.scale(w, h)
+    canv._code.append(f"/{reg} Do")
+    canv.restoreState()
+    canv._formsinuse.append(name)
+
+
 class Mark(Flowable):
     """Invisible: tells the document what kind of page this is and records contents page numbers."""
 
@@ -259,7 +284,7 @@ class Picture(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        self.canv.drawImage(str(self.placed.file), 0, 0, self.width, self.height)
+        draw_placed(self.canv, self.placed, 0, 0, self.width, self.height)
 
 
 class PlaceholderPanel(Flowable):
@@ -633,7 +658,7 @@ class Interior:
                 def art(canv, block, placed=placed):
                     x, y, w, h = block
                     pw, ph = placed.size_pt
-                    canv.drawImage(str(placed.file), x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
+                    draw_placed(canv, placed, x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
 
             elif slot.diagram is not None:
                 self.check_glyphs(" ".join(slot.diagram.labels) + slot.diagram.object, slot.where, f"diagram '{slot.id}'")
