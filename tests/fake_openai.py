@@ -123,6 +123,8 @@ class FakeOpenAI:
         self.requests: list[dict] = []  # bodies, in arrival order
         self.arrivals: list[float] = []  # time.monotonic() of each arrival
         self.headers: list[dict[str, str]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests being answered at the same moment
         self._queue: list[Reply] = []
         self._rules: list[tuple[str | Callable[[dict], bool], Reply]] = []
         self._lock = threading.Lock()
@@ -194,6 +196,15 @@ class FakeOpenAI:
                     return
                 with fake._lock:
                     fake.headers.append({k.lower(): v for k, v in self.headers.items()})
+                    fake.in_flight += 1
+                    fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+                try:
+                    self._handle(body)
+                finally:
+                    with fake._lock:
+                        fake.in_flight -= 1
+
+            def _handle(self, body: dict) -> None:
                 reply = fake._choose(body)
                 if reply.latency and reply.kind != "hang":
                     if fake._stopping.wait(reply.latency):
