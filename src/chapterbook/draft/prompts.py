@@ -95,17 +95,40 @@ def prompt_context(spec: StorySpec, index: int) -> dict[str, Any]:
 
 def chapter_prompt(story: Story, index: int) -> ChapterPrompt:
     """The system and user messages asking for chapter `index` (0-based) of `story`."""
-    context = prompt_context(story.spec, index)
-    messages = []
-    hashes: dict[str, str] = {}
-    sources: dict[str, str] = {}
-    for role, name in (("system", SYSTEM_TEMPLATE), ("user", CHAPTER_TEMPLATE)):
-        text = templating.render(name, context, story.root)
-        messages.append({"role": role, "content": _tidy(text)})
-        path, digest = templating.template_hash(name, story.root)
-        hashes[name] = digest
-        sources[name] = "story" if _inside(Path(path), story.root) else "chapterbook"
-    return ChapterPrompt(chapter=index + 1, messages=messages, template_hashes=hashes, template_sources=sources)
+    return PromptMaker(story).prompt(index)
+
+
+class PromptMaker:
+    """Fills the prompt templates for many chapters of one story, compiling each template once."""
+
+    def __init__(self, story: Story):
+        self.story = story
+        self._env = templating.environment(story.root)
+        self._templates: dict[str, Any] = {}
+        self.template_hashes: dict[str, str] = {}
+        self.template_sources: dict[str, str] = {}
+        for name in (SYSTEM_TEMPLATE, CHAPTER_TEMPLATE):
+            try:
+                self._templates[name] = self._env.get_template(name)
+            except Exception:
+                # templating.render turns every template mistake into a plain message with file:line.
+                templating.render(name, {}, story.root)
+                raise
+            path, digest = templating.template_hash(name, story.root)
+            self.template_hashes[name] = digest
+            self.template_sources[name] = "story" if _inside(Path(path), story.root) else "chapterbook"
+
+    def prompt(self, index: int) -> ChapterPrompt:
+        context = prompt_context(self.story.spec, index)
+        messages = []
+        for role, name in (("system", SYSTEM_TEMPLATE), ("user", CHAPTER_TEMPLATE)):
+            try:
+                text = self._templates[name].render(**context)
+            except Exception:
+                templating.render(name, context, self.story.root)  # raises the plain-words error
+                raise
+            messages.append({"role": role, "content": _tidy(text)})
+        return ChapterPrompt(index + 1, messages, dict(self.template_hashes), dict(self.template_sources))
 
 
 def _tidy(text: str) -> str:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chapterbook.draft.cache import Cache
 from chapterbook.draft.client import ChatClient, ChatRequest, ChatResult, Endpoint, NotCached, RetryPolicy, endpoint_from_env
-from chapterbook.draft.prompts import ChapterPrompt, chapter_prompt
+from chapterbook.draft.prompts import ChapterPrompt, PromptMaker
 from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, json_schema, parse_json_reply, parse_plain_text
 from chapterbook.errors import ChapterbookError, UsageError
 from chapterbook.output import atomic_write, book_dir, input_hashes, package_versions, write_json
@@ -190,9 +190,10 @@ def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
     if options.samples < 1:
         raise UsageError("-n must be at least 1")
     schema = json_schema()
+    prompts = PromptMaker(story)
     jobs = []
     for number in select_chapters(story, options.chapters):
-        prompt = chapter_prompt(story, number - 1)
+        prompt = prompts.prompt(number - 1)
         for model in options.models:
             for sample in range(1, options.samples + 1):
                 params = options.params.model_dump()
