@@ -25,7 +25,7 @@ def shipped_fonts() -> list[str]:
 
 def lint(story: Story) -> list[Problem]:
     """Every cross-reference, file and reading-level problem in the story."""
-    problems: list[Problem] = []
+    problems: list[Problem] = list(story.problems)
     problems += _duplicate_ids(story)
     problems += _references(story)
     problems += _files(story)
@@ -168,6 +168,8 @@ def _reading_level(story: Story) -> Iterable[Problem]:
     for i, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(i)
         if source is None:
+            if chapter.text_file is not None:
+                continue  # the unreadable file is already reported
             yield _problem(
                 story,
                 ("chapters", i, "title"),
