@@ -18,7 +18,7 @@ from fake_openai import Reply
 
 def draft(server, story_path, *args, output=None):  # noqa: F811
     output = output or story_path.parent.parent / "output"
-    return main(["draft", str(story_path), "--base-url", server.base_url, "--output", str(output), "--timeout", "2", "--retries", "1", *args])
+    return main(["draft", str(story_path), "--base-url", server.base_url, "--output", str(output), "--timeout", "30", "--retries", "1", *args])
 
 
 def runs(story_path) -> list[Path]:  # noqa: F811
