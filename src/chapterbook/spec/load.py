@@ -495,50 +495,33 @@ def _chapter_texts(story: Story) -> tuple[list[SourceText | None], list[Problem]
     for i, chapter in enumerate(story.spec.chapters):
         if chapter.text is not None:
             texts.append(_inline_text(story, i, chapter.text))
-        elif chapter.text_file is not None:
-            target = resolve_inside(story.root, chapter.text_file)
-            where = story.where("chapters", i, "text_file")
-            if target is None:
-                problems.append(
-                    Problem(
-                        f"'{chapter.text_file}' points outside the story folder",
-                        where,
-                        format_path(("chapters", i, "text_file")),
-                        "keep chapter files inside the story folder, e.g. chapters/01.md",
-                        code="outside-story",
-                    )
-                )
-                texts.append(None)
-            elif not target.is_file():
-                problems.append(
-                    Problem(
-                        f"chapter file '{chapter.text_file}' does not exist",
-                        where,
-                        format_path(("chapters", i, "text_file")),
-                        "create the file, or fix the path: it is relative to the folder that holds "
-                        f"{story.path.name}",
-                        code="missing-file",
-                    )
-                )
-                texts.append(None)
-            else:
-                try:
-                    content = target.read_bytes().decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    problems.append(
-                        Problem(
-                            f"chapter file '{chapter.text_file}' is not UTF-8 text",
-                            where,
-                            format_path(("chapters", i, "text_file")),
-                            "save it as UTF-8",
-                            code="not-utf8",
-                        )
-                    )
-                    texts.append(None)
-                    continue
-                texts.append(SourceText(content, target, 1, 0))
+            continue
+        texts.append(None)
+        if chapter.text_file is None:
+            continue
+
+        def problem(message: str, hint: str, code: str) -> None:
+            key = ("chapters", i, "text_file")
+            problems.append(Problem(message, story.where(*key), format_path(key), hint, code=code))
+
+        target = resolve_inside(story.root, chapter.text_file)
+        if target is None:
+            problem(
+                f"'{chapter.text_file}' points outside the story folder",
+                "keep chapter files inside the story folder, e.g. chapters/01.md",
+                "outside-story",
+            )
+        elif not target.is_file():
+            problem(
+                f"chapter file '{chapter.text_file}' does not exist",
+                f"create the file, or fix the path: it is relative to the folder that holds {story.path.name}",
+                "missing-file",
+            )
         else:
-            texts.append(None)
+            try:
+                texts[i] = SourceText(target.read_bytes().decode("utf-8-sig"), target, 1, 0)
+            except UnicodeDecodeError:
+                problem(f"chapter file '{chapter.text_file}' is not UTF-8 text", "save it as UTF-8", "not-utf8")
     return texts, problems
 
 
