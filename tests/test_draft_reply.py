@@ -157,7 +157,7 @@ def test_backoff_never_comes_before_retry_after_and_is_capped():
     for attempt in range(1, 5):
         assert policy.wait(attempt, 2.0) >= 2.0
     assert policy.wait(1, 100.0) == 5
-    assert policy.wait(10, None) == 5
+    assert policy.wait(30, None) == 5  # far past the cap whatever the jitter
 
 
 def test_redact_hides_the_key_and_key_shaped_strings(monkeypatch):
