@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     for ch in result.chapters:
         con.print(f"Chapter {ch.index + 1}: {ch.title}", markup=False)
         for r in ch.versions:
-            worst = [v["text"] for v in r.verdicts if v["level"] != "good"][:3]
+            worst = [v["text"] for v in r.verdicts if v["level"] != "good"][:5]
             sc = r.metrics["science"]
             facts = f"{sc['facts_stated']} of {sc['facts_total']} facts"
             con.print(f"  {r.version.label}: {facts}; " + ("; ".join(worst) if worst else "no problems found"), markup=False)

@@ -47,7 +47,8 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
         quoted_words += len(split_words(chunk))
         n_q = len(_QUESTION_IN_QUOTE.findall(chunk))
         char_questions.extend([chunk.strip("“”\" ")] * n_q)
-    all_questions = [s.text for s in prose.sentences if s.text.rstrip("”\"’' )").endswith("?")]
+    # Counted by question marks, not sentences: '"Why?" asked Caleb.' is one sentence holding one question.
+    all_questions = sum(len(_QUESTION_IN_QUOTE.findall(p)) for p in prose.paragraphs)
     exclamations = sum(len(_EXCLAIM.findall(p)) for p in prose.paragraphs)
 
     challenges = []
@@ -81,7 +82,7 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
         "dialogue_share": round(quoted_words / n_words, 3) if n_words else 0.0,
         "character_questions": len(char_questions),
         "character_question_texts": char_questions[:10],
-        "questions": len(all_questions),
+        "questions": all_questions,
         "exclamations": exclamations,
         "reader_challenges": challenges,
         "cliches": found_cliches,

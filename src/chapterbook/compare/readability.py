@@ -20,6 +20,7 @@ from chapterbook.compare.prose import Prose
 from chapterbook.compare.words import base_forms, norm
 from chapterbook.spec.models import StorySpec
 from chapterbook.text import syllables
+from chapterbook.text import words as split_words
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,14 @@ class WordLists:
     spache: frozenset[str]
     easy: frozenset[str]  # Dale-Chall easy words plus the Spache list
     names: frozenset[str]  # lower-case names from the spec (characters, scientists)
+    taught: frozenset[str] = frozenset()  # words of the key terms: the book teaches them on purpose
 
 
 @functools.lru_cache(maxsize=16)
-def _lists(story_root: Path | None, names: tuple[str, ...]) -> WordLists:
+def _lists(story_root: Path | None, names: tuple[str, ...], taught: tuple[str, ...]) -> WordLists:
     spache = frozenset(norm(w) for w in lists.entries("spache_revised.txt", story_root))
     easy = frozenset(norm(w) for w in lists.entries("easy_words.txt", story_root)) | spache
-    return WordLists(spache, easy, frozenset(names))
+    return WordLists(spache, easy, frozenset(names), frozenset(taught))
 
 
 def word_lists(spec: StorySpec | None = None, story_root: Path | None = None) -> WordLists:
@@ -44,7 +46,8 @@ def word_lists(spec: StorySpec | None = None, story_root: Path | None = None) ->
             for part in person.name.replace("-", " ").split():
                 names.add(norm(part.strip(".,")))
             names.add(norm(person.id))
-    return _lists(story_root, tuple(sorted(names)))
+    taught = {norm(w) for c in (spec.concepts if spec else []) for kt in c.key_terms for w in split_words(kt.term)}
+    return _lists(story_root, tuple(sorted(names)), tuple(sorted(taught)))
 
 
 def _listed(word: str, wordset: frozenset[str], *, adjective_endings: bool) -> bool:
@@ -63,11 +66,13 @@ def _is_name(word: str, first_in_sentence: bool, wl: WordLists) -> bool:
     return (not first_in_sentence) and word[:1].isupper() and w != "i" and not word.isupper()
 
 
-def _unfamiliar(prose: Prose, wordset: frozenset[str], wl: WordLists, *, adjective_endings: bool) -> Counter[str]:
+def _unfamiliar(prose: Prose, wordset: frozenset[str], wl: WordLists, *, adjective_endings: bool, skip: frozenset[str] = frozenset()) -> Counter[str]:
     out: Counter[str] = Counter()
     for s in prose.sentences:
         for i, word in enumerate(s.words):
             if _is_name(word, i == 0, wl):
+                continue
+            if skip and _listed(word, skip, adjective_endings=adjective_endings):
                 continue
             if not _listed(word, wordset, adjective_endings=adjective_endings):
                 out[norm(word)] += 1
@@ -103,7 +108,9 @@ def measure(prose: Prose, spec: StorySpec, wl: WordLists) -> dict:
 
     spache_unf = _unfamiliar(prose, wl.spache, wl, adjective_endings=False)
     pct_unfamiliar = 100.0 * len(spache_unf) / n_words if n_words else 0.0
-    hard = _unfamiliar(prose, wl.easy, wl, adjective_endings=True)
+    # Spache counts key terms like any word (the formula's definition); the
+    # hard-word list leaves them out because the book teaches them on purpose.
+    hard = _unfamiliar(prose, wl.easy, wl, adjective_endings=True, skip=wl.taught)
     hard_share = sum(hard.values()) / n_words if n_words else 0.0
 
     long_sentences = [s.text for s in prose.sentences if len(s.words) > rules.max_words_per_sentence]

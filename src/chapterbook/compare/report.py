@@ -179,6 +179,20 @@ def verdicts(m: dict, goals: dict, status: str | None = None) -> list[dict[str, 
 # --- HTML ------------------------------------------------------------------------------------
 
 
+def flow(prose: Prose, concepts: list[Concept], fact_sentences: set[int], briefs: dict[str, str]) -> list[dict]:
+    """The version as readers meet it: paragraphs (escaped, highlighted) and illustrations in place."""
+    paras = highlighted(prose, concepts, fact_sentences)
+    out: list[dict] = []
+    k = 0
+    for b in prose.blocks:
+        if b.kind == "illustration":
+            out.append({"kind": "illustration", "text": briefs.get(b.ref, b.ref)})
+        elif b.kind in ("paragraph", "dialogue") and k < len(paras):
+            out.append({"kind": "paragraph", "html": paras[k]})
+            k += 1
+    return out
+
+
 def highlighted(prose: Prose, concepts: list[Concept], fact_sentences: set[int]) -> list[Markup]:
     """Each paragraph as escaped HTML: key terms marked, fact sentences and dialogue styled."""
     out = []
@@ -335,6 +349,7 @@ def compare(
 
     view_chapters = []
     for c in chapters:
+        briefs = {ill.id: ill.brief for ill in story.spec.chapters[c.index].illustrations}
         cols = []
         for r in c.versions:
             facts = {i for con in r.metrics["science"]["concepts"] for f in con["facts"] for i in f["sentence_index"]}
@@ -343,7 +358,7 @@ def compare(
                     "label": r.version.label,
                     "title": r.version.title or "",
                     "origin": r.version.origin,
-                    "paragraphs": highlighted(r.prose, c.concepts, facts),
+                    "flow": flow(r.prose, c.concepts, facts, briefs),
                     "illustrations": r.version.illustrations,
                     "verdicts": r.verdicts,
                     "facts": [f for con in r.metrics["science"]["concepts"] for f in con["facts"]],

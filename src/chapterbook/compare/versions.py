@@ -15,7 +15,7 @@ from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location, UsageError
 from chapterbook.spec.load import Story
-from chapterbook.text import ChapterVersion
+from chapterbook.text import ChapterVersion, blocks
 
 DRAFT_FILE = re.compile(r"^chapter-(?P<n>\d{2,})\.(?P<model>.+)\.s(?P<k>\d+)\.md$")
 TITLE_MATCH = 0.6  # difflib ratio above which a heading names a spec chapter
@@ -49,7 +49,10 @@ def human_versions(story: Story) -> list[ChapterVersion]:
         src = story.chapter_text(i)
         if src is None or not src.text.strip():
             continue
-        ills = [ill.brief for ill in ch.illustrations]
+        # Slots marked in the text, shown by their briefs; then slots placed by after_paragraph.
+        by_id = {ill.id: ill.brief for ill in ch.illustrations}
+        marked = [b.ref for b in blocks(src.text) if b.kind == "illustration"]
+        ills = [by_id.get(ref, ref) for ref in marked] + [ill.brief for ill in ch.illustrations if ill.id not in marked]
         out.append(
             ChapterVersion(
                 chapter=i,
@@ -87,8 +90,6 @@ def _draft_version(path: Path, chapter: int, model: str, sample: int, run_id: st
     except UnicodeDecodeError:
         raise ChapterbookError(f"the draft {path.name} is not UTF-8 text", where=Location(path)) from None
     title, body = _split_title(raw)
-    from chapterbook.text import blocks
-
     ills = [b.ref for b in blocks(body) if b.kind == "illustration"]
     return ChapterVersion(
         chapter=chapter,
@@ -297,8 +298,6 @@ def pasted_versions(path: Path, story: Story, chapter: int | None = None) -> Col
 
 
 def _pasted(chapter: int, body: str, title: str | None, path: Path, k: int, how: str = "--chapter") -> ChapterVersion:
-    from chapterbook.text import blocks
-
     ills = [b.ref for b in blocks(body) if b.kind == "illustration"]
     return ChapterVersion(
         chapter=chapter,

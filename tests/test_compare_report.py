@@ -1,0 +1,128 @@
+"""The report for a sample story: columns, highlights, escaping, self-containment, CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from chapterbook.cli import main
+from chapterbook.compare import compare
+from chapterbook.spec.load import load_story
+from compare_fixtures import HUMAN_1, make_run, make_story
+
+
+def build(tmp_path, human=HUMAN_1, run=True):
+    story = load_story(make_story(tmp_path, human=human))
+    if run:
+        make_run(tmp_path / "out")
+    return compare(story, output_root=tmp_path / "out")
+
+
+def test_report_has_columns_highlights_and_verdicts(tmp_path):
+    result = build(tmp_path)
+    html = result.report.read_text(encoding="utf-8")
+    assert result.report == tmp_path / "out" / "tiny" / "compare" / "report.html"
+    ch1 = html.split('id="chapter-1"')[1].split('id="chapter-2"')[0]
+    # One column per version, human first, side by side.
+    assert re.findall(r"<article class=\"col\">\s*<h3>([^<]+)</h3>", ch1) == ["human", "good-model #1", "weak-model #1"]
+    # Key terms are highlighted, in inflected forms too.
+    assert '<mark class="term" title="key term: inertia">inertia</mark>' in ch1
+    assert '<mark class="term" title="key term: force">force</mark>' in ch1
+    # Plain-words verdicts.
+    assert "teaches no science: 0 of 3 facts stated" in ch1
+    assert "scary for the age: monster, screamed" in ch1
+    assert "violent: blood" in ch1
+    assert "clichés: once upon a time" in ch1
+    # The failed draft of chapter 2 is shown, with its status.
+    ch2 = html.split('id="chapter-2"')[1]
+    assert "weak-model #1" in ch2 and "no draft: refusal (declined)" in ch2
+    # Metrics table with targets coloured in and out.
+    assert "<td class=\"target\">≤ 10.0</td>" in ch1
+    assert 'class="in"' in ch1 and 'class="out"' in ch1
+
+
+def test_report_is_self_contained(tmp_path):
+    html = build(tmp_path).report.read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html, re.I)
+    assert "@import" not in html and "url(" not in html
+    assert "<style>" in html
+
+
+def test_story_text_is_escaped(tmp_path):
+    evil = HUMAN_1 + '\n<script>alert("x")</script> and <b onmouseover="x">inertia</b> & more.\n'
+    html = build(tmp_path, human=evil, run=False).report.read_text(encoding="utf-8")
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(" in html
+    assert "<b onmouseover" not in html
+    assert "&amp; more" in html
+
+
+def test_metrics_json_records_every_version(tmp_path):
+    result = build(tmp_path)
+    data = json.loads(result.metrics.read_text(encoding="utf-8"))
+    ch1 = data["chapters"][0]
+    labels = [v["label"] for v in ch1["versions"]]
+    assert labels == ["human", "good-model #1", "weak-model #1"]
+    weak = ch1["versions"][2]["metrics"]
+    assert weak["science"]["facts_stated"] == 0
+    assert weak["safety"]["flags"]["scary"] == ["monster", "screamed"]
+    good = ch1["versions"][1]["metrics"]
+    assert good["science"]["facts_stated"] >= 2
+    assert data["chapters"][1]["failed"] == [{"label": "weak-model #1", "status": "refusal", "error": "declined"}]
+    assert data["targets"]["spache_grade"] == [1.0, 3.0]
+    # No temporary files are left next to the outputs.
+    assert sorted(p.name for p in result.report.parent.iterdir()) == ["metrics.json", "report.html"]
+
+
+def test_story_can_override_the_template_and_lists(tmp_path):
+    story_path = make_story(tmp_path)
+    root = story_path.parent
+    (root / "compare").mkdir()
+    (root / "compare" / "safety.txt").write_text("[scary]\ncart\n", encoding="utf-8")
+    (root / "compare" / "cliches.txt").write_text("# replace\nsoft sand\n", encoding="utf-8")
+    (root / "templates" / "html").mkdir(parents=True)
+    (root / "templates" / "html" / "compare.html.j2").write_text(
+        "{% autoescape true %}{% for c in chapters %}{{ c.title }}|{% for col in c.columns %}{{ col.verdicts | map(attribute='text') | join(';') }}{% endfor %}\n{% endfor %}{% endautoescape %}",
+        encoding="utf-8",
+    )
+    result = compare(load_story(story_path), output_root=tmp_path / "out")
+    out = result.report.read_text(encoding="utf-8")
+    assert out.startswith("The Beach Cart|")
+    assert "scary for the age: cart" in out
+    assert "clichés: soft sand" in out
+    assert result.data["lists_overridden"] == ["cliches.txt", "safety.txt"]
+
+
+def test_cli_without_drafts_says_so(tmp_path, capsys):
+    story_path = make_story(tmp_path)
+    code = main(["compare", str(story_path), "--output", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "no drafts were found" in out and "chapterbook draft" in out
+    assert "Chapter 2: Sand Castles" in out
+    assert "teaches no science: 0 of 3 facts stated" in out
+    assert "report.html" in out
+
+
+def test_cli_with_pasted_file_that_cannot_be_matched(tmp_path, capsys):
+    story_path = make_story(tmp_path)
+    pasted = tmp_path / "pasted.md"
+    pasted.write_text("Some text with no heading.\n", encoding="utf-8")
+    code = main(["compare", str(story_path), "--drafts", str(pasted), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "no chapter in pasted.md could be matched" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out" / "tiny" / "compare" / "report.html").exists()
+
+
+def test_cli_with_pasted_chapter(tmp_path, capsys):
+    story_path = make_story(tmp_path)
+    pasted = tmp_path / "pasted.md"
+    pasted.write_text("Chapter 2: Sand Castles\n\nThe ball kept moving until a force stopped it. Why? Because of inertia!\n", encoding="utf-8")
+    code = main(["compare", str(story_path), "--drafts", str(pasted), "--output", str(tmp_path / "out")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "pasted: 1 of 3 facts" in out
+    assert "hard words" not in out.split("pasted:")[1]  # inertia and force are key terms, taught on purpose
