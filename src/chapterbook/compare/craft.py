@@ -60,24 +60,25 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
             challenges.append(s.text)
 
     flat = " ".join(norm(p) for p in prose.paragraphs)
+    present = set(prose.lower)
     found_cliches = []
     for phrase, pattern in cliches:
+        first = norm(phrase).split()[0].strip(",.!?")
+        if first not in present:
+            continue  # cheap pre-check: the phrase's first word is not in the text at all
         n = len(pattern.findall(flat))
         if n:
             found_cliches.append({"phrase": phrase, "count": n})
 
-    toks = [norm(w) for w in prose.words]
     grams: Counter[tuple[str, ...]] = Counter()
     for s in prose.sentences:
-        ws = [norm(w) for w in s.words]
+        ws = s.lower
         for i in range(len(ws) - REPEAT_N + 1):
-            g = tuple(ws[i : i + REPEAT_N])
-            if any(w not in stopwords for w in g):
-                grams[g] += 1
-    repeats = [{"phrase": " ".join(g), "count": c} for g, c in grams.most_common() if c >= 2]
-    repeats = _merge_overlaps(repeats)[:10]
+            grams[tuple(ws[i : i + REPEAT_N])] += 1
+    repeated = [(g, c) for g, c in grams.most_common() if c >= 2 and any(w not in stopwords for w in g)]
+    repeats = _merge_overlaps([{"phrase": " ".join(g), "count": c} for g, c in repeated])
 
-    n_words = len(toks)
+    n_words = len(prose.lower)
     return {
         "dialogue_share": round(quoted_words / n_words, 3) if n_words else 0.0,
         "character_questions": len(char_questions),
@@ -92,12 +93,14 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
     }
 
 
-def _merge_overlaps(repeats: list[dict]) -> list[dict]:
-    """Keep one entry per run of overlapping 4-word phrases (the first, most frequent)."""
+def _merge_overlaps(repeats: list[dict], limit: int = 10) -> list[dict]:
+    """Up to `limit` phrases, one per run of overlapping 4-word phrases (the most frequent)."""
     out: list[dict] = []
     for r in repeats:
         words = r["phrase"].split()
         if any(" ".join(words[:-1]) in o["phrase"] or " ".join(words[1:]) in o["phrase"] for o in out):
             continue
         out.append(r)
+        if len(out) >= limit:
+            break
     return out

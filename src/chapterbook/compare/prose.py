@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from chapterbook.compare.words import norm
 from chapterbook.text import Block, blocks, plain, sentences, words
 
 # A quoted stretch: straight or curly double quotes (single quotes are too often apostrophes).
@@ -22,6 +23,7 @@ class ProseSentence:
     start: int  # offset inside the paragraph's plain text
     words: list[str]
     in_quotes: list[str] = field(default_factory=list)  # the quoted parts inside this sentence
+    lower: list[str] = field(default_factory=list)  # the words, normalised (computed once: every metric needs them)
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Prose:
     paragraphs: list[str]  # plain text of each prose paragraph
     sentences: list[ProseSentence]
     words: list[str]
+    lower: list[str]  # all words, normalised
     illustrations: list[str]  # refs/briefs of [illustration: ...] lines, in order
     quotes: list[tuple[int, int, int]]  # (paragraph, start, end) of each quoted stretch
 
@@ -62,6 +65,6 @@ def parse(text: str) -> Prose:
                 continue
             end = s.start + len(s.text)
             inside = [ptext[max(a, s.start) : min(e, end)] for a, e in spans if a < end and e > s.start]
-            sents.append(ProseSentence(s.text, p_index, s.start, ws, inside))
+            sents.append(ProseSentence(s.text, p_index, s.start, ws, inside, [norm(w) for w in ws]))
     all_words = [w for s in sents for w in s.words]
-    return Prose(bl, paras, sents, all_words, ills, quotes)
+    return Prose(bl, paras, sents, all_words, [w for s in sents for w in s.lower], ills, quotes)

@@ -68,15 +68,23 @@ def _is_name(word: str, first_in_sentence: bool, wl: WordLists) -> bool:
 
 def _unfamiliar(prose: Prose, wordset: frozenset[str], wl: WordLists, *, adjective_endings: bool, skip: frozenset[str] = frozenset()) -> Counter[str]:
     out: Counter[str] = Counter()
+    known: dict[str, bool] = {}  # a chapter repeats its words: decide each once
     for s in prose.sentences:
-        for i, word in enumerate(s.words):
+        for i, (word, low) in enumerate(zip(s.words, s.lower)):
             if _is_name(word, i == 0, wl):
                 continue
-            if skip and _listed(word, skip, adjective_endings=adjective_endings):
-                continue
-            if not _listed(word, wordset, adjective_endings=adjective_endings):
-                out[norm(word)] += 1
+            hard = known.get(low)
+            if hard is None:
+                hard = not (skip and _listed(low, skip, adjective_endings=adjective_endings)) and not _listed(
+                    low, wordset, adjective_endings=adjective_endings
+                )
+                known[low] = hard
+            if hard:
+                out[low] += 1
     return out
+
+
+_syllables = functools.lru_cache(maxsize=65536)(syllables)
 
 
 def spache_grade(words_per_sentence: float, percent_unfamiliar: float) -> float:
@@ -91,7 +99,7 @@ def fk_grade(prose: Prose) -> float | None:
     """
     if not prose.sentences or not prose.words:
         return None
-    syl = sum(syllables(w) for w in prose.words)
+    syl = sum(_syllables(w) for w in prose.words)
     n = len(prose.words)
     return round(0.39 * n / len(prose.sentences) + 11.8 * syl / n - 15.59, 2)
 

@@ -79,7 +79,7 @@ def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
             }
             results.append(VersionResult(v, prose, m))
         labels = [r.version.label for r in results]
-        sets = [similarity.shingles(r.prose.words) for r in results]
+        sets = [similarity.shingles(r.prose.lower, normalised=True) for r in results]
         human = next((k for k, r in enumerate(results) if r.version.label == "human"), None)
         for k, r in enumerate(results):
             r.metrics["similarity_to_human"] = (

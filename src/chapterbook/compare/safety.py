@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from chapterbook.compare import lists
@@ -34,19 +35,49 @@ def patterns(story_root: Path | None = None) -> dict[str, tuple[tuple[str, re.Pa
     return {k: tuple(v) for k, v in out.items()}
 
 
+@dataclass(frozen=True)
+class _Index:
+    """A category's entries split for speed: whole words, word prefixes, and phrases."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+    phrases: tuple[tuple[str, re.Pattern[str]], ...]  # (first word or prefix, pattern)
+
+
+@functools.lru_cache(maxsize=16)
+def _index(pats: tuple) -> dict[str, _Index]:
+    out = {}
+    for cat, entries in pats:
+        words, prefixes, phrases = set(), [], []
+        for entry, rx in entries:
+            parts = entry.split()
+            if len(parts) == 1:
+                (prefixes.append(parts[0][:-1]) if parts[0].endswith("*") else words.add(parts[0]))
+            else:
+                phrases.append((parts[0].rstrip("*"), rx))
+        out[cat] = _Index(frozenset(words), tuple(prefixes), tuple(phrases))
+    return out
+
+
 def measure(prose: Prose, pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]) -> dict:
     """Words found per category (as they appear in the text) and the sentences they are in."""
     found: dict[str, dict[str, int]] = {c: {} for c in pats}
     sentences: dict[str, list[str]] = {c: [] for c in pats}
-    for s in prose.sentences:
-        low = norm(s.text)
-        for cat, entries in pats.items():
-            hit = False
-            for _entry, rx in entries:
-                for m in rx.finditer(low):
-                    found[cat][m.group(0)] = found[cat].get(m.group(0), 0) + 1
-                    hit = True
-            if hit:
+    index = _index(tuple(pats.items()))
+    vocab = set(prose.lower)
+    for cat, ix in index.items():
+        # Decide each distinct word once, and keep only the phrases whose first word occurs at all.
+        flagged = {w for w in vocab if w in ix.words or (ix.prefixes and w.startswith(ix.prefixes))}
+        phrases = [rx for first, rx in ix.phrases if first in vocab or any(w.startswith(first) for w in vocab)]
+        for s in prose.sentences:
+            hits = [w for w in s.lower if w in flagged]
+            if phrases:
+                low = norm(s.text)
+                for rx in phrases:
+                    hits.extend(m.group(0) for m in rx.finditer(low))
+            for h in hits:
+                found[cat][h] = found[cat].get(h, 0) + 1
+            if hits:
                 sentences[cat].append(s.text)
     return {
         "flags": {c: sorted(found[c], key=lambda w: (-found[c][w], w)) for c in found if found[c]},

@@ -13,9 +13,9 @@ N = 3
 NEAR_COPY = 0.5
 
 
-def shingles(words: list[str], n: int = N) -> frozenset[tuple[str, ...]]:
+def shingles(words: list[str], n: int = N, *, normalised: bool = False) -> frozenset[tuple[str, ...]]:
     """The set of n-word runs of a text (lower-cased)."""
-    ws = [norm(w) for w in words]
+    ws = words if normalised else [norm(w) for w in words]
     return frozenset(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1))
 
 

@@ -13,6 +13,7 @@ _VOWEL = re.compile(r"[aeiouy]")
 _APOS = str.maketrans({"’": "'", "‘": "'"})
 
 
+@functools.lru_cache(maxsize=65536)
 def norm(word: str) -> str:
     """Lower-case with curly apostrophes made straight."""
     return word.translate(_APOS).lower()
