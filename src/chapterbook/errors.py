@@ -54,7 +54,8 @@ class Problem:
     code: str = ""  # a stable short name, for tests and --strict filters
 
     def format(self) -> str:
-        head = f"{self.where}: {self.severity.value}: "
+        located = self.where.file is not None or self.where.line is not None
+        head = f"{self.where}: {self.severity.value}: " if located else f"{self.severity.value}: "
         if self.path:
             head += f"{self.path}: "
         text = head + self.message

@@ -98,12 +98,20 @@ def paragraphs(text: str) -> list[Block]:
 
 # --- sentences and words --------------------------------------------------------------
 
-_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "mt", "no"}
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "prof", "sr", "jr", "vs", "etc", "e.g", "i.e", "mt"}
 # End of sentence: . ! ? (or …) possibly followed by closing quotes/brackets,
 # then whitespace and something that can start a sentence.
-_SENTENCE_END = re.compile(r"([.!?…]+)([\"”’')\]]*)(\s+)(?=[\"“‘'(\[]?[A-Z0-9])")
+# Emphasis markers (*, _) may close a sentence ("*Click!*") or open the next.
+_SENTENCE_END = re.compile(r"([.!?…]+)([\"”’')\]*_]*)(\s+)(?=[\"“‘'(\[*_]*[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ0-9]+(?:['’][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
 _MARKUP = re.compile(r"(\*\*|\*|__|_(?=\w)|(?<=\w)_|`)")
+
+
+# After a closing quote, "Caleb asked." continues the same sentence.
+_SPEECH_TAG = re.compile(
+    r"(?:[A-Z][\w'’]*\s+){1,2}(?:said|asked|cried|called|shouted|yelled|whispered|replied|answered|laughed|"
+    r"giggled|added|says|asks|exclaimed|gasped|squealed|groaned|explained)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +137,11 @@ def sentences(text: str, base: int = 0) -> list[Sentence]:
         before = text[start : m.start()].rstrip()
         last_word = before.rsplit(None, 1)[-1].lower().strip("\"“‘'(") if before else ""
         if m.group(1) == "." and last_word in _ABBREVIATIONS:
+            continue
+        if m.group(2) and m.group(2)[-1] in "\"”’'" and _SPEECH_TAG.match(text, m.end()):
+            continue
+        # "No. 5" is an abbreviation; "No. The wheels are fine." is not.
+        if m.group(1) == "." and last_word == "no" and text[m.end() : m.end() + 1].isdigit():
             continue
         end = m.end(2)
         chunk = text[start:end].strip()
@@ -159,12 +172,10 @@ def syllables(word: str) -> int:
         return 1 if any(ch.isdigit() for ch in word) else 0
     if len(w) <= 3:
         return 1
-    w = re.sub(r"(?:[^laeiouy]es|[^laeiouy]ed|[^laeiouy]e)$", lambda m: m.group(0)[0], w)
+    # Silent endings: make(s), roll(ed) (but want-ed and fad-ed keep theirs).
+    w = re.sub(r"(?:[^laeiouysxzh]es|[^tdaeiouy]ed|[^laeiouy]e)$", "", w)
     w = re.sub(r"^y", "", w)
-    groups = re.findall(r"[aeiouy]+", w)
-    count = len(groups)
-    if re.search(r"[^aeiouy]le$", word.lower()):
-        count += 1
+    count = len(re.findall(r"[aeiouy]+", w))
     return max(1, count)
 
 

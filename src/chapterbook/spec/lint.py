@@ -15,6 +15,7 @@ from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
+MIN_WORDS_FOR_GRADE = 100
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
 
@@ -25,7 +26,7 @@ def shipped_fonts() -> list[str]:
 
 def lint(story: Story) -> list[Problem]:
     """Every cross-reference, file and reading-level problem in the story."""
-    problems: list[Problem] = []
+    problems: list[Problem] = list(story.problems)
     problems += _duplicate_ids(story)
     problems += _references(story)
     problems += _files(story)
@@ -168,6 +169,8 @@ def _reading_level(story: Story) -> Iterable[Problem]:
     for i, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(i)
         if source is None:
+            if chapter.text_file is not None:
+                continue  # the unreadable file is already reported
             yield _problem(
                 story,
                 ("chapters", i, "title"),
@@ -202,7 +205,8 @@ def _reading_level(story: Story) -> Iterable[Problem]:
                         Severity.WARNING,
                         "long-sentence",
                     )
-        grade = flesch_kincaid_grade(source.text)
+        # Readability formulas mean little on a few sentences; judge whole chapters only.
+        grade = flesch_kincaid_grade(source.text) if len(words(source.text)) >= MIN_WORDS_FOR_GRADE else None
         if grade is not None and not (band.min <= grade <= band.max):
             side = "above" if grade > band.max else "below"
             yield Problem(

@@ -57,6 +57,9 @@ class Story:
     path: Path
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     texts: list[SourceText | None] = field(default_factory=list)
+    # Problems found while reading chapter files; lint reports them with the rest
+    # so one run lists everything.
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -65,7 +68,8 @@ class Story:
     @property
     def slug(self) -> str:
         """The folder name used under output/ (the story folder's name)."""
-        name = self.root.name if self.path.name == "story.yaml" else self.path.stem
+        resolved = self.path.resolve()
+        name = resolved.parent.name if resolved.name == "story.yaml" else resolved.stem
         return name or "book"
 
     def where(self, *key: str | int) -> Location:
@@ -100,11 +104,13 @@ def format_path(key: PathKey) -> str:
 # --- reading ------------------------------------------------------------------
 
 
-def load_story(path: str | Path, *, check_files: bool = True) -> Story:
+def load_story(path: str | Path) -> Story:
     """Load and validate a story spec; raises SpecError listing every problem.
 
-    `check_files` also reads chapter text files (missing ones are problems).
-    Cross-reference and reading-level checks are in :mod:`chapterbook.spec.lint`.
+    Chapter text files are read too; a missing or unreadable one is recorded
+    in ``story.problems`` (reported by lint) rather than raised, so one run lists
+    everything. Cross-reference and reading-level checks are in
+    :mod:`chapterbook.spec.lint`.
     """
     path = Path(path)
     if path.is_dir():
@@ -121,7 +127,7 @@ def load_story(path: str | Path, *, check_files: bool = True) -> Story:
     data = migrate(data, path, positions)
     spec = validate_data(data, path, positions)
     story = Story(spec=spec, path=path, positions=positions)
-    story.texts = _chapter_texts(story, check_files=check_files)
+    story.texts, story.problems = _chapter_texts(story)
     return story
 
 
@@ -173,6 +179,11 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
+        # Compose first (aliases stay shared references, so this is cheap even
+        # for a bomb) and measure how big the document would be once expanded.
+        root = yaml.compose(source)
+        if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
+            raise SpecError([_alias_bomb(path)])
         doc = yaml.load(source)
     except YAMLError as exc:
         raise SpecError([_yaml_problem(exc, path, source)]) from None
@@ -247,6 +258,36 @@ def _yaml_problem(exc: YAMLError, path: Path, source: str) -> Problem:
     return Problem(f"the YAML cannot be read ({problem})", where, code="yaml-syntax")
 
 
+def _alias_bomb(path: Path) -> Problem:
+    return Problem(
+        f"the file expands to more than {MAX_EXPANDED_NODES:,} values because YAML aliases ('*name') repeat "
+        "each other",
+        Location(path),
+        hint="remove the '&anchor' / '*alias' repetitions; a story spec never needs them nested",
+        code="alias-bomb",
+    )
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """How many values `node` becomes with every alias expanded (memoised: linear time)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    memo[key] = 1  # guards against recursive aliases
+    value = node.value
+    if isinstance(value, list):
+        total = 1
+        for item in value:
+            if isinstance(item, tuple):
+                total += _expanded_size(item[0], memo) + _expanded_size(item[1], memo)
+            else:
+                total += _expanded_size(item, memo)
+    else:
+        total = 1
+    memo[key] = total
+    return total
+
+
 def _plain(node: Any, key: PathKey, positions: dict, budget: list[int], path: Path) -> Any:
     """Copy ruamel's round-trip objects into plain dicts/lists, recording positions.
 
@@ -255,17 +296,7 @@ def _plain(node: Any, key: PathKey, positions: dict, budget: list[int], path: Pa
     """
     budget[0] -= 1
     if budget[0] < 0:
-        raise SpecError(
-            [
-                Problem(
-                    f"the file expands to more than {MAX_EXPANDED_NODES:,} values (it repeats YAML aliases '*name' "
-                    "inside each other)",
-                    Location(path),
-                    hint="remove the '&anchor' / '*alias' repetitions; a story spec never needs them nested",
-                    code="alias-bomb",
-                )
-            ]
-        )
+        raise SpecError([_alias_bomb(path)])
     if isinstance(node, CommentedMap):
         out: dict[Any, Any] = {}
         for k, v in node.items():
@@ -458,59 +489,40 @@ def _field_info_at(loc: PathKey):
 # --- chapter text -------------------------------------------------------------------
 
 
-def _chapter_texts(story: Story, *, check_files: bool) -> list[SourceText | None]:
+def _chapter_texts(story: Story) -> tuple[list[SourceText | None], list[Problem]]:
     problems: list[Problem] = []
     texts: list[SourceText | None] = []
     for i, chapter in enumerate(story.spec.chapters):
         if chapter.text is not None:
             texts.append(_inline_text(story, i, chapter.text))
-        elif chapter.text_file is not None:
-            target = resolve_inside(story.root, chapter.text_file)
-            where = story.where("chapters", i, "text_file")
-            if target is None:
-                problems.append(
-                    Problem(
-                        f"'{chapter.text_file}' points outside the story folder",
-                        where,
-                        format_path(("chapters", i, "text_file")),
-                        "keep chapter files inside the story folder, e.g. chapters/01.md",
-                        code="outside-story",
-                    )
-                )
-                texts.append(None)
-            elif not target.is_file():
-                if check_files:
-                    problems.append(
-                        Problem(
-                            f"chapter file '{chapter.text_file}' does not exist",
-                            where,
-                            format_path(("chapters", i, "text_file")),
-                            f"create {target} or fix the path (it is relative to {story.root})",
-                            code="missing-file",
-                        )
-                    )
-                texts.append(None)
-            else:
-                try:
-                    content = target.read_bytes().decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    problems.append(
-                        Problem(
-                            f"chapter file '{chapter.text_file}' is not UTF-8 text",
-                            where,
-                            format_path(("chapters", i, "text_file")),
-                            "save it as UTF-8",
-                            code="not-utf8",
-                        )
-                    )
-                    texts.append(None)
-                    continue
-                texts.append(SourceText(content, target, 1, 0))
+            continue
+        texts.append(None)
+        if chapter.text_file is None:
+            continue
+
+        def problem(message: str, hint: str, code: str) -> None:
+            key = ("chapters", i, "text_file")
+            problems.append(Problem(message, story.where(*key), format_path(key), hint, code=code))
+
+        target = resolve_inside(story.root, chapter.text_file)
+        if target is None:
+            problem(
+                f"'{chapter.text_file}' points outside the story folder",
+                "keep chapter files inside the story folder, e.g. chapters/01.md",
+                "outside-story",
+            )
+        elif not target.is_file():
+            problem(
+                f"chapter file '{chapter.text_file}' does not exist",
+                f"create the file, or fix the path: it is relative to the folder that holds {story.path.name}",
+                "missing-file",
+            )
         else:
-            texts.append(None)
-    if problems:
-        raise SpecError(problems)
-    return texts
+            try:
+                texts[i] = SourceText(target.read_bytes().decode("utf-8-sig"), target, 1, 0)
+            except UnicodeDecodeError:
+                problem(f"chapter file '{chapter.text_file}' is not UTF-8 text", "save it as UTF-8", "not-utf8")
+    return texts, problems
 
 
 def _inline_text(story: Story, index: int, text: str) -> SourceText:

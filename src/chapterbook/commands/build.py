@@ -1,0 +1,32 @@
+"""chapterbook build: render the book's formats into output/<book>/."""
+
+from __future__ import annotations
+
+import argparse
+
+from chapterbook.build import FORMATS, build, parse_formats
+from chapterbook.console import err_console, out_console
+from chapterbook.errors import display_path
+from chapterbook.spec.load import load_story
+
+HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("story", help="path to story.yaml (or its folder)")
+    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: all)")
+    parser.add_argument("--output", "-o", default=None, help="output folder (default: ./output)")
+
+
+def run(args: argparse.Namespace) -> int:
+    formats = parse_formats(args.format)
+    story = load_story(args.story)
+    result = build(story, formats, args.output)
+    for w in result.warnings:
+        err_console().print(w.format(), markup=False, highlight=False)
+    out = out_console()
+    for name, path in result.outputs.items():
+        out.print(f"wrote {display_path(path)}", markup=False)
+    if result.record:
+        out.print(f"wrote {display_path(result.record)}", markup=False)
+    return 0

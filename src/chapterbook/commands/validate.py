@@ -1,0 +1,38 @@
+"""chapterbook validate: check a story spec and report every problem at file:line:col."""
+
+from __future__ import annotations
+
+import argparse
+
+from chapterbook.console import err_console, out_console
+from chapterbook.errors import Severity
+from chapterbook.spec.lint import lint
+from chapterbook.spec.load import load_story
+
+HELP = "check a story.yaml and list every problem with where it is and how to fix it"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("story", help="path to story.yaml (or its folder)")
+    parser.add_argument("--strict", action="store_true", help="treat warnings (reading level, unused concepts) as problems")
+
+
+def run(args: argparse.Namespace) -> int:
+    story = load_story(args.story)
+    problems = lint(story)
+    n_err = sum(p.severity == Severity.ERROR for p in problems)
+    n_warn = len(problems) - n_err
+    err = err_console()
+    for p in problems:
+        err.print(p.format(), markup=False, highlight=False)
+    title = story.spec.book.title
+    if n_err or (args.strict and n_warn):
+        err.print(f"\n{title}: {n_err} error(s), {n_warn} warning(s).", markup=False)
+        return 1
+    words = sum(len(t.text.split()) for t in story.texts if t is not None)
+    out_console().print(
+        f"{story.path}: OK — '{title}', {len(story.spec.chapters)} chapter(s), about {words:,} words"
+        + (f", {n_warn} warning(s)" if n_warn else ", no warnings"),
+        markup=False,
+    )
+    return 0

@@ -1,0 +1,29 @@
+"""A new story folder: a commented story.yaml and a first chapter, both valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chapterbook import templating
+from chapterbook.errors import UsageError
+from chapterbook.output import atomic_write
+
+
+def new_story(folder: str | Path, title: str | None = None) -> Path:
+    """Create `folder`/story.yaml and chapters/01-first-chapter.md; returns the spec path.
+
+    Refuses to overwrite an existing story so an author never loses work.
+    """
+    folder = Path(folder)
+    spec_path = folder / "story.yaml"
+    if spec_path.exists():
+        raise UsageError(f"{spec_path} already exists", hint="choose a new folder name; chapterbook never overwrites a story")
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder} exists and is not a folder", hint="choose another name")
+    title = title or folder.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My Book"
+    spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": folder.as_posix()})
+    chapter_text = templating.render("new/chapter.md", {})
+    (folder / "images").mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / "chapters" / "01-first-chapter.md", chapter_text)
+    atomic_write(spec_path, spec_text)
+    return spec_path
