@@ -235,3 +235,15 @@ def test_similarity_copy_and_different():
     assert similarity.containment(a, c) == 0.0
     m = similarity.matrix(["x", "y", "z"], [a, b, c])
     assert len(m) == 3 and m[0]["jaccard"] == 1.0
+
+
+def test_misconception_voiced_by_a_character_is_not_counted_as_repeated():
+    m = sci('"Moving things stop by themselves because they get tired," said Caleb. Cassie smiled.')
+    assert m["misconceptions_repeated"] == []
+    assert [x["voice"] for x in m["misconceptions_voiced"]] == ["character"]
+
+
+def test_fact_spread_over_three_short_sentences():
+    m = sci("A thing at rest stays still. It will not move. Not until a push or a pull comes.")
+    fact = m["concepts"][0]["facts"][1]
+    assert fact["stated"] and len(fact["sentences"]) >= 2

@@ -140,6 +140,8 @@ def verdicts(m: dict, goals: dict, status: str | None = None) -> list[dict[str, 
         add("warn", "explains nothing: no 'because', 'so' or 'that is why'")
     for mis in sc["misconceptions_repeated"]:
         add("bad", f"repeats a misconception: “{_short(mis['sentence'])}”")
+    for mis in sc.get("misconceptions_voiced", []):
+        add("warn", f"a character voices a misconception; check the text shows it wrong: “{_short(mis['sentence'])}”")
 
     lo, hi = goals["words_per_sentence"]
     if sz["words_per_sentence"] > hi:

@@ -29,6 +29,7 @@ MISCONCEPTION_THRESHOLD = 0.75  # stricter than facts: a misconception shares mo
 # A sentence carries science when it shares this many content stems with a
 # fact, the concept's explanation or a key-term definition (or names a key term).
 SCIENCE_MIN_OVERLAP = 2
+WINDOW_WORDS = 40  # longest stretch of neighbouring sentences a fact may be spread over
 
 _EXPLANATION_MARKERS = [
     ("because", re.compile(r"\bbecause\b", re.I)),
@@ -89,12 +90,18 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
     # " a b c " strings let a key term be counted with str.count (much faster than list slicing).
     sent_joined = [" " + " ".join(ss) + " " for ss in sent_stems]
     sent_content = [content_stems(s.lower, v) for s in prose.sentences]
-    windows: list[tuple[list[int], set[str]]] = [([i], c) for i, c in enumerate(sent_content)]
-    windows += [
-        ([i, i + 1], sent_content[i] | sent_content[i + 1])
-        for i in range(len(sent_content) - 1)
-        if prose.sentences[i].paragraph + 1 >= prose.sentences[i + 1].paragraph
-    ]
+    # Windows of 1 to 3 neighbouring sentences (at most WINDOW_WORDS words): early readers
+    # spread one fact over several short sentences and lines of dialogue.
+    windows: list[tuple[list[int], set[str]]] = []
+    for i in range(len(sent_content)):
+        idx, stems, n_words = [], set(), 0
+        for j in range(i, min(i + 3, len(sent_content))):
+            n_words += len(prose.sentences[j].words)
+            if j > i and (n_words > WINDOW_WORDS or prose.sentences[j].paragraph > prose.sentences[j - 1].paragraph + 1):
+                break
+            idx = idx + [j]
+            stems = stems | sent_content[j]
+            windows.append((idx, stems))
 
     out_concepts = []
     science_sentences: set[int] = set()
@@ -147,9 +154,18 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
             for i, c in enumerate(sent_content):
                 shared = len(c & m_stems)
                 if m_stems and shared >= min(3, len(m_stems)) and shared / len(m_stems) >= MISCONCEPTION_THRESHOLD:
-                    nearby = " ".join(s.text for s in prose.sentences[max(0, i - 1) : i + 2])
+                    sent = prose.sentences[i]
+                    # A refutation just before, in, or in the few sentences after it.
+                    nearby = " ".join(x.text for x in prose.sentences[max(0, i - 1) : i + 4])
                     corrected = bool(_REFUTATION.search(nearby))
-                    misconceptions.append({"misconception": wrong, "sentence": prose.sentences[i].text, "corrected": corrected})
+                    quoted = content_stems([w for q in sent.in_quotes for w in split_words(q)], v)
+                    if sent.text.rstrip("”\"' ").endswith("?"):
+                        voice = "question"
+                    elif len(quoted & m_stems) >= shared / 2:
+                        voice = "character"  # a character says it: often set up to be shown wrong
+                    else:
+                        voice = "narrator"
+                    misconceptions.append({"misconception": wrong, "sentence": sent.text, "corrected": corrected, "voice": voice})
         out_concepts.append(
             {
                 "id": concept.id,
@@ -177,7 +193,10 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
         "science_share": round(len(science_sentences) / n, 3) if n else 0.0,
         "explanation_markers": markers,
         "explanations": sum(m["count"] for m in markers),
-        "misconceptions_repeated": [m for c in out_concepts for m in c["misconceptions"] if not m["corrected"]],
+        # Only the narrator stating it unchallenged counts as repeating it; a character voicing it
+        # (or asking about it) is listed separately for the author to check it gets corrected.
+        "misconceptions_repeated": [m for c in out_concepts for m in c["misconceptions"] if not m["corrected"] and m["voice"] == "narrator"],
+        "misconceptions_voiced": [m for c in out_concepts for m in c["misconceptions"] if not m["corrected"] and m["voice"] != "narrator"],
         "misconceptions_corrected": [m for c in out_concepts for m in c["misconceptions"] if m["corrected"]],
     }
 
