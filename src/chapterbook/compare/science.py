@@ -149,10 +149,16 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
                 science_sentences.add(i)
 
         misconceptions = []
+        fact_words = set().union(*(content_stems(split_words(f), v) for f in concept.facts)) if concept.facts else set()
         for wrong in concept.misconceptions:
             m_stems = content_stems(split_words(wrong), v)
+            # A wrong idea shares most words with the right one; require at least one of the
+            # words that make it wrong (those in none of the concept's facts), when it has any.
+            distinctive = m_stems - fact_words
             for i, c in enumerate(sent_content):
                 shared = len(c & m_stems)
+                if distinctive and not (c & distinctive):
+                    continue
                 if m_stems and shared >= min(3, len(m_stems)) and shared / len(m_stems) >= MISCONCEPTION_THRESHOLD:
                     sent = prose.sentences[i]
                     # A refutation just before, in, or in the few sentences after it.
