@@ -126,3 +126,34 @@ def test_cli_with_pasted_chapter(tmp_path, capsys):
     assert code == 0
     assert "pasted: 1 of 3 facts" in out
     assert "hard words" not in out.split("pasted:")[1]  # inertia and force are key terms, taught on purpose
+
+
+def test_sample_book_report(tmp_path):
+    """The shipped sample book against a pasted weak draft: every chapter reported, the draft's problems named."""
+    from conftest import REPO
+
+    pasted = tmp_path / "pasted.md"
+    pasted.write_text(
+        "## Chapter 1: The Ball That Kept Going\n\nOnce upon a time the sun was warm. A monster crab came.\n",
+        encoding="utf-8",
+    )
+    story = load_story(REPO / "stories" / "beach-ride-quest" / "story.yaml")
+    result = compare(story, drafts=pasted, output_root=tmp_path / "out")
+    html = result.report.read_text(encoding="utf-8")
+    assert len(result.chapters) == len(story.spec.chapters)
+    assert re.findall(r"<h3>([^<]+)</h3>", html.split('id="chapter-2"')[0]) == ["human", "pasted"]
+    assert "teaches no science: 0 of" in html and "scary for the age: monster" in html
+    human = result.data["chapters"][0]["versions"][0]["metrics"]
+    assert human["science"]["facts_stated"] >= 1 and human["size"]["spache_grade"] is not None
+
+
+def test_cut_off_draft_is_measured_and_marked(tmp_path):
+    story = load_story(make_story(tmp_path))
+    run = make_run(tmp_path / "out", failed=False)
+    data = json.loads((run / "run.json").read_text())
+    data["drafts"][0]["status"] = "length"
+    (run / "run.json").write_text(json.dumps(data))
+    result = compare(story, output_root=tmp_path / "out")
+    weak = result.data["chapters"][0]["versions"][2]
+    assert weak["label"] == "weak-model #1"
+    assert weak["verdicts"][0] == {"level": "bad", "text": "the drafting run marked this draft 'length' (cut off at the length limit)"}
