@@ -157,3 +157,15 @@ def test_cut_off_draft_is_measured_and_marked(tmp_path):
     weak = result.data["chapters"][0]["versions"][2]
     assert weak["label"] == "weak-model #1"
     assert weak["verdicts"][0] == {"level": "bad", "text": "the drafting run marked this draft 'length' (cut off at the length limit)"}
+
+
+def test_judge_scores_are_shown_apart_and_escaped(tmp_path):
+    story = load_story(make_story(tmp_path))
+
+    def judge(story, chapters):
+        return {(0, "human"): {"model": "fake", "scores": {"accuracy": {"score": 4, "reason": "good <b>facts</b>"}}}}
+
+    result = compare(story, output_root=tmp_path / "out", judge=judge)
+    html = result.report.read_text(encoding="utf-8")
+    assert "LLM judge (fake)" in html and "good &lt;b&gt;facts&lt;/b&gt;" in html
+    assert result.data["chapters"][0]["versions"][0]["judge"]["scores"]["accuracy"]["score"] == 4

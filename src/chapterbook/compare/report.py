@@ -318,7 +318,13 @@ def compare(
     chapter: int | None = None,
     judge: Any | None = None,
 ) -> CompareResult:
-    """Compare the versions of every chapter; write compare/report.html and compare/metrics.json."""
+    """Compare the versions of every chapter; write compare/report.html and compare/metrics.json.
+
+    `judge`, when given, is called as judge(story, chapters) and returns
+    {(chapter index, label): {"model", "scores": {name: {"score", "reason"}}}}, shown
+    apart from the measured metrics. The command does not offer --judge yet: the
+    drafting stage's LLM client it must go through has not landed.
+    """
     out_dir = book_dir(story, output_root)
     collected = collect(story, drafts, out_dir, chapter)
     chapters = analyse(story, collected)

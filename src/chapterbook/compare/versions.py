@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chapterbook.errors import ChapterbookError, Location, UsageError
+from chapterbook.errors import ChapterbookError, Location, UsageError, display_path
 from chapterbook.spec.load import Story
 from chapterbook.text import ChapterVersion, blocks
 
@@ -58,7 +58,7 @@ def human_versions(story: Story) -> list[ChapterVersion]:
                 chapter=i,
                 label="human",
                 text=src.text,
-                origin={"kind": "human", "file": str(src.file), "line": src.first_line},
+                origin={"kind": "human", "file": display_path(src.file), "line": src.first_line},
                 title=ch.title,
                 illustrations=ills,
             )
@@ -95,7 +95,7 @@ def _draft_version(path: Path, chapter: int, model: str, sample: int, run_id: st
         chapter=chapter,
         label=f"{model} #{sample}",
         text=body,
-        origin={"kind": "draft", "run": run_id, "model": model, "sample": sample, "file": str(path), "status": status},
+        origin={"kind": "draft", "run": run_id, "model": model, "sample": sample, "file": display_path(path), "status": status},
         title=title,
         illustrations=ills,
     )
@@ -303,7 +303,7 @@ def _pasted(chapter: int, body: str, title: str | None, path: Path, k: int, how:
         chapter=chapter,
         label="pasted" if k == 1 else f"pasted #{k}",
         text=body.strip("\n") + "\n",
-        origin={"kind": "pasted", "file": str(path), "matched_by": how},
+        origin={"kind": "pasted", "file": display_path(path), "matched_by": how},
         title=title,
         illustrations=ills,
     )
