@@ -41,7 +41,7 @@ class _Index:
 
     words: frozenset[str]
     prefixes: tuple[str, ...]
-    phrases: tuple[tuple[str, re.Pattern[str]], ...]  # (first word or prefix, pattern)
+    phrases: tuple[tuple[str, bool, re.Pattern[str]], ...]  # (first word or prefix, is a prefix, pattern)
 
 
 @functools.lru_cache(maxsize=16)
@@ -54,7 +54,7 @@ def _index(pats: tuple) -> dict[str, _Index]:
             if len(parts) == 1:
                 (prefixes.append(parts[0][:-1]) if parts[0].endswith("*") else words.add(parts[0]))
             else:
-                phrases.append((parts[0].rstrip("*"), rx))
+                phrases.append((parts[0].rstrip("*"), parts[0].endswith("*"), rx))
         out[cat] = _Index(frozenset(words), tuple(prefixes), tuple(phrases))
     return out
 
@@ -68,7 +68,7 @@ def measure(prose: Prose, pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...
     for cat, ix in index.items():
         # Decide each distinct word once, and keep only the phrases whose first word occurs at all.
         flagged = {w for w in vocab if w in ix.words or (ix.prefixes and w.startswith(ix.prefixes))}
-        phrases = [rx for first, rx in ix.phrases if first in vocab or any(w.startswith(first) for w in vocab)]
+        phrases = [rx for first, star, rx in ix.phrases if first in vocab or (star and any(w.startswith(first) for w in vocab))]
         for s in prose.sentences:
             hits = [w for w in s.lower if w in flagged]
             if phrases:
