@@ -1,0 +1,115 @@
+"""Benchmark: drafting 24 chapters against a local fake server that takes 1 s per answer.
+
+    PYTHONPATH=src python bench/bench_draft.py [--latency 1.0] [--chapters 24] [--concurrency 8]
+
+Measures, in one process and against one server:
+  - chapterbook's run at --concurrency 8 (target: at most 4 s wall for 24 x 1 s)
+  - the cached rerun (target: at most 0.5 s, zero requests)
+  - a peer: the bare openai AsyncOpenAI client with asyncio.gather and the same
+    concurrency limit, no cache, no files: the floor our overhead is measured against
+and prints the ratios. Not a test: nothing here asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from statistics import median
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests"))  # the fake server lives with the tests
+
+from fake_openai import FakeOpenAI, Reply  # noqa: E402
+
+from chapterbook.draft.client import Endpoint, RetryPolicy  # noqa: E402
+from chapterbook.draft.run import DraftOptions, run_drafts  # noqa: E402
+from chapterbook.spec.load import load_story  # noqa: E402
+
+
+def story_yaml(chapters: int) -> str:
+    lines = ["spec_version: 1", "book:", "  title: Bench Book", "  authors: [Bench]", "chapters:"]
+    for i in range(1, chapters + 1):
+        lines += [f"  - title: Chapter Title {i}", f"    synopsis: Something happens in part {i}.", "    beats: [one, two, three]"]
+    return "\n".join(lines) + "\n"
+
+
+async def peer(base_url: str, messages_list: list[list[dict]], concurrency: int) -> None:
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0, timeout=30)
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(messages: list[dict]) -> None:
+        async with sem:
+            await client.chat.completions.create(model="bench", messages=messages)
+
+    await asyncio.gather(*(one(m) for m in messages_list))
+    await client.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--latency", type=float, default=1.0)
+    ap.add_argument("--chapters", type=int, default=24)
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each kind; min and median are reported (the machine may be shared)")
+    ns = ap.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, FakeOpenAI(default=Reply.chapter(latency=ns.latency)) as server:
+        folder = Path(tmp) / "bench-book"
+        folder.mkdir()
+        (folder / "story.yaml").write_text(story_yaml(ns.chapters), encoding="utf-8")
+        story = load_story(folder / "story.yaml")
+        endpoint = Endpoint(server.base_url, "bench-key")
+        options = DraftOptions(models=["bench"], concurrency=ns.concurrency, output_root=Path(tmp) / "output", policy=RetryPolicy(attempts=1, timeout=30))
+
+        # Warm up: the openai package imports its modules lazily, on first use, for seconds;
+        # whoever ran first would pay for it. One untimed request through each path.
+        asyncio.run(peer(server.base_url, [[{"role": "user", "content": "warm up"}]], 1))
+        run_drafts(story, DraftOptions(models=["warmup"], chapters=[1], output_root=options.output_root), endpoint=endpoint)
+
+        cold, warm, bare = [], [], []
+        cold_requests, warm_requests = [], []
+        for i in range(ns.repeat):
+            before = server.count
+            t = time.perf_counter()
+            # Fresh answers every time (not read from the cache), so each cold run really asks.
+            first = run_drafts(story, replace(options, use_cache=False), endpoint=endpoint)
+            cold.append(time.perf_counter() - t)
+            cold_requests.append(server.count - before)
+            assert len([d for d in first.drafts if d["status"] == "ok"]) == ns.chapters, first.problems
+
+            before = server.count
+            t = time.perf_counter()
+            second = run_drafts(story, options, endpoint=endpoint)
+            warm.append(time.perf_counter() - t)
+            warm_requests.append(server.count - before)
+            assert all(d["cached"] for d in second.drafts)
+
+            messages = [d["prompt"]["messages"] for d in first.drafts]
+            before = server.count
+            t = time.perf_counter()
+            asyncio.run(peer(server.base_url, messages, ns.concurrency))
+            bare.append(time.perf_counter() - t)
+            assert server.count - before == ns.chapters
+
+    ideal = -(-ns.chapters // ns.concurrency) * ns.latency
+    print(f"{ns.chapters} chapter requests, {ns.latency:g} s latency each, concurrency {ns.concurrency} (ideal {ideal:.2f} s); {ns.repeat} runs each")
+    print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print("                                   min      median   requests")
+    print(f"  chapterbook draft, fresh:     {min(cold):7.2f} s {median(cold):7.2f} s   {cold_requests}   target <= 4 s")
+    print(f"  chapterbook draft, cached:    {min(warm):7.2f} s {median(warm):7.2f} s   {warm_requests}   target <= 0.5 s, 0 requests")
+    print(f"  peer: bare AsyncOpenAI+gather:{min(bare):7.2f} s {median(bare):7.2f} s   {ns.chapters} each (no cache, no files)")
+    print(f"  ratio fresh / peer:  {min(cold) / min(bare):5.2f}x (min)  {median(cold) / median(bare):5.2f}x (median)")
+    print(f"  ratio cached / peer: {min(warm) / min(bare):5.3f}x (min)  {median(warm) / median(bare):5.3f}x (median)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

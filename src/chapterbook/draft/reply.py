@@ -1,0 +1,190 @@
+"""The chapter a model writes: a Pydantic model, its JSON schema, and the plain-text fallback parser.
+
+The model is asked for JSON matching :class:`ChapterReply`. Servers that cannot
+do JSON-schema output get the same request in plain text and the reply is
+parsed by :func:`parse_plain_text`. Either way the draft is saved as Markdown by
+:meth:`ChapterReply.to_markdown`, the format every other stage reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class IllustrationBrief(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after_paragraph: int = Field(description="Put the picture after this paragraph (1 = after the first; 0 = before the first).")
+    brief: str = Field(description="What the illustrator should draw, in one or two sentences.")
+
+
+class ChapterReply(BaseModel):
+    """One chapter as the model returns it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(description="The chapter title, without 'Chapter N'.")
+    paragraphs: list[str] = Field(description="The chapter text, one paragraph per item, in reading order.")
+    illustrations: list[IllustrationBrief] = Field(description="Where pictures go and what they show.")
+
+    def to_markdown(self) -> str:
+        """The chapter as Markdown: '# title', paragraphs, '[illustration: brief]' lines."""
+        out = [f"# {_one_line(self.title)}"]
+        by_place: dict[int, list[str]] = {}
+        for ill in self.illustrations:
+            place = min(max(ill.after_paragraph, 0), len(self.paragraphs))
+            by_place.setdefault(place, []).append(_one_line(ill.brief))
+        for brief in by_place.get(0, []):
+            out.append(f"[illustration: {brief}]")
+        for i, paragraph in enumerate(self.paragraphs, start=1):
+            text = _paragraph(paragraph)
+            if text:
+                out.append(text)
+            for brief in by_place.get(i, []):
+                out.append(f"[illustration: {brief}]")
+        return "\n\n".join(out) + "\n"
+
+
+def _one_line(text: str) -> str:
+    # A title or brief that spans lines, or holds a ']', would break the one-line Markdown markers.
+    return re.sub(r"\s+", " ", text).replace("]", ")").strip()
+
+
+def _paragraph(text: str) -> str:
+    # Keep a paragraph one block: blank lines inside it would split it, and a line
+    # that looks like a heading or an illustration marker would change its meaning.
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    text = " ".join(lines)
+    if text.startswith("#"):
+        text = text.lstrip("#").strip()
+    return text
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON schema sent as response_format (strict: every field required, nothing extra)."""
+    return strict_schema(ChapterReply.model_json_schema())
+
+
+def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a Pydantic JSON schema made acceptable to OpenAI's strict structured outputs."""
+    return _strict_node(schema)
+
+
+def _strict_node(node: Any) -> Any:
+    # Walk schema nodes only: the keys of "properties" and "$defs" are field and type
+    # names (a field may well be called "title"), so they are kept as they are.
+    if isinstance(node, list):
+        return [_strict_node(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("title", "default"):
+            continue  # strict mode refuses defaults; titles only add tokens
+        if key in ("properties", "$defs"):
+            out[key] = {name: _strict_node(sub) for name, sub in value.items()}
+        else:
+            out[key] = _strict_node(value)
+    if out.get("type") == "object" and "properties" in out:
+        out["additionalProperties"] = False
+        out["required"] = list(out["properties"])
+    return out
+
+
+# --- reading replies ----------------------------------------------------------------
+
+_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n(?P<body>.*?)\n\s*```\s*$", re.DOTALL)
+
+
+def parse_json_reply(content: str) -> ChapterReply:
+    """The chapter in a JSON reply; raises ValueError in plain words when it is not one."""
+    text = content.strip()
+    m = _FENCE.match(text)
+    if m:  # some local models wrap JSON in a code fence even when asked not to
+        text = m.group("body")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the reply is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    return _validated(data)
+
+
+def _validated(data: Any) -> ChapterReply:
+    try:
+        reply = ChapterReply.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the reply"
+        raise ValueError(f"the reply does not have the chapter shape: {where}: {first['msg']}") from None
+    if not reply.title.strip():
+        raise ValueError("the reply has no chapter title")
+    if not any(p.strip() for p in reply.paragraphs):
+        raise ValueError("the reply has no paragraphs")
+    return reply
+
+
+_HASH_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
+_CHAPTER_HEADING = re.compile(r"^\s*(?:\*\*)?\s*chapter\s+(?:\d+|[a-z]+)\s*[:.\-–—]\s*(?P<title>.+?)\s*(?:\*\*)?\s*$", re.IGNORECASE)
+_TITLE_LINE = re.compile(r"^\s*(?:\*\*)?title\s*:\s*(?P<title>.+?)(?:\*\*)?\s*$", re.IGNORECASE)
+_ILLUSTRATION = re.compile(r"^\s*\[\s*illustration\s*:\s*(?P<brief>.+?)\s*\]\s*$", re.IGNORECASE)
+
+
+def parse_plain_text(content: str) -> ChapterReply:
+    """The chapter in a plain-text reply: a '# Title' or 'Chapter N: Title' heading, paragraphs, '[Illustration: ...]' lines."""
+    text = content.strip()
+    m = _FENCE.match(text)
+    if m:
+        text = m.group("body")
+    if text.startswith("{"):  # a server that ignored "plain text" and sent JSON anyway
+        try:
+            return parse_json_reply(text)
+        except ValueError:
+            pass
+    title: str | None = None
+    paragraphs: list[str] = []
+    illustrations: list[IllustrationBrief] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paragraphs.append(" ".join(current))
+            current.clear()
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            continue
+        if title is None and not paragraphs and not current:
+            for pattern in (_CHAPTER_HEADING, _HASH_HEADING, _TITLE_LINE):
+                hm = pattern.match(stripped)
+                if hm:
+                    inner = _CHAPTER_HEADING.match(hm.group("title"))  # "# Chapter 2: The Ramp"
+                    title = (inner.group("title") if inner else hm.group("title")).strip("*# ").strip()
+                    break
+            if title is not None:
+                continue
+        im = _ILLUSTRATION.match(stripped)
+        if im:
+            flush()
+            illustrations.append(IllustrationBrief(after_paragraph=len(paragraphs), brief=im.group("brief")))
+            continue
+        if _HASH_HEADING.match(stripped) or stripped in ("***", "---", "* * *"):
+            flush()  # a later heading or a scene break: not chapter text
+            continue
+        current.append(stripped)
+    flush()
+    if title is None:
+        raise ValueError("the reply has no chapter heading (expected a first line like '# Title' or 'Chapter 1: Title')")
+    return _validated({"title": title, "paragraphs": paragraphs, "illustrations": [i.model_dump() for i in illustrations]})
+
+
+TEXT_FORMAT_INSTRUCTIONS = (
+    "Reply in plain text, not JSON. Put the chapter title on the first line as '# Title'. "
+    "Then write the paragraphs, separated by blank lines. Where a picture should go, put a line of its own: "
+    "[Illustration: what to draw]."
+)
