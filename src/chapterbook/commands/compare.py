@@ -22,17 +22,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--chapter", type=int, metavar="N", help="the chapter a pasted one-chapter file is (1-based)")
     parser.add_argument("--output", metavar="DIR", default="output", help="where output/<book>/ goes (default: output)")
+    parser.add_argument(
+        "--judge",
+        metavar="MODEL",
+        help="also ask this LLM to score each version (accuracy, depth, age fit, engagement); uses OPENAI_API_KEY / "
+        "--base-url and the drafting cache, shown apart from the measured metrics",
+    )
+    parser.add_argument("--base-url", metavar="URL", help="OpenAI-compatible endpoint for --judge (default: OPENAI_BASE_URL or OpenAI)")
 
 
 def run(args: argparse.Namespace) -> int:
     from chapterbook.compare import compare
 
     story = load_story(args.story)
+    judge = None
+    if args.judge:
+        from chapterbook.compare.judge import make_judge
+        from chapterbook.draft.run import default_cache_dir
+
+        judge = make_judge(args.judge, base_url=args.base_url, cache_dir=default_cache_dir(story, Path(args.output)))
     result = compare(
         story,
         drafts=Path(args.drafts) if args.drafts else None,
         output_root=Path(args.output),
         chapter=args.chapter,
+        judge=judge,
     )
     con = out_console()
     for note in result.collected.notes:

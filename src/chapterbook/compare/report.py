@@ -321,9 +321,8 @@ def compare(
     """Compare the versions of every chapter; write compare/report.html and compare/metrics.json.
 
     `judge`, when given, is called as judge(story, chapters) and returns
-    {(chapter index, label): {"model", "scores": {name: {"score", "reason"}}}}, shown
-    apart from the measured metrics. The command does not offer --judge yet: the
-    drafting stage's LLM client it must go through has not landed.
+    {(chapter index, label): {"model", "scores": {name: {"score", "reason"}}, "error"?}},
+    shown apart from the measured metrics (see chapterbook.compare.judge).
     """
     out_dir = book_dir(story, output_root)
     collected = collect(story, drafts, out_dir, chapter)
