@@ -1,0 +1,64 @@
+"""chapterbook compare: human and drafted chapters side by side, with metrics."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from chapterbook.console import out_console
+from chapterbook.errors import display_path
+from chapterbook.spec.load import load_story
+
+HELP = "compare the human chapters with LLM drafts (a draft run or a pasted file); writes compare/report.html"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("story", help="the story.yaml (or its folder)")
+    parser.add_argument(
+        "--drafts",
+        metavar="PATH",
+        help="a draft run folder (output/<book>/drafts/<run-id>) or a text file pasted from a chat window; "
+        "default: the latest draft run",
+    )
+    parser.add_argument("--chapter", type=int, metavar="N", help="the chapter a pasted one-chapter file is (1-based)")
+    parser.add_argument("--output", metavar="DIR", default="output", help="where output/<book>/ goes (default: output)")
+    parser.add_argument(
+        "--judge",
+        metavar="MODEL",
+        help="also ask this LLM to score each version (accuracy, depth, age fit, engagement); uses OPENAI_API_KEY / "
+        "--base-url and the drafting cache, shown apart from the measured metrics",
+    )
+    parser.add_argument("--base-url", metavar="URL", help="OpenAI-compatible endpoint for --judge (default: OPENAI_BASE_URL or OpenAI)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from chapterbook.compare import compare
+
+    story = load_story(args.story)
+    judge = None
+    if args.judge:
+        from chapterbook.compare.judge import make_judge
+        from chapterbook.draft.run import default_cache_dir
+
+        judge = make_judge(args.judge, base_url=args.base_url, cache_dir=default_cache_dir(story, Path(args.output)))
+    result = compare(
+        story,
+        drafts=Path(args.drafts) if args.drafts else None,
+        output_root=Path(args.output),
+        chapter=args.chapter,
+        judge=judge,
+    )
+    con = out_console()
+    for note in result.collected.notes:
+        con.print(f"note: {note}", markup=False)
+    for ch in result.chapters:
+        con.print(f"Chapter {ch.index + 1}: {ch.title}", markup=False)
+        for r in ch.versions:
+            worst = [v["text"] for v in r.verdicts if v["level"] != "good"][:5]
+            sc = r.metrics["science"]
+            facts = f"{sc['facts_stated']} of {sc['facts_total']} facts"
+            con.print(f"  {r.version.label}: {facts}; " + ("; ".join(worst) if worst else "no problems found"), markup=False)
+        for f in ch.failed:
+            con.print(f"  {f.label}: no draft ({f.status})", markup=False)
+    con.print(f"wrote {display_path(result.report)} and {display_path(result.metrics)}", markup=False)
+    return 0

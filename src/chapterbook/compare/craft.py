@@ -1,0 +1,106 @@
+"""Craft of one version: dialogue, questions, exclamations, reader challenges, clichés, repeats."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from pathlib import Path
+
+from chapterbook.compare import lists
+from chapterbook.compare.prose import Prose
+from chapterbook.compare.words import norm
+from chapterbook.text import words as split_words
+
+REPEAT_N = 4  # a phrase of this many words used twice or more is a repeat
+# Sentences (outside dialogue) that speak to the reader and ask them to do or think something.
+_CHALLENGE = re.compile(
+    r"^\s*(?:can you|could you|try\b|have you ever|what do you think|do you think|what would you|"
+    r"guess\b|imagine\b|look at\b|find\b|see if you|next time you|why do you think|how many|what if you)",
+    re.I,
+)
+_QUESTION_IN_QUOTE = re.compile(r"[?]+")
+_EXCLAIM = re.compile(r"!+")
+
+
+@functools.lru_cache(maxsize=16)
+def cliche_patterns(story_root: Path | None = None) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Compiled cliché phrases (shipped list plus the story's additions)."""
+    out = []
+    for phrase in lists.entries("cliches.txt", story_root):
+        p = norm(phrase)
+        body = r"\s+".join(re.escape(w) for w in p.split())
+        out.append((phrase, re.compile(r"(?<![\w'])" + body + r"(?![\w'])")))
+    return tuple(out)
+
+
+def _outside_quotes(text: str) -> str:
+    return re.sub(r"“[^”]*”|\"[^\"]*\"", " ", text)
+
+
+def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stopwords: frozenset[str]) -> dict:
+    """Dialogue share, character questions, exclamations, challenges, clichés, repeats, illustrations."""
+    quoted_words = 0
+    char_questions: list[str] = []
+    for p, a, b in prose.quotes:
+        chunk = prose.paragraphs[p][a:b]
+        quoted_words += len(split_words(chunk))
+        n_q = len(_QUESTION_IN_QUOTE.findall(chunk))
+        char_questions.extend([chunk.strip("“”\" ")] * n_q)
+    # Counted by question marks, not sentences: '"Why?" asked Caleb.' is one sentence holding one question.
+    all_questions = sum(len(_QUESTION_IN_QUOTE.findall(p)) for p in prose.paragraphs)
+    exclamations = sum(len(_EXCLAIM.findall(p)) for p in prose.paragraphs)
+
+    challenges = []
+    for s in prose.sentences:
+        outside = _outside_quotes(s.text).strip()
+        if not outside or s.in_quotes and len(split_words(outside)) < 3:
+            continue
+        if _CHALLENGE.search(outside) or (re.search(r"\byou\b", outside, re.I) and outside.rstrip().endswith("?")):
+            challenges.append(s.text)
+
+    flat = " ".join(norm(p) for p in prose.paragraphs)
+    present = set(prose.lower)
+    found_cliches = []
+    for phrase, pattern in cliches:
+        first = norm(phrase).split()[0].strip(",.!?")
+        if first not in present:
+            continue  # cheap pre-check: the phrase's first word is not in the text at all
+        n = len(pattern.findall(flat))
+        if n:
+            found_cliches.append({"phrase": phrase, "count": n})
+
+    grams: Counter[tuple[str, ...]] = Counter()
+    for s in prose.sentences:
+        ws = s.lower
+        for i in range(len(ws) - REPEAT_N + 1):
+            grams[tuple(ws[i : i + REPEAT_N])] += 1
+    repeated = [(g, c) for g, c in grams.most_common() if c >= 2 and any(w not in stopwords for w in g)]
+    repeats = _merge_overlaps([{"phrase": " ".join(g), "count": c} for g, c in repeated])
+
+    n_words = len(prose.lower)
+    return {
+        "dialogue_share": round(quoted_words / n_words, 3) if n_words else 0.0,
+        "character_questions": len(char_questions),
+        "character_question_texts": char_questions[:10],
+        "questions": all_questions,
+        "exclamations": exclamations,
+        "reader_challenges": challenges,
+        "cliches": found_cliches,
+        "repeated_phrases": repeats,
+        "illustration_slots": len(prose.illustrations),
+        "illustrations": list(prose.illustrations),
+    }
+
+
+def _merge_overlaps(repeats: list[dict], limit: int = 10) -> list[dict]:
+    """Up to `limit` phrases, one per run of overlapping 4-word phrases (the most frequent)."""
+    out: list[dict] = []
+    for r in repeats:
+        words = r["phrase"].split()
+        if any(" ".join(words[:-1]) in o["phrase"] or " ".join(words[1:]) in o["phrase"] for o in out):
+            continue
+        out.append(r)
+        if len(out) >= limit:
+            break
+    return out

@@ -1,0 +1,161 @@
+"""Size, rhythm and readability of one version: Spache, Flesch-Kincaid, easy-word share.
+
+Spache (revised 1978) is the formula made for grades 1-3:
+    grade = 0.121 * (words / sentences) + 0.082 * (percent unfamiliar words) + 0.659
+where a word is unfamiliar when it is not on the Spache revised list. As Spache
+specified, regular inflections (-s, -es, -ed, -ing, possessives) of listed words
+are familiar, -er/-est/-ly forms are not, names are familiar, and each
+unfamiliar word counts once however often it appears.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from chapterbook.compare import lists
+from chapterbook.compare.prose import Prose
+from chapterbook.compare.words import base_forms, norm
+from chapterbook.spec.models import StorySpec
+from chapterbook.text import syllables
+from chapterbook.text import words as split_words
+
+
+@dataclass(frozen=True)
+class WordLists:
+    spache: frozenset[str]
+    easy: frozenset[str]  # Dale-Chall easy words plus the Spache list
+    names: frozenset[str]  # lower-case names from the spec (characters, scientists)
+    taught: frozenset[str] = frozenset()  # words of the key terms: the book teaches them on purpose
+
+
+@functools.lru_cache(maxsize=16)
+def _lists(story_root: Path | None, names: tuple[str, ...], taught: tuple[str, ...]) -> WordLists:
+    spache = frozenset(norm(w) for w in lists.entries("spache_revised.txt", story_root))
+    easy = frozenset(norm(w) for w in lists.entries("easy_words.txt", story_root)) | spache
+    return WordLists(spache, easy, frozenset(names), frozenset(taught))
+
+
+def word_lists(spec: StorySpec | None = None, story_root: Path | None = None) -> WordLists:
+    """The word lists for a story: shipped lists, the story's additions, its names."""
+    names: set[str] = set()
+    if spec is not None:
+        for person in [*spec.characters, *spec.scientists]:
+            for part in person.name.replace("-", " ").split():
+                names.add(norm(part.strip(".,")))
+            names.add(norm(person.id))
+    taught = {norm(w) for c in (spec.concepts if spec else []) for kt in c.key_terms for w in split_words(kt.term)}
+    return _lists(story_root, tuple(sorted(names)), tuple(sorted(taught)))
+
+
+def _listed(word: str, wordset: frozenset[str], *, adjective_endings: bool) -> bool:
+    if word.isdigit():
+        return True
+    return any(f in wordset for f in base_forms(word, adjective_endings=adjective_endings))
+
+
+def _is_name(word: str, first_in_sentence: bool, wl: WordLists) -> bool:
+    """Names count as familiar: the spec's names, and capitalised words inside a sentence."""
+    w = norm(word)
+    if w.endswith("'s"):
+        w = w[:-2]
+    if w in wl.names:
+        return True
+    return (not first_in_sentence) and word[:1].isupper() and w != "i" and not word.isupper()
+
+
+def _unfamiliar(prose: Prose, wordset: frozenset[str], wl: WordLists, *, adjective_endings: bool, skip: frozenset[str] = frozenset()) -> Counter[str]:
+    out: Counter[str] = Counter()
+    known: dict[str, bool] = {}  # a chapter repeats its words: decide each once
+    for s in prose.sentences:
+        for i, (word, low) in enumerate(zip(s.words, s.lower)):
+            if _is_name(word, i == 0, wl):
+                continue
+            hard = known.get(low)
+            if hard is None:
+                hard = not (skip and _listed(low, skip, adjective_endings=adjective_endings)) and not _listed(
+                    low, wordset, adjective_endings=adjective_endings
+                )
+                known[low] = hard
+            if hard:
+                out[low] += 1
+    return out
+
+
+_syllables = functools.lru_cache(maxsize=65536)(syllables)
+
+
+def spache_grade(words_per_sentence: float, percent_unfamiliar: float) -> float:
+    """Spache revised (1978) grade level."""
+    return round(0.121 * words_per_sentence + 0.082 * percent_unfamiliar + 0.659, 2)
+
+
+def fk_grade(prose: Prose) -> float | None:
+    """Flesch-Kincaid grade from the same sentences and words the other metrics use.
+
+    Same formula and syllable counter as chapterbook.text.flesch_kincaid_grade.
+    """
+    if not prose.sentences or not prose.words:
+        return None
+    syl = sum(_syllables(w) for w in prose.words)
+    n = len(prose.words)
+    return round(0.39 * n / len(prose.sentences) + 11.8 * syl / n - 15.59, 2)
+
+
+def measure(prose: Prose, spec: StorySpec, wl: WordLists) -> dict:
+    """Size, rhythm, rule breaks and readability of one version."""
+    rules = spec.reading_level
+    n_words = prose.word_count
+    n_sents = len(prose.sentences)
+    lengths = [len(s.words) for s in prose.sentences]
+    per_para: Counter[int] = Counter(s.paragraph for s in prose.sentences)
+    wps = round(n_words / n_sents, 2) if n_sents else 0.0
+    longest = max(prose.sentences, key=lambda s: len(s.words), default=None)
+
+    spache_unf = _unfamiliar(prose, wl.spache, wl, adjective_endings=False)
+    pct_unfamiliar = 100.0 * len(spache_unf) / n_words if n_words else 0.0
+    # Spache counts key terms like any word (the formula's definition); the
+    # hard-word list leaves them out because the book teaches them on purpose.
+    hard = _unfamiliar(prose, wl.easy, wl, adjective_endings=True, skip=wl.taught)
+    hard_share = sum(hard.values()) / n_words if n_words else 0.0
+
+    long_sentences = [s.text for s in prose.sentences if len(s.words) > rules.max_words_per_sentence]
+    long_paragraphs = [i for i, c in sorted(per_para.items()) if c > rules.max_sentences_per_paragraph]
+    return {
+        "words": n_words,
+        "sentences": n_sents,
+        "paragraphs": len(prose.paragraphs),
+        "words_per_sentence": wps,
+        "longest_sentence_words": max(lengths, default=0),
+        "longest_sentence": longest.text if longest else "",
+        "sentences_per_paragraph": round(n_sents / len(prose.paragraphs), 2) if prose.paragraphs else 0.0,
+        "long_sentences": long_sentences,
+        "long_paragraphs": [i + 1 for i in long_paragraphs],
+        "spache_grade": spache_grade(wps, pct_unfamiliar) if n_sents else None,
+        "spache_unfamiliar_percent": round(pct_unfamiliar, 2),
+        "spache_unfamiliar": sorted(spache_unf),
+        "fk_grade": fk_grade(prose),
+        "hard_word_share": round(hard_share, 4),
+        "hard_words": [w for w, _ in sorted(hard.items(), key=lambda kv: (-kv[1], kv[0]))],
+    }
+
+
+def targets(spec: StorySpec) -> dict:
+    """The target ranges for the book's readers, from the spec's reading rules and age range.
+
+    Spache grade: school grade = age - 5 (6-year-olds in grade 1), so ages 6-8 -> 1.0-3.0.
+    Average sentence length: 70% of the spec's per-sentence maximum (14 -> 10).
+    Hard-word share: at most 10% for readers up to 8, 15% above.
+    """
+    ages = spec.book.age_range
+    rl = spec.reading_level
+    return {
+        "spache_grade": (max(0.0, ages.min - 5.0), max(1.0, ages.max - 5.0)),
+        "fk_grade": (rl.readability.min, rl.readability.max),
+        "words_per_sentence": (0.0, float(round(rl.max_words_per_sentence * 0.7))),
+        "longest_sentence_words": (0.0, float(rl.max_words_per_sentence)),
+        "sentences_per_paragraph": (0.0, float(rl.max_sentences_per_paragraph)),
+        "hard_word_share": (0.0, 0.10 if ages.max <= 8 else 0.15),
+    }

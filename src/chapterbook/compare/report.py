@@ -1,0 +1,401 @@
+"""Compare every version of every chapter and write report.html and metrics.json.
+
+The library entry point is :func:`compare`; the command only parses arguments
+and prints what this returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from chapterbook import templating
+from chapterbook.compare import craft, lists, readability, safety, science, similarity
+from chapterbook.compare.prose import Prose, parse
+from chapterbook.compare.versions import Collected, FailedDraft, collect
+from chapterbook.output import atomic_write, book_dir, package_versions, write_json
+from chapterbook.spec.load import Story
+from chapterbook.spec.models import Concept
+from chapterbook.text import ChapterVersion
+
+TEMPLATE = "html/compare.html.j2"
+
+
+@dataclass
+class VersionResult:
+    version: ChapterVersion
+    prose: Prose
+    metrics: dict[str, Any]
+    verdicts: list[dict[str, str]] = field(default_factory=list)  # {level: good|warn|bad, text}
+
+
+@dataclass
+class ChapterResult:
+    index: int
+    title: str
+    concepts: list[Concept]
+    versions: list[VersionResult]
+    failed: list[FailedDraft]
+    similarity: list[dict]
+
+
+@dataclass
+class CompareResult:
+    report: Path
+    metrics: Path
+    chapters: list[ChapterResult]
+    collected: Collected
+    data: dict[str, Any]
+
+
+def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
+    """Every metric for every version, grouped by chapter in spec order."""
+    spec = story.spec
+    root = story.root
+    wl = readability.word_lists(spec, root)
+    vocab = science.vocab(root)
+    cliches = craft.cliche_patterns(root)
+    safety_pats = safety.patterns(root)
+    goals = readability.targets(spec)
+
+    chapters: list[ChapterResult] = []
+    for i, ch in enumerate(spec.chapters):
+        vs = [v for v in collected.versions if v.chapter == i]
+        failed = [f for f in collected.failed if f.chapter == i]
+        if not vs and not failed:
+            continue
+        concepts = [c for c in (spec.concept(cid) for cid in ch.concepts) if c is not None]
+        results = []
+        for v in vs:
+            prose = parse(v.text)
+            m = {
+                "size": readability.measure(prose, spec, wl),
+                "science": science.measure(prose, concepts, vocab),
+                "craft": craft.measure(prose, cliches, vocab.stopwords),
+                "safety": safety.measure(prose, safety_pats),
+            }
+            results.append(VersionResult(v, prose, m))
+        labels = [r.version.label for r in results]
+        sets = [similarity.shingles(r.prose.lower, normalised=True) for r in results]
+        human = next((k for k, r in enumerate(results) if r.version.label == "human"), None)
+        for k, r in enumerate(results):
+            r.metrics["similarity_to_human"] = (
+                similarity.containment(sets[k], sets[human]) if human is not None and k != human else None
+            )
+        for r in results:
+            status = next((f.status for f in failed if f.label == r.version.label), None)
+            r.verdicts = verdicts(r.metrics, goals, status)
+        chapters.append(ChapterResult(i, ch.title, concepts, results, [f for f in failed if f.label not in labels], similarity.matrix(labels, sets)))
+    return chapters
+
+
+# --- verdicts ------------------------------------------------------------------------------
+
+
+def _short(text: str, n: int = 70) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _list(items: list[str], n: int = 6) -> str:
+    shown = ", ".join(items[:n])
+    return shown + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def verdicts(m: dict, goals: dict, status: str | None = None) -> list[dict[str, str]]:
+    """Short plain-words judgements of one version, worst first within each topic."""
+    out: list[dict[str, str]] = []
+
+    def add(level: str, text: str) -> None:
+        out.append({"level": level, "text": text})
+
+    if status and status != "ok":
+        add("bad", f"the drafting run marked this draft '{status}'" + (" (cut off at the length limit)" if status == "length" else ""))
+    sc, sz, cr, sa = m["science"], m["size"], m["craft"], m["safety"]
+    if sz["words"] == 0:
+        add("bad", "has no prose to measure")
+        return out
+
+    total, stated = sc["facts_total"], sc["facts_stated"]
+    if total:
+        if stated == 0:
+            add("bad", f"teaches no science: 0 of {total} facts stated")
+        elif stated < total:
+            missing = [f["fact"] for c in sc["concepts"] for f in c["facts"] if not f["stated"]]
+            add("warn", f"states {stated} of {total} facts; missing: “{_short(missing[0])}”" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
+        else:
+            add("good", f"states all {total} facts")
+    terms = [t for c in sc["concepts"] for t in c["key_terms"]]
+    if terms:
+        unused = [t["term"] for t in terms if not t["count"]]
+        if len(unused) == len(terms):
+            add("bad", f"never names a key term ({_list(unused)})")
+        elif unused:
+            add("warn", f"does not use the key terms {_list(unused)}")
+    if total and sc["science_share"] < 0.2:
+        add("warn", f"mostly setting: {round(sc['science_share'] * 100)}% of sentences carry the science")
+    if total and not sc["explanations"]:
+        add("warn", "explains nothing: no 'because', 'so' or 'that is why'")
+    for mis in sc["misconceptions_repeated"]:
+        add("bad", f"repeats a misconception: “{_short(mis['sentence'])}”")
+    for mis in sc.get("misconceptions_voiced", []):
+        add("warn", f"a character voices a misconception; check the text shows it wrong: “{_short(mis['sentence'])}”")
+
+    lo, hi = goals["words_per_sentence"]
+    if sz["words_per_sentence"] > hi:
+        add("bad", f"sentences average {sz['words_per_sentence']:.0f} words; target at most {hi:.0f}")
+    if sz["long_sentences"]:
+        add("warn", f"{len(sz['long_sentences'])} sentence(s) longer than {goals['longest_sentence_words'][1]:.0f} words (longest {sz['longest_sentence_words']})")
+    sp = sz["spache_grade"]
+    slo, shi = goals["spache_grade"]
+    if sp is not None and not slo <= sp <= shi:
+        add("warn" if sp < shi + 1 else "bad", f"Spache grade {sp:.1f}; target {slo:.0f}-{shi:.0f}")
+    hlo, hhi = goals["hard_word_share"]
+    if sz["hard_word_share"] > hhi:
+        add("warn", f"{round(sz['hard_word_share'] * 100)}% hard words (target at most {round(hhi * 100)}%): {_list(sz['hard_words'])}")
+
+    names = {"scary": "scary for the age", "violent": "violent", "unsafe": "unsafe to copy"}
+    for cat, found in sa["flags"].items():
+        add("bad", f"{names.get(cat, cat)}: {_list(found)}")
+
+    if not cr["reader_challenges"]:
+        add("warn", "no challenge to the reader (no 'Can you...?' or 'Try...')")
+    else:
+        add("good", f"{len(cr['reader_challenges'])} challenge(s) to the reader")
+    if cr["character_questions"]:
+        add("good", f"characters ask {cr['character_questions']} question(s)")
+    if cr["cliches"]:
+        add("warn", "clichés: " + _list([c["phrase"] for c in cr["cliches"]]))
+    over = [r for r in cr["repeated_phrases"] if r["count"] >= 3]
+    if over:
+        add("warn", "repeats itself: " + _list([f"“{r['phrase']}” ×{r['count']}" for r in over], 3))
+    sim = m.get("similarity_to_human")
+    if sim is not None and sim >= similarity.NEAR_COPY:
+        add("bad", f"near copy of the human text: {round(sim * 100)}% of its 3-word runs are in it")
+    order = {"bad": 0, "warn": 1, "good": 2}
+    return sorted(out, key=lambda v: order[v["level"]])
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+
+def flow(prose: Prose, concepts: list[Concept], fact_sentences: set[int], briefs: dict[str, str]) -> list[dict]:
+    """The version as readers meet it: paragraphs (escaped, highlighted) and illustrations in place."""
+    paras = highlighted(prose, concepts, fact_sentences)
+    out: list[dict] = []
+    k = 0
+    for b in prose.blocks:
+        if b.kind == "illustration":
+            out.append({"kind": "illustration", "text": briefs.get(b.ref, b.ref)})
+        elif b.kind in ("paragraph", "dialogue") and k < len(paras):
+            out.append({"kind": "paragraph", "html": paras[k]})
+            k += 1
+    return out
+
+
+def highlighted(prose: Prose, concepts: list[Concept], fact_sentences: set[int]) -> list[Markup]:
+    """Each paragraph as escaped HTML: key terms marked, fact sentences and dialogue styled."""
+    out = []
+    by_para: dict[int, list[tuple[int, int]]] = {}
+    for k, s in enumerate(prose.sentences):
+        if k in fact_sentences:
+            by_para.setdefault(s.paragraph, []).append((s.start, s.start + len(s.text)))
+    quotes: dict[int, list[tuple[int, int]]] = {}
+    for p, a, b in prose.quotes:
+        quotes.setdefault(p, []).append((a, b))
+    for p, text in enumerate(prose.paragraphs):
+        terms = science.term_spans(text, concepts)
+        facts = by_para.get(p, [])
+        qs = quotes.get(p, [])
+        cuts = sorted({0, len(text), *(x for t in terms for x in t[:2]), *(x for f in facts for x in f), *(x for q in qs for x in q)})
+        parts = []
+        for a, b in zip(cuts, cuts[1:]):
+            if a >= b:
+                continue
+            seg = str(escape(text[a:b]))
+            term = next((t for t in terms if t[0] <= a and b <= t[1]), None)
+            if term:
+                seg = f'<mark class="term" title="key term: {escape(term[2])}">{seg}</mark>'
+            if any(q[0] <= a and b <= q[1] for q in qs):
+                seg = f'<span class="dlg">{seg}</span>'
+            if any(f[0] <= a and b <= f[1] for f in facts):
+                seg = f'<span class="fact">{seg}</span>'
+            parts.append(seg)
+        out.append(Markup("".join(parts)))
+    return out
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if value is None:
+        return "–"
+    if kind == "pct":
+        return f"{value * 100:.0f}%"
+    if kind == "float":
+        return f"{value:.1f}"
+    return str(value)
+
+
+ROWS = [
+    # (label, getter, format, target key or None)
+    ("Words", lambda m: m["size"]["words"], "int", None),
+    ("Sentences", lambda m: m["size"]["sentences"], "int", None),
+    ("Words per sentence", lambda m: m["size"]["words_per_sentence"], "float", "words_per_sentence"),
+    ("Longest sentence (words)", lambda m: m["size"]["longest_sentence_words"], "int", "longest_sentence_words"),
+    ("Sentences per paragraph", lambda m: m["size"]["sentences_per_paragraph"], "float", "sentences_per_paragraph"),
+    ("Spache grade", lambda m: m["size"]["spache_grade"], "float", "spache_grade"),
+    ("Flesch-Kincaid grade", lambda m: m["size"]["fk_grade"], "float", "fk_grade"),
+    ("Hard words (not on easy list)", lambda m: m["size"]["hard_word_share"], "pct", "hard_word_share"),
+    ("Facts stated", lambda m: m["science"]["facts_stated"], "facts", "facts"),
+    ("Key terms used", lambda m: sum(c["terms_used"] for c in m["science"]["concepts"]), "terms", "terms"),
+    ("Sentences carrying science", lambda m: m["science"]["science_share"], "pct", None),
+    ("Explanations (because, so...)", lambda m: m["science"]["explanations"], "int", None),
+    ("Misconceptions repeated", lambda m: len(m["science"]["misconceptions_repeated"]), "int", "zero"),
+    ("Dialogue share", lambda m: m["craft"]["dialogue_share"], "pct", None),
+    ("Questions characters ask", lambda m: m["craft"]["character_questions"], "int", None),
+    ("Exclamations", lambda m: m["craft"]["exclamations"], "int", None),
+    ("Challenges to the reader", lambda m: len(m["craft"]["reader_challenges"]), "int", "some"),
+    ("Clichés", lambda m: sum(c["count"] for c in m["craft"]["cliches"]), "int", "zero"),
+    ("Safety flags", lambda m: sum(m["safety"]["counts"].values()), "int", "zero"),
+    ("Illustration slots", lambda m: m["craft"]["illustration_slots"], "int", None),
+    ("3-word runs shared with human", lambda m: m.get("similarity_to_human"), "pct", "similarity"),
+]
+
+
+def metric_rows(results: list[VersionResult], goals: dict) -> list[dict]:
+    """The metrics table: one row per metric, one cell per version, coloured in/out of target."""
+    rows = []
+    for label, get, kind, target in ROWS:
+        cells = []
+        tgt_text = ""
+        for r in results:
+            m = r.metrics
+            v = get(m)
+            cls = ""
+            text = _fmt(v, "int" if kind in ("facts", "terms") else kind)
+            if kind == "facts":
+                total = m["science"]["facts_total"]
+                text = f"{v} of {total}"
+                tgt_text = "all"
+                cls = "" if not total else ("in" if v == total else "out")
+            elif kind == "terms":
+                total = sum(len(c["key_terms"]) for c in m["science"]["concepts"])
+                text = f"{v} of {total}"
+                tgt_text = "all"
+                cls = "" if not total else ("in" if v == total else "out")
+            elif target in goals and v is not None:
+                lo, hi = goals[target]
+                cls = "in" if lo <= v <= hi else "out"
+                tgt_text = (f"{_fmt(lo, kind)}–{_fmt(hi, kind)}" if lo else f"≤ {_fmt(hi, kind)}")
+            elif target == "zero" and v is not None:
+                cls, tgt_text = ("in" if v == 0 else "out"), "0"
+            elif target == "some" and v is not None:
+                cls, tgt_text = ("in" if v > 0 else "out"), "≥ 1"
+            elif target == "similarity" and v is not None:
+                cls = "in" if v < similarity.NEAR_COPY else "out"
+                tgt_text = f"< {similarity.NEAR_COPY * 100:.0f}%"
+            cells.append({"text": text, "cls": cls})
+        rows.append({"label": label, "target": tgt_text, "cells": cells})
+    return rows
+
+
+def _version_json(r: VersionResult) -> dict:
+    return {
+        "label": r.version.label,
+        "title": r.version.title,
+        "origin": r.version.origin,
+        "illustrations": r.version.illustrations,
+        "metrics": r.metrics,
+        "verdicts": r.verdicts,
+    }
+
+
+def compare(
+    story: Story,
+    drafts: Path | None = None,
+    output_root: Path | None = None,
+    chapter: int | None = None,
+    judge: Any | None = None,
+) -> CompareResult:
+    """Compare the versions of every chapter; write compare/report.html and compare/metrics.json.
+
+    `judge`, when given, is called as judge(story, chapters) and returns
+    {(chapter index, label): {"model", "scores": {name: {"score", "reason"}}, "error"?}},
+    shown apart from the measured metrics (see chapterbook.compare.judge).
+    """
+    out_dir = book_dir(story, output_root)
+    collected = collect(story, drafts, out_dir, chapter)
+    chapters = analyse(story, collected)
+    goals = readability.targets(story.spec)
+    judged: dict[tuple[int, str], dict] = judge(story, chapters) if judge is not None else {}
+
+    data = {
+        "book": story.spec.book.title,
+        "story": str(story.path),
+        "source": collected.source or "human text only",
+        "notes": collected.notes,
+        "targets": {k: list(v) for k, v in goals.items()},
+        "lists_overridden": lists.overrides_used(story.root),
+        "versions": {k: v for k, v in package_versions(("chapterbook",)).items()},
+        "chapters": [
+            {
+                "number": c.index + 1,
+                "title": c.title,
+                "concepts": [x.id for x in c.concepts],
+                "versions": [
+                    {**_version_json(r), **({"judge": judged[(c.index, r.version.label)]} if (c.index, r.version.label) in judged else {})}
+                    for r in c.versions
+                ],
+                "failed": [{"label": f.label, "status": f.status, "error": f.error} for f in c.failed],
+                "similarity": c.similarity,
+            }
+            for c in chapters
+        ],
+    }
+
+    view_chapters = []
+    for c in chapters:
+        briefs = {ill.id: ill.brief for ill in story.spec.chapters[c.index].illustrations}
+        cols = []
+        for r in c.versions:
+            facts = {i for con in r.metrics["science"]["concepts"] for f in con["facts"] for i in f["sentence_index"]}
+            cols.append(
+                {
+                    "label": r.version.label,
+                    "title": r.version.title or "",
+                    "origin": r.version.origin,
+                    "flow": flow(r.prose, c.concepts, facts, briefs),
+                    "illustrations": r.version.illustrations,
+                    "verdicts": r.verdicts,
+                    "facts": [f for con in r.metrics["science"]["concepts"] for f in con["facts"]],
+                    "hard_words": r.metrics["size"]["hard_words"][:15],
+                    "judge": judged.get((c.index, r.version.label)),
+                }
+            )
+        view_chapters.append(
+            {
+                "number": c.index + 1,
+                "title": c.title,
+                "concepts": [{"name": x.name, "terms": [t.term for t in x.key_terms]} for x in c.concepts],
+                "columns": cols,
+                "failed": c.failed,
+                "rows": metric_rows(c.versions, goals),
+                "similarity": c.similarity,
+            }
+        )
+    ages = story.spec.book.age_range
+    context = {
+        "book": story.spec.book,
+        "ages": f"{ages.min}-{ages.max}",
+        "source": data["source"],
+        "notes": collected.notes,
+        "chapters": view_chapters,
+        "overrides": data["lists_overridden"],
+        "has_drafts": any(v.label != "human" for v in collected.versions) or bool(collected.failed),
+    }
+    html_text = templating.render(TEMPLATE, context, story.root)
+    compare_dir = out_dir / "compare"
+    report = atomic_write(compare_dir / "report.html", html_text)
+    metrics = write_json(compare_dir / "metrics.json", data)
+    return CompareResult(report, metrics, chapters, collected, data)

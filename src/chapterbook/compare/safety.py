@@ -1,0 +1,86 @@
+"""Safety for the age: scary, violent and unsafe-to-copy words, found from a list."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from chapterbook.compare import lists
+from chapterbook.compare.prose import Prose
+from chapterbook.compare.words import norm
+
+CATEGORIES = ("scary", "violent", "unsafe")
+
+
+@functools.lru_cache(maxsize=16)
+def patterns(story_root: Path | None = None) -> dict[str, tuple[tuple[str, re.Pattern[str]], ...]]:
+    """Compiled entries per category: a trailing * matches any word ending."""
+    out: dict[str, list[tuple[str, re.Pattern[str]]]] = {c: [] for c in CATEGORIES}
+    current = "scary"
+    for line in lists.entries("safety.txt", story_root):
+        m = re.fullmatch(r"\[\s*([a-z_-]+)\s*\]", line.lower())
+        if m:
+            current = m.group(1)
+            out.setdefault(current, [])
+            continue
+        entry = norm(line)
+        parts = []
+        for w in entry.split():
+            star = w.endswith("*")
+            w = w.rstrip("*")
+            parts.append(re.escape(w) + (r"[\w']*" if star else ""))
+        out[current].append((entry, re.compile(r"(?<![\w'])" + r"\s+".join(parts) + r"(?![\w'])")))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class _Index:
+    """A category's entries split for speed: whole words, word prefixes, and phrases."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+    phrases: tuple[tuple[str, bool, re.Pattern[str]], ...]  # (first word or prefix, is a prefix, pattern)
+
+
+@functools.lru_cache(maxsize=16)
+def _index(pats: tuple) -> dict[str, _Index]:
+    out = {}
+    for cat, entries in pats:
+        words, prefixes, phrases = set(), [], []
+        for entry, rx in entries:
+            parts = entry.split()
+            if len(parts) == 1:
+                (prefixes.append(parts[0][:-1]) if parts[0].endswith("*") else words.add(parts[0]))
+            else:
+                phrases.append((parts[0].rstrip("*"), parts[0].endswith("*"), rx))
+        out[cat] = _Index(frozenset(words), tuple(prefixes), tuple(phrases))
+    return out
+
+
+def measure(prose: Prose, pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]) -> dict:
+    """Words found per category (as they appear in the text) and the sentences they are in."""
+    found: dict[str, dict[str, int]] = {c: {} for c in pats}
+    sentences: dict[str, list[str]] = {c: [] for c in pats}
+    index = _index(tuple(pats.items()))
+    vocab = set(prose.lower)
+    for cat, ix in index.items():
+        # Decide each distinct word once, and keep only the phrases whose first word occurs at all.
+        flagged = {w for w in vocab if w in ix.words or (ix.prefixes and w.startswith(ix.prefixes))}
+        phrases = [rx for first, star, rx in ix.phrases if first in vocab or (star and any(w.startswith(first) for w in vocab))]
+        for s in prose.sentences:
+            hits = [w for w in s.lower if w in flagged]
+            if phrases:
+                low = norm(s.text)
+                for rx in phrases:
+                    hits.extend(m.group(0) for m in rx.finditer(low))
+            for h in hits:
+                found[cat][h] = found[cat].get(h, 0) + 1
+            if hits:
+                sentences[cat].append(s.text)
+    return {
+        "flags": {c: sorted(found[c], key=lambda w: (-found[c][w], w)) for c in found if found[c]},
+        "counts": {c: sum(found[c].values()) for c in found if found[c]},
+        "sentences": {c: sentences[c][:5] for c in sentences if sentences[c]},
+    }

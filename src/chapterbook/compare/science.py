@@ -1,0 +1,230 @@
+"""Does a version teach the chapter's science? Key terms, facts, explanations, misconceptions.
+
+Fact coverage is deterministic word overlap: a fact's content words (stop words
+removed, crudely stemmed, synonyms folded together) are compared with each
+sentence, and with each pair of neighbouring sentences, since children's books
+often show a fact across two lines of dialogue. A fact counts as stated when
+the best window holds at least FACT_THRESHOLD of the fact's content words and at
+least two of them (one, for a one-word fact). Limits: it sees words, not
+meaning ("heavy things do NOT fall faster" overlaps a fact about falling as
+well as the truth does), and a fact shown only through action with entirely
+different words is missed. The sentences found are listed so a reader can check.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from chapterbook.compare import lists
+from chapterbook.compare.prose import Prose
+from chapterbook.compare.words import norm, stem
+from chapterbook.spec.models import Concept
+from chapterbook.text import words as split_words
+
+FACT_THRESHOLD = 0.5
+MISCONCEPTION_THRESHOLD = 0.75  # stricter than facts: a misconception shares most words with its fact
+# A sentence carries science when it shares this many content stems with a
+# fact, the concept's explanation or a key-term definition (or names a key term).
+SCIENCE_MIN_OVERLAP = 2
+WINDOW_WORDS = 40  # longest stretch of neighbouring sentences a fact may be spread over
+
+_EXPLANATION_MARKERS = [
+    ("because", re.compile(r"\bbecause\b", re.I)),
+    ("that is why", re.compile(r"\bthat(?:'|’| i)s why\b|\bthis is why\b|\bthat's why\b", re.I)),
+    ("so (as a result)", re.compile(r"(?:^|[,;]\s*|\band\s+)so\b(?!\s+(?:much|many|very|big|fast|happy|hard|far|long|cool|fun)\b)", re.I)),
+    ("so that", re.compile(r"\bso that\b", re.I)),
+    ("this means", re.compile(r"\b(?:this|that|which|it) means\b", re.I)),
+    ("the reason", re.compile(r"\bthe reason\b", re.I)),
+    ("makes it / made it", re.compile(r"\bmakes? (?:it|them|the \w+)\b|\bmade (?:it|them|the \w+)\b", re.I)),
+    ("if ... then", re.compile(r"\bif\b[^.?!]*\bthen\b", re.I)),
+]
+_REFUTATION = re.compile(
+    r"\b(?:not|n't|no|never|wrong|myth|isn't|aren't|doesn't|don't|didn't|actually|really|mistake|people think|thought that)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Vocab:
+    stopwords: frozenset[str]
+    synonyms: dict[str, str]  # stem -> group name (stem of the first word)
+
+
+@functools.lru_cache(maxsize=16)
+def vocab(story_root: Path | None = None) -> Vocab:
+    """Stop words and synonym groups, with the story's additions."""
+    stop = frozenset(norm(w) for line in lists.entries("stopwords.txt", story_root) for w in line.split())
+    syn: dict[str, str] = {}
+    for line in lists.entries("synonyms.txt", story_root):
+        group = [w.strip() for w in line.split(",") if w.strip()]
+        if not group:
+            continue
+        head = stem(group[0])
+        for w in group:
+            syn.setdefault(stem(w), head)
+    return Vocab(stop, syn)
+
+
+def content_stems(text_words: list[str], v: Vocab) -> set[str]:
+    """The content words of a text, stemmed and with synonyms folded together."""
+    out = set()
+    for w in text_words:
+        n = norm(w)
+        if n in v.stopwords or len(n) < 2:
+            continue
+        s = stem(n)
+        out.add(v.synonyms.get(s, s))
+    return out
+
+
+def _term_pattern(term: str) -> list[str]:
+    return [stem(w) for w in split_words(term)]
+
+
+def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
+    """Key terms, fact coverage, science share, explanation markers and misconceptions."""
+    sent_stems = [[stem(w) for w in s.lower] for s in prose.sentences]
+    # " a b c " strings let a key term be counted with str.count (much faster than list slicing).
+    sent_joined = [" " + " ".join(ss) + " " for ss in sent_stems]
+    sent_content = [content_stems(s.lower, v) for s in prose.sentences]
+    # Windows of 1 to 3 neighbouring sentences (at most WINDOW_WORDS words): early readers
+    # spread one fact over several short sentences and lines of dialogue.
+    windows: list[tuple[list[int], set[str]]] = []
+    for i in range(len(sent_content)):
+        idx, stems, n_words = [], set(), 0
+        for j in range(i, min(i + 3, len(sent_content))):
+            n_words += len(prose.sentences[j].words)
+            if j > i and (n_words > WINDOW_WORDS or prose.sentences[j].paragraph > prose.sentences[j - 1].paragraph + 1):
+                break
+            idx = idx + [j]
+            stems = stems | sent_content[j]
+            windows.append((idx, stems))
+
+    out_concepts = []
+    science_sentences: set[int] = set()
+    n_facts = n_stated = 0
+    for concept in concepts:
+        terms = []
+        term_patterns = [(kt.term, _term_pattern(kt.term)) for kt in concept.key_terms]
+        for term, pat in term_patterns:
+            needle = " " + " ".join(pat) + " "
+            counts = [j.count(needle) for j in sent_joined] if pat else []
+            science_sentences.update(i for i, c in enumerate(counts) if c)
+            terms.append({"term": term, "count": sum(counts)})
+
+        facts = []
+        for fact in concept.facts:
+            fact_stems = content_stems(split_words(fact), v)
+            need = 1 if len(fact_stems) <= 1 else 2
+            best_ratio, best_idx = 0.0, []
+            for idx, stems in windows:
+                shared = len(fact_stems & stems)
+                if shared < need or not fact_stems:
+                    continue
+                ratio = shared / len(fact_stems)
+                # Prefer a single sentence over a pair when they score the same.
+                if ratio > best_ratio or (ratio == best_ratio and len(idx) < len(best_idx)):
+                    best_ratio, best_idx = ratio, idx
+            stated = best_ratio >= FACT_THRESHOLD
+            n_facts += 1
+            n_stated += stated
+            facts.append(
+                {
+                    "fact": fact,
+                    "stated": stated,
+                    "overlap": round(best_ratio, 2),
+                    "sentences": [prose.sentences[i].text for i in best_idx] if stated else [],
+                    "sentence_index": best_idx if stated else [],
+                }
+            )
+
+        # Sentences that share enough with any piece of the concept carry science.
+        sources = [*concept.facts, concept.explanation, *(kt.definition for kt in concept.key_terms)]
+        source_stems = [content_stems(split_words(s), v) for s in sources]
+        for i, c in enumerate(sent_content):
+            if any(len(c & ss) >= SCIENCE_MIN_OVERLAP for ss in source_stems):
+                science_sentences.add(i)
+
+        misconceptions = []
+        fact_words = set().union(*(content_stems(split_words(f), v) for f in concept.facts)) if concept.facts else set()
+        for wrong in concept.misconceptions:
+            m_stems = content_stems(split_words(wrong), v)
+            # A wrong idea shares most words with the right one; require at least one of the
+            # words that make it wrong (those in none of the concept's facts), when it has any.
+            distinctive = m_stems - fact_words
+            for i, c in enumerate(sent_content):
+                shared = len(c & m_stems)
+                if distinctive and not (c & distinctive):
+                    continue
+                if m_stems and shared >= min(3, len(m_stems)) and shared / len(m_stems) >= MISCONCEPTION_THRESHOLD:
+                    sent = prose.sentences[i]
+                    # A refutation just before, in, or in the few sentences after it.
+                    nearby = " ".join(x.text for x in prose.sentences[max(0, i - 1) : i + 4])
+                    corrected = bool(_REFUTATION.search(nearby))
+                    quoted = content_stems([w for q in sent.in_quotes for w in split_words(q)], v)
+                    if sent.text.rstrip("”\"' ").endswith("?"):
+                        voice = "question"
+                    elif len(quoted & m_stems) >= shared / 2:
+                        voice = "character"  # a character says it: often set up to be shown wrong
+                    else:
+                        voice = "narrator"
+                    misconceptions.append({"misconception": wrong, "sentence": sent.text, "corrected": corrected, "voice": voice})
+        out_concepts.append(
+            {
+                "id": concept.id,
+                "name": concept.name,
+                "key_terms": terms,
+                "terms_used": sum(1 for t in terms if t["count"]),
+                "facts": facts,
+                "facts_stated": sum(1 for f in facts if f["stated"]),
+                "misconceptions": misconceptions,
+            }
+        )
+
+    markers = []
+    for name, pattern in _EXPLANATION_MARKERS:
+        found = [s.text for s in prose.sentences if pattern.search(s.text)]
+        if found:
+            markers.append({"marker": name, "count": len(found), "sentences": found[:5]})
+
+    n = len(prose.sentences)
+    return {
+        "concepts": out_concepts,
+        "facts_total": n_facts,
+        "facts_stated": n_stated,
+        "science_sentences": sorted(science_sentences),
+        "science_share": round(len(science_sentences) / n, 3) if n else 0.0,
+        "explanation_markers": markers,
+        "explanations": sum(m["count"] for m in markers),
+        # Only the narrator stating it unchallenged counts as repeating it; a character voicing it
+        # (or asking about it) is listed separately for the author to check it gets corrected.
+        "misconceptions_repeated": [m for c in out_concepts for m in c["misconceptions"] if not m["corrected"] and m["voice"] == "narrator"],
+        "misconceptions_voiced": [m for c in out_concepts for m in c["misconceptions"] if not m["corrected"] and m["voice"] != "narrator"],
+        "misconceptions_corrected": [m for c in out_concepts for m in c["misconceptions"] if m["corrected"]],
+    }
+
+
+def term_spans(paragraph: str, concepts: list[Concept]) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every key term in a paragraph, for highlighting."""
+    toks = [(m.start(), m.end(), stem(m.group(0))) for m in re.finditer(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*", paragraph)]
+    stems = [t[2] for t in toks]
+    spans = []
+    for concept in concepts:
+        for kt in concept.key_terms:
+            pat = _term_pattern(kt.term)
+            n = len(pat)
+            if not n:
+                continue
+            for i in range(len(stems) - n + 1):
+                if stems[i : i + n] == pat:
+                    spans.append((toks[i][0], toks[i + n - 1][1], kt.term))
+    # Longest first so "action and reaction" wins over "action"; drop overlaps.
+    spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[tuple[int, int, str]] = []
+    for s in spans:
+        if not out or s[0] >= out[-1][1]:
+            out.append(s)
+    return out
