@@ -87,11 +87,17 @@ def test_story_text_is_data_not_template_or_markup(cli, tmp_path):
     assert cli("new", "book", cwd=tmp_path).code == 0
     chapter = tmp_path / "book/chapters/01-first-chapter.md"
     chapter.write_text("Hero wrote {{ 7 * 7 }} and <script>alert(1)</script> & *ran*.\n", encoding="utf-8")
+    spec = tmp_path / "book/story.yaml"
+    spec.write_text(
+        spec.read_text().replace("- What did Hero drop first?", "- What did <b>Hero</b> drop & why?"), encoding="utf-8"
+    )
     assert cli("build", "book", "--format", "md,html", cwd=tmp_path).code == 0
     html = (tmp_path / "output/book/preview.html").read_text(encoding="utf-8")
     assert "{{ 7 * 7 }}" in html and "49" not in html.split("<body>")[1]
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <em>ran</em>" in html
     assert "<script>" not in html
+    assert "<li>What did &lt;b&gt;Hero&lt;/b&gt; drop &amp; why?</li>" in html
+    assert "font-family: Andika" in html and "&#34;" not in html.split("</style>")[0]
 
 
 def test_build_refuses_a_book_with_errors_and_writes_nothing(cli, tmp_path):

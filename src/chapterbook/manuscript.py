@@ -10,6 +10,7 @@ import base64
 import io
 from pathlib import Path
 
+from markupsafe import Markup
 from PIL import Image, ImageOps
 
 from chapterbook import templating
@@ -35,7 +36,8 @@ def render_manuscript(story: Story) -> str:
 def render_preview(story: Story) -> str:
     """The whole book as one self-contained HTML page (CSS and pictures inlined)."""
     env = templating.environment(story.root)
-    css = env.loader.get_source(env, STYLESHEET)[0]  # type: ignore[union-attr]
+    # The stylesheet is ours (or the author's own template), not story text: insert it verbatim.
+    css = Markup(env.loader.get_source(env, STYLESHEET)[0])  # type: ignore[union-attr]
     return templating.render(PREVIEW_TEMPLATE, {**context(story), "css": css, "images": preview_images(story)}, story.root)
 
 

@@ -40,7 +40,7 @@ def environment(story_root: Path | None = None) -> jinja2.Environment:
     """A sandboxed environment that looks in the story's templates/ first."""
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(p) for p in search_path(story_root)]),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"), default_for_string=False),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
