@@ -102,8 +102,13 @@ def test_file_names_and_model_slugs():
 def test_run_ids_sort_by_time():
     early = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, tzinfo=dt.timezone.utc))
     late = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 1, tzinfo=dt.timezone.utc))
-    assert re.fullmatch(r"20261126T041900Z-[0-9a-f]{6}", early)
+    assert re.fullmatch(r"20261126T041900\.000Z-[0-9a-f]{6}", early)
     assert sorted([late, early]) == [early, late]
+    # Runs in the same second still sort in the order they were made, whatever the random suffix.
+    for _ in range(50):
+        a = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, 1000, tzinfo=dt.timezone.utc))
+        b = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, 2000, tzinfo=dt.timezone.utc))
+        assert sorted([b, a]) == [a, b]
 
 
 # --- cache keys -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def run_json(folder: Path) -> dict:
 def test_drafts_land_as_markdown_with_a_full_run_record(server, story_path, no_key, capsys):  # noqa: F811
     assert draft(server, story_path, "--model", "m1", "--model", "org/m:2", "-n", "2", "--chapters", "1,3", "--price", "m1=1/2") == 0
     (folder,) = runs(story_path)
-    assert len(folder.name) == len("20261126T041900Z-abcdef")
+    assert len(folder.name) == len("20261126T041900.000Z-abcdef")
     names = sorted(p.name for p in folder.iterdir())
     assert names == sorted(
         [f"chapter-{c:02d}.{m}.s{s}.md" for c in (1, 3) for m in ("m1", "org-m-2") for s in (1, 2)] + ["run.json"]

@@ -160,9 +160,13 @@ def draft_filename(chapter: int, model: str, sample: int, suffix: str = ".md") -
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
-    """A run id that sorts by time: 20261126T041900Z-<6 hex>."""
+    """A run id that sorts by time: 20261126T041900.123Z-<6 hex>.
+
+    Milliseconds matter: two runs in the same second must still sort in the
+    order they were made, since "the latest run" is the last name.
+    """
     now = now or dt.datetime.now(dt.timezone.utc)
-    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+    return now.strftime("%Y%m%dT%H%M%S") + f".{now.microsecond // 1000:03d}Z-" + secrets.token_hex(3)
 
 
 def default_cache_dir(story: Story, output_root: Path | None) -> Path:
