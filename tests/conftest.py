@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Machines here are shared and noisy: hypothesis must judge correctness, not speed.
+settings.register_profile("chapterbook", deadline=None)
+settings.load_profile("chapterbook")
 
 from chapterbook.cli import main
 
