@@ -17,11 +17,17 @@ from chapterbook.text import blocks, inline_markup, plain
 
 @dataclass(frozen=True)
 class FlowItem:
-    """One thing on the page: a paragraph (Markdown inline text) or an illustration."""
+    """One thing in a chapter's flow.
 
-    kind: str  # "paragraph" | "dialogue" | "illustration" | "break"
+    kinds: "paragraph", "dialogue", "heading" (Markdown inline text),
+    "illustration" (a slot of the spec), "marker" (an `[illustration: …]` line
+    naming no unused slot: its text is the brief, as in LLM drafts) and "break".
+    """
+
+    kind: str
     text: str = ""
     illustration: Illustration | None = None
+    start: int = 0  # character offset in the chapter text, for messages
 
     @property
     def html(self) -> Markup:
@@ -79,41 +85,47 @@ class BookView:
 
 
 def chapter_flow(story: Story, index: int) -> tuple[Illustration | None, list[FlowItem]]:
-    """The chapter's opener illustration and its prose with every other slot placed.
+    """The chapter's opener illustration and its flow with every other slot placed.
 
-    A slot goes where the text marks it (`[illustration: id]`), else after
-    paragraph `after_paragraph`, else at the end. The first slot with
-    placement 'opener' that the text does not mark becomes the opener.
+    The one placement rule every format follows: a slot goes where the text
+    marks it (`[illustration: id]`), else after paragraph `after_paragraph`,
+    else at the end, in spec order. The first unmarked slot with placement
+    'opener' becomes the opener.
     """
     chapter = story.spec.chapters[index]
     source = story.chapter_text(index)
     slots = {ill.id: ill for ill in chapter.illustrations}
     marked: set[str] = set()
     flow: list[FlowItem] = []
-    if source is not None:
-        for block in blocks(source.text):
-            if block.kind in ("paragraph", "dialogue"):
-                flow.append(FlowItem(block.kind, block.text))
-            elif block.kind == "break":
-                flow.append(FlowItem("break"))
-            elif block.kind == "illustration" and block.ref in slots:
+    for block in blocks(source.text) if source is not None else []:
+        if block.kind == "illustration":
+            if block.ref in slots and block.ref not in marked:
                 marked.add(block.ref)
-                flow.append(FlowItem("illustration", illustration=slots[block.ref]))
-            # headings inside chapter text are dropped: the spec's title is the heading
-    opener = next(
-        (ill for ill in chapter.illustrations if ill.placement == Placement.opener and ill.id not in marked), None
-    )
-    pending = [ill for ill in chapter.illustrations if ill.id not in marked and ill is not opener]
-    # Insert from the back so earlier paragraph indexes stay valid.
-    prose_positions = [i for i, item in enumerate(flow) if item.kind in ("paragraph", "dialogue")]
-    for ill in sorted(pending, key=lambda s: -(s.after_paragraph if s.after_paragraph is not None else 10**9)):
-        if ill.after_paragraph is None or ill.after_paragraph >= len(prose_positions):
-            flow.append(FlowItem("illustration", illustration=ill))
-        elif ill.after_paragraph == 0:
-            flow.insert(0, FlowItem("illustration", illustration=ill))
+                flow.append(FlowItem("illustration", illustration=slots[block.ref], start=block.start))
+            else:
+                flow.append(FlowItem("marker", block.ref, start=block.start))
         else:
-            flow.insert(prose_positions[ill.after_paragraph - 1] + 1, FlowItem("illustration", illustration=ill))
+            flow.append(FlowItem(block.kind, block.text, start=block.start))
+    unmarked = [ill for ill in chapter.illustrations if ill.id not in marked]
+    opener = next((ill for ill in unmarked if ill.placement == Placement.opener), None)
+    prose = [i for i, item in enumerate(flow) if item.kind in ("paragraph", "dialogue")]
+    inserts: list[tuple[int, int, Illustration]] = []
+    for order, ill in enumerate(unmarked):
+        if ill is opener:
+            continue
+        k = ill.after_paragraph
+        pos = len(flow) if k is None or k >= len(prose) else 0 if k == 0 else prose[k - 1] + 1
+        inserts.append((pos, order, ill))
+    # Insert from the back so earlier positions stay valid; ties keep spec order.
+    for pos, _, ill in sorted(inserts, key=lambda t: (-t[0], -t[1])):
+        flow.insert(pos, FlowItem("illustration", illustration=ill))
     return opener, flow
+
+
+# The manuscript and the preview show the story's own structure only: headings
+# inside chapter text are dropped (the spec's title is the heading) and so are
+# free-brief markers, which only make sense as PDF placeholders.
+_TEMPLATE_KINDS = ("paragraph", "dialogue", "illustration", "break")
 
 
 def glossary(story: Story) -> list[GlossaryEntry]:
@@ -130,6 +142,7 @@ def book_view(story: Story) -> BookView:
     chapters = []
     for i, chapter in enumerate(story.spec.chapters):
         opener, flow = chapter_flow(story, i)
+        flow = [item for item in flow if item.kind in _TEMPLATE_KINDS]
         concepts = [c for cid in chapter.concepts if (c := story.spec.concept(cid)) is not None]
         chapters.append(ChapterView(i + 1, story.spec.chapter_id(i), chapter, concepts, opener, flow))
     used = {c.scientist for c in story.spec.concepts if c.scientist}

@@ -8,7 +8,6 @@ The PDF is written atomically and deterministically (ReportLab ``invariant``).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,15 +31,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path
 from chapterbook.render import images
 from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs
-from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches, inch
+from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import Diagram, Placement
-from chapterbook.text import Block, blocks, inline_markup, line_col
+from chapterbook.text import inline_markup, line_col
 
 # Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
 # and, without its C accelerator, costs most of the render time.
@@ -379,11 +379,9 @@ class Interior:
         """Decide where every illustration goes and resample every image (before any PDF is written)."""
         all_slots: list[Slot] = []
         for ci, chapter in enumerate(self.spec.chapters):
-            source = self.story.chapter_text(ci)
-            bl = blocks(source.text) if source else []
             by_id = {}
             for ii, ill in enumerate(chapter.illustrations):
-                slot = Slot(
+                by_id[ill.id] = Slot(
                     ill.id,
                     ill.brief,
                     ill.placement,
@@ -392,45 +390,22 @@ class Interior:
                     self.story.where("chapters", ci, "illustrations", ii, "image" if ill.image else "id"),
                     format_path(("chapters", ci, "illustrations", ii, "image")),
                 )
-                by_id[ill.id] = (slot, ill)
-            items: list[tuple[str, object]] = []
-            used: set[str] = set()
-            for b in bl:
-                if b.kind == "illustration":
-                    if b.ref in by_id and b.ref not in used:
-                        items.append(("slot", by_id[b.ref][0]))
-                        used.add(b.ref)
-                    else:
-                        slot = Slot(f"ch{ci + 1}-marker-{len(items)}", b.ref, Placement.half)
-                        slot.where = self._text_location(ci, b.start)
-                        items.append(("slot", slot))
-                        all_slots.append(slot)
+            # chapterbook.book.chapter_flow places pictures for every format alike.
+            opener, flow = chapter_flow(self.story, ci)
+            items: list[tuple[str, object]] = [("opener", by_id[opener.id])] if opener is not None else []
+            for item in flow:
+                if item.kind == "illustration":
+                    items.append(("slot", by_id[item.illustration.id]))
+                elif item.kind == "marker":
+                    # A free brief (pasted or drafted text): a placeholder panel shows it.
+                    slot = Slot(f"ch{ci + 1}-marker-{len(items)}", item.text, Placement.half)
+                    slot.where = self._text_location(ci, item.start)
+                    items.append(("slot", slot))
+                    all_slots.append(slot)
                 else:
-                    items.append(("block", b))
-            # Same rule as chapterbook.book.chapter_flow (Markdown and HTML), so a picture lands in the
-            # same place in every format: marked in the text, else after_paragraph, else at the end;
-            # the first unmarked 'opener' slot goes on the opener page.
-            remaining = [(s, ill) for key, (s, ill) in by_id.items() if key not in used]
-            opener = next((s for s, ill in remaining if ill.placement == Placement.opener), None)
-            prose = [i for i, (kind, obj) in enumerate(items) if kind == "block" and obj.kind in ("paragraph", "dialogue")]
-            inserts: list[tuple[int, int, Slot]] = []
-            for order, (s, ill) in enumerate(remaining):
-                if s is opener:
-                    continue
-                k = ill.after_paragraph
-                if k is None or k >= len(prose):
-                    pos = len(items)
-                elif k == 0:
-                    pos = 0
-                else:
-                    pos = prose[k - 1] + 1
-                inserts.append((pos, order, s))
-            for pos, _, s in sorted(inserts, key=lambda t: (-t[0], -t[1])):
-                items.insert(pos, ("slot", s))
-            if opener is not None:
-                items.insert(0, ("opener", opener))
+                    items.append(("block", item))
             self.chapter_slots.append(items)
-            all_slots.extend(s for s, _ in by_id.values())
+            all_slots.extend(by_id.values())
         for si, sci in enumerate(self.spec.scientists):
             if sci.portrait:
                 slot = Slot(
@@ -618,7 +593,7 @@ class Interior:
             if kind in ("opener", "slot"):
                 out += self.illustration(doc, obj)
             else:
-                b: Block = obj  # type: ignore[assignment]
+                b: FlowItem = obj  # type: ignore[assignment]
                 where = self._text_location(ci, b.start) if source else None
                 missing = missing_glyphs(self.family, b.text)
                 if missing and source is not None:
