@@ -351,7 +351,7 @@ class ChatClient:
                     "check the model name, and that --base-url ends in /v1 (or where your server's API lives)"
                 ), attempt
             except openai.RateLimitError as exc:
-                last_problem = f"the server kept saying 'too many requests' (HTTP 429); wait a while or lower --concurrency"
+                last_problem = "the server kept saying 'too many requests' (HTTP 429); wait a while or lower --concurrency"
                 if attempt < self.policy.attempts:
                     await self._sleep(self.policy.wait(attempt, retry_after_seconds(exc.response.headers)))
                 continue

@@ -18,7 +18,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from chapterbook.errors import Location, Problem, RenderError, Severity
+from chapterbook.errors import Problem, RenderError, Severity
 from chapterbook.output import atomic_path
 from chapterbook.render import images
 from chapterbook.render.fonts import book_font

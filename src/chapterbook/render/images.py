@@ -72,7 +72,7 @@ def image_size(source: Path, where: Location | None = None, field: str = "") -> 
         # Pillow's own (higher) limit fired first; it only tells the pixel count.
         m = re.search(r"\((\d+) pixels\)", str(exc))
         raise _too_big(source, where, field, None, int(m.group(1)) if m else None) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _fail(
             "the image cannot be read: the file is damaged or is not a picture",
             source,
@@ -152,7 +152,7 @@ def _decode(source: Path, px: tuple[int, int], where: Location | None, field: st
                     flat.paste(rgba, mask=rgba.getchannel("A"))
                     return flat
                 return img.convert("RGB")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _fail(
             "the image cannot be read: the file is damaged (it may be cut short)",
             source,
