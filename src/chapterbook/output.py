@@ -8,6 +8,7 @@ folder and renamed into place only when complete.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -80,13 +81,30 @@ def sha256_text(text: str | bytes) -> str:
 
 def package_versions(names: tuple[str, ...] = ("chapterbook", "reportlab", "jinja2", "pillow", "pydantic", "markdown", "openai", "ruamel.yaml")) -> dict[str, str]:
     """Installed versions of the packages that shape the output."""
-    out = {"python": platform.python_version()}
-    for name in names:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    return {"python": platform.python_version(), **{name: _installed_version(name) for name in names}}
+
+
+@functools.lru_cache(maxsize=None)  # installed packages do not change while we run
+
+
+def _installed_version(name: str) -> str:
+    """The Version header of a package's METADATA.
+
+    metadata.version() parses the whole file as an e-mail message, and some
+    packages put a 100 KB README in it (openai does); that took longer than a
+    cached draft run. The headers end at the first blank line.
+    """
+    try:
+        dist = metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        if line.startswith("Version:"):
+            return line.partition(":")[2].strip()
+    return dist.version  # unusual metadata: let importlib parse it
 
 
 def input_hashes(story: Story, extra: dict[str, Path] | None = None) -> dict[str, str]:
