@@ -30,6 +30,12 @@ def book_dir(story: Story, output_root: str | Path | None = None) -> Path:
     return Path(output_root if output_root is not None else DEFAULT_OUTPUT_ROOT) / story.slug
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it; put it straight back
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path next to `target`; rename it onto `target` on success.
@@ -40,6 +46,9 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    # mkstemp makes the file private (0600); a finished book should get the permissions any new
+    # file of the user's gets (0644 with the usual umask), so it can be shared or served.
+    os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     tmp = Path(tmp_name)
     try:
