@@ -205,8 +205,9 @@ def highlighted(prose: Prose, concepts: list[Concept], fact_sentences: set[int])
     quotes: dict[int, list[tuple[int, int]]] = {}
     for p, a, b in prose.quotes:
         quotes.setdefault(p, []).append((a, b))
+    index = science.term_index(concepts)  # once per version, not per paragraph
     for p, text in enumerate(prose.paragraphs):
-        terms = science.term_spans(text, concepts)
+        terms = science.term_spans(text, concepts, index)
         facts = by_para.get(p, [])
         qs = quotes.get(p, [])
         cuts = sorted({0, len(text), *(x for t in terms for x in t[:2]), *(x for f in facts for x in f), *(x for q in qs for x in q)})
