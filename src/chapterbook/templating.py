@@ -3,11 +3,20 @@
 Search path: the story folder's own ``templates/`` first, then the templates
 that ship with chapterbook. Story text is passed in as data (and autoescaped in
 HTML); it is never compiled as a template.
+
+:func:`render` keeps one environment per search path for the whole process, so
+a template is compiled once, not per call; given a ``cache_dir`` it also keeps
+the compiled code on disk for the next process (``compare`` uses
+``output/<book>/.cache/templates``). That folder is trusted like the rest of the
+output: its files are loaded as Python code, so do not take it from strangers.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import os
+import posixpath
 from pathlib import Path
 
 import jinja2
@@ -36,22 +45,89 @@ def search_path(story_root: Path | None) -> list[Path]:
     return paths
 
 
-def environment(story_root: Path | None = None) -> jinja2.Environment:
-    """A sandboxed environment that looks in the story's templates/ first."""
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(p) for p in search_path(story_root)]),
+class _Loader(jinja2.FileSystemLoader):
+    """A FileSystemLoader whose templates also go stale when another file would now be found first.
+
+    Jinja's own check only looks at the mtime of the file it loaded; with an environment
+    kept for the whole process, a story that gains its own copy of a template later (the
+    folder already existed) must get that copy, as a fresh environment would.
+    """
+
+    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[override]
+        source, filename, uptodate = super().get_source(environment, template)
+        pieces = jinja2.loaders.split_template_path(template)
+
+        def still_current() -> bool:
+            if not uptodate():
+                return False
+            first = next((f for f in (posixpath.join(p, *pieces) for p in self.searchpath) if os.path.isfile(f)), None)
+            return first is not None and os.path.normpath(first) == filename
+
+        return source, filename, still_current
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates on disk, so a new process does not compile them again.
+
+    Jinja keys each entry by template name and file, and checks a checksum of the
+    source before using it: an edited or overriding template is compiled afresh.
+    A cache that cannot be read or written (read-only output, full disk, a damaged
+    file) is only slower: the template is compiled as if there were no cache.
+    """
+
+    def load_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # any damage at all: compile instead (Jinja catches only some)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _new_environment(paths: tuple[str, ...], bytecode_dir: str | None = None) -> jinja2.Environment:
+    return ImmutableSandboxedEnvironment(
+        loader=_Loader(list(paths)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_BytecodeCache(bytecode_dir) if bytecode_dir is not None else None,
     )
-    return env
 
 
-def render(name: str, context: dict, story_root: Path | None = None) -> str:
-    """Render template `name` with `context`; template mistakes become plain errors."""
-    env = environment(story_root)
+def environment(story_root: Path | None = None) -> jinja2.Environment:
+    """A new sandboxed environment that looks in the story's templates/ first (the caller's own)."""
+    return _new_environment(tuple(str(p) for p in search_path(story_root)))
+
+
+@functools.lru_cache(maxsize=32)
+def _shared(paths: tuple[str, ...], bytecode_dir: str | None) -> jinja2.Environment:
+    return _new_environment(paths, bytecode_dir)
+
+
+def shared_environment(story_root: Path | None = None, cache_dir: Path | None = None) -> jinja2.Environment:
+    """The process's environment for this search path: templates are compiled once, not per render.
+
+    Keyed by the search path as it is now, so a story that gains a templates/ folder
+    gets a new one. `cache_dir` also keeps compiled templates on disk for the next process.
+    Callers must not change it (filters, globals): use :func:`environment` for that.
+    """
+    paths = tuple(str(p) for p in search_path(story_root))
+    return _shared(paths, str(cache_dir) if cache_dir is not None else None)
+
+
+def render(name: str, context: dict, story_root: Path | None = None, cache_dir: Path | None = None) -> str:
+    """Render template `name` with `context`; template mistakes become plain errors.
+
+    `cache_dir`, when given, keeps compiled templates there between processes.
+    """
+    env = shared_environment(story_root, cache_dir)
     try:
         template = env.get_template(name)
         return template.render(**context)
@@ -77,6 +153,6 @@ def render(name: str, context: dict, story_root: Path | None = None) -> str:
 
 def template_hash(name: str, story_root: Path | None = None) -> tuple[str, str]:
     """(path, sha256) of the template file that `name` resolves to."""
-    env = environment(story_root)
+    env = shared_environment(story_root)
     source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
     return str(filename), hashlib.sha256(source.encode("utf-8")).hexdigest()

@@ -122,6 +122,10 @@ class Sentence:
 
 def plain(markdown_inline: str) -> str:
     """Inline Markdown without its emphasis markers."""
+    # Most text has no marker at all; three substring tests (in C) are much cheaper than
+    # the regex, and give the same result: every marker holds one of these characters.
+    if "*" not in markdown_inline and "_" not in markdown_inline and "`" not in markdown_inline:
+        return markdown_inline
     return _MARKUP.sub("", markdown_inline)
 
 

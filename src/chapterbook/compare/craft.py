@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from operator import itemgetter
 from pathlib import Path
 
 from chapterbook.compare import lists
@@ -21,6 +22,8 @@ _CHALLENGE = re.compile(
 )
 _QUESTION_IN_QUOTE = re.compile(r"[?]+")
 _EXCLAIM = re.compile(r"!+")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
+_YOU = re.compile(r"\byou\b", re.I)
 
 
 @functools.lru_cache(maxsize=16)
@@ -34,8 +37,18 @@ def cliche_patterns(story_root: Path | None = None) -> tuple[tuple[str, re.Patte
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=16)
+def _cliche_checks(cliches: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[tuple[str, str, tuple[str, ...], re.Pattern[str]], ...]:
+    """(phrase, first word, every word, pattern) per cliché, split once rather than per version."""
+    out = []
+    for phrase, pattern in cliches:
+        ws = norm(phrase).split()
+        out.append((phrase, ws[0].strip(",.!?"), tuple(ws), pattern))
+    return tuple(out)
+
+
 def _outside_quotes(text: str) -> str:
-    return re.sub(r"“[^”]*”|\"[^\"]*\"", " ", text)
+    return _QUOTED.sub(" ", text)
 
 
 def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stopwords: frozenset[str]) -> dict:
@@ -56,26 +69,31 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
         outside = _outside_quotes(s.text).strip()
         if not outside or s.in_quotes and len(split_words(outside)) < 3:
             continue
-        if _CHALLENGE.search(outside) or (re.search(r"\byou\b", outside, re.I) and outside.rstrip().endswith("?")):
+        if _CHALLENGE.search(outside) or (_YOU.search(outside) and outside.rstrip().endswith("?")):
             challenges.append(s.text)
 
     flat = " ".join(norm(p) for p in prose.paragraphs)
     present = set(prose.lower)
     found_cliches = []
-    for phrase, pattern in cliches:
-        first = norm(phrase).split()[0].strip(",.!?")
+    for phrase, first, phrase_words, pattern in _cliche_checks(cliches):
         if first not in present:
             continue  # cheap pre-check: the phrase's first word is not in the text at all
+        # The pattern matches each word literally, so a match needs every word somewhere in
+        # the text: a substring test (fast, in C) rules most phrases out before the regex.
+        if not all(w in flat for w in phrase_words):
+            continue
         n = len(pattern.findall(flat))
         if n:
             found_cliches.append({"phrase": phrase, "count": n})
 
+    # zip builds the 4-word runs in C; Counter keeps first-seen order, which ties below rely on.
     grams: Counter[tuple[str, ...]] = Counter()
     for s in prose.sentences:
         ws = s.lower
-        for i in range(len(ws) - REPEAT_N + 1):
-            grams[tuple(ws[i : i + REPEAT_N])] += 1
-    repeated = [(g, c) for g, c in grams.most_common() if c >= 2 and any(w not in stopwords for w in g)]
+        grams.update(zip(*(ws[k:] for k in range(REPEAT_N))))
+    # Phrases seen twice or more, most frequent first (a stable sort, as most_common does).
+    repeated = sorted(((g, c) for g, c in grams.items() if c >= 2), key=itemgetter(1), reverse=True)
+    repeated = [(g, c) for g, c in repeated if any(w not in stopwords for w in g)]
     repeats = _merge_overlaps([{"phrase": " ".join(g), "count": c} for g, c in repeated])
 
     n_words = len(prose.lower)

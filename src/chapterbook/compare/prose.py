@@ -65,6 +65,6 @@ def parse(text: str) -> Prose:
                 continue
             end = s.start + len(s.text)
             inside = [ptext[max(a, s.start) : min(e, end)] for a, e in spans if a < end and e > s.start]
-            sents.append(ProseSentence(s.text, p_index, s.start, ws, inside, [norm(w) for w in ws]))
+            sents.append(ProseSentence(s.text, p_index, s.start, ws, inside, list(map(norm, ws))))
     all_words = [w for s in sents for w in s.words]
     return Prose(bl, paras, sents, all_words, [w for s in sents for w in s.lower], ills, quotes)

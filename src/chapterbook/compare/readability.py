@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chapterbook.compare import lists
@@ -29,6 +29,9 @@ class WordLists:
     easy: frozenset[str]  # Dale-Chall easy words plus the Spache list
     names: frozenset[str]  # lower-case names from the spec (characters, scientists)
     taught: frozenset[str] = frozenset()  # words of the key terms: the book teaches them on purpose
+    # Per-word answers (names, unfamiliar for Spache, hard), kept with the lists they come
+    # from: every version of a book reuses most words, so each is decided once per process.
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @functools.lru_cache(maxsize=16)
@@ -66,22 +69,45 @@ def _is_name(word: str, first_in_sentence: bool, wl: WordLists) -> bool:
     return (not first_in_sentence) and word[:1].isupper() and w != "i" and not word.isupper()
 
 
-def _unfamiliar(prose: Prose, wordset: frozenset[str], wl: WordLists, *, adjective_endings: bool, skip: frozenset[str] = frozenset()) -> Counter[str]:
-    out: Counter[str] = Counter()
-    known: dict[str, bool] = {}  # a chapter repeats its words: decide each once
+_MEMO_MAX = 100_000  # entries; a long-running process must not grow without bound
+
+
+def _spache_and_hard(prose: Prose, wl: WordLists) -> tuple[Counter[str], Counter[str]]:
+    """The unfamiliar words for Spache and the hard words, with their counts, in one pass.
+
+    Spache: not on the Spache list (regular inflections only). Hard: not on the easy list
+    (adjective endings too) and not a key-term word. Names count as neither. Every
+    answer is remembered per word (names also per first-in-sentence) in `wl.memo`.
+    """
+    memo = wl.memo
+    if sum(map(len, memo.values())) > _MEMO_MAX:
+        memo.clear()
+    names_first = memo.setdefault("name@first", {})
+    names_inner = memo.setdefault("name@inner", {})
+    verdict = memo.setdefault("unfamiliar,hard", {})
+    spache: Counter[str] = Counter()
+    hard: Counter[str] = Counter()
     for s in prose.sentences:
-        for i, (word, low) in enumerate(zip(s.words, s.lower)):
-            if _is_name(word, i == 0, wl):
+        first = True
+        for word, low in zip(s.words, s.lower):
+            names = names_first if first else names_inner
+            is_name = names.get(word)
+            if is_name is None:
+                is_name = names[word] = _is_name(word, first, wl)
+            first = False
+            if is_name:
                 continue
-            hard = known.get(low)
-            if hard is None:
-                hard = not (skip and _listed(low, skip, adjective_endings=adjective_endings)) and not _listed(
-                    low, wordset, adjective_endings=adjective_endings
+            v = verdict.get(low)
+            if v is None:
+                v = verdict[low] = (
+                    not _listed(low, wl.spache, adjective_endings=False),
+                    not (wl.taught and _listed(low, wl.taught, adjective_endings=True)) and not _listed(low, wl.easy, adjective_endings=True),
                 )
-                known[low] = hard
-            if hard:
-                out[low] += 1
-    return out
+            if v[0]:
+                spache[low] += 1
+            if v[1]:
+                hard[low] += 1
+    return spache, hard
 
 
 _syllables = functools.lru_cache(maxsize=65536)(syllables)
@@ -114,11 +140,10 @@ def measure(prose: Prose, spec: StorySpec, wl: WordLists) -> dict:
     wps = round(n_words / n_sents, 2) if n_sents else 0.0
     longest = max(prose.sentences, key=lambda s: len(s.words), default=None)
 
-    spache_unf = _unfamiliar(prose, wl.spache, wl, adjective_endings=False)
-    pct_unfamiliar = 100.0 * len(spache_unf) / n_words if n_words else 0.0
     # Spache counts key terms like any word (the formula's definition); the
     # hard-word list leaves them out because the book teaches them on purpose.
-    hard = _unfamiliar(prose, wl.easy, wl, adjective_endings=True, skip=wl.taught)
+    spache_unf, hard = _spache_and_hard(prose, wl)
+    pct_unfamiliar = 100.0 * len(spache_unf) / n_words if n_words else 0.0
     hard_share = sum(hard.values()) / n_words if n_words else 0.0
 
     long_sentences = [s.text for s in prose.sentences if len(s.words) > rules.max_words_per_sentence]

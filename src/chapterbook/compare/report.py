@@ -205,8 +205,9 @@ def highlighted(prose: Prose, concepts: list[Concept], fact_sentences: set[int])
     quotes: dict[int, list[tuple[int, int]]] = {}
     for p, a, b in prose.quotes:
         quotes.setdefault(p, []).append((a, b))
+    index = science.term_index(concepts)  # once per version, not per paragraph
     for p, text in enumerate(prose.paragraphs):
-        terms = science.term_spans(text, concepts)
+        terms = science.term_spans(text, concepts, index)
         facts = by_para.get(p, [])
         qs = quotes.get(p, [])
         cuts = sorted({0, len(text), *(x for t in terms for x in t[:2]), *(x for f in facts for x in f), *(x for q in qs for x in q)})
@@ -394,7 +395,9 @@ def compare(
         "overrides": data["lists_overridden"],
         "has_drafts": any(v.label != "human" for v in collected.versions) or bool(collected.failed),
     }
-    html_text = templating.render(TEMPLATE, context, story.root)
+    # Compiled templates are kept under output/<book>/.cache/ so the next `compare` process
+    # does not compile the report template again (a checksum of the source guards overrides).
+    html_text = templating.render(TEMPLATE, context, story.root, cache_dir=out_dir / ".cache" / "templates")
     compare_dir = out_dir / "compare"
     report = atomic_write(compare_dir / "report.html", html_text)
     metrics = write_json(compare_dir / "metrics.json", data)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from chapterbook.compare import lists
@@ -31,15 +31,17 @@ MISCONCEPTION_THRESHOLD = 0.75  # stricter than facts: a misconception shares mo
 SCIENCE_MIN_OVERLAP = 2
 WINDOW_WORDS = 40  # longest stretch of neighbouring sentences a fact may be spread over
 
+# (name, pattern, needles): a sentence can only match when its lower-cased text holds every
+# needle, so ASCII sentences without them skip the regex (most sentences hold no marker).
 _EXPLANATION_MARKERS = [
-    ("because", re.compile(r"\bbecause\b", re.I)),
-    ("that is why", re.compile(r"\bthat(?:'|’| i)s why\b|\bthis is why\b|\bthat's why\b", re.I)),
-    ("so (as a result)", re.compile(r"(?:^|[,;]\s*|\band\s+)so\b(?!\s+(?:much|many|very|big|fast|happy|hard|far|long|cool|fun)\b)", re.I)),
-    ("so that", re.compile(r"\bso that\b", re.I)),
-    ("this means", re.compile(r"\b(?:this|that|which|it) means\b", re.I)),
-    ("the reason", re.compile(r"\bthe reason\b", re.I)),
-    ("makes it / made it", re.compile(r"\bmakes? (?:it|them|the \w+)\b|\bmade (?:it|them|the \w+)\b", re.I)),
-    ("if ... then", re.compile(r"\bif\b[^.?!]*\bthen\b", re.I)),
+    ("because", re.compile(r"\bbecause\b", re.I), ("because",)),
+    ("that is why", re.compile(r"\bthat(?:'|’| i)s why\b|\bthis is why\b|\bthat's why\b", re.I), ("s why",)),
+    ("so (as a result)", re.compile(r"(?:^|[,;]\s*|\band\s+)so\b(?!\s+(?:much|many|very|big|fast|happy|hard|far|long|cool|fun)\b)", re.I), ("so",)),
+    ("so that", re.compile(r"\bso that\b", re.I), ("so that",)),
+    ("this means", re.compile(r"\b(?:this|that|which|it) means\b", re.I), (" means",)),
+    ("the reason", re.compile(r"\bthe reason\b", re.I), ("the reason",)),
+    ("makes it / made it", re.compile(r"\bmakes? (?:it|them|the \w+)\b|\bmade (?:it|them|the \w+)\b", re.I), ("ma",)),
+    ("if ... then", re.compile(r"\bif\b[^.?!]*\bthen\b", re.I), ("if", "then")),
 ]
 _REFUTATION = re.compile(
     r"\b(?:not|n't|no|never|wrong|myth|isn't|aren't|doesn't|don't|didn't|actually|really|mistake|people think|thought that)\b",
@@ -51,6 +53,9 @@ _REFUTATION = re.compile(
 class Vocab:
     stopwords: frozenset[str]
     synonyms: dict[str, str]  # stem -> group name (stem of the first word)
+    # word -> its content stem (None for a stop word): a chapter repeats its words, and
+    # every version of a book shares most of them, so each word is decided once.
+    memo: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @functools.lru_cache(maxsize=16)
@@ -68,15 +73,30 @@ def vocab(story_root: Path | None = None) -> Vocab:
     return Vocab(stop, syn)
 
 
+_MEMO_MAX = 100_000  # words; a long-running process must not grow without bound
+
+
+def _content_stem(w: str, v: Vocab) -> str | None:
+    n = norm(w)
+    if n in v.stopwords or len(n) < 2:
+        return None
+    s = stem(n)
+    return v.synonyms.get(s, s)
+
+
 def content_stems(text_words: list[str], v: Vocab) -> set[str]:
     """The content words of a text, stemmed and with synonyms folded together."""
+    memo = v.memo
+    if len(memo) > _MEMO_MAX:
+        memo.clear()
     out = set()
     for w in text_words:
-        n = norm(w)
-        if n in v.stopwords or len(n) < 2:
-            continue
-        s = stem(n)
-        out.add(v.synonyms.get(s, s))
+        try:
+            s = memo[w]
+        except KeyError:
+            s = memo[w] = _content_stem(w, v)
+        if s is not None:
+            out.add(s)
     return out
 
 
@@ -86,7 +106,7 @@ def _term_pattern(term: str) -> list[str]:
 
 def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
     """Key terms, fact coverage, science share, explanation markers and misconceptions."""
-    sent_stems = [[stem(w) for w in s.lower] for s in prose.sentences]
+    sent_stems = [list(map(stem, s.lower)) for s in prose.sentences]
     # " a b c " strings let a key term be counted with str.count (much faster than list slicing).
     sent_joined = [" " + " ".join(ss) + " " for ss in sent_stems]
     sent_content = [content_stems(s.lower, v) for s in prose.sentences]
@@ -144,8 +164,11 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
         # Sentences that share enough with any piece of the concept carry science.
         sources = [*concept.facts, concept.explanation, *(kt.definition for kt in concept.key_terms)]
         source_stems = [content_stems(split_words(s), v) for s in sources]
+        # A sentence sharing fewer than SCIENCE_MIN_OVERLAP stems with all the sources together
+        # shares fewer with each one: one intersection rules most sentences out.
+        all_sources = set().union(*source_stems)
         for i, c in enumerate(sent_content):
-            if any(len(c & ss) >= SCIENCE_MIN_OVERLAP for ss in source_stems):
+            if len(c & all_sources) >= SCIENCE_MIN_OVERLAP and any(len(c & ss) >= SCIENCE_MIN_OVERLAP for ss in source_stems):
                 science_sentences.add(i)
 
         misconceptions = []
@@ -185,8 +208,19 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
         )
 
     markers = []
-    for name, pattern in _EXPLANATION_MARKERS:
-        found = [s.text for s in prose.sentences if pattern.search(s.text)]
+    # Lower-cased once per sentence for the needle test; only for ASCII text, where lower()
+    # agrees exactly with re.I (Unicode case folding has odd pairs such as ſ and s).
+    lowered = [s.text.lower() if s.text.isascii() else None for s in prose.sentences]
+    for name, pattern, needles in _EXPLANATION_MARKERS:
+        if len(needles) == 1:  # all but one marker: a plain `in` test, without a generator per sentence
+            needle = needles[0]
+            found = [s.text for s, low in zip(prose.sentences, lowered) if (low is None or needle in low) and pattern.search(s.text)]
+        else:
+            found = [
+                s.text
+                for s, low in zip(prose.sentences, lowered)
+                if (low is None or all(n in low for n in needles)) and pattern.search(s.text)
+            ]
         if found:
             markers.append({"marker": name, "count": len(found), "sentences": found[:5]})
 
@@ -207,20 +241,45 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
     }
 
 
-def term_spans(paragraph: str, concepts: list[Concept]) -> list[tuple[int, int, str]]:
-    """(start, end, term) of every key term in a paragraph, for highlighting."""
-    toks = [(m.start(), m.end(), stem(m.group(0))) for m in re.finditer(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*", paragraph)]
-    stems = [t[2] for t in toks]
-    spans = []
+_TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*")
+
+TermIndex = dict[str, list[tuple[list[str], str]]]
+
+
+def term_index(concepts: list[Concept]) -> TermIndex:
+    """The concepts' key terms as stem patterns, grouped by their first stem (in spec order).
+
+    Built once per version, so highlighting looks up each word's stem instead of
+    trying every key term at every word of every paragraph.
+    """
+    index: TermIndex = {}
     for concept in concepts:
         for kt in concept.key_terms:
             pat = _term_pattern(kt.term)
+            if pat:
+                index.setdefault(pat[0], []).append((pat, kt.term))
+    return index
+
+
+def term_spans(paragraph: str, concepts: list[Concept], index: TermIndex | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every key term in a paragraph, for highlighting.
+
+    `index` is :func:`term_index` of `concepts`, when the caller has it already.
+    """
+    if index is None:
+        index = term_index(concepts)
+    stems = list(map(stem, _TOKEN.findall(paragraph)))
+    if index.keys().isdisjoint(stems):
+        return []  # most paragraphs: no key term starts anywhere, so no offsets are needed
+    toks = [m.span() for m in _TOKEN.finditer(paragraph)]  # the same tokens, with their offsets
+    spans = []
+    # By position, then in spec order: the same order as trying each term in turn,
+    # which the stable sort below relies on to break ties.
+    for i, first in enumerate(stems):
+        for pat, term in index.get(first, ()):
             n = len(pat)
-            if not n:
-                continue
-            for i in range(len(stems) - n + 1):
-                if stems[i : i + n] == pat:
-                    spans.append((toks[i][0], toks[i + n - 1][1], kt.term))
+            if stems[i : i + n] == pat:
+                spans.append((toks[i][0], toks[i + n - 1][1], term))
     # Longest first so "action and reaction" wins over "action"; drop overlaps.
     spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     out: list[tuple[int, int, str]] = []
