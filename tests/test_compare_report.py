@@ -174,29 +174,7 @@ def test_judge_scores_are_shown_apart_and_escaped(tmp_path):
 # --- the report template: compiled once per process, and once per output folder on disk -------------
 
 
-def _template_cache(tmp_path):
-    return sorted((tmp_path / "out" / "tiny" / ".cache" / "templates").glob("__jinja2_*.cache"))
-
-
-def test_compiled_template_is_kept_on_disk_and_reused_by_a_new_process(tmp_path, monkeypatch):
-    import jinja2
-
-    from chapterbook import templating
-
-    first = build(tmp_path).report.read_text(encoding="utf-8")
-    assert len(_template_cache(tmp_path)) == 1
-    # A new process has no environment yet: it must load the bytecode, not compile the template.
-    templating._shared.cache_clear()
-
-    def no_compiling(*args, **kwargs):
-        raise AssertionError("the template was compiled again")
-
-    monkeypatch.setattr(jinja2.Environment, "compile", no_compiling)
-    again = compare(load_story(tmp_path / "tiny" / "story.yaml"), output_root=tmp_path / "out")
-    assert again.report.read_text(encoding="utf-8") == first
-
-
-def test_template_cache_follows_a_user_override_added_and_edited_later(tmp_path):
+def test_shared_template_environment_follows_a_user_override_added_and_edited_later(tmp_path):
     import os
 
     from chapterbook import templating
@@ -211,30 +189,10 @@ def test_template_cache_follows_a_user_override_added_and_edited_later(tmp_path)
     override.write_text("TWO {{ chapters | length }}", encoding="utf-8")
     os.utime(override, ns=(override.stat().st_mtime_ns + 10**9,) * 2)
     assert compare(load_story(story_path), output_root=tmp_path / "out").report.read_text(encoding="utf-8") == "TWO 2"
-    # A new process finds bytecode for the older text of the same file: the checksum turns it away.
+    # A new process compiles the file as it is now.
     templating._shared.cache_clear()
     override.write_text("THREE {{ chapters | length }}", encoding="utf-8")
     assert compare(load_story(story_path), output_root=tmp_path / "out").report.read_text(encoding="utf-8") == "THREE 2"
     # Deleting the copy brings the shipped template back.
     override.unlink()
     assert compare(load_story(story_path), output_root=tmp_path / "out").report.read_text(encoding="utf-8") == shipped
-
-
-def test_a_broken_or_unwritable_template_cache_only_costs_time(tmp_path):
-    from chapterbook import templating
-
-    expected = build(tmp_path).report.read_text(encoding="utf-8")
-    (cached,) = _template_cache(tmp_path)
-    cached.write_bytes(b"not bytecode")
-    templating._shared.cache_clear()
-    assert compare(load_story(tmp_path / "tiny" / "story.yaml"), output_root=tmp_path / "out").report.read_text(encoding="utf-8") == expected
-    # .cache is a file, so nothing can be written under it: the report is still made.
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "out" / "tiny").mkdir(parents=True)
-    (other / "out" / "tiny" / ".cache").write_text("in the way", encoding="utf-8")
-    templating._shared.cache_clear()
-    make_run(other / "out")
-    result = compare(load_story(make_story(other)), output_root=other / "out")
-    assert result.report.read_text(encoding="utf-8") == expected.replace(str(tmp_path), str(other))
-    assert not (other / "out" / "tiny" / ".cache").is_dir()

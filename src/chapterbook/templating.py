@@ -5,10 +5,10 @@ that ship with chapterbook. Story text is passed in as data (and autoescaped in
 HTML); it is never compiled as a template.
 
 :func:`render` keeps one environment per search path for the whole process, so
-a template is compiled once, not per call; given a ``cache_dir`` it also keeps
-the compiled code on disk for the next process (``compare`` uses
-``output/<book>/.cache/templates``). That folder is trusted like the rest of the
-output: its files are loaded as Python code, so do not take it from strangers.
+a template is compiled once, not per call. Compiled code is deliberately not
+kept on disk (Jinja's bytecode cache): those files are loaded as Python code, so
+anyone able to write the cache folder could step around the sandbox, and a
+compile costs only milliseconds once per process.
 """
 
 from __future__ import annotations
@@ -66,30 +66,7 @@ class _Loader(jinja2.FileSystemLoader):
         return source, filename, still_current
 
 
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates on disk, so a new process does not compile them again.
-
-    Jinja keys each entry by template name and file, and checks a checksum of the
-    source before using it: an edited or overriding template is compiled afresh.
-    A cache that cannot be read or written (read-only output, full disk, a damaged
-    file) is only slower: the template is compiled as if there were no cache.
-    """
-
-    def load_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
-        try:
-            super().load_bytecode(bucket)
-        except Exception:  # any damage at all: compile instead (Jinja catches only some)
-            bucket.reset()
-
-    def dump_bytecode(self, bucket) -> None:  # type: ignore[no-untyped-def]
-        try:
-            os.makedirs(self.directory, exist_ok=True)
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
-
-
-def _new_environment(paths: tuple[str, ...], bytecode_dir: str | None = None) -> jinja2.Environment:
+def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
     return ImmutableSandboxedEnvironment(
         loader=_Loader(list(paths)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),
@@ -97,7 +74,6 @@ def _new_environment(paths: tuple[str, ...], bytecode_dir: str | None = None) ->
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=_BytecodeCache(bytecode_dir) if bytecode_dir is not None else None,
     )
 
 
@@ -107,27 +83,24 @@ def environment(story_root: Path | None = None) -> jinja2.Environment:
 
 
 @functools.lru_cache(maxsize=32)
-def _shared(paths: tuple[str, ...], bytecode_dir: str | None) -> jinja2.Environment:
-    return _new_environment(paths, bytecode_dir)
+def _shared(paths: tuple[str, ...]) -> jinja2.Environment:
+    return _new_environment(paths)
 
 
-def shared_environment(story_root: Path | None = None, cache_dir: Path | None = None) -> jinja2.Environment:
+def shared_environment(story_root: Path | None = None) -> jinja2.Environment:
     """The process's environment for this search path: templates are compiled once, not per render.
 
     Keyed by the search path as it is now, so a story that gains a templates/ folder
-    gets a new one. `cache_dir` also keeps compiled templates on disk for the next process.
+    gets a new one.
     Callers must not change it (filters, globals): use :func:`environment` for that.
     """
     paths = tuple(str(p) for p in search_path(story_root))
-    return _shared(paths, str(cache_dir) if cache_dir is not None else None)
+    return _shared(paths)
 
 
-def render(name: str, context: dict, story_root: Path | None = None, cache_dir: Path | None = None) -> str:
-    """Render template `name` with `context`; template mistakes become plain errors.
-
-    `cache_dir`, when given, keeps compiled templates there between processes.
-    """
-    env = shared_environment(story_root, cache_dir)
+def render(name: str, context: dict, story_root: Path | None = None) -> str:
+    """Render template `name` with `context`; template mistakes become plain errors."""
+    env = shared_environment(story_root)
     try:
         template = env.get_template(name)
         return template.render(**context)

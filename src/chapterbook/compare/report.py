@@ -395,9 +395,7 @@ def compare(
         "overrides": data["lists_overridden"],
         "has_drafts": any(v.label != "human" for v in collected.versions) or bool(collected.failed),
     }
-    # Compiled templates are kept under output/<book>/.cache/ so the next `compare` process
-    # does not compile the report template again (a checksum of the source guards overrides).
-    html_text = templating.render(TEMPLATE, context, story.root, cache_dir=out_dir / ".cache" / "templates")
+    html_text = templating.render(TEMPLATE, context, story.root)
     compare_dir = out_dir / "compare"
     report = atomic_write(compare_dir / "report.html", html_text)
     metrics = write_json(compare_dir / "metrics.json", data)

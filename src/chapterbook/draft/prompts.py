@@ -103,7 +103,7 @@ class PromptMaker:
 
     def __init__(self, story: Story):
         self.story = story
-        self._env = templating.environment(story.root)
+        self._env = templating.shared_environment(story.root)  # compiled once per process
         self._templates: dict[str, Any] = {}
         self.template_hashes: dict[str, str] = {}
         self.template_sources: dict[str, str] = {}
