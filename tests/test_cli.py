@@ -138,3 +138,16 @@ def test_exit_codes_as_a_real_process(tmp_path):
     assert run("validate", "missing.yaml").returncode == 2
     debug = run("--debug", "validate", "missing.yaml")
     assert "Traceback" in debug.stderr
+
+
+def test_a_command_imports_only_its_own_stage():
+    # A fresh interpreter: in this one the other tests have imported everything already.
+    code = (
+        "import sys, chapterbook.cli as c; c.parser(['validate', 'story.yaml']);"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'reportlab', 'pypdf', 'openai', 'PIL', 'jinja2'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    # With no command named, help needs every command, so all of them are loaded.
+    code = "import sys, chapterbook.cli as c; c.parser([]); print('reportlab' in sys.modules or 'pypdf' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"

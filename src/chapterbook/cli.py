@@ -27,12 +27,19 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given `argv`, only the command it names is imported.
+
+    Importing every stage (ReportLab, pypdf, openai...) to run one of them cost seconds
+    per run on a slow machine; the full set is still built for help and for mistakes.
+    """
+    first = next((a for a in (argv or ()) if not a.startswith("-")), None)  # top-level options take no values
+    named = [first] if first in COMMANDS else []
     top = _Parser(prog="chapterbook", description="Author illustrated children's STEM chapter books from one story.yaml.")
     top.add_argument("--version", action="version", version=f"chapterbook {__version__}")
     top.add_argument("--debug", action="store_true", help="show full tracebacks (for reporting bugs)")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in named or COMMANDS:
         try:
             module = importlib.import_module(f"chapterbook.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -47,7 +54,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser(argv).parse_args(argv)
     if not getattr(args, "_run", None):
         parser().print_help()
         return 2
