@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE.parent / "tests"))  # the fake server lives with the
 from chapterbook.draft.client import Endpoint, RetryPolicy  # noqa: E402
 from chapterbook.draft.run import DraftOptions, run_drafts  # noqa: E402
 from chapterbook.spec.load import load_story  # noqa: E402
+from machine import calibrate  # noqa: E402  (bench/machine.py: this folder is on sys.path when run as a script)
 
 
 def story_yaml(chapters: int) -> str:
@@ -84,15 +85,6 @@ class ServerProcess:
     def __exit__(self, *exc: object) -> None:
         self.proc.kill()
         self.proc.wait()
-
-
-def calibrate() -> float:
-    """Seconds for a fixed pure-Python loop: how slow this (shared) machine is right now."""
-    t = time.process_time()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    return time.process_time() - t
 
 
 def main() -> int:

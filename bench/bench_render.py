@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import calibrate  # bench/machine.py: this folder is on sys.path when run as a script
+
 WORDS = (
     "Cassie pushed the cart and it rolled slowly over the warm sand while Caleb ran beside it "
     "laughing Mom said that a push is a force and a bigger push makes a heavy thing speed up "
@@ -164,15 +166,6 @@ def run_case(case: str, story_path: Path, out: Path, cache: Path) -> dict:
 def ppi_of(pdf: Path) -> list[tuple[int, int]]:
     rows = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
     return [(int(r.split()[12]), int(r.split()[13])) for r in rows]
-
-
-def calibrate() -> float:
-    """CPU seconds for a fixed pure-Python loop: how slow this (shared) machine is right now."""
-    t = time.process_time()
-    total = 0
-    for i in range(5_000_000):
-        total += i
-    return time.process_time() - t
 
 
 def main() -> int:
