@@ -14,6 +14,14 @@ is measured per case. Cases:
 Reports seconds, the ratios to WeasyPrint, peak memory, and the ppi of the
 images in each PDF per `pdfimages -list`. Needs the optional `bench` extra
 (pip install 'chapterbook[bench]') and poppler-utils.
+
+With `--instructions` it instead counts the machine instructions each case
+executes, under valgrind (cachegrind, no cache simulation): each case runs twice,
+once whole and once stopping just before the timed part, and the difference is
+the instructions of the timed part alone. Unlike seconds, that count does not
+change when other jobs share the machine, so it can settle a ratio the clock
+cannot on a noisy virtual machine. It leaves out what instructions do not see
+(memory stalls, page faults, waiting for the disk); takes a few minutes.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
+import os
 import random
 import resource
 import shutil
@@ -140,12 +149,18 @@ def _cpu() -> float:
 
 
 def run_case(case: str, story_path: Path, out: Path, cache: Path) -> dict:
-    """Run one case in this process and return its timing (wall and CPU) and peak memory."""
+    """Run one case in this process and return its timing (wall and CPU) and peak memory.
+
+    A case name ending in " setup" stops where the timing would start (for --instructions).
+    """
+    setup_only = case.endswith(" setup")
     if case.startswith("chapterbook"):
         from chapterbook.render.pdf import render_book
         from chapterbook.spec.load import load_story
 
         story = load_story(story_path)  # like the HTML for WeasyPrint, the input is ready before timing
+        if setup_only:
+            return {"case": case}
         t0, c0 = time.perf_counter(), _cpu()
         result = render_book(story, out, cache)
         seconds, cpu = time.perf_counter() - t0, _cpu() - c0
@@ -154,6 +169,8 @@ def run_case(case: str, story_path: Path, out: Path, cache: Path) -> dict:
         import weasyprint
 
         source = weasy_html(story_path)
+        if setup_only:
+            return {"case": case}
         t0, c0 = time.perf_counter(), _cpu()
         doc = weasyprint.HTML(string=source, base_url=str(story_path.parent)).render()
         doc.write_pdf(out)
@@ -168,10 +185,49 @@ def ppi_of(pdf: Path) -> list[tuple[int, int]]:
     return [(int(r.split()[12]), int(r.split()[13])) for r in rows]
 
 
+def instructions(case: str, story: Path, out: Path, cache: Path) -> int:
+    """Machine instructions (valgrind cachegrind's Ir, all threads) of one whole child process."""
+    with tempfile.NamedTemporaryFile(suffix=".cg") as report:
+        cmd = [
+            "valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={report.name}",
+            sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache),
+        ]
+        # A fixed hash seed: set and dict orders, and so the work done, are the same every run.
+        env = {**os.environ, "PYTHONHASHSEED": "0"}
+        subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+        for line in Path(report.name).read_text().splitlines():
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise SystemExit(f"cachegrind wrote no summary for {case}")
+
+
+def count_instructions(work: Path, story: Path) -> int:
+    """--instructions: the timed part of each case, in instructions, and the ratios."""
+    if not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
+    cache = work / "cache-ir"
+    shutil.rmtree(cache, ignore_errors=True)
+    counts: dict[str, int] = {}
+    # Order matters only for the cache: cold fills it, warm then finds it full.
+    for case, out in (("chapterbook cold", "chapterbook.pdf"), ("chapterbook warm", "chapterbook-warm.pdf"), ("weasyprint", "weasyprint.pdf")):
+        whole = instructions(case, story, work / out, cache)
+        setup = instructions(case + " setup", story, work / out, cache)
+        counts[case] = whole - setup
+        print(f"  {case:<18} {whole:>16,} whole process  {setup:>16,} up to the timed part  {counts[case]:>16,} timed part", flush=True)
+    base = counts["weasyprint"]
+    print(f"{'case':<18} {'instructions':>16} {'vs weasy':>9}")
+    for case, n in counts.items():
+        print(f"{case:<18} {n:>16,} {n / base:>8.2f}x")
+    cold, warm = counts["chapterbook cold"] / base, counts["chapterbook warm"] / base
+    print(f"targets by instructions: cold <= 0.5x weasyprint: {'met' if cold <= 0.5 else 'NOT met'} ({cold:.2f}x); warm <= 0.1x: {'met' if warm <= 0.1 else 'NOT met'} ({warm:.2f}x)")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (the fastest and the median are reported)")
     parser.add_argument("--keep", type=Path, help="keep the bench book and PDFs in this folder")
+    parser.add_argument("--instructions", action="store_true", help="count instructions under valgrind instead of timing (one run per case)")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--story", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -186,6 +242,12 @@ def main() -> int:
     story = make_book(work / "bench-book")
     words = sum(len((work / "bench-book" / f"ch{c + 1}.md").read_text().split()) for c in range(CHAPTERS))
     print(f"bench book: {CHAPTERS} chapters, {words} words, {CHAPTERS * 2} images of {IMAGE_PX[0]}x{IMAGE_PX[1]} px, 6x9 in")
+
+    if args.instructions:
+        status = count_instructions(work, story)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        return status
 
     def child(case: str, out: Path, cache: Path) -> dict:
         cmd = [sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache)]

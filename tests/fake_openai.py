@@ -266,6 +266,10 @@ class FakeOpenAI:
         class Server(ThreadingHTTPServer):
             daemon_threads = True
             allow_reuse_address = True
+            # socketserver's default listen backlog is 5: an 8-way burst of new connections
+            # overflows it and the kernel makes the extra clients retry after a second or more.
+            # Real servers (uvicorn under vLLM, Ollama) listen with a backlog in the hundreds.
+            request_queue_size = 128
 
             def handle_error(self, request: Any, client_address: Any) -> None:  # client hung up mid-reply
                 pass
