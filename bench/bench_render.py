@@ -185,20 +185,33 @@ def ppi_of(pdf: Path) -> list[tuple[int, int]]:
     return [(int(r.split()[12]), int(r.split()[13])) for r in rows]
 
 
-def instructions(case: str, story: Path, out: Path, cache: Path) -> int:
-    """Machine instructions (valgrind cachegrind's Ir, all threads) of one whole child process."""
-    with tempfile.NamedTemporaryFile(suffix=".cg") as report:
-        cmd = [
-            "valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={report.name}",
-            sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache),
-        ]
+def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[int]:
+    """Machine instructions (valgrind cachegrind's Ir, all threads) of whole child processes, run side by side.
+
+    The count does not depend on timing, so the cases may share the machine.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        reports = [Path(tmp) / f"{i}.cg" for i in range(len(cases))]
         # A fixed hash seed: set and dict orders, and so the work done, are the same every run.
         env = {**os.environ, "PYTHONHASHSEED": "0"}
-        subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
-        for line in Path(report.name).read_text().splitlines():
-            if line.startswith("summary:"):
-                return int(line.split()[1])
-    raise SystemExit(f"cachegrind wrote no summary for {case}")
+        procs = [
+            subprocess.Popen(
+                [
+                    "valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={report}",
+                    sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache),
+                ],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+            )
+            for case, report in zip(cases, reports)
+        ]
+        counts = []
+        for case, proc, report in zip(cases, procs, reports):
+            _, err = proc.communicate()
+            summary = [line for line in report.read_text().splitlines() if line.startswith("summary:")] if report.exists() else []
+            if proc.returncode != 0 or not summary:
+                raise SystemExit(f"{case} under valgrind failed:\n{err[-2000:]}")
+            counts.append(int(summary[0].split()[1]))
+        return counts
 
 
 def count_instructions(work: Path, story: Path) -> int:
@@ -210,8 +223,8 @@ def count_instructions(work: Path, story: Path) -> int:
     counts: dict[str, int] = {}
     # Order matters only for the cache: cold fills it, warm then finds it full.
     for case, out in (("chapterbook cold", "chapterbook.pdf"), ("chapterbook warm", "chapterbook-warm.pdf"), ("weasyprint", "weasyprint.pdf")):
-        whole = instructions(case, story, work / out, cache)
-        setup = instructions(case + " setup", story, work / out, cache)
+        print(f"  counting {case} (under valgrind this takes minutes; WeasyPrint's run about half an hour)…", flush=True)
+        whole, setup = instructions([case, case + " setup"], story, work / out, cache)
         counts[case] = whole - setup
         print(f"  {case:<18} {whole:>16,} whole process  {setup:>16,} up to the timed part  {counts[case]:>16,} timed part", flush=True)
     base = counts["weasyprint"]
