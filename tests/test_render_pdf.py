@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -183,6 +184,48 @@ def test_same_input_gives_byte_identical_pdf_even_with_a_cold_cache(tmp_path):
     story = load_story(tmp_path / "story" / "story.yaml")
     b = render_book(story, tmp_path / "b" / "book.pdf", tmp_path / "b" / "cache")
     assert a.pdf.read_bytes() == b.pdf.read_bytes()
+
+
+def test_image_threads_follow_the_cores_this_process_may_use(monkeypatch):
+    monkeypatch.setattr(images.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3, 4, 5, 6, 7}, raising=False)
+    assert images.workers(16) == images.MAX_WORKERS  # capped: each thread holds a decoded original
+    assert images.workers(3) == 3  # never more threads than images
+    assert images.workers(0) == 1
+    monkeypatch.setattr(images.os, "sched_getaffinity", lambda pid: {5}, raising=False)
+    assert images.workers(16) == 1  # e.g. `taskset -c 5 chapterbook build …` or a one-CPU container
+
+
+def test_the_pdf_does_not_depend_on_how_many_threads_resampled_the_images(tmp_path, monkeypatch):
+    root = tmp_path / "story"
+    pictures = ""
+    for i, colour in enumerate([(240, 160, 60), (60, 160, 240), (120, 200, 90), (200, 80, 160)]):
+        write_image(root / "images" / f"p{i}.png", (900 + 40 * i, 700), colour)
+        pictures += f"""
+      - id: p{i}
+        brief: Picture {i}.
+        image: images/p{i}.png
+        placement: {"half" if i % 2 else "spot"}"""
+    text = "\n\n".join(f"{PARAGRAPH}\n\n[illustration: p{i}]" for i in range(4))
+    story = load_story(make_story(root, chapters=[text], illustrations="    illustrations:" + pictures + "\n"))
+    threads = []
+    together = threading.Barrier(2, timeout=60)  # the first two images must be in progress at the same moment
+    real_prepare = images.prepare
+
+    def prepare(*a, **k):
+        threads.append(threading.get_ident())
+        if len(threads) <= 2:
+            together.wait()
+        return real_prepare(*a, **k)
+
+    monkeypatch.setattr(images, "prepare", prepare)
+    monkeypatch.setattr(images, "workers", lambda jobs: 4)
+    many = render_book(story, tmp_path / "many" / "book.pdf", tmp_path / "many" / "cache")
+    assert len(threads) == 4 and len(set(threads)) > 1  # really resampled side by side
+    monkeypatch.setattr(images, "prepare", real_prepare)
+    monkeypatch.setattr(images, "workers", lambda jobs: 1)
+    one = render_book(story, tmp_path / "one" / "book.pdf", tmp_path / "one" / "cache")
+    assert len(many.images) == len(one.images) == 4
+    assert one.pdf.read_bytes() == many.pdf.read_bytes()
 
 
 def test_low_resolution_source_is_a_warning_naming_it(tmp_path):

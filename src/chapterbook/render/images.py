@@ -9,6 +9,7 @@ embeds as is (no re-encoding), which is what makes warm rebuilds cheap.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import warnings
 from dataclasses import dataclass
@@ -106,14 +107,32 @@ def fit(source_px: tuple[int, int], box_pt: tuple[float, float]) -> tuple[int, i
     return max(1, int(sw * scale)), max(1, int(sh * scale))
 
 
-def _reuse_image_memory(blocks: int = 24) -> None:
+# At most this many images are resampled at once: each holds its decoded original
+# (up to MAX_PIXELS x 4 bytes), so more threads would buy little and cost memory.
+MAX_WORKERS = 4
+
+
+def workers(jobs: int) -> int:
+    """Threads for resampling `jobs` images: one per available core, at most MAX_WORKERS.
+
+    Pillow releases the interpreter lock while it decodes, resamples and encodes,
+    so the threads really run side by side.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))  # the cores this process may use (containers, taskset)
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(jobs, cores, MAX_WORKERS))
+
+
+def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
     """Let Pillow keep freed image memory for the next image instead of returning it at once.
 
     By default every decode, convert and resize maps fresh memory and the first write to
     each page faults; for 16 illustrations that was 66,000 page faults against 9,000 with
     reuse (measured, bench/README.md), and on a virtual machine each fault is expensive.
-    Pillow allocates in 16 MB blocks, so this keeps at most 24 of them (the peak of two
-    workers' images anyway); a larger limit set by the caller is left alone.
+    Pillow's blocks are 16 MB at most; the limit is about what the workers' images
+    need at their peak anyway. A larger limit set by the caller is left alone.
     """
     if Image.core.get_blocks_max() < blocks:
         Image.core.set_blocks_max(blocks)

@@ -460,8 +460,8 @@ class Interior:
             src_px = images.image_size(path, slot.where, slot.field)
             px = images.fit(src_px, self.box(slot.placement))
             jobs.append((slot, px))
-        # Pillow releases the GIL while decoding and resampling, so two threads use both cores.
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        # Pillow releases the GIL while decoding and resampling, so threads use every core.
+        with ThreadPoolExecutor(max_workers=images.workers(len(jobs))) as pool:
             results = list(pool.map(lambda job: images.prepare(job[0].source, job[1], self.cache_dir, where=job[0].where, field=job[0].field), jobs))
         for (slot, _), placed in zip(jobs, results):
             slot.placed = placed
