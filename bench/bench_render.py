@@ -185,6 +185,11 @@ def ppi_of(pdf: Path) -> list[tuple[int, int]]:
     return [(int(r.split()[12]), int(r.split()[13])) for r in rows]
 
 
+def case_command(case: str, story: Path, out: Path, cache: Path) -> list[str]:
+    """The command line of a child process that runs one case (see run_case)."""
+    return [sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache)]
+
+
 def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[int]:
     """Machine instructions (valgrind cachegrind's Ir, all threads) of whole child processes, run side by side.
 
@@ -196,10 +201,7 @@ def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         procs = [
             subprocess.Popen(
-                [
-                    "valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={report}",
-                    sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache),
-                ],
+                ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={report}", *case_command(case, story, out, cache)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
             )
             for case, report in zip(cases, reports)
@@ -263,8 +265,7 @@ def main() -> int:
         return status
 
     def child(case: str, out: Path, cache: Path) -> dict:
-        cmd = [sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        done = subprocess.run(case_command(case, story, out, cache), capture_output=True, text=True, check=True)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     results: dict[str, list[dict]] = {"chapterbook cold": [], "chapterbook warm": [], "weasyprint": []}
