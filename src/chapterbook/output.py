@@ -15,6 +15,8 @@ import os
 import platform
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
@@ -82,6 +84,63 @@ def sha256_file(path: str | Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+class HashMemo:
+    """SHA-256 of files, remembered in a small JSON file by what `stat` says about each file.
+
+    Caches are keyed by content, but hashing every illustration and font on every
+    rebuild is a tenth of a warm build. Like git's index, an entry is trusted while the
+    file's device, inode, size, modification and change times are all as they were.
+    Writing to a file always sets its change time (which no tool can set back), so
+    edited content is never mistaken for the old. A file changed less than
+    :data:`RACY_SECONDS` before it was hashed is not remembered: a second write
+    within the file system's clock tick could leave its times unchanged.
+    Safe to use from several threads.
+    """
+
+    RACY_SECONDS = 2.0
+
+    def __init__(self, file: Path):
+        self.file = file
+        try:
+            self._known: dict[str, list] = json.loads(file.read_text(encoding="utf-8"))
+            if not isinstance(self._known, dict):
+                self._known = {}
+        except (OSError, ValueError):
+            self._known = {}
+        self._changed = False
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(st: os.stat_result) -> list[int]:
+        return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+    def sha256(self, path: Path) -> str:
+        """The file's SHA-256 (hex), hashing it only when it is new or has changed."""
+        name = str(Path(path).resolve())
+        before = os.stat(name)
+        key = self._key(before)
+        with self._lock:
+            known = self._known.get(name)
+        if isinstance(known, list) and known[:-1] == key:
+            return known[-1]
+        digest = sha256_file(name)
+        newest = max(before.st_mtime_ns, before.st_ctime_ns) / 1e9
+        if self._key(os.stat(name)) == key and time.time() - newest > self.RACY_SECONDS:
+            with self._lock:
+                self._known[name] = [*key, digest]
+                self._changed = True
+        return digest
+
+    def save(self) -> None:
+        """Write what was learned (atomically); nothing when nothing changed."""
+        with self._lock:
+            if not self._changed:
+                return
+            text = json.dumps(self._known, sort_keys=True)
+            self._changed = False
+        atomic_write(self.file, text)
 
 
 def sha256_text(text: str | bytes) -> str:

@@ -83,7 +83,7 @@ class CoverResult:
 def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> CoverResult:
     """Write the wrap cover for a book of `pages` interior pages (atomically)."""
     spec = story.spec
-    family = book_font(story)
+    family = book_font(story, cache_dir / "fonts")
     trim_w, trim_h = spec.layout.trim_inches()
     spine_in = spine_inches(pages, spec.layout.paper)
     geo = CoverGeometry(inch(trim_w), inch(trim_h), inch(spine_in))

@@ -3,19 +3,34 @@
 ReportLab embeds and subsets every TrueType font it draws with; the base-14
 fonts (Helvetica…) are never embedded, so nothing here or in the renderers may
 fall back to them.
+
+ReportLab reads a font's metrics (character map, widths, glyph offsets) in
+pure Python, about 75 million instructions per Andika face: for a warm
+rebuild of a short book the four faces cost more than laying out every page.
+So the metrics it extracts are kept in a small cache file per font file,
+keyed by the font's content and the ReportLab and Python versions, and a
+rebuild restores them instead of parsing again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import marshal
+import sys
+import zlib
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
+import reportlab
+from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFNameBytes, TTFont, TTFontFace, TTEncoding
 
 from chapterbook.errors import RenderError
+from chapterbook.output import HashMemo, atomic_path, sha256_file
 from chapterbook.spec.load import Story, resolve_inside
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -48,11 +63,119 @@ def _cmap(name: str) -> dict[int, int]:
     return pdfmetrics.getFont(name).face.charToGlyph
 
 
-def _register(name: str, path: Path) -> str:
+# --- the metrics cache ------------------------------------------------------------------------
+
+# Bumped whenever what is stored changes, so old cache files are not read.
+METRICS_FORMAT = "2"
+_NAME = "__ttfname__"  # marks a TTFNameBytes (the font's names), which marshal would turn into plain bytes
+_NOT_STORED = ("_ttf_data", "_pdfScale")  # the file's bytes are read again; the scale is a function of unitsPerEm
+
+
+def _metrics_file(cache_dir: Path, content: str) -> Path:
+    key = hashlib.sha256(content.encode())
+    key.update(f"|reportlab {reportlab.Version}|python {sys.version_info[:2]}|{METRICS_FORMAT}".encode())
+    return cache_dir / f"{key.hexdigest()[:32]}.metrics"
+
+
+def _store_metrics(face: TTFontFace, file: Path) -> None:
+    """Write what ReportLab extracted from the font to `file`; silently skipped if it cannot be stored.
+
+    The file is a CRC-32, the face's PostScript name (length-prefixed UTF-8) and the
+    marshalled metrics. marshal is not meant for damaged data, so nothing is
+    unmarshalled unless the checksum matches.
+    """
+    state = {}
+    for key, value in face.__dict__.items():
+        if key in _NOT_STORED:
+            continue
+        state[key] = (_NAME, value.ustr) if isinstance(value, TTFNameBytes) else value
+    try:
+        body = marshal.dumps(state)
+    except ValueError:  # a value marshal cannot hold (a newer ReportLab): parse every time instead
+        return
+    name = face.name.ustr.encode("utf8")
+    payload = len(name).to_bytes(2, "big") + name + body
+    with atomic_path(file) as tmp:
+        tmp.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
+
+
+class _StoredFace(TTFontFace):
+    """A TTFontFace whose metrics are unmarshalled from the cache the first time one is asked for.
+
+    Registering a face only needs its name. A book draws with two or three of its
+    family's four faces (bold italic rarely), and restoring a face costs about as
+    much as laying out four pages, so a face nobody draws with is never restored.
+    """
+
+    def __init__(self, name: str, body: bytes, path: Path, data: bytes):  # noqa: super().__init__ would parse the file
+        self.__dict__.update(name=TTFNameBytes(name.encode("utf8")), _ttf_data=data, _stored=(body, path))
+
+    def __getattr__(self, key: str):  # only called for attributes not (yet) in __dict__
+        if key.startswith("__") or "_stored" not in self.__dict__:
+            raise AttributeError(key)
+        body, path = self.__dict__.pop("_stored")
+        self.__dict__.update(_face_state(body, path, self._ttf_data))
+        return getattr(self, key)
+
+
+def _face_state(body: bytes, path: Path, data: bytes) -> dict:
+    """The attributes ReportLab's parser gives a face, from `body`; parsed from the font file if it cannot be read."""
+    try:
+        stored = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return TTFontFace(str(path)).__dict__
+    state = {}
+    for key, value in stored.items():
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == _NAME:
+            value = TTFNameBytes(value[1].encode("utf8"))
+        state[key] = value
+    state["_ttf_data"] = data
+    # The same scale TTFontFile.extractInfo makes: font units to 1/1000 em.
+    units = state["unitsPerEm"]
+    state["_pdfScale"] = (lambda x: x) if units == 1000 else (lambda x, m=1000 / units: x * m)
+    return state
+
+
+def _restore_metrics(file: Path, path: Path, data: bytes) -> TTFontFace | None:
+    """The face ReportLab would parse from `path` (whose bytes are `data`), or None when there is no usable cache file."""
+    try:
+        blob = file.read_bytes()
+    except OSError:
+        return None
+    payload = blob[4:]
+    if len(blob) < 6 or zlib.crc32(payload).to_bytes(4, "big") != blob[:4]:
+        return None
+    size = int.from_bytes(payload[:2], "big")
+    return _StoredFace(payload[2 : 2 + size].decode("utf8"), payload[2 + size :], path, data)
+
+
+def _ttfont(name: str, path: Path, cache: HashMemo | None) -> TTFont:
+    """ReportLab's TTFont for `path`, with its metrics from the cache (beside `cache`'s file) when they are there."""
+    if cache is None:
+        return TTFont(name, str(path))
+    data = path.read_bytes()
+    file = _metrics_file(cache.file.parent, cache.sha256(path))
+    face = _restore_metrics(file, path, data)
+    if face is None:
+        font = TTFont(name, str(path))
+        _store_metrics(font.face, file)
+        return font
+    # What TTFont.__init__ does around parsing the file (ReportLab 4-5); a test checks the two agree.
+    font = TTFont.__new__(TTFont)
+    font.fontName = name
+    font.face = face
+    font.encoding = TTEncoding()
+    font.state = WeakKeyDictionary()
+    font._asciiReadable = rl_config.ttfAsciiReadable
+    font.shapable = not any(fnmatch(name, glob) for glob in (rl_config.unShapedFontGlob or ()))
+    return font
+
+
+def _register(name: str, path: Path, cache: HashMemo | None = None) -> str:
     # Asking getFont() for an unknown name makes ReportLab scan every AFM file it knows (seconds).
     if name not in pdfmetrics.getRegisteredFontNames():
         try:
-            pdfmetrics.registerFont(TTFont(name, str(path)))
+            pdfmetrics.registerFont(_ttfont(name, path, cache))
         except TTFError as exc:
             raise RenderError(
                 f"the font file {path.name} cannot be used: {exc}",
@@ -61,12 +184,16 @@ def _register(name: str, path: Path) -> str:
     return name
 
 
-def book_font(story: Story) -> FontFamily:
-    """Register the story's body font family with ReportLab and return its names."""
+def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
+    """Register the story's body font family with ReportLab and return its names.
+
+    With `cache_dir`, the fonts' metrics are kept there so the next build does not parse them again.
+    """
     wanted = story.spec.layout.font
+    cache = HashMemo(cache_dir / "fonts.json") if cache_dir is not None else None
     if wanted in SHIPPED:
         files = {style: FONT_DIR / fn for style, fn in SHIPPED[wanted].items()}
-        names = {style: _register(f"{wanted}-{style}", path) for style, path in files.items()}
+        names = {style: _register(f"{wanted}-{style}", path, cache) for style, path in files.items()}
     else:
         path = resolve_inside(story.root, wanted)
         where = story.where("layout", "font")
@@ -78,10 +205,12 @@ def book_font(story: Story) -> FontFamily:
                 hint="write 'font: Andika', or put a .ttf file in the story folder and give its path",
             )
         # The file's content names it, so two stories with different fonts of the same file name never clash.
-        tag = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
-        regular = _register(f"story-{tag}", path)
+        tag = (cache.sha256(path) if cache is not None else sha256_file(path))[:10]
+        regular = _register(f"story-{tag}", path, cache)
         names = dict.fromkeys(("regular", "bold", "italic", "bolditalic"), regular)
         files = {"regular": path}
+    if cache is not None:
+        cache.save()
     family = FontFamily(names["regular"], names["bold"], names["italic"], names["bolditalic"], tuple(sorted(set(files.values()))))
     # Lets <b>/<i> in Paragraph markup pick the right face.
     addMapping(family.regular, 0, 0, family.regular)

@@ -18,7 +18,7 @@ from pathlib import Path
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from chapterbook.errors import Location, RenderError
-from chapterbook.output import atomic_path
+from chapterbook.output import HashMemo, atomic_path, sha256_file
 
 PPI = 300
 # A 8.5x11 in page at 300 ppi is 8.4 Mpx; 60 Mpx leaves room for generous
@@ -146,18 +146,17 @@ def prepare(
     crop: bool = False,
     where: Location | None = None,
     field: str = "",
+    hashes: HashMemo | None = None,
 ) -> Placed:
     """The image resampled to exactly `px` pixels (a cached JPEG), decoding only when not cached.
 
     `crop` fills `px` by cropping the centre (cover art); otherwise the caller
     has already given a size with the source's shape (see :func:`fit`).
+    `hashes` remembers the sources' content hashes between builds.
     """
     source_px = image_size(source, where, field)
-    digest = hashlib.sha256()
-    with open(source, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    digest.update(f"|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode())
+    content = hashes.sha256(source) if hashes is not None else sha256_file(source)
+    digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode())
     cached = cache_dir / f"{digest.hexdigest()[:32]}.jpg"
     if not cached.exists():
         _reuse_image_memory()
