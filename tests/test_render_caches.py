@@ -184,3 +184,22 @@ def test_a_damaged_hash_file_is_treated_as_empty(tmp_path, monkeypatch):
     for junk in ("{not json", "[1, 2]", '{"%s": "oops"}' % picture.resolve()):
         (tmp_path / "sources.json").write_text(junk)
         assert HashMemo(tmp_path / "sources.json").sha256(picture) == hashlib.sha256(b"content").hexdigest()
+
+
+# --- garbage collection during a render -------------------------------------------------------
+
+
+def test_rendering_gives_frozen_objects_back_and_leaves_a_callers_freeze_alone(tmp_path):
+    import gc
+
+    story = load_story(make_story(tmp_path / "story"))
+    assert gc.get_freeze_count() == 0
+    render_book(story, tmp_path / "a.pdf", tmp_path / "cache")
+    assert gc.get_freeze_count() == 0  # everything set aside during the render is collectable again
+    gc.freeze()
+    try:
+        render_book(story, tmp_path / "b.pdf", tmp_path / "cache")
+        # Still frozen (the count itself may drop: frozen objects can be freed by reference counting).
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -829,10 +829,14 @@ def _old_objects_left_alone() -> Iterator[None]:
 
     Laying out a book allocates hundreds of thousands of short-lived objects, and
     each full collection those trigger walks all the modules, the spec and the font
-    metrics too: about a tenth of a warm build (bench/README.md). Objects made
-    before the render are set aside (gc.freeze) and given back to the collector
-    afterwards (gc.unfreeze), so nothing is kept alive by this.
+    metrics too: the collector was about a tenth of a warm build's instructions
+    (bench/README.md). Objects made before the render are set aside (gc.freeze) and
+    given back to the collector afterwards (gc.unfreeze), so nothing is kept alive by
+    this. A caller that froze objects itself (a server before forking) is left as it was.
     """
+    if gc.get_freeze_count():
+        yield
+        return
     gc.freeze()
     try:
         yield
