@@ -89,8 +89,9 @@ def sha256_file(path: str | Path) -> str:
 class HashMemo:
     """SHA-256 of files, remembered in a small JSON file by what `stat` says about each file.
 
-    Caches are keyed by content, but hashing every illustration and font on every
-    rebuild is a tenth of a warm build. Like git's index, an entry is trusted while the
+    Caches are keyed by content, but hashing every illustration on every rebuild was a
+    tenth of a warm build's instructions (counted under valgrind, where the CPU's SHA
+    instructions are not used; in real time it is less). Like git's index, an entry is trusted while the
     file's device, inode, size, modification and change times are all as they were.
     Writing to a file always sets its change time (which no tool can set back), so
     edited content is never mistaken for the old. A file changed less than

@@ -107,7 +107,8 @@ class _StoredFace(TTFontFace):
     much as laying out four pages, so a face nobody draws with is never restored.
     """
 
-    def __init__(self, name: str, body: bytes, path: Path, data: bytes):  # noqa: super().__init__ would parse the file
+    def __init__(self, name: str, body: bytes, path: Path, data: bytes):
+        # Deliberately not calling TTFontFace.__init__: that is the parse this class avoids.
         self.__dict__.update(name=TTFNameBytes(name.encode("utf8")), _ttf_data=data, _stored=(body, path))
 
     def __getattr__(self, key: str):  # only called for attributes not (yet) in __dict__
