@@ -71,3 +71,22 @@ def test_cover_art_fills_the_front_at_300_ppi(tmp_path):
     rows = [r.split() for r in subprocess.run(["pdfimages", "-list", str(result.pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]]
     assert len(rows) == 1 and rows[0][12] == "300" and rows[0][13] == "300"
     assert not result.warnings  # 1700 x 2500 covers 5.125 x 8.25 in at 300 ppi
+
+
+def test_unchanged_cover_art_is_not_hashed_again_on_a_rebuild(tmp_path, monkeypatch):
+    from chapterbook import output
+    from chapterbook.output import HashMemo
+    from chapterbook.render import images
+
+    monkeypatch.setattr(HashMemo, "RACY_SECONDS", 0.0)  # the art was written a moment ago
+    root = tmp_path / "story"
+    make_story(root, illustrations="", layout="layout:\n  trim: 5x8\n  cover_image: images/front.png\n")
+    write_image(root / "images" / "front.png", (1700, 2500))
+    story = load_story(root / "story.yaml")
+    first = render_cover(story, tmp_path / "a.pdf", tmp_path / "cache", 40).pdf.read_bytes()
+    hashed = []
+    real = output.sha256_file
+    for module in (output, images):  # the memo's hashing, and a direct one
+        monkeypatch.setattr(module, "sha256_file", lambda p: hashed.append(Path(p).name) or real(p))
+    again = render_cover(story, tmp_path / "b.pdf", tmp_path / "cache", 40).pdf.read_bytes()
+    assert hashed == [] and again == first

@@ -209,19 +209,19 @@ def test_the_pdf_does_not_depend_on_how_many_threads_resampled_the_images(tmp_pa
     story = load_story(make_story(root, chapters=[text], illustrations="    illustrations:" + pictures + "\n"))
     threads = []
     together = threading.Barrier(2, timeout=60)  # the first two images must be in progress at the same moment
-    real_prepare = images.prepare
+    real_resample = images.resample
 
-    def prepare(*a, **k):
+    def resample(*a, **k):
         threads.append(threading.get_ident())
         if len(threads) <= 2:
             together.wait()
-        return real_prepare(*a, **k)
+        return real_resample(*a, **k)
 
-    monkeypatch.setattr(images, "prepare", prepare)
+    monkeypatch.setattr(images, "resample", resample)
     monkeypatch.setattr(images, "workers", lambda jobs: 4)
     many = render_book(story, tmp_path / "many" / "book.pdf", tmp_path / "many" / "cache")
     assert len(threads) == 4 and len(set(threads)) > 1  # really resampled side by side
-    monkeypatch.setattr(images, "prepare", real_prepare)
+    monkeypatch.setattr(images, "resample", real_resample)
     monkeypatch.setattr(images, "workers", lambda jobs: 1)
     one = render_book(story, tmp_path / "one" / "book.pdf", tmp_path / "one" / "cache")
     assert len(many.images) == len(one.images) == 4

@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from chapterbook.errors import Problem, RenderError, Severity
-from chapterbook.output import atomic_path
+from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import images
 from chapterbook.render.fonts import book_font
 from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
@@ -126,7 +126,10 @@ def _cover_art(story: Story, geo: CoverGeometry, cache_dir: Path, result: CoverR
     w, h = geo.size
     # The art fills the front panel out to the bleed; the centre is kept when its shape differs.
     px = (round((w - geo.front_x) / 72 * images.PPI), round(h / 72 * images.PPI))
-    placed = images.prepare(path, px, cache_dir, crop=True, where=where, field="layout.cover_image")
+    # The same memo as the interior's pictures: unchanged cover art is not hashed again on a rebuild.
+    hashes = HashMemo(cache_dir / "sources.json")
+    placed = images.prepare(path, px, cache_dir, crop=True, where=where, field="layout.cover_image", hashes=hashes)
+    hashes.save()
     result.images.append(placed)
     if placed.source_ppi < images.PPI - 0.5:
         result.warnings.append(

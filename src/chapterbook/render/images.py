@@ -1,17 +1,22 @@
 """Illustration files: checked, oriented, flattened and resampled to exactly 300 ppi, cached by content.
 
-Every image goes through :func:`prepare` before a single PDF byte is written,
-so a broken or hostile file stops the build with a clear message and leaves
-nothing half-written. The resampled result is a baseline JPEG that ReportLab
-embeds as is (no re-encoding), which is what makes warm rebuilds cheap.
+A picture's header is checked (format, size, decompression bombs) before the
+book is laid out; decoding and resampling then run on worker threads
+(:class:`Resampler`) while the caller goes on, and a picture that turns out to be
+damaged stops the build with a clear message (the caller writes its PDF
+atomically, so nothing half-written is left). The resampled result is a
+baseline JPEG that ReportLab embeds as is (no re-encoding), which is what
+makes warm rebuilds cheap.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
 import warnings
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +36,25 @@ FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
 
 @dataclass(frozen=True)
 class Placed:
-    """An image ready for the PDF: a cached JPEG and the size it must be drawn at."""
+    """An image for the PDF: a cached JPEG and the size it must be drawn at.
 
-    file: Path  # the cached, resampled JPEG
+    Its size is known from the source's header alone, so a book can be laid out
+    while the picture is still being resampled (see :class:`Resampler`); `file`
+    waits for it.
+    """
+
+    path: Path  # where the resampled JPEG is cached
     source: Path
     px: tuple[int, int]
     source_px: tuple[int, int]
+    job: Future | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    @property
+    def file(self) -> Path:
+        """The resampled JPEG, once it exists: waits for its resampling, and raises its RenderError."""
+        if self.job is not None:
+            self.job.result()
+        return self.path
 
     @property
     def size_pt(self) -> tuple[float, float]:
@@ -138,6 +156,38 @@ def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
         Image.core.set_blocks_max(blocks)
 
 
+def plan(
+    source: Path,
+    px: tuple[int, int],
+    cache_dir: Path,
+    *,
+    crop: bool = False,
+    where: Location | None = None,
+    field: str = "",
+    hashes: HashMemo | None = None,
+) -> Placed:
+    """Check the source's header and name its cache entry by content; nothing is decoded.
+
+    Refuses what :func:`image_size` refuses. `hashes` remembers the sources'
+    content hashes between builds.
+    """
+    source_px = image_size(source, where, field)
+    content = hashes.sha256(source) if hashes is not None else sha256_file(source)
+    digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode())
+    return Placed(cache_dir / f"{digest.hexdigest()[:32]}.jpg", source, px, source_px)
+
+
+def resample(placed: Placed, *, crop: bool = False, where: Location | None = None, field: str = "") -> None:
+    """Make the cached JPEG of a planned image, unless the cache has it already."""
+    if placed.path.exists():
+        return
+    _reuse_image_memory()
+    image = _decode(placed.source, placed.px, where, field)
+    image = ImageOps.fit(image, placed.px, Image.Resampling.LANCZOS) if crop else image.resize(placed.px, Image.Resampling.LANCZOS)
+    with atomic_path(placed.path) as tmp:
+        image.save(tmp, "JPEG", quality=92, subsampling=0, dpi=(PPI, PPI))
+
+
 def prepare(
     source: Path,
     px: tuple[int, int],
@@ -152,19 +202,50 @@ def prepare(
 
     `crop` fills `px` by cropping the centre (cover art); otherwise the caller
     has already given a size with the source's shape (see :func:`fit`).
-    `hashes` remembers the sources' content hashes between builds.
     """
-    source_px = image_size(source, where, field)
-    content = hashes.sha256(source) if hashes is not None else sha256_file(source)
-    digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode())
-    cached = cache_dir / f"{digest.hexdigest()[:32]}.jpg"
-    if not cached.exists():
-        _reuse_image_memory()
-        image = _decode(source, px, where, field)
-        image = ImageOps.fit(image, px, Image.Resampling.LANCZOS) if crop else image.resize(px, Image.Resampling.LANCZOS)
-        with atomic_path(cached) as tmp:
-            image.save(tmp, "JPEG", quality=92, subsampling=0, dpi=(PPI, PPI))
-    return Placed(cached, source, px, source_px)
+    placed = plan(source, px, cache_dir, crop=crop, where=where, field=field, hashes=hashes)
+    resample(placed, crop=crop, where=where, field=field)
+    return placed
+
+
+class Resampler:
+    """Resamples pictures on worker threads while the caller goes on laying out the book.
+
+    :meth:`submit` checks a picture's header at once (a damaged file or a
+    decompression bomb is refused right there) and returns its :class:`Placed`,
+    whose `file` waits for the resampled JPEG. Pillow releases the interpreter lock
+    while it decodes, resamples and encodes, so reading the fonts and building the
+    pages in the caller's thread overlaps with the pictures. Use as a context
+    manager: leaving it cancels what has not started and waits for the rest, so no
+    thread writes into the cache after the render has returned.
+    """
+
+    def __init__(self, cache_dir: Path, max_workers: int | None = None):
+        self.cache_dir = cache_dir
+        self.hashes = HashMemo(cache_dir / "sources.json")
+        self._pool = ThreadPoolExecutor(max_workers=max_workers or workers(MAX_WORKERS), thread_name_prefix="resample")
+        self._jobs: dict[Path, Future] = {}
+
+    def submit(self, source: Path, px: tuple[int, int], *, crop: bool = False, where: Location | None = None, field: str = "") -> Placed:
+        placed = plan(source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes)
+        job = self._jobs.get(placed.path)  # the same picture at the same size twice: resampled once
+        if job is None:
+            if placed.path.exists():
+                return placed
+            job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field)
+        return dataclasses.replace(placed, job=job)
+
+    def finish(self) -> None:
+        """Wait for every picture; raises the first failure in the order they were submitted."""
+        for job in self._jobs.values():
+            job.result()
+        self.hashes.save()
+
+    def __enter__(self) -> Resampler:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _decode(source: Path, px: tuple[int, int], where: Location | None, field: str) -> Image.Image:
@@ -177,13 +258,15 @@ def _decode(source: Path, px: tuple[int, int], where: Location | None, field: st
                     # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
                     img.draft("RGB", (px[0], px[1]))
                 img.load()
-                img = ImageOps.exif_transpose(img)
+                # In place: an upright picture (the usual case) is not copied. Neither is one that is
+                # already RGB below; each copy of a 2400 x 1800 original is 13 MB of fresh memory.
+                ImageOps.exif_transpose(img, in_place=True)
                 if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                     rgba = img.convert("RGBA")
                     flat = Image.new("RGB", rgba.size, (255, 255, 255))
                     flat.paste(rgba, mask=rgba.getchannel("A"))
                     return flat
-                return img.convert("RGB")
+                return img if img.mode == "RGB" else img.convert("RGB")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _fail(
             "the image cannot be read: the file is damaged (it may be cut short)",

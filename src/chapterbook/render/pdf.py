@@ -1,8 +1,8 @@
 """The interior book.pdf: front matter, chapters, illustrations, diagrams and back matter, print-ready.
 
 Geometry comes from :mod:`layout`, fonts from :mod:`fonts`, pictures from
-:mod:`images` (all resampled before the PDF is started, so a bad image stops
-the build before anything is written) and diagrams from :mod:`diagrams`.
+:mod:`images` (resampled on worker threads while the pages are laid out; a bad
+image stops the build and the half-made PDF is removed) and diagrams from :mod:`diagrams`.
 The PDF is written atomically and deterministically (ReportLab ``invariant``).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from reportlab.platypus import (
 
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
-from chapterbook.output import HashMemo, atomic_path
+from chapterbook.output import atomic_path
 from chapterbook.render import images
 from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs
@@ -360,27 +359,34 @@ class ContentsLine(Flowable):
 # --- building the flow -----------------------------------------------------------------------
 
 
-class Interior:
-    """Turns a Story into the flowables of its interior, collecting warnings on the way."""
+def text_location(story: Story, ci: int, offset: int) -> Location | None:
+    """Where a character of chapter `ci`'s text is: in its text file, or the chapter's entry in the spec."""
+    source = story.chapter_text(ci)
+    if source is None:
+        return story.where("chapters", ci)
+    line, col = line_col(source.text, offset)
+    return source.location(line, col)
 
-    def __init__(self, story: Story, family: FontFamily, geo: PageGeometry, cache_dir: Path):
+
+class Pictures:
+    """Where every illustration of the book goes, its picture already queued for resampling.
+
+    Planned before the fonts are read, so the pictures are resampled (on the
+    :class:`images.Resampler`'s threads) while the rest of the book is laid out.
+    """
+
+    def __init__(self, story: Story, geo: PageGeometry, resampler: images.Resampler):
         self.story = story
-        self.spec = story.spec
-        self.family = family
         self.geo = geo
-        self.cache_dir = cache_dir
         self.warnings: list[Problem] = []
-        self.styles = _styles(family, self.spec.layout.font_size, self.spec.layout.line_height, self.spec.layout.hyphenate)
         self.chapter_slots: list[list[tuple[str, object]]] = []
         self.extra_slots: dict[str, Slot] = {}
-        self._plan()
+        self._plan(resampler)
 
-    # planning and images ---------------------------------------------------------------------
-
-    def _plan(self) -> None:
-        """Decide where every illustration goes and resample every image (before any PDF is written)."""
+    def _plan(self, resampler: images.Resampler) -> None:
         all_slots: list[Slot] = []
-        for ci, chapter in enumerate(self.spec.chapters):
+        spec = self.story.spec
+        for ci, chapter in enumerate(spec.chapters):
             by_id = {}
             for ii, ill in enumerate(chapter.illustrations):
                 by_id[ill.id] = Slot(
@@ -401,14 +407,14 @@ class Interior:
                 elif item.kind == "marker":
                     # A free brief (pasted or drafted text): a placeholder panel shows it.
                     slot = Slot(f"ch{ci + 1}-marker-{len(items)}", item.text, Placement.half)
-                    slot.where = self._text_location(ci, item.start)
+                    slot.where = text_location(self.story, ci, item.start)
                     items.append(("slot", slot))
                     all_slots.append(slot)
                 else:
                     items.append(("block", item))
             self.chapter_slots.append(items)
             all_slots.extend(by_id.values())
-        for si, sci in enumerate(self.spec.scientists):
+        for si, sci in enumerate(spec.scientists):
             if sci.portrait:
                 slot = Slot(
                     f"portrait-{sci.id}",
@@ -420,69 +426,52 @@ class Interior:
                 )
                 self.extra_slots[slot.id] = slot
                 all_slots.append(slot)
-        self._prepare_images(all_slots)
-
-    def _text_location(self, ci: int, offset: int) -> Location | None:
-        source = self.story.chapter_text(ci)
-        if source is None:
-            return self.story.where("chapters", ci)
-        line, col = line_col(source.text, offset)
-        return source.location(line, col)
+        for slot in all_slots:
+            self._queue(slot, resampler)
 
     def box(self, placement: Placement) -> tuple[float, float]:
         ws, hs = SHARE[placement]
         return self.geo.text_width * ws, self.geo.text_height * hs - (0 if placement == Placement.full else 30)
 
-    def _prepare_images(self, slots: list[Slot]) -> None:
-        jobs = []
-        for slot in slots:
-            if not slot.image:
-                continue
-            path = resolve_inside(self.story.root, slot.image)
-            if path is None:
-                raise RenderError(
-                    f"the image path '{slot.image}' leaves the story folder",
-                    where=slot.where,
-                    path=slot.field,
-                    hint="keep pictures inside the story folder, for example images/cart.png",
-                )
-            if not path.is_file():
-                self.warnings.append(
-                    Problem(
-                        f"image '{slot.image}' does not exist yet; a placeholder panel with the brief is printed instead",
-                        slot.where or Location(),
-                        slot.field,
-                        "add the picture at that path, or leave it: preflight lists every placeholder",
-                        Severity.WARNING,
-                        "missing-image",
-                    )
-                )
-                continue
-            slot.source = path
-            src_px = images.image_size(path, slot.where, slot.field)
-            px = images.fit(src_px, self.box(slot.placement))
-            jobs.append((slot, px))
-        # Pillow releases the GIL while decoding and resampling, so threads use every core.
-        hashes = HashMemo(self.cache_dir / "sources.json")
-        with ThreadPoolExecutor(max_workers=images.workers(len(jobs))) as pool:
-            results = list(
-                pool.map(lambda job: images.prepare(job[0].source, job[1], self.cache_dir, where=job[0].where, field=job[0].field, hashes=hashes), jobs)
+    def _queue(self, slot: Slot, resampler: images.Resampler) -> None:
+        """Check the slot's picture and queue it for resampling; a missing one becomes a placeholder."""
+        if not slot.image:
+            return
+        path = resolve_inside(self.story.root, slot.image)
+        if path is None:
+            raise RenderError(
+                f"the image path '{slot.image}' leaves the story folder",
+                where=slot.where,
+                path=slot.field,
+                hint="keep pictures inside the story folder, for example images/cart.png",
             )
-        hashes.save()
-        for (slot, _), placed in zip(jobs, results):
-            slot.placed = placed
-            if placed.source_ppi < images.PPI - 0.5:
-                self.warnings.append(
-                    Problem(
-                        f"image '{slot.image}' is only {placed.source_ppi:.0f} ppi at its printed size "
-                        f"({placed.px[0]} x {placed.px[1]} pixels needed, it has {placed.source_px[0]} x {placed.source_px[1]}); it will look soft",
-                        slot.where or Location(),
-                        slot.field,
-                        f"supply it at least {placed.px[0]} x {placed.px[1]} pixels",
-                        Severity.WARNING,
-                        "low-ppi",
-                    )
+        if not path.is_file():
+            self.warnings.append(
+                Problem(
+                    f"image '{slot.image}' does not exist yet; a placeholder panel with the brief is printed instead",
+                    slot.where or Location(),
+                    slot.field,
+                    "add the picture at that path, or leave it: preflight lists every placeholder",
+                    Severity.WARNING,
+                    "missing-image",
                 )
+            )
+            return
+        slot.source = path
+        px = images.fit(images.image_size(path, slot.where, slot.field), self.box(slot.placement))
+        placed = slot.placed = resampler.submit(path, px, where=slot.where, field=slot.field)
+        if placed.source_ppi < images.PPI - 0.5:
+            self.warnings.append(
+                Problem(
+                    f"image '{slot.image}' is only {placed.source_ppi:.0f} ppi at its printed size "
+                    f"({placed.px[0]} x {placed.px[1]} pixels needed, it has {placed.source_px[0]} x {placed.source_px[1]}); it will look soft",
+                    slot.where or Location(),
+                    slot.field,
+                    f"supply it at least {placed.px[0]} x {placed.px[1]} pixels",
+                    Severity.WARNING,
+                    "low-ppi",
+                )
+            )
 
     @property
     def placed_images(self) -> list[images.Placed]:
@@ -491,6 +480,22 @@ class Interior:
             out.extend(obj.placed for kind, obj in items if kind in ("slot", "opener") and obj.placed)
         out.extend(s.placed for s in self.extra_slots.values() if s.placed)
         return out
+
+
+class Interior:
+    """Turns a Story into the flowables of its interior, collecting warnings on the way."""
+
+    def __init__(self, story: Story, family: FontFamily, pictures: Pictures):
+        self.story = story
+        self.spec = story.spec
+        self.family = family
+        self.pictures = pictures
+        self.geo = pictures.geo
+        self.warnings: list[Problem] = list(pictures.warnings)
+        self.styles = _styles(family, self.spec.layout.font_size, self.spec.layout.line_height, self.spec.layout.hyphenate)
+        self.chapter_slots = pictures.chapter_slots
+        self.extra_slots = pictures.extra_slots
+        self.box = pictures.box
 
     # glyphs ---------------------------------------------------------------------------------
 
@@ -600,12 +605,12 @@ class Interior:
                 out += self.illustration(doc, obj)
             else:
                 b: FlowItem = obj  # type: ignore[assignment]
-                where = self._text_location(ci, b.start) if source else None
+                where = text_location(self.story, ci, b.start) if source else None
                 missing = missing_glyphs(self.family, b.text)
                 if missing and source is not None:
                     # Point at the first character the font lacks, not just the paragraph.
                     found = source.text.find(missing[0][1], b.start)
-                    where = self._text_location(ci, found if found >= 0 else b.start)
+                    where = text_location(self.story, ci, found if found >= 0 else b.start)
                 what = f"chapter {ci + 1}"
                 if b.kind == "paragraph" or b.kind == "dialogue":
                     prose += 1
@@ -850,12 +855,15 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     Raises RenderError for anything that makes the book unprintable (bad
     image, font); nothing is written then.
     """
-    family = book_font(story, cache_dir / "fonts")
+    family = None
     gutter_pages = MIN_PAGES
-    with atomic_path(out_path) as tmp, _old_objects_left_alone():
+    with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir) as resampler:
         for _attempt in range(3):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
-            interior = Interior(story, family, geo, cache_dir)
+            pictures = Pictures(story, geo, resampler)
+            # Read while the pictures are being resampled: parsing a font is pure Python, resampling is not.
+            family = family or book_font(story, cache_dir / "fonts")
+            interior = Interior(story, family, pictures)
             doc = BookDoc(str(tmp), geo, family, story, MIN_PAGES)
             doc.build(interior.flowables(doc))
             pages = doc.page
@@ -863,12 +871,14 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             if gutter_inches(pages) == gutter_inches(gutter_pages):
                 break
             gutter_pages = pages
+        # Pictures the pages waited for are done; this also raises for any that failed unseen.
+        resampler.finish()
     return RenderResult(
         pdf=out_path,
         pages=pages,
         warnings=interior.warnings,
         placeholders=doc.placeholder_pages,
-        images=interior.placed_images,
+        images=pictures.placed_images,
         fonts=family.files,
         gutter_in=gutter_inches(pages),
         section_pages=dict(doc.toc),
