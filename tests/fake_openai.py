@@ -148,6 +148,17 @@ class FakeOpenAI:
         with self._lock:
             return len(self.requests)
 
+    def settled_count(self, expected: int, *, within: float = 10.0) -> int:
+        """The request count once it reaches `expected`, or whatever it is after `within` seconds.
+
+        A client that timed out has already moved on when a stalled server thread gets round to reading the
+        request it sent; the count catches up moments later. Asserting on `count` at once races with that.
+        """
+        deadline = time.monotonic() + within
+        while self.count < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.count
+
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start the server first"
