@@ -31,7 +31,7 @@ ITALIC = fonts.FONT_DIR / "Andika-Italic.ttf"
 def _same_face(restored: TTFontFace, parsed: TTFontFace) -> None:
     """Every attribute ReportLab's parser sets, equal (the scale is a function, so compare what it gives)."""
     assert restored.charWidths  # asking for one attribute restores them all
-    assert sorted(k for k in restored.__dict__ if k != "_stored") == sorted(parsed.__dict__)
+    assert sorted(k for k in restored.__dict__ if k != "_load") == sorted(parsed.__dict__)
     for key, value in parsed.__dict__.items():
         if key == "_pdfScale":
             assert restored._pdfScale(1234) == value(1234)
@@ -50,7 +50,7 @@ def test_font_metrics_from_the_cache_are_what_reportlab_parses(tmp_path):
     assert type(first.face) is TTFontFace  # nothing cached yet: parsed, then stored
     assert len(list(tmp_path.glob("*.metrics"))) == 1
     second = fonts._ttfont("t-italic", ITALIC, memo)
-    assert isinstance(second.face, fonts._StoredFace)
+    assert isinstance(second.face, fonts._LazyFace)
     parsed = TTFont("t-italic", str(ITALIC))
     # The font object around the face, as TTFont.__init__ builds it (checks the copy in _ttfont).
     assert sorted(second.__dict__) == sorted(parsed.__dict__)
@@ -65,11 +65,29 @@ def test_a_face_nobody_asks_about_is_never_unmarshalled(tmp_path):
     fonts._ttfont("t-italic", ITALIC, memo)
     font = fonts._ttfont("t-italic", ITALIC, memo)
     # Registering only needs the name, which is stored apart from the metrics.
-    assert set(font.face.__dict__) == {"name", "_ttf_data", "_stored"}
+    assert set(font.face.__dict__) == {"name", "_ttf_data", "_load"}
     assert font.face.name.ustr == "Andika-Italic"
     with pytest.raises(AttributeError):
         font.face.__no_such_thing__  # noqa: B018 - dunder lookups must not restore (copy, pickle probe them)
-    assert "_stored" in font.face.__dict__
+    assert "_load" in font.face.__dict__
+
+
+def test_a_lazy_face_is_parsed_and_stored_only_when_first_used(tmp_path, monkeypatch):
+    memo = HashMemo(tmp_path / "fonts.json")
+    parses = []
+    real = fonts.TTFontFace
+    monkeypatch.setattr(fonts, "TTFontFace", lambda *a, **k: parses.append(a) or real(*a, **k))
+    font = fonts._ttfont("t-italic", ITALIC, memo, lazy=True)
+    assert isinstance(font.face, fonts._LazyFace) and font.face.name.ustr == "Andika-Italic"
+    assert parses == [] and list(tmp_path.glob("*.metrics")) == []  # registered by name only
+    parsed = TTFont("t-italic", str(ITALIC))
+    assert font.stringWidth("Cassie pushed the cart.", 14) == parsed.stringWidth("Cassie pushed the cart.", 14)
+    assert len(parses) == 1 and len(list(tmp_path.glob("*.metrics"))) == 1
+    _same_face(font.face, parsed.face)
+    # The next build restores what the first one stored, and parses nothing.
+    again = fonts._ttfont("t-italic", ITALIC, memo, lazy=True)
+    _same_face(again.face, parsed.face)
+    assert len(parses) == 1
 
 
 def test_a_damaged_metrics_file_is_ignored_and_written_again(tmp_path):
@@ -93,7 +111,7 @@ def test_metrics_that_pass_the_checksum_but_cannot_be_read_fall_back_to_the_font
     payload = len(name).to_bytes(2, "big") + name + b"\xff not marshal data"
     cached.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
     font = fonts._ttfont("t-italic", ITALIC, memo)
-    assert isinstance(font.face, fonts._StoredFace)
+    assert isinstance(font.face, fonts._LazyFace)
     _same_face(font.face, TTFont("t-italic", str(ITALIC)).face)
 
 
@@ -114,16 +132,17 @@ def test_a_rebuild_with_cached_font_metrics_gives_the_same_pdf(tmp_path, fonts_u
     story = load_story(make_story(tmp_path / "story"))
     cache = tmp_path / "out" / ".cache" / "images"
     first = render_book(story, tmp_path / "first.pdf", cache)
-    assert len(list((cache / "fonts").glob("*.metrics"))) == 4
+    # Only the faces the book draws with were parsed, so only they were stored: not bold italic.
+    assert len(list((cache / "fonts").glob("*.metrics"))) == 3
     fonts_unregistered()
     family = fonts.book_font(story, cache / "fonts")
-    assert isinstance(pdfmetrics.getFont(family.regular).face, fonts._StoredFace)
+    assert isinstance(pdfmetrics.getFont(family.regular).face, fonts._LazyFace)
     fonts_unregistered()
     second = render_book(story, tmp_path / "second.pdf", cache)
     assert second.pdf.read_bytes() == first.pdf.read_bytes()
     assert second.pages == first.pages
     # The sample story draws no bold italic, so that face was never restored.
-    assert "_stored" in pdfmetrics.getFont(family.bolditalic).face.__dict__
+    assert "_load" in pdfmetrics.getFont(family.bolditalic).face.__dict__
 
 
 # --- remembered content hashes ----------------------------------------------------------------

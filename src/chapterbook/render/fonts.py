@@ -9,15 +9,18 @@ pure Python, about 75 million instructions per Andika face: for a warm
 rebuild of a short book the four faces cost more than laying out every page.
 So the metrics it extracts are kept in a small cache file per font file,
 keyed by the font's content and the ReportLab and Python versions, and a
-rebuild restores them instead of parsing again.
+rebuild restores them instead of parsing again. Either way a face is only
+loaded when the book first draws with it: registering needs just its name.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import marshal
 import sys
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -27,7 +30,7 @@ import reportlab
 from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFNameBytes, TTFont, TTFontFace, TTEncoding
+from reportlab.pdfbase.ttfonts import TTEncoding, TTFError, TTFNameBytes, TTFont, TTFontFace, TTFontFile
 
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
@@ -99,23 +102,25 @@ def _store_metrics(face: TTFontFace, file: Path) -> None:
         tmp.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
 
 
-class _StoredFace(TTFontFace):
-    """A TTFontFace whose metrics are unmarshalled from the cache the first time one is asked for.
+class _LazyFace(TTFontFace):
+    """A TTFontFace whose metrics are loaded the first time one is asked for.
 
     Registering a face only needs its name. A book draws with two or three of its
-    family's four faces (bold italic rarely), and restoring a face costs about as
-    much as laying out four pages, so a face nobody draws with is never restored.
+    family's four faces (bold italic rarely), and loading a face costs about as
+    much as laying out four pages restored from the cache, and about 75 million
+    instructions parsed from the font, so a face nobody draws with is never loaded.
+    `load` returns the attributes ReportLab's parser would have set.
     """
 
-    def __init__(self, name: str, body: bytes, path: Path, data: bytes):
-        # Deliberately not calling TTFontFace.__init__: that is the parse this class avoids.
-        self.__dict__.update(name=TTFNameBytes(name.encode("utf8")), _ttf_data=data, _stored=(body, path))
+    def __init__(self, name: str, data: bytes, load: Callable[[], dict]):
+        # Deliberately not calling TTFontFace.__init__: that is the parse this class puts off.
+        self.__dict__.update(name=TTFNameBytes(name.encode("utf8")), _ttf_data=data, _load=load)
 
     def __getattr__(self, key: str):  # only called for attributes not (yet) in __dict__
-        if key.startswith("__") or "_stored" not in self.__dict__:
+        if key.startswith("__") or "_load" not in self.__dict__:
             raise AttributeError(key)
-        body, path = self.__dict__.pop("_stored")
-        self.__dict__.update(_face_state(body, path, self._ttf_data))
+        load = self.__dict__.pop("_load")
+        self.__dict__.update(load())
         return getattr(self, key)
 
 
@@ -138,7 +143,10 @@ def _face_state(body: bytes, path: Path, data: bytes) -> dict:
 
 
 def _restore_metrics(file: Path, path: Path, data: bytes) -> TTFontFace | None:
-    """The face ReportLab would parse from `path` (whose bytes are `data`), or None when there is no usable cache file."""
+    """The face ReportLab would parse from `path` (whose bytes are `data`), or None when there is no usable cache file.
+
+    Only the name is read now; the metrics when the face is first asked for one.
+    """
     try:
         blob = file.read_bytes()
     except OSError:
@@ -147,17 +155,39 @@ def _restore_metrics(file: Path, path: Path, data: bytes) -> TTFontFace | None:
     if len(blob) < 6 or zlib.crc32(payload).to_bytes(4, "big") != blob[:4]:
         return None
     size = int.from_bytes(payload[:2], "big")
-    return _StoredFace(payload[2 : 2 + size].decode("utf8"), payload[2 + size :], path, data)
+    body = payload[2 + size :]
+    return _LazyFace(payload[2 : 2 + size].decode("utf8"), data, lambda: _face_state(body, path, data))
 
 
-def _ttfont(name: str, path: Path, cache: HashMemo | None) -> TTFont:
-    """ReportLab's TTFont for `path`, with its metrics from the cache (beside `cache`'s file) when they are there."""
+def _parse_later(file: Path, path: Path, data: bytes) -> TTFontFace:
+    """The face of `path` with only its name read (cheap); parsed, and its metrics stored in `file`, when first used.
+
+    Only for fonts known to parse cleanly (the shipped ones): a font that fails
+    halfway through its tables would otherwise fail in the middle of the layout.
+    """
+    head = TTFontFile(io.BytesIO(data), charInfo=0)  # the name and embedding rights, without the glyph tables
+
+    def parse() -> dict:
+        face = TTFontFace(str(path))
+        _store_metrics(face, file)
+        return face.__dict__
+
+    return _LazyFace(head.name.ustr, data, parse)
+
+
+def _ttfont(name: str, path: Path, cache: HashMemo | None, *, lazy: bool = False) -> TTFont:
+    """ReportLab's TTFont for `path`, with its metrics from the cache (beside `cache`'s file) when they are there.
+
+    With `lazy`, a face not in the cache is parsed when it is first drawn with, not now.
+    """
     if cache is None:
         return TTFont(name, str(path))
     data = path.read_bytes()
     file = _metrics_file(cache.file.parent, cache.sha256(path))
     face = _restore_metrics(file, path, data)
-    if face is None:
+    if face is None and lazy:
+        face = _parse_later(file, path, data)
+    elif face is None:
         font = TTFont(name, str(path))
         _store_metrics(font.face, file)
         return font
@@ -172,11 +202,11 @@ def _ttfont(name: str, path: Path, cache: HashMemo | None) -> TTFont:
     return font
 
 
-def _register(name: str, path: Path, cache: HashMemo | None = None) -> str:
+def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: bool = False) -> str:
     # Asking getFont() for an unknown name makes ReportLab scan every AFM file it knows (seconds).
     if name not in pdfmetrics.getRegisteredFontNames():
         try:
-            pdfmetrics.registerFont(_ttfont(name, path, cache))
+            pdfmetrics.registerFont(_ttfont(name, path, cache, lazy=lazy))
         except TTFError as exc:
             raise RenderError(
                 f"the font file {path.name} cannot be used: {exc}",
@@ -194,7 +224,8 @@ def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
     cache = HashMemo(cache_dir / "fonts.json") if cache_dir is not None else None
     if wanted in SHIPPED:
         files = {style: FONT_DIR / fn for style, fn in SHIPPED[wanted].items()}
-        names = {style: _register(f"{wanted}-{style}", path, cache) for style, path in files.items()}
+        # The shipped faces are known to parse, so each is parsed only if the book draws with it.
+        names = {style: _register(f"{wanted}-{style}", path, cache, lazy=True) for style, path in files.items()}
     else:
         path = resolve_inside(story.root, wanted)
         where = story.where("layout", "font")

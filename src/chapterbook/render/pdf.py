@@ -384,7 +384,6 @@ class Pictures:
         self._plan(resampler)
 
     def _plan(self, resampler: images.Resampler) -> None:
-        all_slots: list[Slot] = []
         spec = self.story.spec
         for ci, chapter in enumerate(spec.chapters):
             by_id = {}
@@ -409,11 +408,12 @@ class Pictures:
                     slot = Slot(f"ch{ci + 1}-marker-{len(items)}", item.text, Placement.half)
                     slot.where = text_location(self.story, ci, item.start)
                     items.append(("slot", slot))
-                    all_slots.append(slot)
                 else:
                     items.append(("block", item))
             self.chapter_slots.append(items)
-            all_slots.extend(by_id.values())
+            # Queued chapter by chapter, so the first pictures are resampling while the later chapters are planned.
+            for slot in by_id.values():
+                self._queue(slot, resampler)
         for si, sci in enumerate(spec.scientists):
             if sci.portrait:
                 slot = Slot(
@@ -425,9 +425,7 @@ class Pictures:
                     field=format_path(("scientists", si, "portrait")),
                 )
                 self.extra_slots[slot.id] = slot
-                all_slots.append(slot)
-        for slot in all_slots:
-            self._queue(slot, resampler)
+                self._queue(slot, resampler)
 
     def box(self, placement: Placement) -> tuple[float, float]:
         ws, hs = SHARE[placement]
