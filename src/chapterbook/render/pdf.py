@@ -13,6 +13,7 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from reportlab import rl_config
 from reportlab.lib.colors import CMYKColor
@@ -31,6 +32,8 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paraparser import ParaFrag
+from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
 
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
@@ -338,7 +341,7 @@ class ContentsLine(Flowable):
     def __init__(self, title: str, key: str, style: ParagraphStyle):
         super().__init__()
         self.key = key
-        self.para = Paragraph(title, style)
+        self.para = paragraph(title, style)
         self.style = style
 
     def wrap(self, aw, ah):
@@ -357,6 +360,36 @@ class ContentsLine(Flowable):
 
 
 # --- building the flow -----------------------------------------------------------------------
+
+
+# One fragment per style, as ReportLab's parser makes it for markup-free text (see `paragraph`).
+_PLAIN_FRAGS: WeakKeyDictionary[ParagraphStyle, ParaFrag] = WeakKeyDictionary()
+
+
+def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
+    """`Paragraph(markup, style)`, built without ReportLab's markup parser when there is no markup.
+
+    ReportLab runs Python's html.parser over every paragraph, about half the cost
+    of building one. Most paragraphs of a story are plain text (inline_markup
+    escapes `<` and `&`, so any tag or entity shows as one of them), and the parser
+    turns plain text into a single fragment carrying the style's settings. That
+    fragment is made once per style by the parser itself and copied with each
+    paragraph's text; tests compare the result with the parser's, attribute by
+    attribute and PDF byte for byte.
+    """
+    text = cleanBlockQuotedText(markup)
+    if "<" in markup or "&" in markup or not text:
+        return Paragraph(markup, style)
+    template = _PLAIN_FRAGS.get(style)
+    if template is None:
+        (template,) = Paragraph("x", style).frags
+        _PLAIN_FRAGS[style] = template
+    # A fresh copy of each list (links, underlines) per paragraph, as the parser would make.
+    frag = ParaFrag(**{k: list(v) if isinstance(v, list) else v for k, v in template.__dict__.items()})
+    frag.text = text
+    frags = [frag]
+    textTransformFrags(frags, style)
+    return Paragraph(text, style, frags=frags)
 
 
 def text_location(story: Story, ci: int, offset: int) -> Location | None:
@@ -527,7 +560,7 @@ class Interior:
     def para(self, text: str, style: str, where: Location | None = None, what: str = "the book", field: str = "", markup: bool = True) -> Paragraph:
         """A paragraph of story text, escaped, with its glyphs checked."""
         self.check_glyphs(text, where, what, field)
-        return Paragraph(inline_markup(text) if markup else text, self.styles[style])
+        return paragraph(inline_markup(text) if markup else text, self.styles[style])
 
     # flowables ------------------------------------------------------------------------------
 
@@ -594,7 +627,7 @@ class Interior:
         out: list[Flowable] = [ActionFlowable(("rectoBreak",)), Mark(doc, "opener", chapter.title, f"ch{ci + 1}")]
         has_opener = bool(items) and items[0][0] == "opener"
         out.append(Spacer(1, self.geo.text_height * (0.04 if has_opener else 0.2)))
-        out.append(Paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
+        out.append(paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
         out.append(self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title"))))
         source = self.story.chapter_text(ci)
         prose = 0
@@ -616,7 +649,7 @@ class Interior:
                 elif b.kind == "heading":
                     out.append(self.para(b.text, "h2", where, f"{what}, a heading"))
                 elif b.kind == "break":
-                    out.append(Paragraph("* * *", self.styles["ornament"]))
+                    out.append(paragraph("* * *", self.styles["ornament"]))
         if prose == 0:
             self.warnings.append(
                 Problem(
@@ -628,7 +661,7 @@ class Interior:
                     "empty-chapter",
                 )
             )
-            out.append(Paragraph("(This chapter has no text yet.)", self.styles["note"]))
+            out.append(paragraph("(This chapter has no text yet.)", self.styles["note"]))
         return out
 
     def illustration(self, doc: BookDoc, slot: Slot) -> list[Flowable]:
@@ -669,7 +702,7 @@ class Interior:
             h = min(bh, bw * PANEL_RATIO[slot.placement])
             parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75)]
             if d.caption:
-                parts.append(Paragraph(inline_markup(d.caption), self.styles["caption"]))
+                parts.append(paragraph(inline_markup(d.caption), self.styles["caption"]))
             return [gap, KeepTogether(parts), gap]
         h = min(bh, bw * PANEL_RATIO[slot.placement])
         self.check_glyphs(slot.brief, slot.where, f"the brief of '{slot.id}'")
@@ -707,7 +740,7 @@ class Interior:
     def back_matter(self, doc: BookDoc) -> list[Flowable]:
         out: list[Flowable] = []
         for key, title in self._back_sections():
-            out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), Paragraph(inline_markup(title), self.styles["h1"])]
+            out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(inline_markup(title), self.styles["h1"])]
             out += getattr(self, f"_section_{key}")(doc)
         return out
 
@@ -716,7 +749,7 @@ class Interior:
         for term, definition, ci, ti in self._glossary():
             where = self._where("concepts", ci, "key_terms", ti)
             self.check_glyphs(term + definition, where, f"the glossary entry '{term}'")
-            out.append(Paragraph(f"<b>{inline_markup(term)}</b>: {inline_markup(definition)}", self.styles["glossary"]))
+            out.append(paragraph(f"<b>{inline_markup(term)}</b>: {inline_markup(definition)}", self.styles["glossary"]))
         return out
 
     def _section_scientists(self, doc: BookDoc) -> list[Flowable]:
@@ -744,11 +777,11 @@ class Interior:
             what = f"the activity of chapter {ci + 1}"
             out.append(self.para(act.title, "h2", where, what))
             if act.materials:
-                out.append(Paragraph("You need:", self.styles["label"]))
+                out.append(paragraph("You need:", self.styles["label"]))
                 out += [self.para(m, "bullet", where, what) for m in act.materials]
                 for p in out[-len(act.materials):]:
                     p.bulletText = "•"
-            out.append(Paragraph("What to do:", self.styles["label"]))
+            out.append(paragraph("What to do:", self.styles["label"]))
             for n, step in enumerate(act.steps, 1):
                 p = self.para(step, "bullet", where, what)
                 p.bulletText = f"{n}."
@@ -759,7 +792,7 @@ class Interior:
                 box.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.family.regular, self.spec.layout.font_size), ("TEXTCOLOR", (0, 0), (-1, -1), BLACK), ("BACKGROUND", (0, 0), (-1, -1), BOX), ("BOX", (0, 0), (-1, -1), 1, SOFT), ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
                 out += [Spacer(1, 6), box, Spacer(1, 6)]
             if act.what_happens:
-                out.append(Paragraph("What happens?", self.styles["label"]))
+                out.append(paragraph("What happens?", self.styles["label"]))
                 out.append(self.para(act.what_happens, "body", where, what))
         return out
 
