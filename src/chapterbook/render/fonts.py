@@ -66,6 +66,18 @@ def _cmap(name: str) -> dict[int, int]:
     return pdfmetrics.getFont(name).face.charToGlyph
 
 
+# The characters each face has, as a set of str: checking a paragraph is then one set difference in C.
+_COVERED: WeakKeyDictionary[TTFontFace, frozenset[str]] = WeakKeyDictionary()
+
+
+def _covered(name: str) -> frozenset[str]:
+    face = pdfmetrics.getFont(name).face
+    chars = _COVERED.get(face)
+    if chars is None:
+        chars = _COVERED[face] = frozenset(map(chr, face.charToGlyph))
+    return chars
+
+
 # --- the metrics cache ------------------------------------------------------------------------
 
 # Bumped whenever what is stored changes, so old cache files are not read.
@@ -254,9 +266,8 @@ def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
 
 def missing_glyphs(family: FontFamily, text: str) -> list[tuple[int, str]]:
     """(offset, char) for each character in `text` the font cannot draw (whitespace excepted)."""
-    cmap = _cmap(family.regular)
     # Checking the distinct characters first keeps this cheap: almost every paragraph is fully covered.
-    lacking = {ch for ch in set(text) if not ch.isspace() and ord(ch) not in cmap}
+    lacking = {ch for ch in set(text).difference(_covered(family.regular)) if not ch.isspace()}
     if not lacking:
         return []
     return [(i, ch) for i, ch in enumerate(text) if ch in lacking]

@@ -165,13 +165,14 @@ def plan(
     where: Location | None = None,
     field: str = "",
     hashes: HashMemo | None = None,
+    source_px: tuple[int, int] | None = None,
 ) -> Placed:
     """Check the source's header and name its cache entry by content; nothing is decoded.
 
     Refuses what :func:`image_size` refuses. `hashes` remembers the sources'
-    content hashes between builds.
+    content hashes between builds. `source_px`: what image_size already said.
     """
-    source_px = image_size(source, where, field)
+    source_px = source_px or image_size(source, where, field)
     content = hashes.sha256(source) if hashes is not None else sha256_file(source)
     digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode())
     return Placed(cache_dir / f"{digest.hexdigest()[:32]}.jpg", source, px, source_px)
@@ -226,8 +227,17 @@ class Resampler:
         self._pool = ThreadPoolExecutor(max_workers=max_workers or workers(MAX_WORKERS), thread_name_prefix="resample")
         self._jobs: dict[Path, Future] = {}
 
-    def submit(self, source: Path, px: tuple[int, int], *, crop: bool = False, where: Location | None = None, field: str = "") -> Placed:
-        placed = plan(source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes)
+    def submit(
+        self,
+        source: Path,
+        px: tuple[int, int],
+        *,
+        crop: bool = False,
+        where: Location | None = None,
+        field: str = "",
+        source_px: tuple[int, int] | None = None,
+    ) -> Placed:
+        placed = plan(source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes, source_px=source_px)
         job = self._jobs.get(placed.path)  # the same picture at the same size twice: resampled once
         if job is None:
             if placed.path.exists():

@@ -489,8 +489,9 @@ class Pictures:
             )
             return
         slot.source = path
-        px = images.fit(images.image_size(path, slot.where, slot.field), self.box(slot.placement))
-        placed = slot.placed = resampler.submit(path, px, where=slot.where, field=slot.field)
+        source_px = images.image_size(path, slot.where, slot.field)
+        px = images.fit(source_px, self.box(slot.placement))
+        placed = slot.placed = resampler.submit(path, px, where=slot.where, field=slot.field, source_px=source_px)
         if placed.source_ppi < images.PPI - 0.5:
             self.warnings.append(
                 Problem(
