@@ -374,8 +374,9 @@ def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
     escapes `<` and `&`, so any tag or entity shows as one of them), and the parser
     turns plain text into a single fragment carrying the style's settings. That
     fragment is made once per style by the parser itself and copied with each
-    paragraph's text; tests compare the result with the parser's, attribute by
-    attribute and PDF byte for byte.
+    paragraph's text (styles are not changed after they are made, so it stays
+    right); tests/test_render_paragraphs.py compares the result with the parser's,
+    fragment by fragment and line break by line break.
     """
     text = cleanBlockQuotedText(markup)
     if "<" in markup or "&" in markup or not text:
