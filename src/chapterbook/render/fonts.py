@@ -57,14 +57,6 @@ class FontFamily:
     bolditalic: str
     files: tuple[Path, ...]
 
-    def covers(self, char: str) -> bool:
-        """True when the regular face has a glyph for `char`."""
-        return ord(char) in _cmap(self.regular)
-
-
-def _cmap(name: str) -> dict[int, int]:
-    return pdfmetrics.getFont(name).face.charToGlyph
-
 
 # The characters each face has, as a set of str: checking a paragraph is then one set difference in C.
 _COVERED: WeakKeyDictionary[TTFontFace, frozenset[str]] = WeakKeyDictionary()
