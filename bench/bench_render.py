@@ -18,8 +18,9 @@ Seconds come twice. "wall" is the plain clock. "running" is the same interval
 with the stretches taken out when the host had paused the whole virtual machine
 (machine.PauseWatch): on the shared VMs this project is built on, a busy guest
 runs for a tenth of a second or so and is then paused for 0.3-2 s, so the plain
-clock mostly measures the host's quota, and hides what two cores save. Needs the optional `bench` extra
-(pip install 'chapterbook[bench]') and poppler-utils.
+clock mostly measures the host's quota, and hides what two cores save.
+
+Needs the optional `bench` extra (pip install 'chapterbook[bench]') and poppler-utils.
 
 With `--instructions` it instead counts the machine instructions each case
 executes, under valgrind (cachegrind, no cache simulation): each case runs twice,
