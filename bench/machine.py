@@ -39,10 +39,12 @@ except KeyboardInterrupt:
 
 
 class PauseWatch:
-    """Seconds during which the whole machine was paused by its host, between start() and stop().
+    """The stretches during which the host paused the whole machine, while the `with` block ran.
 
-    `running(t0, t1)` is the wall time of [t0, t1] (time.monotonic) minus the pauses that fall
-    inside it: how long the work took while the machine was actually running it.
+    The pauses are known only once the block has ended (the watcher reports them when stopped),
+    so call `paused` and `running` after it. `running(t0, t1)` is the wall time of [t0, t1]
+    (time.monotonic) minus the pauses that fall inside it: how long the work took while the
+    machine was actually running it.
     """
 
     def __init__(self, threshold: float = 0.03):
