@@ -134,6 +134,33 @@ def test_missing_glyphs_escaping_and_rtl_warn_with_location(tmp_path):
     assert b"hi" in PdfReader(result.pdf).pages[6].extract_text().encode()
 
 
+def _page_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode("utf-8")
+
+
+QUOTED = '"Beach day!" shouted Caleb. "It\'s Rocky\'s cart."\n\n' + PARAGRAPH
+
+
+def test_straight_quotes_print_as_typographers_quotes(tmp_path):
+    story, result = _render(tmp_path, chapters=[QUOTED])
+    text = _page_text(result.pdf)
+    assert "“Beach day!” shouted Caleb. “It’s Rocky’s cart.”" in text
+    assert '"' not in text and "'" not in text
+    assert not [w for w in result.warnings if w.code == "missing-glyph"]
+    # the story file keeps what the author wrote
+    assert '"Beach day!"' in story.path.read_text()
+
+
+def test_quotes_stay_straight_when_switched_off_or_not_english(tmp_path):
+    _, off = _render(tmp_path, "off", chapters=[QUOTED], layout="layout:\n  smart_quotes: false\n")
+    assert '"Beach day!" shouted Caleb. "It\'s Rocky\'s cart."' in _page_text(off.pdf)
+    path = make_story(tmp_path / "de", chapters=[QUOTED])
+    path.write_text(path.read_text().replace("  authors: [Ada Writer]\n", "  authors: [Ada Writer]\n  language: de\n"))
+    story = load_story(path)
+    german = render_book(story, tmp_path / "out" / "de" / "book.pdf", tmp_path / "out" / "de" / ".cache")
+    assert '"Beach day!" shouted Caleb.' in _page_text(german.pdf)
+
+
 # --- images --------------------------------------------------------------------------------
 
 

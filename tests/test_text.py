@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from chapterbook.text import blocks, flesch_kincaid_grade, inline_markup, sentences, syllables, words
+import pytest
+
+from chapterbook.text import CURLY_QUOTES, blocks, flesch_kincaid_grade, inline_markup, sentences, smart_quotes, syllables, words
 
 
 def test_dialogue_tags_stay_in_their_sentence():
@@ -52,3 +54,40 @@ def test_inline_markup_never_lets_a_tag_through(text):
 
 def test_inline_markup_emphasis():
     assert inline_markup("a *b* **c** <d> & e") == "a <i>b</i> <b>c</b> &lt;d&gt; &amp; e"
+
+
+@pytest.mark.parametrize(
+    "straight, curly",
+    [
+        ('"Beach day!" shouted Caleb.', "“Beach day!” shouted Caleb."),
+        ("It's Cassie's ball, not the kids' ball.", "It’s Cassie’s ball, not the kids’ ball."),
+        ("She said, 'Hi.'", "She said, ‘Hi.’"),
+        ('"She said \'hi.\'"', "“She said ‘hi.’”"),
+        ('"\'Hi,\' she said."', "“‘Hi,’ she said.”"),
+        ('"Wait—" she said—"stop!"', "“Wait—” she said—“stop!”"),
+        ("Rock 'n' roll in the '90s, 'cause we like 'em.", "Rock ’n’ roll in the ’90s, ’cause we like ’em."),
+        ('("Rocky\'s")', "(“Rocky’s”)"),
+        ('"I *am* holding it," said Caleb.', "“I *am* holding it,” said Caleb."),
+        ('*"Wow!"* and **"Boom."**', "*“Wow!”* and **“Boom.”**"),
+        ("no quotes at all", "no quotes at all"),
+    ],
+)
+def test_smart_quotes(straight, curly):
+    assert smart_quotes(straight) == curly
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab 1.,!—(*_\"'\n"))))
+def test_smart_quotes_changes_only_the_quote_marks(text):
+    out = smart_quotes(text)
+    assert len(out) == len(text)
+    assert "'" not in out and '"' not in out
+    for a, b in zip(text, out):
+        assert a == b or (a == '"' and b in "“”") or (a == "'" and b in "‘’")
+    assert smart_quotes(out) == out  # nothing left to change
+
+
+def test_inline_markup_sets_quotes_only_when_asked_and_still_escapes():
+    text = '"<b>" & *"Hi"*'
+    assert inline_markup(text) == '"&lt;b&gt;" &amp; <i>"Hi"</i>'
+    assert inline_markup(text, quotes=True) == "“&lt;b&gt;” &amp; <i>“Hi”</i>"
+    assert set(CURLY_QUOTES) == set("‘’“”")

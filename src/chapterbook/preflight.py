@@ -106,7 +106,7 @@ class PreflightReport:
         name = self.pdf.name
         if self.ok:
             extra = f" with {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}" if self.warnings else ""
-            return f"preflight passed: {name} ({self.kind}, {self.pages} pages){extra}"
+            return f"preflight passed: {name} ({self.kind}, {self.pages} page{'s' if self.pages != 1 else ''}){extra}"
         return f"preflight FAILED: {name} has {len(self.errors)} error{'s' if len(self.errors) != 1 else ''} and {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
 
 

@@ -200,17 +200,67 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
+# --- typographer's quotes -----------------------------------------------------------------
+
+# Characters after which a quote mark opens rather than closes (when a word follows it).
+_BEFORE_OPENING = frozenset(" \t\n([{\u2018\u201c\u2014\u2013-/\"'")  # quotes too: "'Hi,' she said"
+# Markdown emphasis markers are looked through: *"Wow!"* opens and closes like "Wow!".
+_MARKERS = "*_"
+# Words that start with an apostrophe, not an opening quote: 'em, 'cause, the '90s.
+_ELISION = re.compile(r"(?:em|cause|til|bout|round|tis|twas|n)\b|\d0s\b", re.IGNORECASE)
+CURLY_QUOTES = "\u2018\u2019\u201c\u201d"  # ‘ ’ “ ”
+
+
+def _beside(text: str, i: int, step: int) -> str:
+    """The character next to position i, looking through emphasis markers; "" at either end."""
+    i += step
+    while 0 <= i < len(text) and text[i] in _MARKERS:
+        i += step
+    return text[i] if 0 <= i < len(text) else ""
+
+
+def smart_quotes(text: str) -> str:
+    """English text with straight quotes and apostrophes made typographer's ones: “ ” ‘ ’.
+
+    Printed books never set straight quotes. A quote opens when it follows a
+    space, an opening bracket or a dash and a word follows it; otherwise it
+    closes. A straight single quote after a letter or digit is an apostrophe
+    (don't, the kids' towels), as is one starting 'em, 'cause or the '90s; the
+    apostrophe is the same character as the closing single quote. Only the
+    quote characters change: the text keeps its length and everything else.
+    """
+    if "'" not in text and '"' not in text:
+        return text
+    out = list(text)
+    for i, ch in enumerate(text):
+        if ch not in "'\"":
+            continue
+        before, after = _beside(text, i, -1), _beside(text, i, +1)
+        opens = (before == "" or before in _BEFORE_OPENING) and after != "" and not after.isspace()
+        if ch == '"':
+            out[i] = "\u201c" if opens else "\u201d"
+        elif before.isalnum() or (opens and _ELISION.match(text, i + 1)):
+            out[i] = "\u2019"
+        else:
+            out[i] = "\u2018" if opens else "\u2019"
+    return "".join(out)
+
+
 # --- safe inline markup -------------------------------------------------------------------
 
 _EMPH = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(\*|_)(?=\S)(.+?)(?<=\S)\3")
 
 
-def inline_markup(markdown_inline: str, *, bold: str = "b", italic: str = "i") -> str:
+def inline_markup(markdown_inline: str, *, bold: str = "b", italic: str = "i", quotes: bool = False) -> str:
     """Inline Markdown (*italic*, **bold**) as escaped HTML-like markup.
 
     Everything else in the text is escaped, so `<`, `&` and stray tags in a
-    story can never break ReportLab paragraphs or an HTML page.
+    story can never break ReportLab paragraphs or an HTML page. `quotes`: set
+    typographer's quotes first (:func:`smart_quotes`), over the whole text, so a
+    quote beside an emphasis marker is judged by the words around it.
     """
+    if quotes:
+        markdown_inline = smart_quotes(markdown_inline)
     out: list[str] = []
     pos = 0
     for m in _EMPH.finditer(markdown_inline):

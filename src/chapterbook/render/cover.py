@@ -21,10 +21,10 @@ from reportlab.platypus import Paragraph
 from chapterbook.errors import Problem, RenderError, Severity
 from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import images
-from chapterbook.render.fonts import book_font
+from chapterbook.render.fonts import book_font, typographers_quotes
 from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
 from chapterbook.spec.load import Story, resolve_inside
-from chapterbook.text import inline_markup
+from chapterbook.text import inline_markup, smart_quotes
 
 # Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
 # and, without its C accelerator, costs most of the render time.
@@ -139,6 +139,7 @@ def _cover_art(story: Story, geo: CoverGeometry, cache_dir: Path, result: CoverR
 
 
 def _front(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
+    quotes = typographers_quotes(story.spec, family)
     book = story.spec.book
     w, h = geo.size
     x0 = geo.front_x
@@ -167,20 +168,21 @@ def _front(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
     tw = geo.trim_w - 2 * safe
     top = h - geo.bleed - safe
     size = geo.trim_w / 9
-    title = Paragraph(inline_markup(book.title), ParagraphStyle("t", fontName=family.bold, fontSize=size, leading=size * 1.15, alignment=TA_CENTER, textColor=WHITE))
+    title = Paragraph(inline_markup(book.title, quotes=quotes), ParagraphStyle("t", fontName=family.bold, fontSize=size, leading=size * 1.15, alignment=TA_CENTER, textColor=WHITE))
     _, th = title.wrap(tw, h)
     title.drawOn(c, tx, top - th)
     y = top - th - size * 0.5
     if book.subtitle:
-        sub = Paragraph(inline_markup(book.subtitle), ParagraphStyle("s", fontName=family.italic, fontSize=size * 0.42, leading=size * 0.55, alignment=TA_CENTER, textColor=WHITE))
+        sub = Paragraph(inline_markup(book.subtitle, quotes=quotes), ParagraphStyle("s", fontName=family.italic, fontSize=size * 0.42, leading=size * 0.55, alignment=TA_CENTER, textColor=WHITE))
         _, sh = sub.wrap(tw, h)
         sub.drawOn(c, tx, y - sh)
-    by = Paragraph(inline_markup(", ".join(book.authors)), ParagraphStyle("a", fontName=family.bold, fontSize=size * 0.45, leading=size * 0.6, alignment=TA_CENTER, textColor=WHITE))
+    by = Paragraph(inline_markup(", ".join(book.authors), quotes=quotes), ParagraphStyle("a", fontName=family.bold, fontSize=size * 0.45, leading=size * 0.6, alignment=TA_CENTER, textColor=WHITE))
     _, bh = by.wrap(tw, h)
     by.drawOn(c, tx, geo.bleed + safe + h * 0.2)
 
 
 def _back(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
+    quotes = typographers_quotes(story.spec, family)
     book = story.spec.book
     _, h = geo.size
     c.setFillColor(BACK_BG)
@@ -191,7 +193,7 @@ def _back(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
     size = 13
     top = h - geo.bleed - safe
     if book.description:
-        blurb = Paragraph(inline_markup(book.description), ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.45, alignment=TA_LEFT, textColor=BLACK))
+        blurb = Paragraph(inline_markup(book.description, quotes=quotes), ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.45, alignment=TA_LEFT, textColor=BLACK))
         bw, bh = blurb.wrap(width, h)
         blurb.drawOn(c, x, top - bh)
     # The barcode area: white and empty, bottom right of the back, inside the safe zone.
@@ -201,7 +203,7 @@ def _back(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
     if book.publisher:
         c.setFillColor(BLACK)
         c.setFont(family.regular, 10)
-        c.drawString(x, geo.bleed + inch(0.35), book.publisher)
+        c.drawString(x, geo.bleed + inch(0.35), smart_quotes(book.publisher) if quotes else book.publisher)
 
 
 def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool) -> None:
@@ -214,6 +216,8 @@ def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool)
     # 0.0625 in clear on both sides of spine text, as KDP asks.
     size = min(12.0, geo.spine - inch(0.125))
     text = f"{book.title}  ·  {', '.join(book.authors)}"
+    if typographers_quotes(story.spec, family):
+        text = smart_quotes(text)
     length = h - 2 * geo.bleed - inch(0.75)
     while size > 5 and stringWidth(text, family.bold, size) > length:
         size -= 0.5

@@ -35,6 +35,8 @@ from reportlab.pdfbase.ttfonts import TTEncoding, TTFError, TTFNameBytes, TTFont
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
 from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.spec.models import StorySpec
+from chapterbook.text import CURLY_QUOTES
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 SHIPPED = {
@@ -263,3 +265,9 @@ def missing_glyphs(family: FontFamily, text: str) -> list[tuple[int, str]]:
     if not lacking:
         return []
     return [(i, ch) for i, ch in enumerate(text) if ch in lacking]
+
+
+def typographers_quotes(spec: StorySpec, family: FontFamily) -> bool:
+    """Whether the book sets “ ” ‘ ’ for straight quotes: the layout asks for it (the default), the
+    book is in English (other languages quote differently: „…“, « … ») and its font has the four."""
+    return spec.layout.smart_quotes and spec.book.language.lower().startswith("en") and not missing_glyphs(family, CURLY_QUOTES)

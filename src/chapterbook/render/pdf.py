@@ -40,7 +40,7 @@ from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path
 from chapterbook.render import images
 from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
-from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs
+from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import Diagram, Placement
@@ -529,6 +529,11 @@ class Interior:
         self.chapter_slots = pictures.chapter_slots
         self.extra_slots = pictures.extra_slots
         self.box = pictures.box
+        self.quotes = typographers_quotes(self.spec, family)
+
+    def markup(self, text: str) -> str:
+        """Story text as paragraph markup: escaped, emphasis kept, quotes set as the book sets them."""
+        return inline_markup(text, quotes=self.quotes)
 
     # glyphs ---------------------------------------------------------------------------------
 
@@ -562,7 +567,7 @@ class Interior:
     def para(self, text: str, style: str, where: Location | None = None, what: str = "the book", field: str = "", markup: bool = True) -> Paragraph:
         """A paragraph of story text, escaped, with its glyphs checked."""
         self.check_glyphs(text, where, what, field)
-        return paragraph(inline_markup(text) if markup else text, self.styles[style])
+        return paragraph(self.markup(text) if markup else text, self.styles[style])
 
     # flowables ------------------------------------------------------------------------------
 
@@ -617,10 +622,10 @@ class Interior:
             key = f"ch{ci + 1}"
             doc.toc_keys.append(key)
             self.check_glyphs(chapter.title, self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title")
-            out.append(ContentsLine(f"{ci + 1}. " + inline_markup(chapter.title), key, self.styles["toc"]))
+            out.append(ContentsLine(f"{ci + 1}. " + self.markup(chapter.title), key, self.styles["toc"]))
         for key, title in self._back_sections():
             doc.toc_keys.append(key)
-            out.append(ContentsLine(inline_markup(title), key, self.styles["toc"]))
+            out.append(ContentsLine(self.markup(title), key, self.styles["toc"]))
         return out
 
     def chapter(self, doc: BookDoc, ci: int) -> list[Flowable]:
@@ -704,7 +709,7 @@ class Interior:
             h = min(bh, bw * PANEL_RATIO[slot.placement])
             parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75)]
             if d.caption:
-                parts.append(paragraph(inline_markup(d.caption), self.styles["caption"]))
+                parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))
             return [gap, KeepTogether(parts), gap]
         h = min(bh, bw * PANEL_RATIO[slot.placement])
         self.check_glyphs(slot.brief, slot.where, f"the brief of '{slot.id}'")
@@ -742,7 +747,7 @@ class Interior:
     def back_matter(self, doc: BookDoc) -> list[Flowable]:
         out: list[Flowable] = []
         for key, title in self._back_sections():
-            out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(inline_markup(title), self.styles["h1"])]
+            out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(self.markup(title), self.styles["h1"])]
             out += getattr(self, f"_section_{key}")(doc)
         return out
 
@@ -751,7 +756,7 @@ class Interior:
         for term, definition, ci, ti in self._glossary():
             where = self._where("concepts", ci, "key_terms", ti)
             self.check_glyphs(term + definition, where, f"the glossary entry '{term}'")
-            out.append(paragraph(f"<b>{inline_markup(term)}</b>: {inline_markup(definition)}", self.styles["glossary"]))
+            out.append(paragraph(f"<b>{self.markup(term)}</b>: {self.markup(definition)}", self.styles["glossary"]))
         return out
 
     def _section_scientists(self, doc: BookDoc) -> list[Flowable]:
@@ -789,7 +794,7 @@ class Interior:
                 p.bulletText = f"{n}."
                 out.append(p)
             if act.safety_note:
-                cell = self.para("<b>Grown-up check:</b> " + inline_markup(act.safety_note), "body", where, what, markup=False)
+                cell = self.para("<b>Grown-up check:</b> " + self.markup(act.safety_note), "body", where, what, markup=False)
                 box = Table([[cell]], colWidths=[self.geo.text_width - 4])
                 box.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.family.regular, self.spec.layout.font_size), ("TEXTCOLOR", (0, 0), (-1, -1), BLACK), ("BACKGROUND", (0, 0), (-1, -1), BOX), ("BOX", (0, 0), (-1, -1), 1, SOFT), ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
                 out += [Spacer(1, 6), box, Spacer(1, 6)]

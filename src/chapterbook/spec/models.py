@@ -230,6 +230,11 @@ class Layout(Strict):
     leading: float | None = Field(None, ge=10, le=40, description="Line spacing in points; defaults to 1.5 × font size.")
     paper: Paper = Paper.white
     hyphenate: bool = Field(False, description="Early readers read better without hyphenation.")
+    smart_quotes: bool = Field(
+        True,
+        description="Print typographer's quotes and apostrophes (“ ” ‘ ’) where the text has straight ones "
+        "(\" and '); English books only, and only when the font has them.",
+    )
     cover_image: str | None = Field(None, description="Front cover art, relative to the story folder.")
 
     @field_validator("trim")
