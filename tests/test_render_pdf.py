@@ -142,9 +142,14 @@ QUOTED = '"Beach day!" shouted Caleb. "It\'s Rocky\'s cart."\n\n' + PARAGRAPH
 
 
 def test_straight_quotes_print_as_typographers_quotes(tmp_path):
-    story, result = _render(tmp_path, chapters=[QUOTED])
+    path = make_story(tmp_path / "story", chapters=[QUOTED])
+    path.write_text(path.read_text().replace("title: The Beach Cart", "title: Cassie's *Big* Cart"))
+    story = load_story(path)
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
     text = _page_text(result.pdf)
     assert "“Beach day!” shouted Caleb. “It’s Rocky’s cart.”" in text
+    # running heads (drawn as plain strings) too, without the emphasis markers
+    assert "Cassie’s Big Cart\n" in text and "*" not in text
     assert '"' not in text and "'" not in text
     assert not [w for w in result.warnings if w.code == "missing-glyph"]
     # the story file keeps what the author wrote

@@ -44,7 +44,7 @@ from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typo
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import Diagram, Placement
-from chapterbook.text import inline_markup, line_col
+from chapterbook.text import inline_markup, line_col, plain, smart_quotes
 
 # Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
 # and, without its C accelerator, costs most of the render time.
@@ -121,7 +121,9 @@ class BookDoc(BaseDocTemplate):
         )
         self.geo = geo
         self.family = family
-        self.book_title = spec.book.title
+        # Running heads are drawn as plain strings: no emphasis markers, the book's quotes.
+        self.quotes = typographers_quotes(spec, family)
+        self.book_title = self.head_text(spec.book.title)
         self.font_size = spec.layout.font_size
         self.min_pages = min_pages
         self.page_kind = "front"
@@ -186,6 +188,10 @@ class BookDoc(BaseDocTemplate):
         self.canv.setTrimBox(self.geo.trim_box(recto))
         self.canv.setBleedBox(self.geo.bleed_box())
 
+    def head_text(self, text: str) -> str:
+        text = plain(text)
+        return smart_quotes(text) if self.quotes else text
+
     def _on_page(self, canv, doc) -> None:
         self._set_boxes(self.page % 2 == 1)
 
@@ -200,7 +206,7 @@ class BookDoc(BaseDocTemplate):
         canv.saveState()
         canv.setFillColor(SOFT)
         canv.setFont(self.family.regular, size)
-        head = self.running if recto else self.book_title
+        head = self.head_text(self.running) if recto else self.book_title
         canv.drawCentredString(centre, y1 - self.geo.top * 0.55, _fit_width(head, self.family.regular, size, bw))
         canv.setFillColor(BLACK)
         canv.setFont(self.family.regular, self.font_size * 0.75)
