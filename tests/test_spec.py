@@ -89,3 +89,18 @@ def test_missing_image_and_unknown_marker_are_errors(tmp_path):
     messages = [p.message for p in problems]
     assert "image file 'images/ball.png' does not exist" in messages
     assert "[illustration: bal] names no illustration of this chapter — did you mean 'ball'?" in messages
+
+
+def test_diagram_labels_without_room_are_a_warning_at_their_line(tmp_path):
+    source = (BROKEN / "valid/story.yaml").read_text().replace(
+        "    text: |\n      Maya rolled",
+        "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
+        "        diagram: {kind: gravity, object: ball, labels: [gravity, same time]}\n"
+        "    text: |\n      Maya rolled",
+    )
+    (tmp_path / "story.yaml").write_text(source)
+    problems = [p for p in lint(load_story(tmp_path / "story.yaml")) if p.code == "diagram-labels"]
+    assert len(problems) == 1
+    p = problems[0]
+    assert p.severity.value == "warning" and "'same time' is not drawn" in p.message and "room for 1 label" in p.message
+    assert "labels: [gravity, same time]" in (tmp_path / "story.yaml").read_text().splitlines()[p.where.line - 1]

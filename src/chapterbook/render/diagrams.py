@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 
 from reportlab.lib.colors import CMYKColor
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
@@ -71,6 +73,14 @@ def draw_diagram(c: Canvas, diagram: Diagram, x: float, y: float, w: float, h: f
 
 
 def _label(c: Canvas, text: str, x: float, y: float, font: str, size: float, align: str = "centre") -> None:
+    """Text on a soft tag of the background colour, so a line or arrow under it never cuts through it."""
+    if not text:
+        return
+    width = stringWidth(text, font, size)
+    left = x - width / 2 if align == "centre" else x - width if align == "right" else x
+    pad = size * 0.25
+    c.setFillColor(TINT)
+    c.roundRect(left - pad, y - size * 0.3, width + 2 * pad, size * 1.2, size * 0.3, stroke=0, fill=1)
     c.setFillColor(BLACK)
     c.setFont(font, size)
     if align == "centre":
@@ -79,6 +89,32 @@ def _label(c: Canvas, text: str, x: float, y: float, font: str, size: float, ali
         c.drawRightString(x, y, text)
     else:
         c.drawString(x, y, text)
+
+
+def _label_within(
+    c: Canvas, text: str, x: float, lo: float, hi: float, y: float, font: str, size: float, align: str = "centre", down: bool = False
+) -> None:
+    """A label at x (its centre, or its start or end with `align`), slid to stay within lo..hi, so a
+    label beside an object never runs into it or off the diagram. One too long for the room is set
+    on up to three lines, growing upwards from `y` (downwards with `down`; cut short only if even
+    that is not enough)."""
+    room = max(hi - lo, size * 2)
+    lines = simpleSplit(text, font, size, room) or [""]
+    # Balance the lines ("magnet pulls / the clip", not "magnet pulls the / clip"): the narrowest
+    # width that still needs no more lines.
+    width = room
+    while len(lines) > 1 and width > size * 2:
+        narrower = simpleSplit(text, font, size, width - size)
+        if len(narrower) != len(lines):
+            break
+        lines, width = narrower, width - size
+    if len(lines) > 3:
+        lines = lines[:2] + [_fit(" ".join(lines[2:]), room, size)]
+    step = -size * 1.25 if down else size * 1.25
+    for i, line in enumerate(lines if down else reversed(lines)):
+        half = min(stringWidth(line, font, size), room) / 2
+        centre = x + half if align == "left" else x - half if align == "right" else x
+        _label(c, line, min(max(centre, lo + half), hi - half), y + i * step, font, size)
 
 
 def _arrow(c: Canvas, x0: float, y0: float, x1: float, y1: float, colour: CMYKColor, width: float = 4.0) -> None:
@@ -113,7 +149,7 @@ def _object(c: Canvas, cx: float, cy: float, size: float, name: str, font: str, 
     c.setLineWidth(1.2)
     c.roundRect(cx - size / 2, cy - size / 2, size, size * 0.8, 6, stroke=1, fill=1)
     if name:
-        _label(c, _fit(name, size * 1.6, fsize), cx, cy - size / 2 - fsize - 3, font, fsize)
+        _label_within(c, name, cx, cx - size * 1.2, cx + size * 1.2, cy - size / 2 - fsize - 3, font, fsize, down=True)
 
 
 def _fit(text: str, width: float, size: float) -> str:
@@ -127,18 +163,22 @@ def _force_arrows(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: floa
     _ground(c, w, gy)
     size = min(w, h) * 0.3
     cx, cy = w / 2, gy + size * 0.4
-    _object(c, cx, cy, size, d.object, font, fs)
+    down = len(names) > 3  # an arrow down from the object, where its name would go
+    _object(c, cx, cy, size, "" if down else d.object, font, fs)
+    if down and d.object:
+        _label_within(c, d.object, cx - 8, fs * 0.6, cx - 8, cy - size / 2 - fs - 3, font, fs, "right")
     mid = gy + size * 0.4
     _arrow(c, cx - size * 0.5 - w * 0.28, mid, cx - size * 0.5 - 4, mid, PUSH)
-    _label(c, names[0], cx - size * 0.5 - w * 0.16, mid + 10, font, fs)
+    gap = fs * 0.6  # between a label's tag and the object or the diagram's edge
+    _label_within(c, names[0], cx - size * 0.5 - w * 0.16, gap, cx - size * 0.5 - gap, mid + 10, font, fs)
     if len(names) > 1:
         _arrow(c, cx + size * 0.5 + w * 0.2, mid - size * 0.25, cx + size * 0.5 + 4, mid - size * 0.25, PULL, 3)
-        _label(c, names[1], cx + size * 0.5 + w * 0.12, mid - size * 0.25 + 10, font, fs)
+        _label_within(c, names[1], cx + size * 0.5 + w * 0.12, cx + size * 0.5 + gap, w - gap, mid - size * 0.25 + 10, font, fs)
     for extra, name in enumerate(names[2:4]):
         sign = 1 if extra == 0 else -1
         ty = cy + size * 0.4 + 4 if sign > 0 else gy - 4
         _arrow(c, cx, ty, cx, ty + sign * h * 0.18, PULL, 3)
-        _label(c, name, cx + 8, ty + sign * h * 0.1, font, fs, "left")
+        _label_within(c, name, cx + 8, cx + 8, w - gap, ty + sign * h * 0.1, font, fs, "left")
 
 
 def _gravity(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: float, names: list[str]) -> None:
@@ -151,9 +191,9 @@ def _gravity(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: float, na
     c.setLineWidth(1.2)
     c.circle(cx, cy, r, stroke=1, fill=1)
     if d.object:
-        _label(c, _fit(d.object, w * 0.4, fs), cx + r + 8, cy - fs / 3, font, fs, "left")
+        _label_within(c, d.object, cx + r + 8, cx + r + 8, w - fs * 0.6, cy - fs / 3, font, fs, "left")
     _arrow(c, cx, cy - r - 4, cx, gy + 10, PUSH)
-    _label(c, names[0], cx + 10, (cy + gy) / 2, font, fs, "left")
+    _label_within(c, names[0], cx + 10, cx + 10, w - fs * 0.6, (cy + gy) / 2, font, fs, "left")
     _label(c, "Earth", w - 20, gy - fs - 2 if gy > fs + 12 else gy + 4, font, fs, "right")
 
 
@@ -176,11 +216,13 @@ def _motion_path(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: float
         c.setStrokeColor(BLACK)
         c.circle(px, py, 7 if i in (0, 20) else 5, stroke=1, fill=1)
     _arrow(c, points[14][0], points[14][1] + 12, points[17][0], points[17][1] + 12, PUSH, 2.5)
-    _label(c, names[0], points[0][0], gy - fs - 2 if gy > fs + 12 else gy + 18, font, fs)
+    gap = fs * 0.6
+    ly = gy - fs - 2 if gy > fs + 12 else gy + 18
+    _label_within(c, names[0], points[0][0], gap, w / 2 - gap, ly, font, fs)
     if len(names) > 1:
-        _label(c, names[1], points[-1][0], gy - fs - 2 if gy > fs + 12 else gy + 18, font, fs)
+        _label_within(c, names[1], points[-1][0], w / 2 + gap, w - gap, ly, font, fs)
     if d.object:
-        _label(c, _fit(d.object, w * 0.5, fs), w / 2, points[10][1] + 12, font, fs)
+        _label_within(c, d.object, w / 2, gap, w - gap, points[10][1] + 12, font, fs)
 
 
 def _action_reaction(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: float, names: list[str]) -> None:
@@ -193,8 +235,9 @@ def _action_reaction(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: f
     mid = gy + size * 0.4
     _arrow(c, left - size * 0.5 - 4, mid, left - size * 0.5 - w * 0.2, mid, PULL)
     _arrow(c, right + size * 0.5 + 4, mid, right + size * 0.5 + w * 0.2, mid, PUSH)
-    _label(c, names[1] if len(names) > 1 else "", left - size * 0.5 - w * 0.1, mid + 10, font, fs)
-    _label(c, names[0], right + size * 0.5 + w * 0.1, mid + 10, font, fs)
+    gap = fs * 0.6
+    _label_within(c, names[1] if len(names) > 1 else "", left - size * 0.5 - w * 0.1, gap, left - size * 0.5 - gap, mid + 10, font, fs)
+    _label_within(c, names[0], right + size * 0.5 + w * 0.1, right + size * 0.5 + gap, w - gap, mid + 10, font, fs)
     _label(c, "equal and opposite", w / 2, h - fs - 10, font, fs)
 
 
@@ -223,14 +266,15 @@ def _ramp(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: float, names
     c.restoreState()
     cx, cy = ox + size * 0.35 * math.sin(angle), oy + size * 0.35 * math.cos(angle)
     _arrow(c, cx, cy, cx, cy - h * 0.28, PUSH, 3)
-    _label(c, names[0], cx + 8, cy - h * 0.2, font, fs, "left")
+    gap = fs * 0.6
+    _label_within(c, names[0], cx + 8, cx + 8, w - gap, cy - h * 0.2, font, fs, "left")
     dx, dy = math.cos(angle), -math.sin(angle)
     sx, sy = cx + size * 0.8 * dx + 10 * math.sin(angle), cy + size * 0.8 * dy + 10 * math.cos(angle)
     _arrow(c, sx, sy, sx + dx * w * 0.2, sy + dy * w * 0.2, PULL, 3)
     if len(names) > 1:
-        _label(c, names[1], x0 + 6, gy + 6, font, fs, "left")
+        _label_within(c, names[1], x0 + 6, x0 + 6, x0 + (x1 - x0) * 0.75, gy + 6, font, fs, "left")
     if d.object:
-        _label(c, _fit(d.object, w * 0.4, fs), sx + dx * w * 0.2 + 6, sy + dy * w * 0.2 + 10, font, fs, "left")
+        _label_within(c, d.object, sx + dx * w * 0.2 + 6, gap, w - gap, sy + dy * w * 0.2 + 10, font, fs, "left")
 
 
 DRAWERS: dict[DiagramKind, Callable[..., None]] = {

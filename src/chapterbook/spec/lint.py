@@ -12,6 +12,7 @@ from pathlib import Path
 
 from chapterbook.errors import Location, Problem, Severity
 from chapterbook.spec.load import Story, format_path, resolve_inside
+from chapterbook.spec.models import DIAGRAM_LABELS
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
@@ -32,6 +33,7 @@ def lint(story: Story) -> list[Problem]:
     problems += _files(story)
     problems += _reading_level(story)
     problems += _coverage(story)
+    problems += _diagrams(story)
     problems.sort(key=lambda p: (p.severity != Severity.ERROR, str(p.where.file), p.where.line or 0, p.where.column or 0))
     return problems
 
@@ -229,6 +231,27 @@ def _coverage(story: Story) -> Iterable[Problem]:
                 f"concept '{concept.id}' is not taught in any chapter",
                 "list it under a chapter's 'concepts:' or remove it",
                 "unused-concept",
+                Severity.WARNING,
+            )
+
+
+def _diagrams(story: Story) -> Iterable[Problem]:
+    """Labels a diagram has no room for would silently not be printed."""
+    for ci, chapter in enumerate(story.spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            d = ill.diagram
+            if d is None or len(d.labels) <= len(DIAGRAM_LABELS[d.kind]):
+                continue
+            room = DIAGRAM_LABELS[d.kind]
+            extra = d.labels[len(room):]
+            shown = ", ".join(f"'{x}'" for x in extra)
+            yield _problem(
+                story,
+                ("chapters", ci, "illustrations", ii, "diagram", "labels"),
+                f"a {d.kind.value} diagram has room for {len(room)} label{'s' if len(room) > 1 else ''} ({', '.join(room)}); "
+                f"{shown} {'is' if len(extra) == 1 else 'are'} not drawn",
+                f"remove {'it' if len(extra) == 1 else 'them'}, or say {'it' if len(extra) == 1 else 'them'} in the diagram's caption",
+                "diagram-labels",
                 Severity.WARNING,
             )
 

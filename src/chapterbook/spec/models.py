@@ -135,10 +135,24 @@ class DiagramKind(str, Enum):
     ramp = "ramp"
 
 
+# What each kind of diagram has room to label, in the order `labels` fills them.
+DIAGRAM_LABELS = {
+    DiagramKind.force_arrows: ("the push from the left", "the push back from the right", "an arrow up", "an arrow down"),
+    DiagramKind.gravity: ("the arrow down",),
+    DiagramKind.motion_path: ("the start", "the end"),
+    DiagramKind.action_reaction: ("the action (right arrow)", "the reaction (left arrow)"),
+    DiagramKind.ramp: ("the arrow down", "the ramp"),
+}
+
+
 class Diagram(Strict):
     kind: DiagramKind
     object: str = Field("", description="What the diagram shows, e.g. 'beach cart'.")
-    labels: list[str] = Field(default_factory=list, description="Arrow or part labels, in order.")
+    labels: list[str] = Field(
+        default_factory=list,
+        description="Arrow or part labels, in order: force_arrows up to 4 (left, right, up, down), gravity 1, "
+        "motion_path 2 (start, end), action_reaction 2, ramp 2 (arrow, ramp).",
+    )
     caption: str = ""
 
 
