@@ -97,14 +97,15 @@ def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> C
         c.setCreator("chapterbook")
         c.setTrimBox(geo.trim_box)
         c.setBleedBox((0, 0, w, h))
-        _back(c, story, geo, family)
-        _spine(c, story, geo, family, result.spine_text)
+        quotes = typographers_quotes(spec, family)
+        _back(c, story, geo, family, quotes)
+        _spine(c, story, geo, family, result.spine_text, quotes)
         if art is not None:
             from chapterbook.render.pdf import draw_placed
 
             draw_placed(c, art, geo.front_x, 0, w - geo.front_x, h)
         else:
-            _front(c, story, geo, family)
+            _front(c, story, geo, family, quotes)
         c.showPage()
         c.save()
     return result
@@ -138,8 +139,7 @@ def _cover_art(story: Story, geo: CoverGeometry, cache_dir: Path, result: CoverR
     return placed
 
 
-def _front(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
-    quotes = typographers_quotes(story.spec, family)
+def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool) -> None:
     book = story.spec.book
     w, h = geo.size
     x0 = geo.front_x
@@ -181,8 +181,7 @@ def _front(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
     by.drawOn(c, tx, geo.bleed + safe + h * 0.2)
 
 
-def _back(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
-    quotes = typographers_quotes(story.spec, family)
+def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool) -> None:
     book = story.spec.book
     _, h = geo.size
     c.setFillColor(BACK_BG)
@@ -206,7 +205,7 @@ def _back(c: Canvas, story: Story, geo: CoverGeometry, family) -> None:
         c.drawString(x, geo.bleed + inch(0.35), smart_quotes(book.publisher) if quotes else book.publisher)
 
 
-def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool) -> None:
+def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool, quotes: bool) -> None:
     _, h = geo.size
     c.setFillColor(SPINE_BG)
     c.rect(geo.spine_x, 0, geo.spine, h, stroke=0, fill=1)
@@ -216,7 +215,7 @@ def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool)
     # 0.0625 in clear on both sides of spine text, as KDP asks.
     size = min(12.0, geo.spine - inch(0.125))
     text = f"{book.title}  ·  {', '.join(book.authors)}"
-    if typographers_quotes(story.spec, family):
+    if quotes:
         text = smart_quotes(text)
     length = h - 2 * geo.bleed - inch(0.75)
     while size > 5 and stringWidth(text, family.bold, size) > length:

@@ -102,7 +102,7 @@ class RenderResult:
 class BookDoc(BaseDocTemplate):
     """Recto/verso page templates, openers on rectos, art pages and padding to a printable count."""
 
-    def __init__(self, filename: str, geo: PageGeometry, family: FontFamily, story: Story, min_pages: int):
+    def __init__(self, filename: str, geo: PageGeometry, family: FontFamily, story: Story, min_pages: int, quotes: bool):
         spec = story.spec
         super().__init__(
             filename,
@@ -122,7 +122,7 @@ class BookDoc(BaseDocTemplate):
         self.geo = geo
         self.family = family
         # Running heads are drawn as plain strings: no emphasis markers, the book's quotes.
-        self.quotes = typographers_quotes(spec, family)
+        self.quotes = quotes
         self.book_title = self.head_text(spec.book.title)
         self.font_size = spec.layout.font_size
         self.min_pages = min_pages
@@ -908,7 +908,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             # Read while the pictures are being resampled: parsing a font is pure Python, resampling is not.
             family = family or book_font(story, cache_dir / "fonts")
             interior = Interior(story, family, pictures)
-            doc = BookDoc(str(tmp), geo, family, story, MIN_PAGES)
+            doc = BookDoc(str(tmp), geo, family, story, MIN_PAGES, interior.quotes)
             doc.build(interior.flowables(doc))
             pages = doc.page
             # The gutter grows with page count; rebuild once if the book crossed a step of the table.
