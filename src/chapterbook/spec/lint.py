@@ -240,10 +240,10 @@ def _diagrams(story: Story) -> Iterable[Problem]:
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
             d = ill.diagram
-            if d is None or len(d.labels) <= len(DIAGRAM_LABELS[d.kind]):
+            room = DIAGRAM_LABELS[d.kind] if d is not None else ()
+            extra = d.labels[len(room):] if d is not None else []
+            if not extra:
                 continue
-            room = DIAGRAM_LABELS[d.kind]
-            extra = d.labels[len(room):]
             shown = ", ".join(f"'{x}'" for x in extra)
             yield _problem(
                 story,
