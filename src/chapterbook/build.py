@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chapterbook import manuscript, templating
-from chapterbook.errors import Problem, SpecError, UsageError
+from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, write_json
 from chapterbook.spec.lint import errors, lint
@@ -51,8 +51,18 @@ def parse_formats(text: str | None) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def build(story: Story, formats: list[str] | None = None, output_root: str | Path | None = None) -> BuildResult:
-    """Render `formats` of the story into output/<book>/ and write build.json."""
+def build(story: Story, formats: list[str] | None = None, output_root: str | Path | None = None, *, pdfx: bool = False) -> BuildResult:
+    """Render `formats` of the story into output/<book>/ and write build.json.
+
+    `pdfx` also converts book.pdf and cover.pdf to PDF/X-3 (book-pdfx.pdf,
+    cover-pdfx.pdf) with Ghostscript, and preflights those too.
+    """
+    if pdfx:
+        if "pdf" not in (formats or DEFAULT_FORMATS):
+            raise UsageError("--pdfx converts the print PDFs, and this build makes none", hint="add pdf to --format, or leave --format out")
+        from chapterbook.render.pdfx import ghostscript
+
+        ghostscript()  # before anything is built: without it, say what to install and do nothing
     problems = lint(story)
     if errors(problems):
         raise SpecError(errors(problems))
@@ -69,6 +79,12 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         extra_warnings += getattr(written, "warnings", [])
         reports += getattr(written, "reports", [])
         extra_inputs.update(getattr(written, "inputs", {}))
+    pdfx_failed: ChapterbookError | None = None
+    if pdfx:
+        try:
+            reports += _write_pdfx(story, outputs, out_dir)
+        except ChapterbookError as exc:
+            pdfx_failed = exc  # book.pdf and cover.pdf are fine: record them, then report the failure
     templates = {}
     for name in manuscript.used_templates():
         path, digest = templating.template_hash(name, story.root)
@@ -82,5 +98,21 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         formats=formats or list(DEFAULT_FORMATS),
     )
     record_path = write_json(out_dir / "build.json", record)
+    if pdfx_failed is not None:
+        raise pdfx_failed
     warnings = [p for p in problems if p not in errors(problems)] + extra_warnings
     return BuildResult(out_dir, outputs, warnings, record_path, reports)
+
+
+def _write_pdfx(story: Story, outputs: dict[str, Path], out_dir: Path) -> list:
+    """PDF/X-3 copies of the interior and the cover, added to `outputs`; returns their preflight reports."""
+    from chapterbook.preflight import preflight
+    from chapterbook.render.pdfx import to_pdfx
+
+    reports = []
+    for name, kind in (("pdf", "interior"), ("cover", "cover")):
+        source = outputs[name]
+        target = to_pdfx(source, out_dir / f"{source.stem}-pdfx.pdf", story.spec.book.title)
+        outputs[f"{name}-pdfx"] = target
+        reports.append(preflight(target, kind=kind, trim_in=story.spec.layout.trim_inches() if kind == "interior" else None))
+    return reports

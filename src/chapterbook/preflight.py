@@ -314,8 +314,8 @@ class _PageScan:
             elif op in (b"Tj", b"TJ", b"'", b'"'):
                 if fill in ("rgb-black", "rich-black"):
                     self.rich_text = True
-                if op == b"Tj" and operands:
-                    m = _PLACEHOLDER.search(_raw(operands[0]))
+                if operands:
+                    m = _PLACEHOLDER.search(_shown(op, operands))
                     if m:
                         self.placeholders.append(m.group(1).decode("ascii"))
             elif op == b"Do" and operands:
@@ -333,6 +333,14 @@ class _PageScan:
                     inner = xobj.get("/Resources")
                     inner = inner.get_object() if inner is not None else resources
                     self._walk(ContentStream(xobj, self.reader), inner, _multiply(matrix, ctm), depth + 1)
+
+
+def _shown(op: bytes, operands) -> bytes:
+    """The bytes a text operator shows: ReportLab writes a line as one Tj, Ghostscript (PDF/X) as a
+    TJ array of single glyphs and kerning numbers, so the strings of an array are joined."""
+    if op == b"TJ":
+        return b"".join(_raw(part) for part in operands[0] if not isinstance(part, (int, float)))
+    return _raw(operands[-1])
 
 
 def _raw(obj) -> bytes:

@@ -16,25 +16,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
     parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: all)")
     parser.add_argument("--output", "-o", default=None, help="output folder (default: ./output)")
-    parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf (PDF/X-3) with Ghostscript")
+    parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
 
 
 def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     story = load_story(args.story)
-    result = build(story, formats, args.output)
+    result = build(story, formats, args.output, pdfx=args.pdfx)
     for w in result.warnings:
         err_console().print(w.format(), markup=False, highlight=False)
     out = out_console()
     for name, path in result.outputs.items():
-        out.print(f"wrote {display_path(path)}", markup=False)
+        out.print(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}", markup=False)
     if result.record:
         out.print(f"wrote {display_path(result.record)}", markup=False)
-    if getattr(args, "pdfx", False) and "pdf" in result.outputs:
-        from chapterbook.render.pdfx import to_pdfx
-
-        pdfx = to_pdfx(result.outputs["pdf"], result.out_dir / "book-pdfx.pdf", story.spec.book.title)
-        out.print(f"wrote {display_path(pdfx)} (PDF/X-3)", markup=False)
     # The print files are preflighted as part of the build; a failure makes the build fail.
     from chapterbook.commands.preflight import print_report
 

@@ -1,15 +1,26 @@
-"""PDF/X-3 through Ghostscript: an optional extra step after book.pdf is written."""
+"""PDF/X-3 through Ghostscript: an optional extra step after book.pdf and cover.pdf are written.
+
+The result is as reproducible as the PDFs it comes from: Ghostscript stamps the
+input's own creation date (``SOURCE_DATE_EPOCH``) and derives the file's /ID
+from the output's name and that date, so it writes into a private folder under
+a fixed name, which is then renamed into place (nothing half-written is left).
+"""
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import glob
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
 from chapterbook.errors import ChapterbookError
-from chapterbook.output import atomic_path
+
+# ReportLab's `invariant` date (2000-01-01), used when the input PDF has none.
+DEFAULT_EPOCH = 946684800
 
 INSTALL_HINT = "install Ghostscript (Debian/Ubuntu: sudo apt-get install ghostscript; macOS: brew install ghostscript), or build without --pdfx"
 
@@ -27,16 +38,36 @@ def _ps_string(text: str) -> str:
     return "(" + text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ")"
 
 
-def to_pdfx(pdf: Path, out: Path, title: str) -> Path:
-    """Convert `pdf` to PDF/X-3 at `out` (atomically) with Ghostscript; returns `out`."""
+def _creation_epoch(pdf: Path) -> int:
+    """The input's /CreationDate as seconds since 1970, so the PDF/X file carries the same date."""
+    from pypdf import PdfReader
+
+    with contextlib.suppress(Exception):  # an unreadable or odd date only costs the date
+        created = PdfReader(pdf).metadata.creation_date
+        if created is not None:
+            return calendar.timegm(created.utctimetuple())
+    return DEFAULT_EPOCH
+
+
+def ghostscript() -> tuple[str, Path]:
+    """Ghostscript's program and its CMYK profile; a plain error saying what to install when missing."""
     gs = shutil.which("gs")
     if gs is None:
         raise ChapterbookError("--pdfx needs Ghostscript, and it is not installed", hint=INSTALL_HINT)
     icc = _cmyk_profile()
     if icc is None:
         raise ChapterbookError("--pdfx could not find Ghostscript's CMYK colour profile (default_cmyk.icc)", hint="reinstall Ghostscript with its iccprofiles folder")
-    with tempfile.TemporaryDirectory() as tmpdir:
-        definition = Path(tmpdir) / "pdfx_def.ps"
+    return gs, icc
+
+
+def to_pdfx(pdf: Path, out: Path, title: str) -> Path:
+    """Convert `pdf` to PDF/X-3 at `out` (atomically and reproducibly) with Ghostscript; returns `out`."""
+    gs, icc = ghostscript()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Beside `out`, so the finished file is renamed into place on the same disk.
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.", dir=out.parent) as tmpdir:
+        work = Path(tmpdir)
+        definition = work / "pdfx_def.ps"
         definition.write_text(
             f"""%!
 /ICCProfile {_ps_string(str(icc))} def
@@ -50,17 +81,18 @@ def to_pdfx(pdf: Path, out: Path, title: str) -> Path:
 """,
             encoding="ascii",
         )
-        with atomic_path(out) as tmp:
-            cmd = [
-                gs, "-q", "-dPDFX=true", "-dBATCH", "-dNOPAUSE", "-dSAFER", f"--permit-file-read={icc}",
-                "-sDEVICE=pdfwrite", "-sColorConversionStrategy=CMYK", "-sProcessColorModel=DeviceCMYK",
-                "-dPDFSETTINGS=/prepress", "-dEmbedAllFonts=true", "-dSubsetFonts=true",
-                f"-sOutputFile={tmp}", str(definition), str(pdf),
-            ]  # fmt: skip
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise ChapterbookError(
-                    f"Ghostscript could not make a PDF/X file from {pdf.name}: {(done.stderr or done.stdout).strip()[:300]}",
-                    hint="send this message with the book to the chapterbook developers; the plain book.pdf is still usable",
-                )
+        cmd = [
+            gs, "-q", "-dPDFX=true", "-dBATCH", "-dNOPAUSE", "-dSAFER", f"--permit-file-read={icc}",
+            "-sDEVICE=pdfwrite", "-sColorConversionStrategy=CMYK", "-sProcessColorModel=DeviceCMYK",
+            "-dPDFSETTINGS=/prepress", "-dEmbedAllFonts=true", "-dSubsetFonts=true",
+            f"-sOutputFile={out.name}", definition.name, str(pdf.resolve()),
+        ]  # fmt: skip
+        env = {**os.environ, "SOURCE_DATE_EPOCH": str(_creation_epoch(pdf))}
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=work, env=env)
+        if done.returncode != 0 or not (work / out.name).is_file():
+            raise ChapterbookError(
+                f"Ghostscript could not make a PDF/X file from {pdf.name}: {(done.stderr or done.stdout).strip()[:300]}",
+                hint=f"send this message with the book to the chapterbook developers; the plain {pdf.name} is still usable",
+            )
+        os.replace(work / out.name, out)
     return out
