@@ -72,3 +72,14 @@ def test_force_arrow_labels_stay_clear_of_the_object(tmp_path):
     assert pushes and frictions
     assert all(w[3] <= left_edge for w in pushes)
     assert all(w[1] >= right_edge for w in frictions)
+
+
+def test_action_reaction_names_both_things_under_their_boxes(tmp_path):
+    words = _words(tmp_path, Diagram(kind=DiagramKind.action_reaction, object="beach ball", other_object="air", labels=["air pushed back", "ball pushed forward"]))
+    size = min(W, H) * 0.26  # each box: 0.26 of the shorter side, centred at 0.36 and 0.64 of the width
+    left, right, ground = X + W * 0.36, X + W * 0.64, Y + H * 0.25
+    names = [w for w in words if w[4] < ground + size * 0.1]  # under the boxes (the arrows' labels are higher)
+    assert [w[0] for w in names] == ["beach", "ball", "air"]
+    ball_middle = (names[0][1] + names[1][3]) / 2
+    air_middle = (names[2][1] + names[2][3]) / 2
+    assert abs(ball_middle - left) < 2 and abs(air_middle - right) < 2

@@ -104,3 +104,20 @@ def test_diagram_labels_without_room_are_a_warning_at_their_line(tmp_path):
     p = problems[0]
     assert p.severity.value == "warning" and "'same time' is not drawn" in p.message and "room for 1 label" in p.message
     assert "labels: [gravity, same time]" in (tmp_path / "story.yaml").read_text().splitlines()[p.where.line - 1]
+
+
+def test_a_second_object_only_action_reaction_draws_is_a_warning_at_its_line(tmp_path):
+    source = (BROKEN / "valid/story.yaml").read_text().replace(
+        "    text: |\n      Maya rolled",
+        "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
+        "        diagram:\n          kind: gravity\n          object: ball\n          other_object: Earth\n"
+        "      - id: push\n        brief: Two skaters push apart.\n"
+        "        diagram: {kind: action_reaction, object: Maya, other_object: Sam}\n"
+        "    text: |\n      Maya rolled",
+    )
+    (tmp_path / "story.yaml").write_text(source)
+    problems = [p for p in lint(load_story(tmp_path / "story.yaml")) if p.code == "diagram-labels"]
+    assert len(problems) == 1  # the action_reaction diagram draws both: no warning for it
+    p = problems[0]
+    assert p.severity.value == "warning" and "other_object 'Earth' is not drawn" in p.message and "action_reaction" in p.hint
+    assert (tmp_path / "story.yaml").read_text().splitlines()[p.where.line - 1].strip() == "other_object: Earth"

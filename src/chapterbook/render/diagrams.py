@@ -230,7 +230,8 @@ def _action_reaction(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: f
     _ground(c, w, gy)
     size = min(w, h) * 0.26
     left, right = w * 0.36, w * 0.64
-    for cx, name in ((left, d.object), (right, "")):
+    # Two things push on each other: `object` on the left, `other_object` (e.g. the air) on the right.
+    for cx, name in ((left, d.object), (right, d.other_object)):
         _object(c, cx, gy + size * 0.4, size, name, font, fs)
     mid = gy + size * 0.4
     _arrow(c, left - size * 0.5 - 4, mid, left - size * 0.5 - w * 0.2, mid, PULL)

@@ -691,7 +691,7 @@ class Interior:
                     draw_placed(canv, placed, x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
 
             elif slot.diagram is not None:
-                self.check_glyphs(" ".join(slot.diagram.labels) + slot.diagram.object, slot.where, f"diagram '{slot.id}'")
+                self.check_glyphs(" ".join([*slot.diagram.labels, slot.diagram.object, slot.diagram.other_object]), slot.where, f"diagram '{slot.id}'")
 
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
@@ -711,7 +711,7 @@ class Interior:
             return [gap, Picture(slot.placed), gap]
         if slot.diagram is not None:
             d = slot.diagram
-            self.check_glyphs(" ".join(d.labels) + d.object + d.caption, slot.where, f"diagram '{slot.id}'")
+            self.check_glyphs(" ".join([*d.labels, d.object, d.other_object, d.caption]), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
             parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75)]
             if d.caption:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from chapterbook.errors import Location, Problem, Severity
 from chapterbook.spec.load import Story, format_path, resolve_inside
-from chapterbook.spec.models import DIAGRAM_LABELS
+from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
@@ -236,10 +236,19 @@ def _coverage(story: Story) -> Iterable[Problem]:
 
 
 def _diagrams(story: Story) -> Iterable[Problem]:
-    """Labels a diagram has no room for would silently not be printed."""
+    """Labels a diagram has no room for, and a second object it does not draw, would silently not be printed."""
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
             d = ill.diagram
+            if d is not None and d.other_object and d.kind != DiagramKind.action_reaction:
+                yield _problem(
+                    story,
+                    ("chapters", ci, "illustrations", ii, "diagram", "other_object"),
+                    f"a {d.kind.value} diagram shows one thing; other_object '{d.other_object}' is not drawn",
+                    "remove it, or use kind: action_reaction to show two things pushing on each other",
+                    "diagram-labels",
+                    Severity.WARNING,
+                )
             room = DIAGRAM_LABELS[d.kind] if d is not None else ()
             extra = d.labels[len(room):] if d is not None else []
             if not extra:

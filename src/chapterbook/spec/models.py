@@ -148,6 +148,11 @@ DIAGRAM_LABELS = {
 class Diagram(Strict):
     kind: DiagramKind
     object: str = Field("", description="What the diagram shows, e.g. 'beach cart'.")
+    other_object: str = Field(
+        "",
+        description="action_reaction only: the second thing, the one pushed back, e.g. 'air'. "
+        "Naming both shows that the two pushes act on two different things.",
+    )
     labels: list[str] = Field(
         default_factory=list,
         description="Arrow or part labels, in order: force_arrows up to 4 (left, right, up, down), gravity 1, "
