@@ -12,7 +12,9 @@ makes warm rebuilds cheap.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import io
 import os
 import re
 import warnings
@@ -20,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from chapterbook.errors import Location, RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
@@ -30,7 +32,7 @@ PPI = 300
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
 # Bumped whenever the resampling pipeline changes, so old cache entries are not reused.
-PIPELINE = "v1-lanczos-q92-444"
+PIPELINE = "v2-srgb-lanczos-q92-444"
 FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
 
 
@@ -259,7 +261,7 @@ class Resampler:
 
 
 def _decode(source: Path, px: tuple[int, int], where: Location | None, field: str) -> Image.Image:
-    """Fully decode the image upright, on white, in RGB."""
+    """Fully decode the image upright, on white, in 8-bit sRGB."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -268,15 +270,18 @@ def _decode(source: Path, px: tuple[int, int], where: Location | None, field: st
                     # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
                     img.draft("RGB", (px[0], px[1]))
                 img.load()
+                icc = img.info.get("icc_profile")
                 # In place: an upright picture (the usual case) is not copied. Neither is one that is
                 # already RGB below; each copy of a 2400 x 1800 original is 13 MB of fresh memory.
                 ImageOps.exif_transpose(img, in_place=True)
+                img = _eight_bits(img)
                 if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                     rgba = img.convert("RGBA")
-                    flat = Image.new("RGB", rgba.size, (255, 255, 255))
-                    flat.paste(rgba, mask=rgba.getchannel("A"))
-                    return flat
-                return img if img.mode == "RGB" else img.convert("RGB")
+                    img = Image.new("RGB", rgba.size, (255, 255, 255))  # white stays white in any RGB profile
+                    img.paste(rgba, mask=rgba.getchannel("A"))
+                elif img.mode not in ("RGB", "CMYK", "L"):
+                    img = img.convert("RGB")
+                return _to_srgb(img, icc)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise _fail(
             "the image cannot be read: the file is damaged (it may be cut short)",
@@ -285,3 +290,56 @@ def _decode(source: Path, px: tuple[int, int], where: Location | None, field: st
             field,
             "open it in an image editor and save it again, or remove 'image:' to use a placeholder",
         ) from None
+
+
+def _eight_bits(img: Image.Image) -> Image.Image:
+    """16-bit and 32-bit greyscale (scanned pencil art, say) scaled to 8 bits.
+
+    Pillow's own conversion to RGB clips these at 255 instead of scaling them, so a
+    16-bit scan came out almost white and a floating-point one black.
+    """
+    if img.mode.startswith("I;16"):
+        img = img.convert("I")
+    if img.mode not in ("I", "F"):
+        return img
+    hi = img.getextrema()[1]
+    if img.mode == "F" and hi <= 1.0:
+        scale = 255.0  # floating point from 0 to 1
+    elif hi <= 255:
+        scale = 1.0
+    elif hi <= 65535:
+        scale = 1 / 257  # 16 bits in a wider mode: 65535 -> 255
+    else:
+        scale = 255.0 / hi
+    return img.point(lambda v: v * scale).convert("L")  # a linear map: Pillow applies it in its own mode
+
+
+def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """RGB in sRGB, which is what the PDF's plain RGB pictures are printed as.
+
+    A picture saved with another colour profile (Adobe RGB and Display P3 from
+    drawing apps, a CMYK profile) is converted with it, as Photoshop's "Convert to
+    Profile" does by default (relative colorimetric, black point compensation);
+    otherwise its numbers would be printed as if they were sRGB, duller or shifted.
+    A profile that cannot be read is ignored, as a browser does.
+    """
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            if not ImageCms.getProfileDescription(source).strip().lower().startswith("srgb"):
+                return ImageCms.profileToProfile(
+                    img,
+                    source,
+                    _srgb(),
+                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                    outputMode="RGB",
+                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+                )
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
+@functools.lru_cache(maxsize=1)
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
