@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 from chapterbook.cli import main
 from chapterbook.errors import Severity
 from chapterbook.preflight import preflight
+from chapterbook.render.cover import render_cover
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
 from render_fixtures import make_story
@@ -148,4 +150,23 @@ def test_not_a_pdf_is_a_clear_error(tmp_path, capsys):
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"hello")
     assert main(["preflight", str(junk)]) == 1
-    assert "not a readable PDF" in capsys.readouterr().err
+    assert "junk.pdf is not a PDF" in capsys.readouterr().err
+
+
+def test_a_cut_short_pdf_is_one_clear_error_without_the_readers_log(good, tmp_path):
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(good.read_bytes()[:5000])
+    done = subprocess.run([sys.executable, "-m", "chapterbook", "preflight", str(cut)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cut.pdf is not a readable PDF") and "EOF marker" not in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_cover_is_checked_against_the_books_trim(tmp_path, capsys):
+    story = load_story(make_story(tmp_path / "story"))  # 6x9
+    cover = render_cover(story, tmp_path / "cover.pdf", tmp_path / "cache", 24).pdf
+    assert main(["preflight", str(cover), "--trim", "6x9"]) == 0
+    capsys.readouterr()
+    assert main(["preflight", str(cover), "--trim", "5x8"]) == 1
+    out = capsys.readouterr().out
+    assert "for a 5 x 8 in book it must be 8 in tall and 10 in wide plus the spine" in out

@@ -114,5 +114,5 @@ def _write_pdfx(story: Story, outputs: dict[str, Path], out_dir: Path) -> list:
         source = outputs[name]
         target = to_pdfx(source, out_dir / f"{source.stem}-pdfx.pdf", story.spec.book.title)
         outputs[f"{name}-pdfx"] = target
-        reports.append(preflight(target, kind=kind, trim_in=story.spec.layout.trim_inches() if kind == "interior" else None))
+        reports.append(preflight(target, kind=kind, trim_in=story.spec.layout.trim_inches()))
     return reports

@@ -8,8 +8,11 @@ no outlines or annotations, text in K-only black, placeholders left.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +27,7 @@ TOLERANCE_PT = 0.6
 MIN_PPI = 300.0
 HARD_MIN_PPI = 150.0  # below this a printer rejects the file, not just warns
 MIN_PAGES, MAX_PAGES = 24, 828
+MAX_SPINE_IN = MAX_PAGES * 0.0025 + 0.06  # the thickest paperback: cream paper, with a little room
 PLACEHOLDER_LABEL = "PLACEHOLDER"
 # ReportLab's font subsets keep ASCII at its own codes, so the label is readable in the raw
 # content stream (the "·" separator gets some other code); full text extraction would cost
@@ -110,6 +114,17 @@ class PreflightReport:
         return f"preflight FAILED: {name} has {len(self.errors)} error{'s' if len(self.errors) != 1 else ''} and {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
 
 
+@contextlib.contextmanager
+def _pypdf_quiet() -> Iterator[None]:
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
 def _box(value) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = (float(v) for v in value)
     return (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
@@ -124,6 +139,14 @@ def preflight(pdf: str | Path, *, kind: str = "auto", trim_in: tuple[float, floa
     pdf = Path(pdf)
     if not pdf.is_file():
         raise UsageError(f"there is no PDF at {pdf}", hint="give the path to a PDF, e.g. output/my-book/book.pdf")
+    with _pypdf_quiet():  # its log lines ("EOF marker not found") would only repeat our own findings
+        return _preflight(pdf, kind, trim_in)
+
+
+def _preflight(pdf: Path, kind: str, trim_in: tuple[float, float] | None) -> PreflightReport:
+    with open(pdf, "rb") as f:
+        if b"%PDF-" not in f.read(1024):  # where every PDF says what it is
+            raise ChapterbookError(f"{pdf.name} is not a PDF (it does not start like one)", hint="give the path to a PDF, e.g. output/my-book/book.pdf")
     try:
         reader = PdfReader(pdf, strict=False)
         pages = list(reader.pages)
@@ -254,6 +277,21 @@ def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_
             if kind == "interior" and (abs(tw - want_w) > TOLERANCE_PT or abs(th - trim_in[1] * 72) > TOLERANCE_PT):
                 report.findings.append(
                     Finding("page-size", Severity.ERROR, f"the trim is {tw / 72:.3f} x {th / 72:.3f} in, not the {trim_in[0]:g} x {trim_in[1]:g} in asked for", "rebuild with the right 'layout.trim'", b.page)
+                )
+                break
+            # A wrap cover is back + spine + front: the book's height, and twice its width plus a spine
+            # no thicker than the thickest paperback's (MAX_PAGES on cream paper, about 2.1 in).
+            spine = tw - 2 * want_w
+            if kind == "cover" and (abs(th - trim_in[1] * 72) > TOLERANCE_PT or not -TOLERANCE_PT <= spine <= MAX_SPINE_IN * 72):
+                report.findings.append(
+                    Finding(
+                        "page-size",
+                        Severity.ERROR,
+                        f"the cover's trim is {tw / 72:.3f} x {th / 72:.3f} in; for a {trim_in[0]:g} x {trim_in[1]:g} in book it must be "
+                        f"{trim_in[1]:g} in tall and {2 * trim_in[0]:g} in wide plus the spine",
+                        "make the cover for the same trim size as the book (chapterbook build does)",
+                        b.page,
+                    )
                 )
                 break
 

@@ -33,7 +33,7 @@ def write_pdf(story: Story, out_dir: Path) -> Outputs:
     interior = render_book(story, out_dir / "book.pdf", cache)
     cover = render_cover(story, out_dir / "cover.pdf", cache, interior.pages)
     trim = story.spec.layout.trim_inches()
-    reports = [preflight(interior.pdf, kind="interior", trim_in=trim), preflight(cover.pdf, kind="cover")]
+    reports = [preflight(interior.pdf, kind="interior", trim_in=trim), preflight(cover.pdf, kind="cover", trim_in=trim)]
     inputs: dict[str, Path] = {}
     for placed in interior.images + cover.images:
         try:
