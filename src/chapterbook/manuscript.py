@@ -38,7 +38,9 @@ def render_preview(story: Story) -> str:
     env = templating.environment(story.root)
     # The stylesheet is ours (or the author's own template), not story text: insert it verbatim.
     css = Markup(env.loader.get_source(env, STYLESHEET)[0])  # type: ignore[union-attr]
-    return templating.render(PREVIEW_TEMPLATE, {**context(story), "css": css, "images": preview_images(story)}, story.root)
+    # `quotes`: the preview shows “ ” ‘ ’ where the print does (the manuscript keeps what was typed).
+    extra = {"css": css, "images": preview_images(story), "quotes": story.spec.typographers_quotes}
+    return templating.render(PREVIEW_TEMPLATE, {**context(story), **extra}, story.root)
 
 
 PREVIEW_MAX_PX = 900

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from chapterbook.errors import ChapterbookError, Location
+from chapterbook.text import inline_markup, smart_quotes
 
 
 def packaged_templates_dir() -> Path:
@@ -66,8 +68,18 @@ class _Loader(jinja2.FileSystemLoader):
         return source, filename, still_current
 
 
+def _curly(value: object, on: bool = True) -> object:
+    """`{{ text | curly(quotes) }}`: typographer's quotes in story text when `on`; anything else as it is."""
+    return smart_quotes(value) if on and isinstance(value, str) and not isinstance(value, Markup) else value
+
+
+def _inline_html(value: str, quotes: bool = False) -> Markup:
+    """`{{ text | inline_html(quotes) }}`: story text as escaped HTML with <em>/<strong> for its *emphasis*."""
+    return Markup(inline_markup(value, bold="strong", italic="em", quotes=quotes))
+
+
 def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=_Loader(list(paths)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
@@ -75,6 +87,8 @@ def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(curly=_curly, inline_html=_inline_html)
+    return env
 
 
 def environment(story_root: Path | None = None) -> jinja2.Environment:

@@ -270,4 +270,4 @@ def missing_glyphs(family: FontFamily, text: str) -> list[tuple[int, str]]:
 def typographers_quotes(spec: StorySpec, family: FontFamily) -> bool:
     """Whether the book sets “ ” ‘ ’ for straight quotes: the layout asks for it (the default), the
     book is in English (other languages quote differently: „…“, « … ») and its font has the four."""
-    return spec.layout.smart_quotes and spec.book.language.lower().startswith("en") and not missing_glyphs(family, CURLY_QUOTES)
+    return spec.typographers_quotes and not missing_glyphs(family, CURLY_QUOTES)

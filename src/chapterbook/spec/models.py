@@ -287,6 +287,12 @@ class Layout(Strict):
 class StorySpec(Strict):
     """A whole chapter book, as described in story.yaml."""
 
+    @property
+    def typographers_quotes(self) -> bool:
+        """Whether straight quotes are shown as “ ” ‘ ’: asked for (the default) and an English book
+        (other languages quote differently: „…“, « … »). The PDF also needs the font to have them."""
+        return self.layout.smart_quotes and self.book.language.lower().startswith("en")
+
     spec_version: int = Field(description=f"The spec format version; this chapterbook writes {CURRENT_SPEC_VERSION}.")
     book: Book
     characters: list[Character] = Field(default_factory=list)

@@ -1,0 +1,51 @@
+"""The HTML preview shows the book's typography as the print does: typographer's quotes where it has them."""
+
+from __future__ import annotations
+
+import re
+
+from chapterbook.manuscript import render_manuscript, render_preview
+from chapterbook.spec.load import load_story
+
+from conftest import BROKEN
+
+TEXT = """\"Look!\" said Maya. It's *her* ball, and \"*that* one\" is Sam's.
+
+Maya <b>wrote</b> & drew 5 > 3."""
+
+
+def _story(tmp_path, book_extra: str = "", layout: str = ""):
+    source = (BROKEN / "valid/story.yaml").read_text()
+    source = source.replace("  title: The Rolling Ball\n", "  title: Maya's \"Rolling\" Ball\n" + book_extra)
+    source = source.replace(
+        "    text: |\n      Maya rolled a ball across the floor. It kept going!\n",
+        "    text: |\n" + "".join(f"      {line}\n" if line else "\n" for line in TEXT.splitlines()) + "    questions: [\"Why didn't it stop?\"]\n",
+    )
+    (tmp_path / "story.yaml").write_text(source + layout, encoding="utf-8")
+    return load_story(tmp_path / "story.yaml")
+
+
+def _body(html: str) -> str:
+    return html.split("<body>", 1)[1]
+
+
+def test_the_preview_sets_typographers_quotes_like_the_print(tmp_path):
+    html = _body(render_preview(_story(tmp_path)))
+    assert "<h1>Maya’s “Rolling” Ball</h1>" in html
+    assert "“Look!” said Maya. It’s <em>her</em> ball, and “<em>that</em> one” is Sam’s." in html
+    assert "Maya &lt;b&gt;wrote&lt;/b&gt; &amp; drew 5 &gt; 3." in html  # still escaped, never markup
+    assert "<li>Why didn’t it stop?</li>" in html
+    assert not re.search(r"&#3[49];|[\"']", re.sub(r"<[^>]*>", "", html).split("Illustration")[0])
+
+
+def test_the_manuscript_keeps_what_was_typed(tmp_path):
+    md = render_manuscript(_story(tmp_path))
+    assert "\"Look!\" said Maya. It's *her* ball" in md and "’" not in md and "“" not in md
+
+
+def test_switched_off_or_another_language_keeps_straight_quotes(tmp_path):
+    off = _body(render_preview(_story(tmp_path, layout="layout: {smart_quotes: false}\n")))
+    german = _body(render_preview(_story(tmp_path, book_extra="  language: de\n")))
+    for html in (off, german):
+        assert "“" not in html and "’" not in html
+        assert "It&#39;s <em>her</em> ball" in html or "It's <em>her</em> ball" in html
