@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
+import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +40,7 @@ from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrag
 
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
-from chapterbook.output import atomic_path
+from chapterbook.output import atomic_path, atomic_write
 from chapterbook.render import images
 from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
@@ -65,6 +68,13 @@ SHARE = {
 }
 # Shape of a placeholder or diagram (height / width) when no picture gives one.
 PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
+# A chapter whose last page holds only this many lines (a "runt" page, turned for one or two lines)
+# is set again with its paragraphs spaced closer: PARAGRAPH_SPACE of a line, times TIGHT.
+RUNT_LINES = 2
+PARAGRAPH_SPACE = 0.45
+TIGHT = 0.55
+# Bumped whenever a change to the layout could change which chapters need setting closer.
+LAYOUT_VERSION = "1"
 
 
 @dataclass
@@ -102,13 +112,13 @@ class RenderResult:
 class BookDoc(BaseDocTemplate):
     """Recto/verso page templates, openers on rectos, art pages and padding to a printable count."""
 
-    def __init__(self, filename: str, geo: PageGeometry, family: FontFamily, story: Story, min_pages: int, quotes: bool):
+    def __init__(self, filename, geo: PageGeometry, family: FontFamily, story: Story, min_pages: int, quotes: bool, trial: bool = False):
         spec = story.spec
         super().__init__(
             filename,
             pagesize=geo.page_size,
             invariant=1,
-            pageCompression=1,
+            pageCompression=0 if trial else 1,
             initialFontName=family.regular,
             title=spec.book.title,
             author=", ".join(spec.book.authors),
@@ -121,6 +131,9 @@ class BookDoc(BaseDocTemplate):
         )
         self.geo = geo
         self.family = family
+        # A trial layout only finds where the pages break: pictures are not drawn, so it need not
+        # wait for them to be resampled, and what it writes is thrown away.
+        self.trial = trial
         # Running heads are drawn as plain strings: no emphasis markers, the book's quotes.
         self.quotes = quotes
         self.book_title = self.head_text(spec.book.title)
@@ -133,6 +146,7 @@ class BookDoc(BaseDocTemplate):
         self.toc: dict[str, int] = {}
         self.toc_keys: list[str] = []
         self.placeholder_pages: list[tuple[str, str, int]] = []
+        self.chapter_ends: dict[int, tuple[int, float]] = {}  # chapter index -> (last page, height used on it)
         templates = []
         for name, recto in (("recto", True), ("verso", False)):
             x, y, w, h = geo.text_block(recto)
@@ -141,6 +155,10 @@ class BookDoc(BaseDocTemplate):
         self.addPageTemplates(templates)
 
     # page flow -------------------------------------------------------------------------------
+
+    def handle_documentBegin(self) -> None:
+        self.canv.chapterbook_trial = self.trial  # read by draw_placed
+        super().handle_documentBegin()
 
     def handle_pageBegin(self) -> None:
         if self.need_recto and (self.page + 1) % 2 == 0:
@@ -173,6 +191,8 @@ class BookDoc(BaseDocTemplate):
         super()._endBuild()
         while self.page < self.min_pages or self.page % 2:
             self._manual_page()
+        if self.trial:
+            return  # only the page breaks were wanted: nothing is written
         # Page numbers in the contents are forms filled in now that every page is known.
         for key in self.toc_keys:
             self.canv.beginForm(f"toc-{key}", -200, -20, 10, 40)
@@ -183,6 +203,15 @@ class BookDoc(BaseDocTemplate):
         self.canv.save()
 
     # page furniture --------------------------------------------------------------------------
+
+    def runt_chapters(self, leading: float) -> set[int]:
+        """Chapters (indexes) whose last page holds at most RUNT_LINES lines; not those that are one page long."""
+        most = RUNT_LINES * leading + (RUNT_LINES - 1) * leading * PARAGRAPH_SPACE + 1  # as many one-line paragraphs
+        return {
+            ci
+            for ci, (page, used) in self.chapter_ends.items()
+            if page > self.toc.get(f"ch{ci + 1}", page) and 0 < used <= most
+        }
 
     def _set_boxes(self, recto: bool) -> None:
         self.canv.setTrimBox(self.geo.trim_box(recto))
@@ -232,6 +261,8 @@ def draw_placed(canv, placed: images.Placed, x: float, y: float, w: float, h: fl
     """
     from reportlab.pdfbase import pdfdoc
 
+    if getattr(canv, "chapterbook_trial", False):
+        return  # a trial layout: the picture's size is all it needs, and that is known from its header
     name = "img" + placed.file.stem[:24]
     reg = canv._doc.getXObjectName(name)
     if not canv._doc.idToObject.get(reg):
@@ -265,6 +296,25 @@ class Mark(Flowable):
             self.doc.running = self.running
         if self.toc:
             self.doc.toc[self.toc] = self.doc.page
+
+
+class ChapterEnd(Flowable):
+    """Invisible, after a chapter's last line: records how far down its last page the chapter ran.
+
+    A frame action, not something drawn: a last line may end a point or two below the
+    frame's bottom (within ReportLab's tolerance), where even an empty flowable would
+    no longer fit and would be carried to a page of its own.
+    """
+
+    def __init__(self, doc: BookDoc, ci: int):
+        super().__init__()
+        self.doc, self.ci = doc, ci
+
+    def wrap(self, aw, ah):
+        return 0, 0
+
+    def frameAction(self, frame) -> None:
+        self.doc.chapter_ends[self.ci] = (self.doc.page, frame._y2 - frame._topPadding - frame._y)
 
 
 class FullPage(Flowable):
@@ -386,7 +436,7 @@ def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
     """
     text = cleanBlockQuotedText(markup)
     if "<" in markup or "&" in markup or not text:
-        return Paragraph(markup, style)
+        return BookParagraph(markup, style)
     template = _PLAIN_FRAGS.get(style)
     if template is None:
         (template,) = Paragraph("x", style).frags
@@ -396,7 +446,19 @@ def paragraph(markup: str, style: ParagraphStyle) -> Paragraph:
     frag.text = text
     frags = [frag]
     textTransformFrags(frags, style)
-    return Paragraph(text, style, frags=frags)
+    return BookParagraph(text, style, frags=frags)
+
+
+class BookParagraph(Paragraph):
+    """A Paragraph that a trial layout measures and splits but does not draw (drawing is a third of its cost).
+
+    ReportLab makes the parts of a split paragraph with the same class, so they skip drawing too.
+    """
+
+    def drawOn(self, canvas, x, y, _sW=0):
+        if getattr(canvas, "chapterbook_trial", False):
+            return
+        super().drawOn(canvas, x, y, _sW)
 
 
 def text_location(story: Story, ci: int, offset: int) -> Location | None:
@@ -524,8 +586,9 @@ class Pictures:
 class Interior:
     """Turns a Story into the flowables of its interior, collecting warnings on the way."""
 
-    def __init__(self, story: Story, family: FontFamily, pictures: Pictures):
+    def __init__(self, story: Story, family: FontFamily, pictures: Pictures, tight: frozenset[int] = frozenset()):
         self.story = story
+        self.tight = tight  # chapters set with their paragraphs closer, to take in a runt last page
         self.spec = story.spec
         self.family = family
         self.pictures = pictures
@@ -658,7 +721,8 @@ class Interior:
                 what = f"chapter {ci + 1}"
                 if b.kind == "paragraph" or b.kind == "dialogue":
                     prose += 1
-                    out.append(self.para(b.text, "dialogue" if b.kind == "dialogue" else "body", where, f"{what}, paragraph {prose}"))
+                    style = ("dialogue" if b.kind == "dialogue" else "body") + ("_tight" if ci in self.tight else "")
+                    out.append(self.para(b.text, style, where, f"{what}, paragraph {prose}"))
                 elif b.kind == "heading":
                     out.append(self.para(b.text, "h2", where, f"{what}, a heading"))
                 elif b.kind == "break":
@@ -675,6 +739,7 @@ class Interior:
                 )
             )
             out.append(paragraph("(This chapter has no text yet.)", self.styles["note"]))
+        out.append(ChapterEnd(doc, ci))
         return out
 
     def illustration(self, doc: BookDoc, slot: Slot) -> list[Flowable]:
@@ -848,8 +913,10 @@ def _styles(family: FontFamily, size: float, leading: float, hyphenate: bool) ->
         return ParagraphStyle(name, **merged)
 
     return {
-        "body": style("body", fontSize=size, leading=leading, spaceAfter=leading * 0.45),
-        "dialogue": style("dialogue", fontSize=size, leading=leading, spaceAfter=leading * 0.45),
+        "body": style("body", fontSize=size, leading=leading, spaceAfter=leading * PARAGRAPH_SPACE),
+        "dialogue": style("dialogue", fontSize=size, leading=leading, spaceAfter=leading * PARAGRAPH_SPACE),
+        "body_tight": style("body_tight", fontSize=size, leading=leading, spaceAfter=leading * PARAGRAPH_SPACE * TIGHT),
+        "dialogue_tight": style("dialogue_tight", fontSize=size, leading=leading, spaceAfter=leading * PARAGRAPH_SPACE * TIGHT),
         "note": style("note", fontSize=size * 0.9, leading=leading, textColor=SOFT, fontName=family.italic),
         "halftitle": style("halftitle", fontSize=size * 1.6, leading=size * 2.1, alignment=TA_CENTER, fontName=family.bold),
         "title": style("title", fontSize=size * 2.3, leading=size * 2.8, alignment=TA_CENTER, fontName=family.bold, spaceAfter=12),
@@ -893,6 +960,42 @@ def _old_objects_left_alone() -> Iterator[None]:
         gc.unfreeze()
 
 
+class LayoutMemo:
+    """Which chapters were set closer, remembered by everything their layout depends on.
+
+    Finding a runt last page takes a whole layout, so without this every build of a
+    book with one would lay the book out twice. The key covers the spec, the chapter
+    texts, the font files, the pictures (content and size) and LAYOUT_VERSION; a stale
+    choice could only leave a runt (found and set again in the same build) or a chapter
+    a little closer than it needed.
+    """
+
+    def __init__(self, file: Path, story: Story, family: FontFamily, pictures: Pictures, hashes):
+        self.file = file
+        digest = hashlib.sha256(f"{LAYOUT_VERSION}|{TIGHT}|{story.spec.model_dump_json()}".encode())
+        for ci in range(len(story.spec.chapters)):
+            source = story.chapter_text(ci)
+            digest.update(b"\0" + (source.text if source is not None else "").encode())
+        for font in family.files:
+            digest.update(f"|{hashes.sha256(font)}".encode())
+        for placed in pictures.placed_images:
+            digest.update(f"|{placed.path.name}".encode())  # named by the picture's content and size
+        self.key = digest.hexdigest()
+        self.tight: frozenset[int] = frozenset()
+        self.hit = False
+        with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+            saved = json.loads(file.read_text(encoding="utf-8"))
+            if saved.get("key") == self.key:
+                self.tight = frozenset(int(ci) for ci in saved["tight"])
+                self.hit = True
+        self._saved = self.tight
+
+    def save(self) -> None:
+        if not self.hit or self.tight != self._saved:
+            with contextlib.suppress(OSError):
+                atomic_write(self.file, json.dumps({"key": self.key, "tight": sorted(self.tight)}))
+
+
 def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     """Render the interior to `out_path` (atomically) and return what was found on the way.
 
@@ -901,20 +1004,29 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     """
     family = None
     gutter_pages = MIN_PAGES
+    known: LayoutMemo | None = None
     with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir) as resampler:
-        for _attempt in range(3):
+        for attempt in range(5):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
             pictures = Pictures(story, geo, resampler)
             # Read while the pictures are being resampled: parsing a font is pure Python, resampling is not.
             family = family or book_font(story, cache_dir / "fonts")
-            interior = Interior(story, family, pictures)
-            doc = BookDoc(str(tmp), geo, family, story, MIN_PAGES, interior.quotes)
+            known = known or LayoutMemo(cache_dir / "layout.json", story, family, pictures, resampler.hashes)
+            # A book laid out before knows which chapters to set closer; any other is laid out first on
+            # trial, which does not wait for the pictures, so it runs while they are being resampled.
+            trial = attempt == 0 and not known.hit
+            interior = Interior(story, family, pictures, known.tight)
+            doc = BookDoc(io.BytesIO() if trial else str(tmp), geo, family, story, MIN_PAGES, interior.quotes, trial)
             doc.build(interior.flowables(doc))
             pages = doc.page
-            # The gutter grows with page count; rebuild once if the book crossed a step of the table.
-            if gutter_inches(pages) == gutter_inches(gutter_pages):
+            # Set again when the book crossed a step of the gutter table (the gutter grows with page
+            # count), or when a chapter ends on a page of one or two lines: it is set closer, once.
+            runts = doc.runt_chapters(story.spec.layout.line_height) - known.tight
+            if not trial and gutter_inches(pages) == gutter_inches(gutter_pages) and not runts:
                 break
             gutter_pages = pages
+            known.tight |= runts
+        known.save()
         # Pictures the pages waited for are done; this also raises for any that failed unseen.
         resampler.finish()
     return RenderResult(
