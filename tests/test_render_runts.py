@@ -98,3 +98,25 @@ def test_a_changed_book_is_not_given_the_old_choice(runt_case, monkeypatch):
     given.clear()
     render_book(_story(tmp, n + 1), tmp / "b.pdf", tmp / "cache-shared")  # one paragraph more
     assert given[0] == frozenset()  # another book: laid out as it falls first
+
+
+def test_a_long_book_gets_its_wider_gutter_and_a_rebuild_knows_it_at_once(tmp_path, monkeypatch):
+    """151 pages and more need a 0.5 in gutter: the first build finds out, a rebuild starts with it."""
+    from render_fixtures import write_image
+
+    root = tmp_path / "long"
+    write_image(root / "images" / "cart.png", (2000, 1500))
+    chapters = ["\n\n".join([LINE] * 250) + "\n\n[illustration: cart]"] + ["\n\n".join([LINE] * 250)] * 9
+    illustrations = "    illustrations:\n      - {id: cart, brief: The cart., image: images/cart.png, placement: half}\n"
+    story = load_story(make_story(root, chapters=chapters, illustrations=illustrations))
+    builds, planned = [], []
+    real_build, real_plan = pdf.BookDoc.build, pdf.images.plan
+    monkeypatch.setattr(pdf.BookDoc, "build", lambda self, flowables: builds.append(self.geo) or real_build(self, flowables))
+    monkeypatch.setattr(pdf.images, "plan", lambda source, px, *a, **k: planned.append(px) or real_plan(source, px, *a, **k))
+    first = render_book(story, tmp_path / "first.pdf", tmp_path / "cache")
+    assert first.pages >= 151 and first.gutter_in == 0.5
+    builds.clear(), planned.clear()
+    second = render_book(story, tmp_path / "second.pdf", tmp_path / "cache")
+    assert len(builds) == 1  # straight to the right gutter
+    assert len(set(planned)) == 1  # and the picture planned only at the width it is printed at
+    assert second.pdf.read_bytes() == first.pdf.read_bytes()

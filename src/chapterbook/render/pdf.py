@@ -41,7 +41,7 @@ from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrag
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
-from chapterbook.render import images
+from chapterbook.render import fonts, images
 from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
@@ -961,39 +961,51 @@ def _old_objects_left_alone() -> Iterator[None]:
 
 
 class LayoutMemo:
-    """Which chapters were set closer, remembered by everything their layout depends on.
+    """Which chapters were set closer, and how many pages the book came to (its gutter), remembered
+    by everything the layout depends on.
 
-    Finding a runt last page takes a whole layout, so without this every build of a
-    book with one would lay the book out twice. The key covers the spec, the chapter
-    texts, the font files, the pictures (content and size) and LAYOUT_VERSION; a stale
-    choice could only leave a runt (found and set again in the same build) or a chapter
-    a little closer than it needed.
+    Finding a runt last page takes a whole layout, and the gutter depends on the page
+    count, so without this a book with a runt, or of 151 pages or more, would be laid
+    out twice on every build (and its pictures first planned at the wrong width). The
+    key covers the spec, the chapter texts, the font and picture files (read before any
+    picture is queued) and LAYOUT_VERSION; a stale choice could only leave a runt or a
+    gutter to correct (found and set again in the same build) or a chapter a little
+    closer than it needed.
     """
 
-    def __init__(self, file: Path, story: Story, family: FontFamily, pictures: Pictures, hashes):
+    def __init__(self, file: Path, story: Story, hashes):
         self.file = file
-        digest = hashlib.sha256(f"{LAYOUT_VERSION}|{TIGHT}|{story.spec.model_dump_json()}".encode())
-        for ci in range(len(story.spec.chapters)):
+        spec = story.spec
+        digest = hashlib.sha256(f"{LAYOUT_VERSION}|{TIGHT}|{spec.model_dump_json()}".encode())
+        for ci in range(len(spec.chapters)):
             source = story.chapter_text(ci)
             digest.update(b"\0" + (source.text if source is not None else "").encode())
-        for font in family.files:
-            digest.update(f"|{hashes.sha256(font)}".encode())
-        for placed in pictures.placed_images:
-            digest.update(f"|{placed.path.name}".encode())  # named by the picture's content and size
+        files = [fonts.FONT_DIR / name for name in fonts.SHIPPED.get(spec.layout.font, {}).values()] or [spec.layout.font]
+        files += [ill.image for ch in spec.chapters for ill in ch.illustrations if ill.image]
+        files += [s.portrait for s in spec.scientists if s.portrait]
+        for name in files:
+            path = resolve_inside(story.root, name) if isinstance(name, str) else name
+            # A picture's content decides its shape; a missing one is a placeholder panel until it comes.
+            digest.update(f"|{name}:{hashes.sha256(path) if path is not None and path.is_file() else '-'}".encode())
         self.key = digest.hexdigest()
         self.tight: frozenset[int] = frozenset()
+        self.pages = MIN_PAGES
         self.hit = False
         with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
             saved = json.loads(file.read_text(encoding="utf-8"))
             if saved.get("key") == self.key:
                 self.tight = frozenset(int(ci) for ci in saved["tight"])
+                self.pages = int(saved["pages"])
                 self.hit = True
-        self._saved = self.tight
+        self._saved = self._state()
+
+    def _state(self) -> dict:
+        return {"key": self.key, "tight": sorted(self.tight), "pages": self.pages}
 
     def save(self) -> None:
-        if not self.hit or self.tight != self._saved:
+        if not self.hit or self._state() != self._saved:
             with contextlib.suppress(OSError):
-                atomic_write(self.file, json.dumps({"key": self.key, "tight": sorted(self.tight)}))
+                atomic_write(self.file, json.dumps(self._state()))
 
 
 def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
@@ -1003,15 +1015,14 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     image, font); nothing is written then.
     """
     family = None
-    gutter_pages = MIN_PAGES
-    known: LayoutMemo | None = None
     with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir) as resampler:
+        known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
+        gutter_pages = known.pages  # a long book laid out before gets its wider gutter at once
         for attempt in range(5):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
             pictures = Pictures(story, geo, resampler)
             # Read while the pictures are being resampled: parsing a font is pure Python, resampling is not.
             family = family or book_font(story, cache_dir / "fonts")
-            known = known or LayoutMemo(cache_dir / "layout.json", story, family, pictures, resampler.hashes)
             # A book laid out before knows which chapters to set closer; any other is laid out first on
             # trial, which does not wait for the pictures, so it runs while they are being resampled.
             trial = attempt == 0 and not known.hit
@@ -1026,6 +1037,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
                 break
             gutter_pages = pages
             known.tight |= runts
+        known.pages = pages
         known.save()
         # Pictures the pages waited for are done; this also raises for any that failed unseen.
         resampler.finish()
