@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chapterbook import manuscript, templating
+from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, write_json
@@ -26,6 +26,7 @@ FORMATS: dict[str, Renderer] = {
     "pdf": write_pdf,  # book.pdf + cover.pdf, preflighted; see chapterbook.render.printfiles
 }
 DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs"}
 
 
 @dataclass
@@ -74,6 +75,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     reports: list = []
     extra_inputs: dict[str, Path] = {}
     for fmt in formats or list(DEFAULT_FORMATS):
+        progress.report(STAGES[fmt])
         written = FORMATS[fmt](story, out_dir)
         outputs.update(written)
         extra_warnings += getattr(written, "warnings", [])
@@ -112,6 +114,7 @@ def _write_pdfx(story: Story, outputs: dict[str, Path], out_dir: Path) -> list:
     reports = []
     for name, kind in (("pdf", "interior"), ("cover", "cover")):
         source = outputs[name]
+        progress.report(f"Converting {source.name} to PDF/X-3")
         target = to_pdfx(source, out_dir / f"{source.stem}-pdfx.pdf", story.spec.book.title)
         outputs[f"{name}-pdfx"] = target
         reports.append(preflight(target, kind=kind, trim_in=story.spec.layout.trim_inches()))

@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     story = load_story(args.story)
-    result = build(story, formats, args.output, pdfx=args.pdfx)
+    result = _build_with_progress(story, formats, args.output, args.pdfx)
     for w in result.warnings:
         err_console().print(w.format(), markup=False, highlight=False)
     out = out_console()
@@ -36,3 +36,32 @@ def run(args: argparse.Namespace) -> int:
     for report in result.reports:
         print_report(report)
     return 0 if all(r.ok for r in result.reports) else 1
+
+
+def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bool):
+    """build(), with what it is doing shown on stderr while it works (nothing is left on screen after)."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+    from rich.text import Text
+
+    from chapterbook import progress
+
+    class CountedBar(BarColumn):
+        """A bar only for counted work (the pictures); a stage shows its spinner and its name."""
+
+        def render(self, task):
+            return Text("") if task.total is None else super().render(task)
+
+    display = Progress(SpinnerColumn(), TextColumn("{task.description}"), CountedBar(), TextColumn("{task.fields[count]}"), console=err_console(), transient=True)
+    stage = display.add_task("Starting", total=None, count="")
+    counted: dict[str, object] = {}
+
+    def listen(name: str, done: int | None, total: int | None) -> None:
+        if total is None:
+            display.update(stage, description=name)
+            return
+        if name not in counted:  # first reported from the main thread, as the work is queued
+            counted[name] = display.add_task(name, total=total, count="")
+        display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=done < total)  # type: ignore[arg-type]
+
+    with display, progress.reporting(listen):
+        return build(story, formats, output, pdfx=pdfx)

@@ -17,6 +17,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 import warnings
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from chapterbook import progress
 from chapterbook.errors import Location, RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
 
@@ -34,6 +36,7 @@ MAX_PIXELS = 60_000_000
 # Bumped whenever the resampling pipeline changes, so old cache entries are not reused.
 PIPELINE = "v2-srgb-lanczos-q92-444"
 FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
+PREPARING = "Preparing pictures"  # the progress stage of resampling, with counts
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,8 @@ class Resampler:
         self.hashes = HashMemo(cache_dir / "sources.json")
         self._pool = ThreadPoolExecutor(max_workers=max_workers or workers(MAX_WORKERS), thread_name_prefix="resample")
         self._jobs: dict[Path, Future] = {}
+        self._done = 0
+        self._lock = threading.Lock()
 
     def submit(
         self,
@@ -245,7 +250,15 @@ class Resampler:
             if placed.path.exists():
                 return placed
             job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field)
+            progress.report(PREPARING, self._done, len(self._jobs))
+            job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)
+
+    def _one_done(self, _job: Future) -> None:
+        with self._lock:  # called on the worker threads
+            self._done += 1
+            done, total = self._done, len(self._jobs)
+        progress.report(PREPARING, done, total)
 
     def finish(self) -> None:
         """Wait for every picture; raises the first failure in the order they were submitted."""

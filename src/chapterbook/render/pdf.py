@@ -38,6 +38,7 @@ from reportlab.platypus import (
 from reportlab.platypus.paraparser import ParaFrag
 from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
 
+from chapterbook import progress
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
@@ -1026,6 +1027,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             # A book laid out before knows which chapters to set closer; any other is laid out first on
             # trial, which does not wait for the pictures, so it runs while they are being resampled.
             trial = attempt == 0 and not known.hit
+            progress.report("Laying out the pages")
             interior = Interior(story, family, pictures, known.tight)
             doc = BookDoc(io.BytesIO() if trial else str(tmp), geo, family, story, MIN_PAGES, interior.quotes, trial)
             doc.build(interior.flowables(doc))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chapterbook import progress
 from chapterbook.errors import Problem
 from chapterbook.spec.load import Story
 
@@ -31,8 +32,10 @@ def write_pdf(story: Story, out_dir: Path) -> Outputs:
 
     cache = out_dir / ".cache" / "images"
     interior = render_book(story, out_dir / "book.pdf", cache)
+    progress.report("Making the cover")
     cover = render_cover(story, out_dir / "cover.pdf", cache, interior.pages)
     trim = story.spec.layout.trim_inches()
+    progress.report("Checking the PDFs for print")
     reports = [preflight(interior.pdf, kind="interior", trim_in=trim), preflight(cover.pdf, kind="cover", trim_in=trim)]
     inputs: dict[str, Path] = {}
     for placed in interior.images + cover.images:
