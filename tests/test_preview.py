@@ -49,3 +49,57 @@ def test_switched_off_or_another_language_keeps_straight_quotes(tmp_path):
     for html in (off, german):
         assert "“" not in html and "’" not in html
         assert "It&#39;s <em>her</em> ball" in html or "It's <em>her</em> ball" in html
+
+
+def _picture_story(tmp_path, image_name: str):
+    from render_fixtures import make_story
+
+    illustrations = f"""
+    illustrations:
+      - id: pic
+        brief: A picture.
+        image: images/{image_name}
+        placement: half
+"""
+    return load_story(make_story(tmp_path / "story", chapters=["One.\n\n[illustration: pic]\n\nTwo."], illustrations=illustrations))
+
+
+def _inlined(html: str) -> dict[str, "Image.Image"]:
+    import base64
+    import io
+
+    from PIL import Image
+
+    found = {}
+    for ident, data in re.findall(r'id="ill-([^"]+)">\s*<img src="data:image/jpeg;base64,([^"]+)"', html):
+        found[ident] = Image.open(io.BytesIO(base64.b64decode(data)))
+    return found
+
+
+def test_preview_pictures_go_through_the_print_pipeline_and_are_cached(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from chapterbook.manuscript import write_preview
+    from chapterbook.render import images
+
+    (tmp_path / "story" / "images").mkdir(parents=True)
+    ramp = Image.new("I;16", (1800, 1200))
+    ramp.putdata([x * 36 for x in range(1800)] * 1200)  # a 16-bit grey ramp, as a scanner saves pencil art
+    ramp.save(tmp_path / "story" / "images" / "scan.png")
+    story = _picture_story(tmp_path, "scan.png")
+    out = tmp_path / "out"
+    html = write_preview(story, out)["preview"].read_text()
+    pic = _inlined(html)["pic"]
+    assert pic.size == (900, 600)  # at most 900 px on a side, shape kept
+    r, g, b = pic.convert("RGB").getpixel((450, 300))
+    assert r == g == b and 100 < r < 155  # mid-grey in the middle, not the white of a clipped 16-bit image
+    # A rebuild takes the picture from the cache.
+    monkeypatch.setattr(images, "_decode", lambda *a, **k: (_ for _ in ()).throw(AssertionError("decoded again")))
+    assert write_preview(story, out)["preview"].read_text() == html
+
+
+def test_a_damaged_picture_is_left_to_its_placeholder_in_the_preview(tmp_path):
+    (tmp_path / "story" / "images").mkdir(parents=True)
+    (tmp_path / "story" / "images" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not really" * 20)
+    html = render_preview(_picture_story(tmp_path, "bad.png"))
+    assert _inlined(html) == {} and 'class="placeholder"' in html

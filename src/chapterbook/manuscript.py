@@ -7,15 +7,17 @@ reads in the manuscript is what the PDF prints.
 from __future__ import annotations
 
 import base64
-import io
+import contextlib
+import tempfile
 from pathlib import Path
 
 from markupsafe import Markup
-from PIL import Image, ImageOps
 
 from chapterbook import templating
 from chapterbook.book import book_view
+from chapterbook.errors import RenderError
 from chapterbook.output import atomic_write
+from chapterbook.render import images
 from chapterbook.spec.load import Story, resolve_inside
 
 MANUSCRIPT_TEMPLATE = "markdown/manuscript.md.j2"
@@ -33,45 +35,53 @@ def render_manuscript(story: Story) -> str:
     return templating.render(MANUSCRIPT_TEMPLATE, context(story), story.root)
 
 
-def render_preview(story: Story) -> str:
-    """The whole book as one self-contained HTML page (CSS and pictures inlined)."""
+def render_preview(story: Story, cache_dir: Path | None = None) -> str:
+    """The whole book as one self-contained HTML page (CSS and pictures inlined; see preview_images)."""
     env = templating.environment(story.root)
     # The stylesheet is ours (or the author's own template), not story text: insert it verbatim.
     css = Markup(env.loader.get_source(env, STYLESHEET)[0])  # type: ignore[union-attr]
     # `quotes`: the preview shows “ ” ‘ ’ where the print does (the manuscript keeps what was typed).
-    extra = {"css": css, "images": preview_images(story), "quotes": story.spec.typographers_quotes}
+    extra = {"css": css, "images": preview_images(story, cache_dir), "quotes": story.spec.typographers_quotes}
     return templating.render(PREVIEW_TEMPLATE, {**context(story), **extra}, story.root)
 
 
 PREVIEW_MAX_PX = 900
 
 
-def preview_images(story: Story) -> dict[str, str]:
-    """Illustration id -> small JPEG data: URI for slots whose image can be read.
+def preview_images(story: Story, cache_dir: Path | None = None) -> dict[str, str]:
+    """Illustration id -> JPEG data: URI, at most PREVIEW_MAX_PX on a side, for slots whose image can be read.
 
     A preview must open from disk with no other files, so pictures are inlined,
-    scaled down. An image that cannot be read is left out (the placeholder with
+    scaled down. They go through the print pipeline (render.images: upright, on
+    white, 8-bit sRGB from any colour profile, Lanczos) on its worker threads and
+    are cached by content in `cache_dir` beside the print sizes, so a rebuild does
+    not redo them. An image that cannot be read is left out (the placeholder with
     the brief shows instead); the PDF build reports it properly.
     """
-    out: dict[str, str] = {}
-    for chapter in story.spec.chapters:
-        for ill in chapter.illustrations:
-            path = resolve_inside(story.root, ill.image) if ill.image else None
-            if path is None or not path.is_file():
-                continue
+    with contextlib.ExitStack() as stack:
+        if cache_dir is None:
+            cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-")))
+        resampler = stack.enter_context(images.Resampler(cache_dir))
+        planned: dict[str, images.Placed] = {}
+        for chapter in story.spec.chapters:
+            for ill in chapter.illustrations:
+                path = resolve_inside(story.root, ill.image) if ill.image else None
+                if path is None or not path.is_file():
+                    continue
+                try:
+                    w, h = images.image_size(path)
+                    scale = min(1.0, PREVIEW_MAX_PX / max(w, h))
+                    planned[ill.id] = resampler.submit(path, (max(1, round(w * scale)), max(1, round(h * scale))), source_px=(w, h))
+                except RenderError:
+                    continue
+        out: dict[str, str] = {}
+        for ill_id, placed in planned.items():
             try:
-                with Image.open(path) as im:
-                    if im.width * im.height > 64_000_000:
-                        continue
-                    im = ImageOps.exif_transpose(im)
-                    im.thumbnail((PREVIEW_MAX_PX, PREVIEW_MAX_PX))
-                    flat = Image.new("RGB", im.size, "white")
-                    flat.paste(im, mask=im.convert("RGBA").getchannel("A"))
-                    buf = io.BytesIO()
-                    flat.save(buf, "JPEG", quality=80)
-            except (OSError, ValueError, Image.DecompressionBombError):
+                data = placed.file.read_bytes()
+            except (RenderError, OSError):
                 continue
-            out[ill.id] = "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+            out[ill_id] = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+        resampler.hashes.save()
     return out
 
 
@@ -80,7 +90,8 @@ def write_manuscript(story: Story, out_dir: Path) -> dict[str, Path]:
 
 
 def write_preview(story: Story, out_dir: Path) -> dict[str, Path]:
-    return {"preview": atomic_write(out_dir / "preview.html", render_preview(story))}
+    html = render_preview(story, out_dir / ".cache" / "images")  # the print build's picture cache
+    return {"preview": atomic_write(out_dir / "preview.html", html)}
 
 
 def used_templates() -> list[str]:
