@@ -595,11 +595,32 @@ class Interior:
         self.pictures = pictures
         self.geo = pictures.geo
         self.warnings: list[Problem] = list(pictures.warnings)
-        self.styles = _styles(family, self.spec.layout.font_size, self.spec.layout.line_height, self.spec.layout.hyphenate)
+        self.styles = _styles(family, self.spec.layout.font_size, self.spec.layout.line_height, self._hyphenation())
         self.chapter_slots = pictures.chapter_slots
         self.extra_slots = pictures.extra_slots
         self.box = pictures.box
         self.quotes = typographers_quotes(self.spec, family)
+
+    def _hyphenation(self) -> str:
+        """The pyphen patterns for the book's language when `layout.hyphenate` asks for them ("" for none)."""
+        if not self.spec.layout.hyphenate:
+            return ""
+        import pyphen
+
+        language = self.spec.book.language
+        found = pyphen.language_fallback(language.replace("-", "_"))
+        if found is None:
+            self.warnings.append(
+                Problem(
+                    f"there are no hyphenation patterns for the book's language '{language}', so words are not hyphenated",
+                    self._where("layout", "hyphenate"),
+                    "layout.hyphenate",
+                    "check book.language (a code such as en, en-GB, de, fr), or set 'hyphenate: false'",
+                    Severity.WARNING,
+                    "hyphenation",
+                )
+            )
+        return found or ""
 
     def markup(self, text: str) -> str:
         """Story text as paragraph markup: escaped, emphasis kept, quotes set as the book sets them."""
@@ -897,7 +918,8 @@ def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _styles(family: FontFamily, size: float, leading: float, hyphenate: bool) -> dict[str, ParagraphStyle]:
+def _styles(family: FontFamily, size: float, leading: float, hyphenation: str) -> dict[str, ParagraphStyle]:
+    """The book's paragraph styles; `hyphenation` is a pyphen language ("" for none)."""
     base = dict(
         fontName=family.regular,
         bulletFontName=family.regular,
@@ -905,8 +927,8 @@ def _styles(family: FontFamily, size: float, leading: float, hyphenate: bool) ->
         alignment=TA_LEFT,
         allowWidows=0,
         allowOrphans=0,
-        hyphenationLang="en_US" if hyphenate else "",
-        uriWasteReduce=0.3 if hyphenate else 0,
+        hyphenationLang=hyphenation,
+        uriWasteReduce=0.3 if hyphenation else 0,
     )
 
     def style(name: str, **kw) -> ParagraphStyle:
