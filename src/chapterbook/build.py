@@ -7,12 +7,14 @@ a broken book.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
+from chapterbook.render import images
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, write_json
 from chapterbook.spec.lint import errors, lint
@@ -26,6 +28,7 @@ FORMATS: dict[str, Renderer] = {
     "pdf": write_pdf,  # book.pdf + cover.pdf, preflighted; see chapterbook.render.printfiles
 }
 DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
+PRUNE_MARGIN_S = 10.0
 STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs"}
 
 
@@ -67,6 +70,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     problems = lint(story)
     if errors(problems):
         raise SpecError(errors(problems))
+    started = time.time()
     out_dir = book_dir(story, output_root)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs: dict[str, Path] = {}
@@ -81,6 +85,10 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         extra_warnings += getattr(written, "warnings", [])
         reports += getattr(written, "reports", [])
         extra_inputs.update(getattr(written, "inputs", {}))
+    if set(formats or DEFAULT_FORMATS) >= set(FORMATS):
+        # Every format was built, so every picture still wanted was used (and marked) just now. The margin
+        # allows for file systems that store times coarsely (FAT: 2 s).
+        images.prune(out_dir / ".cache" / "images", started - PRUNE_MARGIN_S)
     pdfx_failed: ChapterbookError | None = None
     if pdfx:
         try:

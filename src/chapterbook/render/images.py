@@ -11,6 +11,7 @@ makes warm rebuilds cheap.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -183,9 +184,41 @@ def plan(
     return Placed(cache_dir / f"{digest.hexdigest()[:32]}.jpg", source, px, source_px)
 
 
+CACHED = re.compile(r"^[0-9a-f]{32}\.jpg$")  # the cache's own pictures (see plan); nothing else is pruned
+
+
+def _still_cached(path: Path) -> bool:
+    """Whether the cache has this picture; a hit is marked (its time set to now) so :func:`prune` keeps it."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:  # a read-only cache still serves what it has
+        return path.exists()
+
+
+def prune(cache_dir: Path, unused_since: float) -> int:
+    """Remove the cache's pictures that no build has used since the time `unused_since`; returns how many.
+
+    Every hit and every new picture sets its file's time, so after a build the
+    pictures older than its start are ones it did not need: earlier versions of
+    an illustration, sizes from an earlier layout.
+    """
+    removed = 0
+    for file in cache_dir.glob("*.jpg"):
+        if not CACHED.match(file.name):
+            continue
+        with contextlib.suppress(OSError):
+            if file.stat().st_mtime < unused_since:
+                file.unlink()
+                removed += 1
+    return removed
+
+
 def resample(placed: Placed, *, crop: bool = False, where: Location | None = None, field: str = "") -> None:
     """Make the cached JPEG of a planned image, unless the cache has it already."""
-    if placed.path.exists():
+    if _still_cached(placed.path):
         return
     _reuse_image_memory()
     image = _decode(placed.source, placed.px, where, field)
@@ -247,7 +280,7 @@ class Resampler:
         placed = plan(source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes, source_px=source_px)
         job = self._jobs.get(placed.path)  # the same picture at the same size twice: resampled once
         if job is None:
-            if placed.path.exists():
+            if _still_cached(placed.path):
                 return placed
             job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field)
             progress.report(PREPARING, self._done, len(self._jobs))
