@@ -633,15 +633,15 @@ class Interior:
         missing = missing_glyphs(self.family, text)
         if not missing:
             return
-        chars = tuple(sorted({ch for _, ch in missing}))
-        key = (what.split(",")[0], chars)
+        chars = tuple(dict.fromkeys(ch for _, ch in missing))  # in the order they appear in the text
+        key = (what.split(",")[0], tuple(sorted(chars)))
         if key in self._glyph_seen:
             index, first, count = self._glyph_seen[key]
             self._glyph_seen[key] = (index, first, count + 1)
             old = self.warnings[index]
             self.warnings[index] = Problem(f"{first} (and {count} more place{'s' if count > 1 else ''} in {key[0]})", old.where, old.path, old.hint, old.severity, old.code)
             return
-        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6])
+        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6]) + (f" and {len(chars) - 6} more" if len(chars) > 6 else "")
         message = f"the font has no glyph for {shown} in {what}; it prints as an empty box"
         self._glyph_seen[key] = (len(self.warnings), message, 1)
         self.warnings.append(
