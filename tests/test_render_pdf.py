@@ -128,6 +128,12 @@ def test_missing_glyphs_escaping_and_rtl_warn_with_location(tmp_path):
     assert "U+1F680" in w.message and "U+05E9" in w.message and "chapter 1, paragraph 1" in w.message
     assert w.message.index("U+1F680") < w.message.index("U+05E9")  # named in the order they appear
     assert w.message.count("U+") == 5 and " more" not in w.message  # 🚀 ש ל ו ם: all named
+    line = story.path.read_text().splitlines()[w.where.line - 1]
+    assert line[w.where.column - 1] == "🚀"  # points at the first character the font lacks
+    # the markup-looking text is printed literally, not interpreted
+    raw = _run("qpdf", "--qdf", "--object-streams=disable", str(result.pdf), "-")
+    assert "<b>hi</b>" not in raw  # it is encoded as text, and still shows up as text
+    assert b"hi" in PdfReader(result.pdf).pages[6].extract_text().encode()
 
 
 def test_a_missing_glyph_warning_says_how_many_it_did_not_name(tmp_path):
@@ -136,12 +142,6 @@ def test_a_missing_glyph_warning_says_how_many_it_did_not_name(tmp_path):
     (w,) = [w for w in result.warnings if w.code == "missing-glyph"]
     assert w.message.count("U+") == 6 and " and 6 more" in w.message  # 12 different characters
     assert w.message.index("U+1F34E") < w.message.index("U+05E9")  # the apple comes first in the text
-    line = story.path.read_text().splitlines()[w.where.line - 1]
-    assert line[w.where.column - 1] == "🚀"  # points at the first character the font lacks
-    # the markup-looking text is printed literally, not interpreted
-    raw = _run("qpdf", "--qdf", "--object-streams=disable", str(result.pdf), "-")
-    assert "<b>hi</b>" not in raw  # it is encoded as text, and still shows up as text
-    assert b"hi" in PdfReader(result.pdf).pages[6].extract_text().encode()
 
 
 def _page_text(pdf: Path) -> str:
