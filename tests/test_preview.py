@@ -9,7 +9,7 @@ from chapterbook.spec.load import load_story
 
 from conftest import BROKEN
 
-TEXT = """\"Look!\" said Maya. It's *her* ball, and \"*that* one\" is Sam's.
+TEXT = """\"Look!\" said Maya. It's *her* ball, and \"*that* one\" is Sam's...
 
 Maya <b>wrote</b> & drew 5 > 3."""
 
@@ -32,7 +32,7 @@ def _body(html: str) -> str:
 def test_the_preview_sets_typographers_quotes_like_the_print(tmp_path):
     html = _body(render_preview(_story(tmp_path)))
     assert "<h1>Maya’s “Rolling” Ball</h1>" in html
-    assert "“Look!” said Maya. It’s <em>her</em> ball, and “<em>that</em> one” is Sam’s." in html
+    assert "“Look!” said Maya. It’s <em>her</em> ball, and “<em>that</em> one” is Sam’s…" in html
     assert "Maya &lt;b&gt;wrote&lt;/b&gt; &amp; drew 5 &gt; 3." in html  # still escaped, never markup
     assert "<li>Why didn’t it stop?</li>" in html
     assert not re.search(r"&#3[49];|[\"']", re.sub(r"<[^>]*>", "", html).split("Illustration")[0])

@@ -148,7 +148,7 @@ def _page_text(pdf: Path) -> str:
     return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True).stdout.decode("utf-8")
 
 
-QUOTED = '"Beach day!" shouted Caleb. "It\'s Rocky\'s cart."\n\n' + PARAGRAPH
+QUOTED = '"Beach day!" shouted Caleb. "It\'s Rocky\'s cart."\n\nWait--"Stop!" Pages 2--3... or more---maybe.\n\n' + PARAGRAPH
 
 
 def test_straight_quotes_print_as_typographers_quotes(tmp_path):
@@ -158,6 +158,7 @@ def test_straight_quotes_print_as_typographers_quotes(tmp_path):
     result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
     text = _page_text(result.pdf)
     assert "“Beach day!” shouted Caleb. “It’s Rocky’s cart.”" in text
+    assert "Wait–“Stop!” Pages 2–3… or more—maybe." in text  # dashes and dots too
     # running heads (drawn as plain strings) too, without the emphasis markers
     assert "Cassie’s Big Cart\n" in text and "*" not in text
     assert '"' not in text and "'" not in text
@@ -169,6 +170,7 @@ def test_straight_quotes_print_as_typographers_quotes(tmp_path):
 def test_quotes_stay_straight_when_switched_off_or_not_english(tmp_path):
     _, off = _render(tmp_path, "off", chapters=[QUOTED], layout="layout:\n  smart_quotes: false\n")
     assert '"Beach day!" shouted Caleb. "It\'s Rocky\'s cart."' in _page_text(off.pdf)
+    assert 'Wait--"Stop!" Pages 2--3... or more---maybe.' in _page_text(off.pdf)
     path = make_story(tmp_path / "de", chapters=[QUOTED])
     path.write_text(path.read_text().replace("  authors: [Ada Writer]\n", "  authors: [Ada Writer]\n  language: de\n"))
     story = load_story(path)

@@ -6,7 +6,7 @@ from hypothesis import given, strategies as st
 
 import pytest
 
-from chapterbook.text import CURLY_QUOTES, blocks, flesch_kincaid_grade, inline_markup, sentences, smart_quotes, syllables, words
+from chapterbook.text import CURLY_QUOTES, blocks, flesch_kincaid_grade, inline_markup, sentences, smart_dashes, smart_quotes, syllables, typeset, words
 
 
 def test_dialogue_tags_stay_in_their_sentence():
@@ -91,3 +91,25 @@ def test_inline_markup_sets_quotes_only_when_asked_and_still_escapes():
     assert inline_markup(text) == '"&lt;b&gt;" &amp; <i>"Hi"</i>'
     assert inline_markup(text, quotes=True) == "“&lt;b&gt;” &amp; <i>“Hi”</i>"
     assert set(CURLY_QUOTES) == set("‘’“”")
+
+
+@pytest.mark.parametrize(
+    ("typed", "printed"),
+    [
+        ("Wait--no.", "Wait–no."),
+        ("ages 6--8", "ages 6–8"),
+        ("I knew---I was sure.", "I knew—I was sure."),
+        ("Hmm...", "Hmm…"),
+        ("one - two", "one - two"),  # a single hyphen or spaced hyphen stays
+        ("well-known", "well-known"),
+        ("----", "—-"),  # no rule past three
+        ("no dashes here", "no dashes here"),
+    ],
+)
+def test_smart_dashes(typed, printed):
+    assert smart_dashes(typed) == printed
+
+
+def test_typeset_sets_dashes_before_judging_quotes():
+    assert typeset('"Wait--" she said. "Stop..."') == "“Wait–” she said. “Stop…”"
+    assert typeset('She stopped---"No!"') == "She stopped—“No!”"

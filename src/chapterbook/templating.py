@@ -24,7 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from chapterbook.errors import ChapterbookError, Location
-from chapterbook.text import inline_markup, smart_quotes
+from chapterbook.text import inline_markup, typeset
 
 
 def packaged_templates_dir() -> Path:
@@ -69,8 +69,8 @@ class _Loader(jinja2.FileSystemLoader):
 
 
 def _curly(value: object, on: bool = True) -> object:
-    """`{{ text | curly(quotes) }}`: typographer's quotes in story text when `on`; anything else as it is."""
-    return smart_quotes(value) if on and isinstance(value, str) and not isinstance(value, Markup) else value
+    """`{{ text | curly(quotes) }}`: typographer's quotes, dashes and ellipses in story text when `on`."""
+    return typeset(value) if on and isinstance(value, str) and not isinstance(value, Markup) else value
 
 
 def _inline_html(value: str, quotes: bool = False) -> Markup:

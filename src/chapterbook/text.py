@@ -209,6 +209,10 @@ _MARKERS = "*_"
 # Words that start with an apostrophe, not an opening quote: 'em, 'cause, the '90s.
 _ELISION = re.compile(r"(?:em|cause|til|bout|round|tis|twas|n)\b|\d0s\b", re.IGNORECASE)
 CURLY_QUOTES = "\u2018\u2019\u201c\u201d"  # ‘ ’ “ ”
+# What typed dashes and dots become, as Pandoc's and Python-Markdown's "smart" punctuation does.
+_DASHES = re.compile(r"---|--|\.\.\.")
+_DASH_FOR = {"---": "\u2014", "--": "\u2013", "...": "\u2026"}  # — – …
+TYPOGRAPHERS = CURLY_QUOTES + "\u2013\u2014\u2026"  # every character typeset() may put in
 
 
 def _beside(text: str, i: int, step: int) -> str:
@@ -246,6 +250,21 @@ def smart_quotes(text: str) -> str:
     return "".join(out)
 
 
+def smart_dashes(text: str) -> str:
+    """`---` as an em dash (—), `--` as an en dash (–) and `...` as an ellipsis (…)."""
+    if "--" not in text and "..." not in text:
+        return text
+    return _DASHES.sub(lambda m: _DASH_FOR[m.group()], text)
+
+
+def typeset(text: str) -> str:
+    """Typed punctuation as a printed book sets it: dashes and ellipses, then quotes and apostrophes.
+
+    Dashes first, so a quote after a dash ("Wait--"Stop!") is judged beside the dash it becomes.
+    """
+    return smart_quotes(smart_dashes(text))
+
+
 # --- safe inline markup -------------------------------------------------------------------
 
 _EMPH = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(\*|_)(?=\S)(.+?)(?<=\S)\3")
@@ -256,11 +275,12 @@ def inline_markup(markdown_inline: str, *, bold: str = "b", italic: str = "i", q
 
     Everything else in the text is escaped, so `<`, `&` and stray tags in a
     story can never break ReportLab paragraphs or an HTML page. `quotes`: set
-    typographer's quotes first (:func:`smart_quotes`), over the whole text, so a
-    quote beside an emphasis marker is judged by the words around it.
+    typographer's punctuation first (:func:`typeset`: quotes, dashes, ellipses),
+    over the whole text, so a quote beside an emphasis marker is judged by the
+    words around it.
     """
     if quotes:
-        markdown_inline = smart_quotes(markdown_inline)
+        markdown_inline = typeset(markdown_inline)
     out: list[str] = []
     pos = 0
     for m in _EMPH.finditer(markdown_inline):

@@ -24,7 +24,7 @@ from chapterbook.render import images
 from chapterbook.render.fonts import book_font, typographers_quotes
 from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
 from chapterbook.spec.load import Story, resolve_inside
-from chapterbook.text import inline_markup, smart_quotes
+from chapterbook.text import inline_markup, typeset
 
 # Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
 # and, without its C accelerator, costs most of the render time.
@@ -202,7 +202,7 @@ def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool) -> 
     if book.publisher:
         c.setFillColor(BLACK)
         c.setFont(family.regular, 10)
-        c.drawString(x, geo.bleed + inch(0.35), smart_quotes(book.publisher) if quotes else book.publisher)
+        c.drawString(x, geo.bleed + inch(0.35), typeset(book.publisher) if quotes else book.publisher)
 
 
 def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool, quotes: bool) -> None:
@@ -216,7 +216,7 @@ def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool,
     size = min(12.0, geo.spine - inch(0.125))
     text = f"{book.title}  ·  {', '.join(book.authors)}"
     if quotes:
-        text = smart_quotes(text)
+        text = typeset(text)
     length = h - 2 * geo.bleed - inch(0.75)
     while size > 5 and stringWidth(text, family.bold, size) > length:
         size -= 0.5

@@ -36,7 +36,7 @@ from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
 from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.models import StorySpec
-from chapterbook.text import CURLY_QUOTES
+from chapterbook.text import TYPOGRAPHERS
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
 SHIPPED = {
@@ -268,6 +268,7 @@ def missing_glyphs(family: FontFamily, text: str) -> list[tuple[int, str]]:
 
 
 def typographers_quotes(spec: StorySpec, family: FontFamily) -> bool:
-    """Whether the book sets “ ” ‘ ’ for straight quotes: the layout asks for it (the default), the
-    book is in English (other languages quote differently: „…“, « … ») and its font has the four."""
-    return spec.typographers_quotes and not missing_glyphs(family, CURLY_QUOTES)
+    """Whether the book sets “ ” ‘ ’ for straight quotes (and – — … for -- --- ...): the layout asks for
+    it (the default), the book is in English (other languages quote differently: „…“, « … ») and its
+    font has all seven characters."""
+    return spec.typographers_quotes and not missing_glyphs(family, TYPOGRAPHERS)

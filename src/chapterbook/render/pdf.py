@@ -48,7 +48,7 @@ from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typo
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import Diagram, Placement
-from chapterbook.text import inline_markup, line_col, plain, smart_quotes
+from chapterbook.text import inline_markup, line_col, plain, typeset
 
 # Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
 # and, without its C accelerator, costs most of the render time.
@@ -220,7 +220,7 @@ class BookDoc(BaseDocTemplate):
 
     def head_text(self, text: str) -> str:
         text = plain(text)
-        return smart_quotes(text) if self.quotes else text
+        return typeset(text) if self.quotes else text
 
     def _on_page(self, canv, doc) -> None:
         self._set_boxes(self.page % 2 == 1)

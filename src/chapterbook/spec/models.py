@@ -252,7 +252,7 @@ class Layout(Strict):
     smart_quotes: bool = Field(
         True,
         description="Print typographer's quotes and apostrophes (“ ” ‘ ’) where the text has straight ones "
-        "(\" and '); English books only, and only when the font has them.",
+        "(\" and '), and -- --- ... as – — …; English books only, and only when the font has them.",
     )
     cover_image: str | None = Field(None, description="Front cover art, relative to the story folder.")
 
