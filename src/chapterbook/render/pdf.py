@@ -1003,11 +1003,13 @@ class LayoutMemo:
         for ci in range(len(spec.chapters)):
             source = story.chapter_text(ci)
             digest.update(b"\0" + (source.text if source is not None else "").encode())
-        files = [fonts.FONT_DIR / name for name in fonts.SHIPPED.get(spec.layout.font, {}).values()] or [spec.layout.font]
-        files += [ill.image for ch in spec.chapters for ill in ch.illustrations if ill.image]
-        files += [s.portrait for s in spec.scientists if s.portrait]
-        for name in files:
-            path = resolve_inside(story.root, name) if isinstance(name, str) else name
+        shipped = fonts.SHIPPED.get(spec.layout.font)
+        files = {name: fonts.FONT_DIR / name for name in shipped.values()} if shipped else {}
+        named = [] if shipped else [spec.layout.font]  # the story's own .ttf
+        named += [ill.image for ch in spec.chapters for ill in ch.illustrations if ill.image]
+        named += [s.portrait for s in spec.scientists if s.portrait]
+        files.update((name, resolve_inside(story.root, name)) for name in named)
+        for name, path in files.items():  # named as the spec names them, so a moved story folder still matches
             # A picture's content decides its shape; a missing one is a placeholder panel until it comes.
             digest.update(f"|{name}:{hashes.sha256(path) if path is not None and path.is_file() else '-'}".encode())
         self.key = digest.hexdigest()
