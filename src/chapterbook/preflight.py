@@ -21,13 +21,12 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ContentStream, IndirectObject
 
 from chapterbook.errors import ChapterbookError, Severity, UsageError
+from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PPI, inch
 
-BLEED_PT = 9.0  # 0.125 in
+# The rules themselves are print_rules'; these are the names preflight reads them by.
+BLEED_PT = inch(BLEED_IN)
 TOLERANCE_PT = 0.6
-MIN_PPI = 300.0
-HARD_MIN_PPI = 150.0  # below this a printer rejects the file, not just warns
-MIN_PAGES, MAX_PAGES = 24, 828
-MAX_SPINE_IN = MAX_PAGES * 0.0025 + 0.06  # the thickest paperback: cream paper, with a little room
+MIN_PPI = float(PPI)
 PLACEHOLDER_LABEL = "PLACEHOLDER"
 # ReportLab's font subsets keep ASCII at its own codes, so the label is readable in the raw
 # content stream (the "·" separator gets some other code); full text extraction would cost
@@ -213,13 +212,13 @@ def _check_boxes(report: PreflightReport, page, number: int, kind: str) -> None:
     tw, th = _size(trim)
     want_w = BLEED_PT if kind == "interior" else 2 * BLEED_PT
     if abs((mw - tw) - want_w) > TOLERANCE_PT or abs((mh - th) - 2 * BLEED_PT) > TOLERANCE_PT:
-        expect = "0.125 in wider and 0.25 in taller" if kind == "interior" else "0.25 in wider and 0.25 in taller"
+        expect = f"{want_w / 72:g} in wider and {2 * BLEED_IN:g} in taller"
         report.findings.append(
             Finding(
                 "page-size",
                 Severity.ERROR,
                 f"the page is {mw / 72:.3f} x {mh / 72:.3f} in for a {tw / 72:.3f} x {th / 72:.3f} in trim; with bleed it must be {expect}",
-                "set bleed to 0.125 in on the outside, top and bottom edges (interior) or all four edges (cover)",
+                f"set bleed to {BLEED_IN:g} in on the outside, top and bottom edges (interior) or all four edges (cover)",
                 number,
             )
         )
@@ -246,7 +245,7 @@ def _check_images(report: PreflightReport) -> None:
             continue
         need = (math.ceil(img.width_px * MIN_PPI / ppi), math.ceil(img.height_px * MIN_PPI / ppi))
         report.findings.append(
-            Finding("images", sev, f"image {img.name} is {ppi:.0f} ppi at its printed size, {what} 300 ppi", f"supply it at least {need[0]} x {need[1]} pixels, or print it smaller", img.page)
+            Finding("images", sev, f"image {img.name} is {ppi:.0f} ppi at its printed size, {what} {MIN_PPI:.0f} ppi", f"supply it at least {need[0]} x {need[1]} pixels, or print it smaller", img.page)
         )
 
 

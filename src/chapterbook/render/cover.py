@@ -22,7 +22,8 @@ from chapterbook.errors import Problem, RenderError, Severity
 from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import images
 from chapterbook.render.fonts import book_font, typographers_quotes
-from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
+from chapterbook.print_rules import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
+from chapterbook.print_rules import COVER_SAFE_IN as SAFE_IN
 from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.text import inline_markup, typeset
 
@@ -37,7 +38,6 @@ BACK_BG = CMYKColor(0.04, 0.06, 0.25, 0)  # sand
 SPINE_BG = CMYKColor(0.85, 0.35, 0.05, 0.1)
 SUN = CMYKColor(0, 0.2, 0.9, 0)
 WAVE = CMYKColor(0.45, 0, 0.1, 0)
-SAFE_IN = 0.375  # keep text this far inside the trim
 
 
 @dataclass(frozen=True)

@@ -32,21 +32,16 @@ from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTEncoding, TTFError, TTFNameBytes, TTFont, TTFontFace, TTFontFile
 
+from chapterbook import print_rules
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
 from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.models import StorySpec
 from chapterbook.text import TYPOGRAPHERS
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
-SHIPPED = {
-    "Andika": {
-        "regular": "Andika-Regular.ttf",
-        "bold": "Andika-Bold.ttf",
-        "italic": "Andika-Italic.ttf",
-        "bolditalic": "Andika-BoldItalic.ttf",
-    }
-}
+# The one list of shipped fonts is in print_rules; these names are kept for the modules that use them.
+FONT_DIR = print_rules.FONT_DIR
+SHIPPED = print_rules.SHIPPED_FONTS
 
 
 @dataclass(frozen=True)
