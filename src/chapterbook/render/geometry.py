@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chapterbook.print_rules import BLEED_IN, BOTTOM_IN, MIN_PAGES, OUTSIDE_IN, TOP_IN, gutter_inches, inch
+from chapterbook.print_rules import BLEED_IN, BOTTOM_IN, MIN_PAGES, OUTSIDE_IN, TOP_IN, inch, inside_inches
 from chapterbook.spec.models import Layout
 
 
@@ -28,7 +28,7 @@ class PageGeometry:
     def for_layout(cls, layout: Layout, pages: int = MIN_PAGES) -> PageGeometry:
         """The geometry of `layout`'s trim for a book of `pages` pages (the inside margin grows with it)."""
         w, h = layout.trim_inches()
-        return cls(inch(w), inch(h), inch(gutter_inches(pages)))
+        return cls(inch(w), inch(h), inch(inside_inches(pages)))
 
     @property
     def page_size(self) -> tuple[float, float]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from chapterbook import progress
 from chapterbook.errors import Problem
 from chapterbook.output import atomic_path
-from chapterbook.print_rules import MIN_PAGES, gutter_inches
+from chapterbook.print_rules import MIN_PAGES, gutter_inches, inside_inches
 from chapterbook.render import fonts, images, rl_fast  # noqa: F401  (fonts: kept importable from here)
 from chapterbook.render.document import RUNT_LINES, BookDoc  # noqa: F401
 from chapterbook.render.flowables import (  # noqa: F401
@@ -72,7 +72,8 @@ class RenderResult:
     placeholders: list[tuple[str, str, int]] = field(default_factory=list)  # (id, brief, page)
     images: list[images.Placed] = field(default_factory=list)
     fonts: tuple[Path, ...] = ()
-    gutter_in: float = 0.0
+    gutter_in: float = 0.0  # the least inside margin KDP asks for at this page count
+    inside_in: float = 0.0  # the inside margin the book was laid out with (print_rules.GUTTER_TABLE)
     section_pages: dict[str, int] = field(default_factory=dict)  # 'ch1'…, 'glossary'… -> first page
 
 
@@ -121,10 +122,10 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             doc = BookDoc(io.BytesIO() if trial else str(tmp), geo, family, story, MIN_PAGES, interior.quotes, trial)
             doc.build(interior.flowables(doc))
             pages = doc.page
-            # Set again when the book crossed a step of the gutter table (the gutter grows with page
-            # count), or when a chapter ends on a page of one or two lines: it is set closer, once.
+            # Set again when the book crossed a step of the gutter table (the inside margin grows with
+            # page count), or when a chapter ends on a page of one or two lines: it is set closer, once.
             runts = doc.runt_chapters(story.spec.layout.line_height) - known.tight
-            if not trial and gutter_inches(pages) == gutter_inches(gutter_pages) and not runts:
+            if not trial and inside_inches(pages) == inside_inches(gutter_pages) and not runts:
                 break
             gutter_pages = pages
             known.tight |= runts
@@ -140,5 +141,6 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         images=pictures.placed_images,
         fonts=family.files,
         gutter_in=gutter_inches(pages),
+        inside_in=inside_inches(pages),
         section_pages=dict(doc.toc),
     )
