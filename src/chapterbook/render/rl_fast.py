@@ -7,10 +7,14 @@ something ReportLab has no public way to do, for speed or for byte-identical
 output, and says so.
 
 Checked against ReportLab 5.1.0 (the version installed and tested; pyproject
-bounds it to 5.x). The font code mirrors ``TTFont.__init__`` of ReportLab 4.x
-and 5.x, and tests/test_render_caches.py compares the two attribute by
-attribute, so a new ReportLab that changes them fails there, not in a book.
-Upgrading ReportLab's major version means reading this module against its source.
+bounds it to 5.x), read against its source: ``Canvas.drawImage`` and
+``_setXObjects`` (draw_image_file), ``Frame._y``/``_y2``/``_topPadding``,
+``BaseDocTemplate._endBuild``/``_doSave``, ``ParaFrag``, ``TTFont.__init__`` and
+``TTFontFace``'s attributes. tests/test_render_caches.py compares a restored font
+with a parsed one attribute by attribute and tests/test_render_paragraphs.py the
+fast paragraphs with the parser's, so a ReportLab that changes them fails there,
+not in a book. Upgrading ReportLab's major version means reading this module
+against its source again.
 """
 
 from __future__ import annotations
@@ -279,7 +283,7 @@ def ttfont(name: str, path: Path, cache: HashMemo | None, *, lazy: bool = False)
         font = TTFont(name, str(path))
         _store_metrics(font.face, file)
         return font
-    # What TTFont.__init__ does around parsing the file (ReportLab 4-5); a test checks the two agree.
+    # What TTFont.__init__ does around parsing the file (ReportLab 5.1); a test checks the two agree.
     font = TTFont.__new__(TTFont)
     font.fontName = name
     font.face = face
