@@ -7,16 +7,23 @@ import re
 import subprocess
 
 import pytest
+from render_fixtures import make_story
 
 from chapterbook import print_rules
-from chapterbook.preflight import MAX_SPINE_IN, MIN_PAGES, MAX_PAGES
-from chapterbook.print_rules import GUTTER_TABLE, OUTSIDE_IN, PAPER_THICKNESS_IN, SHIPPED_FONTS, TRIM_PRESETS, inside_inches
+from chapterbook.preflight import MAX_PAGES, MAX_SPINE_IN, MIN_PAGES
+from chapterbook.print_rules import (
+    GUTTER_TABLE,
+    OUTSIDE_IN,
+    PAPER_THICKNESS_IN,
+    SHIPPED_FONTS,
+    TRIM_PRESETS,
+    inside_inches,
+)
 from chapterbook.render.pdf import render_book
 from chapterbook.scaffold import new_story
 from chapterbook.spec.lint import shipped_fonts
 from chapterbook.spec.load import load_story
 from chapterbook.spec.models import Layout, Paper
-from render_fixtures import make_story
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
-from pypdf.generic import ContentStream, IndirectObject
+from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
 from chapterbook.errors import ChapterbookError, Severity, UsageError
 from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PPI, inch
@@ -171,9 +171,11 @@ def _preflight(pdf: Path, kind: str, trim_in: tuple[float, float] | None) -> Pre
             report.images.append(ImageInfo(number, name, wpx, hpx, round(x_ppi, 1), round(y_ppi, 1)))
         if scan.rich_text:
             rgb_text_pages.append(number)
-        if "/Annots" in page and len(page["/Annots"] or []) > 0:
+        annots = page.get("/Annots")
+        annots = annots.get_object() if annots is not None else None
+        if annots:
             report.findings.append(
-                Finding("annotations", Severity.ERROR, f"the page has {len(page['/Annots'])} annotation(s) (links, comments or form fields)", "remove links and comments; print files must not carry annotations", number)
+                Finding("annotations", Severity.ERROR, f"the page has {len(annots)} annotation(s) (links, comments or form fields)", "remove links and comments; print files must not carry annotations", number)
             )
         report.placeholders += [(number, slot) for slot in scan.placeholders]
     report.fonts = sorted(fonts.values(), key=lambda f: f.name)
@@ -250,11 +252,11 @@ def _check_images(report: PreflightReport) -> None:
 
 
 def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_in: tuple[float, float] | None) -> None:
-    root = reader.trailer["/Root"]
-    outlines = root.get("/Outlines")
+    root = reader.trailer["/Root"].get_object()
+    outlines = root.get("/Outlines") if isinstance(root, DictionaryObject) else None
     if outlines is not None:
         outlines = outlines.get_object()
-        if outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0:
+        if isinstance(outlines, DictionaryObject) and (outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0):
             report.findings.append(Finding("outlines", Severity.ERROR, "the PDF has bookmarks (outlines)", "turn bookmarks off for the print file; keep them for the e-book"))
     if kind == "interior":
         n = report.pages
@@ -352,9 +354,9 @@ class _PageScan:
                 if fill in ("rgb-black", "rich-black"):
                     self.rich_text = True
                 if operands:
-                    m = _PLACEHOLDER.search(_shown(op, operands))
-                    if m:
-                        self.placeholders.append(m.group(1).decode("ascii"))
+                    label = _PLACEHOLDER.search(_shown(op, operands))
+                    if label:
+                        self.placeholders.append(label.group(1).decode("ascii"))
             elif op == b"Do" and operands:
                 name = str(operands[0])
                 xobj = xobjects.get(name)

@@ -133,6 +133,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         known.save()
         # Pictures the pages waited for are done; this also raises for any that failed unseen.
         resampler.finish()
+    assert family is not None  # read on the first pass
     return RenderResult(
         pdf=out_path,
         pages=pages,

@@ -33,10 +33,16 @@ import reportlab
 from reportlab import rl_config
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.ttfonts import TTEncoding, TTFNameBytes, TTFont, TTFontFace, TTFontFile
+from reportlab.pdfbase.ttfonts import (
+    TTEncoding,
+    TTFNameBytes,
+    TTFont,
+    TTFontFace,
+    TTFontFile,
+)
 from reportlab.platypus import BaseDocTemplate, Paragraph
-from reportlab.platypus.paraparser import ParaFrag
 from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
+from reportlab.platypus.paraparser import ParaFrag
 
 from chapterbook.output import HashMemo, atomic_path
 

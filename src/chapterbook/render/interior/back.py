@@ -70,7 +70,7 @@ class BackMatter(InteriorBase):
             slot = self.extra_slots.get(f"portrait-{sci.id}")
             if slot is not None:
                 out += self.illustration(doc, slot)
-            for pi, text in enumerate(p for p in sci.bio.split("\n\n") if p.strip()):
+            for text in (p for p in sci.bio.split("\n\n") if p.strip()):
                 out.append(self.para(" ".join(text.split()), "body", self._where("scientists", si, "bio"), f"{sci.name}'s bio"))
             for concept in self.spec.concepts:
                 if concept.scientist == sci.id:

@@ -10,7 +10,7 @@ from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import ChapterEnd, Mark
 from chapterbook.render.fonts import missing_glyphs
 from chapterbook.render.interior.base import InteriorBase
-from chapterbook.render.interior.plan import text_location
+from chapterbook.render.interior.plan import Slot, text_location
 from chapterbook.render.styles import paragraph
 from chapterbook.spec.load import format_path
 
@@ -28,11 +28,11 @@ class Chapters(InteriorBase):
         out.append(self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title"))))
         source = self.story.chapter_text(ci)
         prose = 0
-        for kind, obj in items:
-            if kind in ("opener", "slot"):
+        for _, obj in items:
+            if isinstance(obj, Slot):  # the opener or an illustration in the flow
                 out += self.illustration(doc, obj)
             else:
-                b: FlowItem = obj  # type: ignore[assignment]
+                b: FlowItem = obj
                 where = text_location(self.story, ci, b.start) if source else None
                 missing = missing_glyphs(self.family, b.text)
                 if missing and source is not None:

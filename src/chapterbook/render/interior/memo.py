@@ -37,7 +37,7 @@ class LayoutMemo:
             source = story.chapter_text(ci)
             digest.update(b"\0" + (source.text if source is not None else "").encode())
         shipped = SHIPPED_FONTS.get(spec.layout.font)
-        files = {name: FONT_DIR / name for name in shipped.values()} if shipped else {}
+        files: dict[str, Path | None] = {name: FONT_DIR / name for name in shipped.values()} if shipped else {}
         named = [] if shipped else [spec.layout.font]  # the story's own .ttf
         named += [ill.image for ch in spec.chapters for ill in ch.illustrations if ill.image]
         named += [s.portrait for s in spec.scientists if s.portrait]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chapterbook.book import chapter_flow
+from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.render import images
 from chapterbook.render.geometry import PageGeometry
@@ -63,7 +63,7 @@ class Pictures:
         self.story = story
         self.geo = geo
         self.warnings: list[Problem] = []
-        self.chapter_slots: list[list[tuple[str, object]]] = []
+        self.chapter_slots: list[list[tuple[str, Slot | FlowItem]]] = []  # ("opener" | "slot", Slot) or ("block", FlowItem)
         self.extra_slots: dict[str, Slot] = {}
         self._plan(resampler)
 
@@ -83,9 +83,9 @@ class Pictures:
                 )
             # chapterbook.book.chapter_flow places pictures for every format alike.
             opener, flow = chapter_flow(self.story, ci)
-            items: list[tuple[str, object]] = [("opener", by_id[opener.id])] if opener is not None else []
+            items: list[tuple[str, Slot | FlowItem]] = [("opener", by_id[opener.id])] if opener is not None else []
             for item in flow:
-                if item.kind == "illustration":
+                if item.kind == "illustration" and item.illustration is not None:
                     items.append(("slot", by_id[item.illustration.id]))
                 elif item.kind == "marker":
                     # A free brief (pasted or drafted text): a placeholder panel shows it.
@@ -158,8 +158,8 @@ class Pictures:
 
     @property
     def placed_images(self) -> list[images.Placed]:
-        out = []
+        out: list[images.Placed] = []
         for items in self.chapter_slots:
-            out.extend(obj.placed for kind, obj in items if kind in ("slot", "opener") and obj.placed)
+            out.extend(obj.placed for _, obj in items if isinstance(obj, Slot) and obj.placed)
         out.extend(s.placed for s in self.extra_slots.values() if s.placed)
         return out
