@@ -45,6 +45,7 @@ from chapterbook.render.flowables import (  # noqa: F401
 )
 from chapterbook.render.fonts import book_font
 from chapterbook.render.geometry import PageGeometry
+from chapterbook.render.interior import front
 from chapterbook.render.interior import (  # noqa: F401
     LAYOUT_VERSION,
     PANEL_RATIO,
@@ -59,7 +60,7 @@ from chapterbook.render.styles import BLACK, BOX, PANEL, PARAGRAPH_SPACE, SOFT, 
 from chapterbook.spec.load import Story
 
 # Old private names, for branches written against the single-file renderer.
-_styles, _fit_width = book_styles, fit_width
+_styles, _fit_width, _join = book_styles, fit_width, front._join
 
 
 @dataclass
