@@ -21,17 +21,16 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
 from chapterbook.errors import ChapterbookError, Severity, UsageError
-from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PPI, inch
+from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PLACEHOLDER_LABEL, PPI, inch
 
 # The rules themselves are print_rules'; these are the names preflight reads them by.
 BLEED_PT = inch(BLEED_IN)
 TOLERANCE_PT = 0.6
 MIN_PPI = float(PPI)
-PLACEHOLDER_LABEL = "PLACEHOLDER"
 # ReportLab's font subsets keep ASCII at its own codes, so the label is readable in the raw
 # content stream (the "·" separator gets some other code); full text extraction would cost
 # seconds per book. Placeholders drawn by other tools are not recognised.
-_PLACEHOLDER = re.compile(rb"PLACEHOLDER [^A-Za-z0-9 ]{1,4} ([A-Za-z0-9_-]+)")
+_PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_LABEL.encode()) + rb" [^A-Za-z0-9 ]{1,4} ([A-Za-z0-9_-]+)")
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 
 

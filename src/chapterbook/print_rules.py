@@ -85,6 +85,10 @@ MAX_SPINE_IN = MAX_PAGES * max(PAPER_THICKNESS_IN.values()) + 0.06
 BARCODE_IN = (2.0, 1.2)  # the clear area left for the ISBN barcode, bottom right of the back
 COVER_SAFE_IN = 0.375  # cover text stays this far inside the trim
 
+# The word a placeholder panel (a picture not supplied yet) is labelled with; preflight lists
+# every panel left in a PDF by finding it.
+PLACEHOLDER_LABEL = "PLACEHOLDER"
+
 # --- fonts ----------------------------------------------------------------------------------
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"

@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph
 
+from chapterbook.print_rules import PLACEHOLDER_LABEL
 from chapterbook.render import images
 from chapterbook.render.rl_fast import draw_image_file, frame_height_used
 from chapterbook.render.styles import BLACK, PANEL, SOFT, paragraph
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from chapterbook.render.document import BookDoc
     from chapterbook.render.interior.plan import Slot
 
-PLACEHOLDER_LABEL = "PLACEHOLDER"  # preflight looks for this word to list placeholders left in a PDF
 
 
 def fit_width(text: str, font: str, size: float, width: float) -> str:
