@@ -14,7 +14,7 @@ from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location
 
-LIST_NAMES = ("easy_words.txt", "spache_revised.txt", "cliches.txt", "safety.txt", "synonyms.txt", "stopwords.txt")
+LIST_NAMES = ("easy_words.txt", "spache_revised.txt", "cliches.txt", "safety.txt", "synonyms.txt", "stopwords.txt", "myths.txt")
 OVERRIDE_DIR = "compare"
 
 

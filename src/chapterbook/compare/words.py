@@ -119,3 +119,17 @@ IRREGULAR = {
     "farther": "far", "further": "far", "pushed": "push", "children": "child", "feet": "foot",
     "mice": "mouse", "people": "person", "men": "man", "women": "woman",
 }
+
+
+@functools.lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """The dictionary form of an English word: melted, melts -> melt; froze -> freeze; freezer stays freezer.
+
+    From simplemma's shipped English lexicon (offline, no download); whole words only,
+    so a key term never matches inside a longer word the way a substring or a crude
+    stem would ("freezer" is not "freeze", "stove" is not "stovepipe").
+    """
+    import simplemma  # imported on first use: its lexicon takes a moment to load
+
+    w = norm(word)
+    return simplemma.lemmatize(w, lang="en").lower()
