@@ -113,8 +113,9 @@ def test_cli_with_pasted_file_that_cannot_be_matched(tmp_path, capsys):
     pasted.write_text("Some text with no heading.\n", encoding="utf-8")
     code = main(["compare", str(story_path), "--drafts", str(pasted), "--output", str(tmp_path / "out")])
     err = capsys.readouterr().err
-    assert code == 1
-    assert "no chapter in pasted.md could be matched" in err
+    # A one-chapter paste without a heading, in a two-chapter story: a usage problem (issue #18), with the hint.
+    assert code == 2
+    assert "pasted.md has no chapter heading, and this story has 2 chapters" in err and "--chapter N" in err
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "tiny" / "compare" / "report.html").exists()
 
