@@ -45,7 +45,10 @@ _WARNING = re.compile(
     r"\b(?:grown-?ups?|adults?|a\s+parent|mom|dad|teacher)\s+(?:must|should|will|can|only|has\s+to|have\s+to|needs?\s+to|does|do|helps?|held|holds|lit|lights?)\b|"
     r"\b(?:for|with|by|ask|asked|help\s+from|helped\s+by|watched\s+by)\s+(?:a\s+|an\s+|your\s+)?(?:grown-?ups?|adults?)\b|"
     r"\bis\s+(?:not\s+safe|dangerous|too\s+hot)\b|\bnot\s+(?:safe|a\s+toy)\b|\bnever\s+(?:touch|play|go|climb|eat|drink)\b|"
-    r"\b(?:too\s+hot\s+to\s+touch|can\s+burn\s+you|could\s+burn\s+you|can\s+hurt\s+you|could\s+hurt\s+you)\b",
+    r"\b(?:too\s+hot\s+to\s+touch|can\s+burn\s+you|could\s+burn\s+you|can\s+hurt\s+you|could\s+hurt\s+you)\b|"
+    # A grown-up is the one doing it: "Mom put the pot on the stove."
+    r"^[\"“‘'*_\s]*(?:mom|mum|dad|grandma|grandpa|granny|nana|the\s+grown-?ups?|an?\s+(?:grown-?up|adult)|the\s+teacher|"
+    r"(?:mr|mrs|ms|dr)\.?\s+[A-Z]\w*)\b(?!\s+(?:said|says|asked|let|told|watched))",
     re.I,
 )
 _SHORT_WARNING_WORDS = 6  # "Stay back." just before the hazard's sentence covers it too
@@ -58,11 +61,15 @@ _NAME = r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)"
 # "..." said Caleb / "..." Caleb said / Caleb said, "..." / Mom laughed. "..."
 _TAG_AFTER = re.compile(rf"^\s*,?\s*(?:{_SPEECH_VERB}\s+{_NAME}|{_NAME}\s+{_SPEECH_VERB})\b")
 _TAG_BEFORE = re.compile(rf"{_NAME}\s+{_SPEECH_VERB}\b[^\"“]*$")
+_TAG_LEAD = re.compile(rf"{_NAME}\s+{_SPEECH_VERB}\s*[,:]\s*$")
 _QUOTE = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 _NOT_NAMES = {"The", "A", "An", "It", "He", "She", "They", "We", "I", "You", "Then", "But", "And", "So", "Now", "When"}
 
 
 def _speaker_in(outside: str, before: str) -> str | None:
+    m = _TAG_LEAD.search(before)  # 'Caleb said, "..."': the tag that introduces the quote wins
+    if m and m.group(1).split()[0] not in _NOT_NAMES:
+        return m.group(1)
     m = _TAG_AFTER.match(outside)
     if m:
         name = m.group(1) or m.group(2)
@@ -90,12 +97,12 @@ def speaker(prose: Prose, i: int, words_said: set[str] | None = None) -> str:
         if len(words_said & inside) < len(words_said & outside):
             return "narrator"
     para = prose.paragraphs[s.paragraph]
-    # Text after each closing quote of this sentence, and the text before its first quote.
+    # A tag inside this sentence, next to one of its quotes: "...," said Caleb / Caleb said, "..."
     end = s.start + len(s.text)
     for m in _QUOTE.finditer(para):
         if m.end() <= s.start or m.start() >= end:
             continue
-        name = _speaker_in(para[m.end() :], para[: m.start()])
+        name = _speaker_in(para[m.end() : end], para[s.start : m.start()])
         if name:
             return name
     # A tag elsewhere in the paragraph: a paragraph of dialogue belongs to one speaker.

@@ -57,7 +57,8 @@ def find(prose: Prose, myths: tuple[Myth, ...]) -> list[MythHit]:
     """Every sentence telling a myth, with whether the text corrects it and who says it."""
     if not myths:
         return []
-    sent_words = [set(s.lower) for s in prose.sentences]
+    # Words without a possessive 's, so "Newton's head" names Newton.
+    sent_words = [{w[:-2] if w.endswith("'s") else w for w in s.lower} for s in prose.sentences]
     out: list[MythHit] = []
     lemmas: list[set[str] | None] = [None] * len(prose.sentences)
     for i, words in enumerate(sent_words):

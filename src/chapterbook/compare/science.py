@@ -21,7 +21,7 @@ from pathlib import Path
 from chapterbook.compare import context, lists
 from chapterbook.compare.metrics import ConceptScience, ExplanationMarker, FactCoverage, KeyTermUse, MisconceptionHit, Science
 from chapterbook.compare.prose import Prose
-from chapterbook.compare.words import lemma, norm
+from chapterbook.compare.words import lemma, norm, term_lemma
 from chapterbook.spec.models import Concept
 from chapterbook.text import words as split_words
 
@@ -107,7 +107,8 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> Science:
 
     compare.teaching.restrict then keeps the facts the chapter is meant to teach.
     """
-    sent_lemmas = [list(map(lemma, s.lower)) for s in prose.sentences]
+    term_words = frozenset(w for c in concepts for kt in c.key_terms for w in _term_pattern(kt.term))
+    sent_lemmas = [[term_lemma(w, term_words) for w in s.lower] for s in prose.sentences]
     # " a b c " strings let a key term be counted with str.count (much faster than list slicing).
     sent_joined = [" " + " ".join(ss) + " " for ss in sent_lemmas]
     sent_content = [content_stems(s.lower, v) for s in prose.sentences]
@@ -279,7 +280,8 @@ def term_spans(paragraph: str, concepts: list[Concept], index: TermIndex | None 
     """
     if index is None:
         index = term_index(concepts)
-    stems = list(map(lemma, _TOKEN.findall(paragraph)))
+    term_words = frozenset(w for entries in index.values() for pat, _ in entries for w in pat)
+    stems = [term_lemma(t, term_words) for t in _TOKEN.findall(paragraph)]
     if index.keys().isdisjoint(stems):
         return []  # most paragraphs: no key term starts anywhere, so no offsets are needed
     toks = [m.span() for m in _TOKEN.finditer(paragraph)]  # the same tokens, with their offsets

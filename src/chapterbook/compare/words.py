@@ -133,3 +133,15 @@ def lemma(word: str) -> str:
 
     w = norm(word)
     return simplemma.lemmatize(w, lang="en").lower()
+
+
+def term_lemma(word: str, term_words: frozenset[str] | set[str]) -> str:
+    """The word's lemma, or the key-term word it is a regular inflection of when the lexicon keeps
+    the word as its own entry ("freezing" is listed as an adjective; as a verb it is freeze).
+
+    Only -s, -ed and -ing (base_forms without adjective endings), so "freezer" never becomes "freeze".
+    """
+    lem = lemma(word)
+    if lem != norm(word) or not term_words or lem in term_words:
+        return lem
+    return next((f for f in base_forms(word)[1:] if f in term_words), lem)
