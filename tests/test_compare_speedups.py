@@ -16,7 +16,7 @@ from hypothesis import given, settings, strategies as st
 from chapterbook.compare import craft, readability, science, similarity
 from chapterbook.compare.prose import parse
 from chapterbook.compare.metrics import ExplanationMarker, PairSimilarity, PhraseCount
-from chapterbook.compare.words import lemma, norm
+from chapterbook.compare.words import lemma, norm, term_lemma
 from chapterbook.spec.models import Concept, StorySpec
 from chapterbook.text import words as split_words
 
@@ -81,7 +81,8 @@ texts = st.lists(st.sampled_from(TOKENS), max_size=70).map(" ".join)
 
 
 def term_spans_reference(paragraph, concepts):
-    toks = [(m.start(), m.end(), lemma(m.group(0))) for m in re.finditer(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*", paragraph)]
+    term_words = frozenset(lemma(w) for c in concepts for kt in c.key_terms for w in split_words(kt.term))
+    toks = [(m.start(), m.end(), term_lemma(m.group(0), term_words)) for m in re.finditer(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*", paragraph)]
     stems = [t[2] for t in toks]
     spans = []
     for concept in concepts:
@@ -125,7 +126,8 @@ def content_stems_reference(text_words, v):
 
 
 def science_sentences_reference(prose, concepts, v):
-    joined = [" " + " ".join(lemma(w) for w in s.lower) + " " for s in prose.sentences]
+    term_words = frozenset(lemma(w) for c in concepts for kt in c.key_terms for w in split_words(kt.term))
+    joined = [" " + " ".join(term_lemma(w, term_words) for w in s.lower) + " " for s in prose.sentences]
     content = [content_stems_reference(s.lower, v) for s in prose.sentences]
     found = set()
     for concept in concepts:

@@ -61,6 +61,7 @@ class Rule:
     usual_from: int  # age from which children's books commonly include it, mildly
     reason: str
     test: Callable[[list[str], set[str], str, bool], bool]  # (lemmas, lemma set, text, names someone)
+    needs: frozenset[str]  # the test can only pass when the sentence has one of these words or lemmas
 
 
 def _someone(lemmas: set[str], names_someone: bool) -> bool:
@@ -77,20 +78,52 @@ def _done_to_someone(lemmas: list[str], verbs: frozenset[str]) -> bool:
 
 
 RULES = (
-    Rule("threat", 7, "a character is threatened", lambda ls, s, t, n: bool(_THREAT.search(t))),
-    Rule("attack", 8, "a character is attacked", lambda ls, s, t, n: bool(s & _ATTACK) and _done_to_someone(ls, _ATTACK)),
-    Rule("injury", 7, "a character is hurt", lambda ls, s, t, n: (bool(s & _INJURY) and _someone(s, n)) or bool(_INJURY_PHRASE.search(t))),
-    Rule("trapped", 7, "a character is trapped", lambda ls, s, t, n: bool(_TRAPPED.search(t)) and _someone(s, n)),
-    Rule("transformed", 7, "a character is turned into something", lambda ls, s, t, n: bool(_TRANSFORMED.search(t))),
+    Rule(
+        "threat",
+        7,
+        "a character is threatened",
+        lambda ls, s, t, n: bool(_THREAT.search(t)),
+        frozenset("i'll we'll will going gonna else sorry".split()),
+    ),
+    Rule("attack", 8, "a character is attacked", lambda ls, s, t, n: _done_to_someone(ls, _ATTACK), _ATTACK),
+    Rule(
+        "injury",
+        7,
+        "a character is hurt",
+        lambda ls, s, t, n: (bool(s & _INJURY) and _someone(s, n)) or bool(_INJURY_PHRASE.search(t)),
+        _INJURY | frozenset("broke broken cut pain blood ouch".split()),
+    ),
+    Rule(
+        "trapped",
+        7,
+        "a character is trapped",
+        lambda ls, s, t, n: bool(_TRAPPED.search(t)) and _someone(s, n),
+        frozenset("trapped trap caged cage locked lock stuck not couldn't can't way buried".split()),
+    ),
+    Rule(
+        "transformed",
+        7,
+        "a character is turned into something",
+        lambda ls, s, t, n: bool(_TRANSFORMED.search(t)),
+        frozenset("turned turn changed change transformed transform shrank shrunk shrink spell cursed".split()),
+    ),
     Rule(
         "predator",
         7,
         "a predator, or teeth and claws, shown as a danger",
         lambda ls, s, t, n: (bool(s & _TEETH) and bool(s & _SHARP)) or (bool(s & _PREDATOR) and bool(s & _HUNTING)),
+        _TEETH | _PREDATOR,
     ),
-    Rule("death", 9, "a death", lambda ls, s, t, n: bool(s & _DEATH) or bool(_DEATH_PHRASE.search(t))),
-    Rule("lost", 7, "a child is lost from a parent", lambda ls, s, t, n: bool(_LOST.search(t)) and bool(s & _PARENTS)),
+    Rule(
+        "death",
+        9,
+        "a death",
+        lambda ls, s, t, n: bool(s & _DEATH) or bool(_DEATH_PHRASE.search(t)),
+        _DEATH | frozenset("passed never lifeless".split()),
+    ),
+    Rule("lost", 7, "a child is lost from a parent", lambda ls, s, t, n: bool(_LOST.search(t)) and bool(s & _PARENTS), _PARENTS),
 )
+_ANY_NEEDED = frozenset().union(*(r.needs for r in RULES))
 USUAL_FROM = {r.kind: r.usual_from for r in RULES}
 
 
@@ -103,13 +136,15 @@ def find(prose: Prose, min_age: int = 6) -> list[AgeEvent]:
     """Every event in the version that may not fit the age, with its sentence and a plain reason."""
     out: list[AgeEvent] = []
     for s in prose.sentences:
+        if _ANY_NEEDED.isdisjoint(s.lower) and _ANY_NEEDED.isdisjoint(map(lemma, s.lower)):
+            continue  # most sentences: nothing any rule looks for
         # Names (capitalised words after the first) are marked with a NUL so rules can tell them apart.
         lemmas = [("\x00" + low) if k and w[:1].isupper() and low != "i" else lemma(low) for k, (w, low) in enumerate(zip(s.words, s.lower))]
         lset = set(lemmas) | set(s.lower)  # "Mom" is a name and a parent
         # A capitalised word after the first: a character's name (the sentence's subject is the first word).
         names_someone = any(w.startswith("\x00") for w in lemmas) or (bool(s.words) and s.lower[0] not in _COMMON_STARTS and s.words[0][:1].isupper())
         for rule in RULES:
-            if rule.test(lemmas, lset, s.text, names_someone):
+            if not rule.needs.isdisjoint(lset) and rule.test(lemmas, lset, s.text, names_someone):
                 lvl = level_for(rule.kind, min_age)
                 usual = f"books usually keep this for readers aged {rule.usual_from} and up" if min_age < rule.usual_from else "fine for the age if gentle and resolved"
                 out.append(AgeEvent(rule.kind, s.text, f"{rule.reason}; {usual}", lvl))

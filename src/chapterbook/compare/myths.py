@@ -59,18 +59,16 @@ def find(prose: Prose, myths: tuple[Myth, ...]) -> list[MythHit]:
         return []
     # Words without a possessive 's, so "Newton's head" names Newton.
     sent_words = [{w[:-2] if w.endswith("'s") else w for w in s.lower} for s in prose.sentences]
+    all_names = frozenset().union(*(m.names for m in myths))
+    named_here = [words & all_names for words in sent_words]  # most sentences name no scientist: skipped at once
     out: list[MythHit] = []
-    lemmas: list[set[str] | None] = [None] * len(prose.sentences)
     for i, words in enumerate(sent_words):
+        named = set().union(*named_here[max(0, i - NAME_WINDOW) : i + 1])
+        if not named:
+            continue
+        have = {lemma(w) for w in words} | words
         for m in myths:
-            named = any(m.names & sent_words[j] for j in range(max(0, i - NAME_WINDOW), i + 1))
-            if not named:
-                continue
-            if lemmas[i] is None:
-                lemmas[i] = {lemma(w) for w in words} | words
-            have = lemmas[i]
-            assert have is not None
-            if all(g & have for g in m.groups):
+            if m.names & named and all(g & have for g in m.groups):
                 fixed = context.correction(prose, i)
                 who = context.speaker(prose, i)
                 out.append(MythHit(m.scientist, m.myth, m.truth, prose.sentences[i].text, bool(fixed), who, fixed))

@@ -135,7 +135,8 @@ def lemma(word: str) -> str:
     return simplemma.lemmatize(w, lang="en").lower()
 
 
-def term_lemma(word: str, term_words: frozenset[str] | set[str]) -> str:
+@functools.lru_cache(maxsize=65536)
+def term_lemma(word: str, term_words: frozenset[str]) -> str:
     """The word's lemma, or the key-term word it is a regular inflection of when the lexicon keeps
     the word as its own entry ("freezing" is listed as an adjective; as a verb it is freeze).
 
