@@ -100,6 +100,9 @@ def test_scientist_myth_stated_as_fact_is_flagged_and_a_corrected_one_is_handled
     assert straight.sentence == "An apple fell and hit him on the head."
     [fixed] = myths.find(parse(NEWTON_CORRECTED), known)
     assert fixed.corrected and fixed.correction == "That is just a story!"
+    # A reported belief denied by the next sentence is corrected too.
+    [denied] = myths.find(parse('"Isaac Newton was clever. People say an apple fell on his head. But Newton never said that," said Mom.'), known)
+    assert denied.corrected and denied.speaker == "Mom"
     # The true version (an apple falling, no head) is no myth at all.
     assert myths.find(parse("Newton watched an apple fall from a tree."), known) == []
 

@@ -24,6 +24,7 @@ _CORRECTION = re.compile(
     r"myth|legend|made[\s-]up|never\s+happened|didn't\s+(?:really|happen)|did\s+not\s+(?:really|happen)|"
     r"actually|in\s+fact|turns?\s+out|the\s+truth|really\s+(?:did|was|is|happened)|but\s+really|"
     r"scientists\s+(?:now\s+)?know|we\s+now\s+know|nobody\s+(?:really|knows)|no\s+one\s+(?:really|knows)|"
+    r"never\s+(?:said|wrote|did)\s+(?:that|so|it)|not\s+what\s+happened|"
     r"wrong|mistaken|a\s+mistake)\b",
     re.I,
 )
@@ -124,9 +125,13 @@ def correction(prose: Prose, i: int, *, window: int = 3) -> str:
     here = sents[i].text
     if _CORRECTION.search(here) or (_NEGATION.search(here) and not _FRAMING.search(here)):
         return here
+    reported = framed(prose, i)
     for j in range(i + 1, min(len(sents), i + 1 + window)):
         nxt = sents[j].text
         if _CORRECTION.search(nxt):
+            return nxt
+        # "People say X. But Newton never said that.": after a reported belief, a denial is the correction.
+        if reported and j == i + 1 and _NEGATION.search(nxt):
             return nxt
         if j == i + 1 and sents[i].in_quotes and _SAYS_NO.match(nxt):
             return nxt
