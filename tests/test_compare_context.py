@@ -275,3 +275,32 @@ def test_metrics_json_has_the_schema_and_the_typed_families(tmp_path):
     assert m["readability"]["spache_grade"] == typed.readability.spache_grade
     assert m["science"]["concepts"][0]["facts"][0]["ref"] == "inertia.1"
     assert m["safety"]["events"] == [] and m["science"]["myths"] == []
+
+
+def test_a_grown_ups_line_counts_as_their_instruction_and_the_speaker_goes_on_across_quotes():
+    from chapterbook.compare import context
+
+    text = '"Is that smoke?" asked Ben. "No," said Dad. "It is steam. Boiling water turns into steam."'
+    prose = parse(text)
+    assert [context.speaker(prose, i) for i in range(len(prose.sentences))][-1] == "Dad"
+    assert "unsafe" not in safety.measure(prose, safety.patterns()).flags
+    # The same line said by a child is a child telling it: flagged.
+    kid = parse('"Is that smoke?" asked Dad. "No," said Ben. "It is steam. Boiling water turns into steam."')
+    assert safety.measure(kid, safety.patterns()).flags["unsafe"] == ["boiling"]
+    # A character whose role makes them a grown-up counts as one.
+    adults = context.grown_ups([("Aunt Jo", "aunt"), ("Ben", "little brother")])
+    jo = parse('"Boiling water is hot," said Jo.')
+    assert "unsafe" not in safety.measure(jo, safety.patterns(), adults=adults).flags
+
+
+def test_key_terms_of_facts_taught_elsewhere_are_not_expected(tmp_path):
+    path = tmp_path / "ice" / "story.yaml"
+    path.parent.mkdir()
+    path.write_text(
+        THREE_CHAPTERS.replace("    name: Ice\n", "    name: Ice\n    key_terms: [{term: freeze, definition: x}, {term: melt, definition: y}, {term: ice, definition: z}]\n"),
+        encoding="utf-8",
+    )
+    result = compare(load_story(path), output_root=tmp_path / "out")
+    first = result.chapters[0].versions[0].metrics.science.concepts[0]
+    # "melt" is only in fact 2 (chapter 2's); "ice" is in every fact, so every chapter may use it.
+    assert [t.term for t in first.key_terms] == ["freeze", "ice"] and first.terms_elsewhere == ["melt"]

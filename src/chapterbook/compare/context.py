@@ -98,17 +98,29 @@ def speaker(prose: Prose, i: int, words_said: set[str] | None = None) -> str:
         if len(words_said & inside) < len(words_said & outside):
             return "narrator"
     para = prose.paragraphs[s.paragraph]
+    sent_end = s.start + len(s.text)
+    quotes = [m.span() for m in _QUOTE.finditer(para)]
     # A tag inside this sentence, next to one of its quotes: "...," said Caleb / Caleb said, "..."
-    end = s.start + len(s.text)
-    for m in _QUOTE.finditer(para):
-        if m.end() <= s.start or m.start() >= end:
+    for a, b in quotes:
+        if b <= s.start or a >= sent_end:
             continue
-        name = _speaker_in(para[m.end() : end], para[s.start : m.start()])
+        name = _speaker_in(para[b:sent_end], para[s.start : a] if a >= s.start else "")
         if name:
             return name
-    # A tag elsewhere in the paragraph: a paragraph of dialogue belongs to one speaker.
-    for m in _QUOTE.finditer(para):
-        name = _speaker_in(para[m.end() :], para[: m.start()])
+    # The quote this sentence is in: the tag after it, or the one just before it
+    # ('"No," said Dad. "It is steam."': Dad goes on speaking).
+    for k, (a, b) in enumerate(quotes):
+        if a <= s.start < b:
+            name = _speaker_in(para[b:], para[quotes[k - 1][1] if k else 0 : a])
+            if name:
+                return name
+            if k:
+                name = _speaker_in(para[quotes[k - 1][1] : a], "")
+                if name:
+                    return name
+    # A tag elsewhere in the paragraph: a paragraph of dialogue usually belongs to one speaker.
+    for a, b in quotes:
+        name = _speaker_in(para[b:], para[:a])
         if name:
             return name
     return "a character"
@@ -143,9 +155,25 @@ def framed(prose: Prose, i: int) -> bool:
     return bool(_FRAMING.search(prose.sentences[i].text)) or (i > 0 and bool(_FRAMING.search(prose.sentences[i - 1].text)) and prose.sentences[i - 1].text.rstrip().endswith(":"))
 
 
-def is_warning(prose: Prose, i: int) -> bool:
-    """True when sentence i is a warning or a grown-up's instruction, or follows a short one ("Stay back.")."""
+GROWN_UPS = frozenset("mom mum mommy mummy mother dad daddy father grandma grandpa granny nana teacher".split())
+# A character's role that makes them a grown-up (from story.yaml's characters[].role).
+_ADULT_ROLE = re.compile(r"\b(?:mother|father|mom|mum|dad|parent|grand\w*|teacher|adult|grown-?up|aunt|uncle|scientist|doctor)\b", re.I)
+
+
+def grown_ups(characters: list[tuple[str, str]]) -> frozenset[str]:
+    """Lower-case names that speak as grown-ups: family words, and characters (name, role) whose role says so."""
+    named = {part.lower() for name, role in characters if _ADULT_ROLE.search(role) for part in name.split()}
+    return GROWN_UPS | named
+
+
+def is_warning(prose: Prose, i: int, adults: frozenset[str] = GROWN_UPS) -> bool:
+    """True when sentence i is a warning or a grown-up's instruction, or follows a short one ("Stay back.").
+
+    A line a grown-up says (`adults`: lower-case names, see grown_ups) counts as their instruction.
+    """
     if _WARNING.search(prose.sentences[i].text):
+        return True
+    if prose.sentences[i].in_quotes and speaker(prose, i).lower() in adults:
         return True
     if i > 0:
         prev = prose.sentences[i - 1]

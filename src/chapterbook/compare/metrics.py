@@ -98,6 +98,7 @@ class ConceptScience:
     facts_stated: int
     misconceptions: list[MisconceptionHit]
     facts_elsewhere: list[str] = field(default_factory=list)  # facts other chapters teach: not judged here
+    terms_elsewhere: list[str] = field(default_factory=list)  # key terms only those facts use: not judged here
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from chapterbook import templating
-from chapterbook.compare import craft, lists, myths, readability, safety, science, similarity, teaching
+from chapterbook.compare import context, craft, lists, myths, readability, safety, science, similarity, teaching
 from chapterbook.compare.metrics import METRICS_SCHEMA, PairSimilarity, Verdict, VersionMetrics
 from chapterbook.compare.prose import Prose, parse
 from chapterbook.compare.verdicts import verdicts
@@ -66,6 +66,7 @@ def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
     known_myths = myths.load(root)
     goals = readability.targets(spec)
     min_age = spec.book.age_range.min
+    adults = context.grown_ups([(c.name, c.role) for c in spec.characters])
 
     measured: dict[int, list[VersionResult]] = {}
     for i, ch in enumerate(spec.chapters):
@@ -78,7 +79,7 @@ def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
                 readability=readability.measure(prose, spec, wl),
                 science=sc,
                 craft=craft.measure(prose, cliches, vocab.stopwords),
-                safety=safety.measure(prose, safety_pats, min_age),
+                safety=safety.measure(prose, safety_pats, min_age, adults),
             )
             measured.setdefault(i, []).append(VersionResult(v, prose, m))
     # Each chapter is judged on the facts it is meant to teach (compare.teaching), which may

@@ -69,10 +69,16 @@ def _index(pats: tuple) -> dict[str, _Index]:
     return out
 
 
-def measure(prose: Prose, pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...]], min_age: int = 6) -> Safety:
+def measure(
+    prose: Prose,
+    pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...]],
+    min_age: int = 6,
+    adults: frozenset[str] = context.GROWN_UPS,
+) -> Safety:
     """Words found per category (as they appear in the text), their sentences, and age-fit events.
 
     `min_age` is the youngest reader's age: it sets how strongly each event is flagged.
+    `adults`: lower-case names of the grown-ups, whose lines count as their instructions.
     """
     found: dict[str, dict[str, int]] = {c: {} for c in pats}
     sentences: dict[str, list[str]] = {c: [] for c in pats}
@@ -92,7 +98,7 @@ def measure(prose: Prose, pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...
                     hits.extend(m.group(0) for m in rx.finditer(low))
             if hits and cat in WARNABLE:
                 if k not in warnings:
-                    warnings[k] = context.is_warning(prose, k)
+                    warnings[k] = context.is_warning(prose, k, adults)
                 if warnings[k]:
                     handled.extend(HandledHazard(cat, h, s.text) for h in hits)
                     continue

@@ -15,6 +15,8 @@ import dataclasses
 from collections.abc import Mapping
 
 from chapterbook.compare.metrics import Science
+from chapterbook.compare.words import lemma
+from chapterbook.text import words
 from chapterbook.spec.models import StorySpec
 
 Judged = dict[str, list[int]]  # concept id -> 0-based fact indices judged in a chapter
@@ -70,18 +72,36 @@ def facts_taught(spec: StorySpec, stated_by_human: Mapping[int, set[tuple[str, i
     return out
 
 
+def _related(term: str, facts: list[str]) -> set[int]:
+    """Indices of the facts whose words (by lemma) hold every word of the key term."""
+    want = {lemma(w) for w in words(term)}
+    return {k for k, f in enumerate(facts) if want <= {lemma(w) for w in words(f)}}
+
+
 def restrict(sc: Science, judged: Judged) -> Science:
-    """The science measures with only the judged facts counted; the others listed as taught elsewhere."""
+    """The science measures with only the judged facts counted; the others listed as taught elsewhere.
+
+    A key term that appears only in facts taught elsewhere ("melt" when the chapter teaches
+    freezing) is not expected here either; a term no fact uses belongs to every chapter.
+    """
     concepts = []
     for c in sc.concepts:
         keep = set(judged.get(c.id, []))
+        all_facts = [f.fact for f in c.facts]
         facts = [f for k, f in enumerate(c.facts) if k in keep]
+        terms, elsewhere = [], []
+        for t in c.key_terms:
+            related = _related(t.term, all_facts)
+            (elsewhere.append(t.term) if related and not related & keep else terms.append(t))
         concepts.append(
             dataclasses.replace(
                 c,
+                key_terms=terms,
+                terms_used=sum(1 for t in terms if t.count),
                 facts=facts,
                 facts_stated=sum(f.stated for f in facts),
                 facts_elsewhere=[f.fact for k, f in enumerate(c.facts) if k not in keep],
+                terms_elsewhere=elsewhere,
             )
         )
     return dataclasses.replace(
