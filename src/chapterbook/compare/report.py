@@ -311,6 +311,7 @@ def compare(
                     "verdicts": r.verdicts,
                     "facts": r.metrics.science.facts,
                     "elsewhere": [f for c in r.metrics.science.concepts for f in c.facts_elsewhere],
+                    "terms_elsewhere": [t for c in r.metrics.science.concepts for t in c.terms_elsewhere],
                     "hard_words": r.metrics.readability.hard_words[:15],
                     "judge": judged.get((c.index, r.version.label)),
                 }
