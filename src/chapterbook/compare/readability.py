@@ -46,10 +46,11 @@ def word_lists(spec: StorySpec | None = None, story_root: Path | None = None) ->
     """The word lists for a story: shipped lists, the story's additions, its names."""
     names: set[str] = set()
     if spec is not None:
-        for person in [*spec.characters, *spec.scientists]:
-            for part in person.name.replace("-", " ").split():
+        people: list[tuple[str, str]] = [(p.name, p.id) for p in spec.characters] + [(p.name, p.id) for p in spec.scientists]
+        for name, pid in people:
+            for part in name.replace("-", " ").split():
                 names.add(norm(part.strip(".,")))
-            names.add(norm(person.id))
+            names.add(norm(pid))
     taught = {norm(w) for c in (spec.concepts if spec else []) for kt in c.key_terms for w in split_words(kt.term)}
     return _lists(story_root, tuple(sorted(names)), tuple(sorted(taught)))
 

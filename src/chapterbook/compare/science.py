@@ -17,6 +17,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from chapterbook.compare import context, lists
 from chapterbook.compare.metrics import ConceptScience, ExplanationMarker, FactCoverage, KeyTermUse, MisconceptionHit, Science
@@ -143,7 +144,7 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> Science:
         for k, fact in enumerate(concept.facts):
             fact_stems = content_stems(split_words(fact), v)
             need = 1 if len(fact_stems) <= 1 else 2
-            best_ratio, best_idx = 0.0, []
+            best_ratio, best_idx = 0.0, list[int]()
             for idx, stems in windows:
                 shared = len(fact_stems & stems)
                 if shared < need or not fact_stems:
@@ -242,6 +243,7 @@ def _misconception(prose: Prose, i: int, wrong: str, m_stems: set[str], v: Vocab
     fixed = context.correction(prose, i)
     said = {w.lower() for w in sent.words if _content_stem(w, v) in m_stems}
     who = context.speaker(prose, i, said)
+    voice: Literal["narrator", "character", "question", "reported"]
     if sent.text.rstrip("”\"' *_").endswith("?"):
         voice = "question"
     elif who != "narrator":
