@@ -304,3 +304,25 @@ def test_key_terms_of_facts_taught_elsewhere_are_not_expected(tmp_path):
     first = result.chapters[0].versions[0].metrics.science.concepts[0]
     # "melt" is only in fact 2 (chapter 2's); "ice" is in every fact, so every chapter may use it.
     assert [t.term for t in first.key_terms] == ["freeze", "ice"] and first.terms_elsewhere == ["melt"]
+
+
+def test_a_story_list_adds_to_the_shipped_one_and_can_drop_one_entry(tmp_path):
+    story = load_story(make_story(tmp_path))
+    (story.root / "compare").mkdir()
+    (story.root / "compare" / "safety.txt").write_text("[unsafe]\n!stove\nicicle\n", encoding="utf-8")
+    pats = safety.patterns(story.root)
+    m = safety.measure(parse("Caleb licked an icicle next to the stove with matches."), pats)
+    assert set(m.flags["unsafe"]) == {"icicle", "matches"}  # added, kept, and the dropped one gone
+
+
+def test_chatter_in_a_draft_run_is_removed_and_reported(tmp_path):
+    from compare_fixtures import GOOD_DRAFT, make_run
+
+    story = load_story(make_story(tmp_path))
+    chatty = GOOD_DRAFT.replace("# The Beach Cart\n\n", "# The Beach Cart\n\nCertainly! Here is the chapter:\n\n") + "\nWould you like me to write chapter 2 next?\n"
+    make_run(tmp_path / "out", drafts={"m": chatty}, failed=False)
+    result = compare(story, output_root=tmp_path / "out")
+    assert any("chapter 1, m #1: removed chat chatter" in n and "Would you like me" in n for n in result.collected.notes)
+    draft = result.chapters[0].versions[1]
+    assert "Certainly" not in draft.version.text and "Would you like" not in draft.version.text
+    assert draft.metrics.readability.words == 49  # GOOD_DRAFT's own words, nothing of the chatter
