@@ -1,5 +1,7 @@
 """Size, rhythm and readability of one version: Spache, Flesch-Kincaid, easy-word share.
 
+The formulas themselves (and the syllable counter) are chapterbook.readability's, the
+one place they are written; this module counts what they need from a version's prose.
 Spache (revised 1978) is the formula made for grades 1-3:
     grade = 0.121 * (words / sentences) + 0.082 * (percent unfamiliar words) + 0.659
 where a word is unfamiliar when it is not on the Spache revised list. As Spache
