@@ -326,3 +326,9 @@ def test_chatter_in_a_draft_run_is_removed_and_reported(tmp_path):
     draft = result.chapters[0].versions[1]
     assert "Certainly" not in draft.version.text and "Would you like" not in draft.version.text
     assert draft.metrics.readability.words == 49  # GOOD_DRAFT's own words, nothing of the chatter
+
+
+def test_physics_collisions_are_not_attacks():
+    for text in ["The ball hit Caleb's hand.", "Cassie kicked the ball to Caleb.", "The magnet grabbed the nail."]:
+        assert events.find(parse(text), 6) == [], text
+    assert [e.kind for e in events.find(parse("The dog bit his hand."), 6)] == ["attack"]

@@ -29,7 +29,8 @@ _PEOPLE = frozenset(
 _BODY = frozenset("toe foot leg arm hand finger face nose ear head tail neck knee".split())
 _PARENTS = frozenset("mom mum mommy mummy mother dad daddy father parent grandma grandpa granny nana family".split())
 
-_ATTACK = frozenset("attack bite pounce grab snatch chase scratch sting punch kick stab shoot strike hit slap pinch claw snap".split())
+# Not "hit" or "strike": in a physics book balls hit things all the time. "bit": the lexicon reads it as the noun.
+_ATTACK = frozenset("attack bite bit pounce grab snatch chase scratch sting punch kick stab shoot slap pinch claw snap".split())
 _INJURY = frozenset("hurt bleed bruise wound injure sprain scrape ache burn".split())
 _INJURY_PHRASE = re.compile(r"\b(?:broke|broken|cut)\s+(?:his|her|their|my|your)\s+\w+|\bin\s+pain\b|\bblood\b|\bouch\b", re.I)
 _TRAPPED = re.compile(
@@ -69,10 +70,15 @@ def _someone(lemmas: set[str], names_someone: bool) -> bool:
 
 
 def _done_to_someone(lemmas: list[str], verbs: frozenset[str]) -> bool:
-    """A verb of `verbs` followed within four words by a person or a body part ("bit Caleb's toe"),
-    so "Cassie kicked the ball" is not an attack but "the crab pinched Caleb" is."""
+    """A verb of `verbs` whose object is a person or their body: "bit Caleb", "snapped at Caleb's toes",
+    "pinched his finger"; not "kicked the ball to Caleb" (the ball is the object)."""
     for k, w in enumerate(lemmas):
-        if w in verbs and any(x in _PEOPLE or x in _BODY or x.startswith("\x00") for x in lemmas[k + 1 : k + 5]):
+        if w not in verbs:
+            continue
+        rest = lemmas[k + 1 : k + 3]
+        if rest and rest[0] in ("at", "on", "into"):
+            rest = lemmas[k + 2 : k + 4]
+        if rest and (rest[0] in _PEOPLE or rest[0].startswith("\x00")):
             return True
     return False
 
