@@ -332,3 +332,9 @@ def test_physics_collisions_are_not_attacks():
     for text in ["The ball hit Caleb's hand.", "Cassie kicked the ball to Caleb.", "The magnet grabbed the nail."]:
         assert events.find(parse(text), 6) == [], text
     assert [e.kind for e in events.find(parse("The dog bit his hand."), 6)] == ["attack"]
+
+
+def test_a_story_that_opens_with_here_is_keeps_its_opening():
+    text = "Here is Cassie's cart. It is red.\n\nShe pushed it.\n"
+    assert strip_chatter(text) == (text, [])
+    assert strip_chatter("Certainly! Here is the chapter:\n\nShe pushed it.\n") == ("She pushed it.\n", ["Certainly! Here is the chapter:"])

@@ -20,7 +20,7 @@ _LEAD = re.compile(
     re.I,
 )
 # What such a line talks about: the text it introduces.
-_ABOUT = re.compile(r"\b(?:here|below|chapter|story|draft|version|written|wrote|requested|follow)|:\s*$", re.I)
+_ABOUT = re.compile(r"\b(?:your|chapter|story|draft|version|rewrite|rewritten|revised|requested|following)\b|:\s*$", re.I)
 # A closing line of a chat reply: an offer, a wish, a note about the text.
 _TRAIL = re.compile(
     r"^\s*(?:i\s+hope|hope\s+(?:you|this|that|it)|let\s+me\s+know|would\s+you\s+like|do\s+you\s+want|"
