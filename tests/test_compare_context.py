@@ -338,3 +338,5 @@ def test_a_story_that_opens_with_here_is_keeps_its_opening():
     text = "Here is Cassie's cart. It is red.\n\nShe pushed it.\n"
     assert strip_chatter(text) == (text, [])
     assert strip_chatter("Certainly! Here is the chapter:\n\nShe pushed it.\n") == ("She pushed it.\n", ["Certainly! Here is the chapter:"])
+    # A reply that is nothing but one short paragraph is kept: removing it would leave nothing to measure.
+    assert strip_chatter("Sure! Here's your story: Cassie pushed the cart.\n") == ("Sure! Here's your story: Cassie pushed the cart.\n", [])

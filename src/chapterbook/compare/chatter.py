@@ -69,7 +69,7 @@ def strip_chatter(text: str) -> tuple[str, list[str]]:
     while end > start and _is_trail(paras[end - 1]):
         end -= 1
     removed = [p.strip() for p in paras[:start] + paras[end:] if p.strip() and not _SEPARATOR.match(p.strip())]
-    if not removed:
+    if not removed or not any(p.strip() for p in paras[start:end]):  # never everything: then it was the text
         return text, []
     return "\n\n".join(paras[start:end]).strip("\n") + "\n", removed
 
