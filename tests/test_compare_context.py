@@ -340,3 +340,6 @@ def test_a_story_that_opens_with_here_is_keeps_its_opening():
     assert strip_chatter("Certainly! Here is the chapter:\n\nShe pushed it.\n") == ("She pushed it.\n", ["Certainly! Here is the chapter:"])
     # A reply that is nothing but one short paragraph is kept: removing it would leave nothing to measure.
     assert strip_chatter("Sure! Here's your story: Cassie pushed the cart.\n") == ("Sure! Here's your story: Cassie pushed the cart.\n", [])
+    # Chatter on its own line right against the text.
+    got = strip_chatter("Sure! Here's chapter 2:\nThe sun was warm.\nCassie pushed the cart.\nHope you like it!\n")
+    assert got == ("The sun was warm.\nCassie pushed the cart.\n", ["Sure! Here's chapter 2:", "Hope you like it!"])

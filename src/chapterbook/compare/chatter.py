@@ -63,6 +63,14 @@ def strip_chatter(text: str) -> tuple[str, list[str]]:
     Separators and emoji-only lines count as chatter only next to chatter or at the edges.
     """
     paras = _paragraphs(text)
+    # Chat windows often put the chatter on its own line right against the text
+    # ("Sure! Here's chapter 2:\nThe sun was warm..."): such a line is a paragraph of its own.
+    first = paras[0].lstrip("\n").split("\n", 1)
+    if len(first) == 2 and _is_lead(first[0]):
+        paras[0:1] = first
+    last = paras[-1].rstrip("\n").rsplit("\n", 1)
+    if len(last) == 2 and _is_trail(last[1]):
+        paras[-1:] = last
     start, end = 0, len(paras)
     while start < end and _is_lead(paras[start]):
         start += 1
