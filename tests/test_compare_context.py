@@ -343,3 +343,19 @@ def test_a_story_that_opens_with_here_is_keeps_its_opening():
     # Chatter on its own line right against the text.
     got = strip_chatter("Sure! Here's chapter 2:\nThe sun was warm.\nCassie pushed the cart.\nHope you like it!\n")
     assert got == ("The sun was warm.\nCassie pushed the cart.\n", ["Sure! Here's chapter 2:", "Hope you like it!"])
+
+
+def test_a_wrong_idea_worded_with_a_negation_is_not_corrected_by_its_own_not():
+    still = Concept.model_validate(
+        {
+            "id": "rest",
+            "name": "Rest",
+            "explanation": "Forces act on still things too.",
+            "facts": ["Gravity pulls on a ball sitting still."],
+            "misconceptions": ["Things that are not moving have no forces on them."],
+        }
+    )
+    m = science.measure(parse("The ball sat there. Things that are not moving have no forces on them."), [still], VOCAB)
+    assert [h.sentence for h in m.misconceptions_repeated] == ["Things that are not moving have no forces on them."]
+    fixed = science.measure(parse("Things that are not moving have no forces on them? That is wrong."), [still], VOCAB)
+    assert fixed.misconceptions_repeated == [] and len(fixed.misconceptions_corrected) == 1

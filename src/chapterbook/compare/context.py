@@ -126,16 +126,20 @@ def speaker(prose: Prose, i: int, words_said: set[str] | None = None) -> str:
     return "a character"
 
 
-def correction(prose: Prose, i: int, *, window: int = 3) -> str:
+def correction(prose: Prose, i: int, *, window: int = 3, claim: str = "") -> str:
     """The sentence that corrects the claim in sentence i, or "" when none does.
 
     Corrected: the sentence denies the claim itself or calls it a myth; or, within the
     next `window` sentences, one says it is not true / wrong / a myth / "actually..."; or,
-    when a character said it, the next speaker starts with "No".
+    when a character said it, the next speaker starts with "No". `claim` is the wrong idea's
+    own wording, so that a negation it contains is not taken for a denial.
     """
     sents = prose.sentences
     here = sents[i].text
-    if _CORRECTION.search(here) or (_NEGATION.search(here) and not _FRAMING.search(here)):
+    # The sentence denies the claim: it has more negations than the wrong idea itself
+    # ("Things that are not moving have no forces" is stated, not denied, by a sentence saying just that).
+    denied = len(_NEGATION.findall(here)) > len(_NEGATION.findall(claim))
+    if _CORRECTION.search(here) or (denied and not _FRAMING.search(here)):
         return here
     reported = framed(prose, i)
     for j in range(i + 1, min(len(sents), i + 1 + window)):

@@ -69,7 +69,7 @@ def find(prose: Prose, myths: tuple[Myth, ...]) -> list[MythHit]:
         have = {lemma(w) for w in words} | words
         for m in myths:
             if m.names & named and all(g & have for g in m.groups):
-                fixed = context.correction(prose, i)
+                fixed = context.correction(prose, i, claim=m.myth)
                 who = context.speaker(prose, i)
                 out.append(MythHit(m.scientist, m.myth, m.truth, prose.sentences[i].text, bool(fixed), who, fixed))
     return out

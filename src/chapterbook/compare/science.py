@@ -240,7 +240,7 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> Science:
 def _misconception(prose: Prose, i: int, wrong: str, m_stems: set[str], v: Vocab) -> MisconceptionHit:
     """A misconception found in sentence i, read in context: who says it and whether it is corrected."""
     sent = prose.sentences[i]
-    fixed = context.correction(prose, i)
+    fixed = context.correction(prose, i, claim=wrong)
     said = {w.lower() for w in sent.words if _content_stem(w, v) in m_stems}
     who = context.speaker(prose, i, said)
     voice: Literal["narrator", "character", "question", "reported"]
