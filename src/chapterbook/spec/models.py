@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from chapterbook.print_rules import TRIM_HEIGHT_IN, TRIM_PRESETS, TRIM_WIDTH_IN
 
-CURRENT_SPEC_VERSION = 1
+CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1 forward)
 
 Id = Annotated[
     str,
@@ -63,13 +63,14 @@ class Book(Strict):
     language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47 code, e.g. en or en-GB.")
     publication_date: dt.date | None = None
     isbn: str | None = Field(None, description="ISBN-13, with or without hyphens; the check digit is verified.")
+    ebook_isbn: str | None = Field(None, description="The ebook's own ISBN-13 (stores need one separate from the print book's), for book.epub.")
     edition: str | None = Field(None, description="e.g. 'First edition'.")
     genre: str | None = None
     description: str | None = Field(None, max_length=2000, description="A short blurb for the back cover.")
     publisher: str | None = None
     copyright_holder: str | None = Field(None, description="Defaults to the authors.")
 
-    @field_validator("isbn")
+    @field_validator("isbn", "ebook_isbn")
     @classmethod
     def _isbn13(cls, value: str | None) -> str | None:
         if value is None:
@@ -186,6 +187,12 @@ class Chapter(Strict):
     id: Id | None = Field(None, description="Optional short name; defaults to chapter-N.")
     title: str = Field(min_length=1)
     concepts: list[str] = Field(default_factory=list, description="Ids of the concepts this chapter teaches.")
+    teaches: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(?:\.[1-9][0-9]*)?$")]] | None = Field(
+        None,
+        description="The facts this chapter is meant to teach, judged by 'compare': 'concept.N' is fact N (from 1) of that "
+        "concept, 'concept' is all of its facts. Left out: every fact of its concepts that no other chapter's "
+        "'teaches' claims.",
+    )
     characters: list[str] = Field(default_factory=list, description="Ids of the characters in this chapter.")
     setting: str = ""
     synopsis: str = ""
