@@ -43,7 +43,7 @@ from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
 from chapterbook.render import fonts, images
-from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
+from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
@@ -778,12 +778,12 @@ class Interior:
                     draw_placed(canv, placed, x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
 
             elif slot.diagram is not None:
-                self.check_glyphs(" ".join([*slot.diagram.labels, slot.diagram.object, slot.diagram.other_object]), slot.where, f"diagram '{slot.id}'")
+                self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
 
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
                     dh = min(h, w * 1.0)
-                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75)
+                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75, self.spec.layout.palette)
 
             else:
 
@@ -798,9 +798,9 @@ class Interior:
             return [gap, Picture(slot.placed), gap]
         if slot.diagram is not None:
             d = slot.diagram
-            self.check_glyphs(" ".join([*d.labels, d.object, d.other_object, d.caption]), slot.where, f"diagram '{slot.id}'")
+            self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
-            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75)]
+            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette)]
             if d.caption:
                 parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))
             return [gap, KeepTogether(parts), gap]

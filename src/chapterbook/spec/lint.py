@@ -240,12 +240,12 @@ def _diagrams(story: Story) -> Iterable[Problem]:
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
             d = ill.diagram
-            if d is not None and d.other_object and d.kind != DiagramKind.action_reaction:
+            if d is not None and d.other_object and d.kind not in (DiagramKind.action_reaction, DiagramKind.gravity):
                 yield _problem(
                     story,
                     ("chapters", ci, "illustrations", ii, "diagram", "other_object"),
                     f"a {d.kind.value} diagram shows one thing; other_object '{d.other_object}' is not drawn",
-                    "remove it, or use kind: action_reaction to show two things pushing on each other",
+                    "remove it, or use kind: action_reaction (two things pushing on each other) or gravity (two bodies pulling)",
                     "diagram-labels",
                     Severity.WARNING,
                 )

@@ -1,0 +1,105 @@
+"""Science diagrams drawn as vectors from the spec, one module per kind.
+
+Each kind is a function ``draw(c, diagram, w, h, font, size, labels, ink)`` that draws
+into a w x h box whose origin is already translated to (0, 0). :func:`draw_diagram` frames
+the box and calls it; :class:`DiagramFlowable` puts one in a story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable
+
+from chapterbook.render.diagrams import (
+    action_reaction,
+    bar_chart,
+    before_after,
+    cycle,
+    force,
+    gravity,
+    motion,
+    parts,
+    ramp,
+    sequence,
+)
+from chapterbook.render.diagrams.base import GREY, MIN_LABEL_PT, TINT, Ink
+from chapterbook.spec.models import Diagram, DiagramKind, Palette
+
+DEFAULT_LABELS = {
+    DiagramKind.force_arrows: ["push", "friction"],
+    DiagramKind.gravity: ["gravity"],
+    DiagramKind.motion_path: ["start", "finish"],
+    DiagramKind.action_reaction: ["action", "reaction"],
+    DiagramKind.ramp: ["gravity", "ramp"],
+    DiagramKind.cycle: [],
+    DiagramKind.labelled_parts: [],
+    DiagramKind.sequence: [],
+    DiagramKind.before_after: ["Before", "After"],
+    DiagramKind.bar_chart: [],
+}
+
+DRAWERS: dict[DiagramKind, Callable[..., None]] = {
+    DiagramKind.force_arrows: force.draw,
+    DiagramKind.gravity: gravity.draw,
+    DiagramKind.motion_path: motion.draw,
+    DiagramKind.action_reaction: action_reaction.draw,
+    DiagramKind.ramp: ramp.draw,
+    DiagramKind.cycle: cycle.draw,
+    DiagramKind.labelled_parts: parts.draw,
+    DiagramKind.sequence: sequence.draw,
+    DiagramKind.before_after: before_after.draw,
+    DiagramKind.bar_chart: bar_chart.draw,
+}
+
+
+class DiagramFlowable(Flowable):
+    """A diagram of one kind, drawn to fill `width` x `height` points."""
+
+    def __init__(self, diagram: Diagram, width: float, height: float, font: str, font_size: float = 12, palette: Palette | None = None):
+        super().__init__()
+        self.diagram = diagram
+        self.width = width
+        self.height = height
+        self.font = font
+        self.font_size = font_size
+        self.palette = palette
+        self.hAlign = "CENTER"
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        return self.width, self.height
+
+    def draw(self) -> None:
+        draw_diagram(self.canv, self.diagram, 0, 0, self.width, self.height, self.font, self.font_size, self.palette)
+
+
+def labels(diagram: Diagram) -> list[str]:
+    """The diagram's labels, topped up with the defaults for its kind."""
+    defaults = DEFAULT_LABELS[diagram.kind]
+    given = [label for label in diagram.labels if label]
+    return given + defaults[len(given):]
+
+
+def diagram_text(diagram: Diagram) -> str:
+    """Every word the diagram prints (its labels, names, stages, arrows, caption), for the font's glyph check."""
+    parts = [*diagram.labels, diagram.object, diagram.other_object, diagram.caption, diagram.unit]
+    parts += [f"{item.label} {item.detail}" for item in diagram.items] + [a.label for a in diagram.arrows]
+    return " ".join(parts)
+
+
+def draw_diagram(
+    c: Canvas, diagram: Diagram, x: float, y: float, w: float, h: float, font: str, size: float = 12, palette: Palette | None = None
+) -> None:
+    """Draw `diagram` into the box (x, y, w, h), with a thin frame and light background; labels at 12 pt or more."""
+    c.saveState()
+    c.setFillColor(TINT)
+    c.setStrokeColor(GREY)
+    c.setLineWidth(0.75)
+    c.roundRect(x, y, w, h, 8, stroke=1, fill=1)
+    c.translate(x, y)
+    DRAWERS[diagram.kind](c, diagram, w, h, font, max(size, MIN_LABEL_PT), labels(diagram), Ink.from_palette(palette))
+    c.restoreState()
+
+
+__all__ = ["DiagramFlowable", "DRAWERS", "DEFAULT_LABELS", "diagram_text", "draw_diagram", "labels", "Ink"]
