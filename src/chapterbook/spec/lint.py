@@ -34,6 +34,8 @@ def lint(story: Story) -> list[Problem]:
     problems += _reading_level(story)
     problems += _coverage(story)
     problems += _diagrams(story)
+    if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
+        problems.append(_problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn"))
     problems.sort(key=lambda p: (p.severity != Severity.ERROR, str(p.where.file), p.where.line or 0, p.where.column or 0))
     return problems
 
