@@ -43,6 +43,7 @@ from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
 from chapterbook.render import fonts, images
+from chapterbook.render.colophon import copyright_lines
 from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
@@ -691,21 +692,7 @@ class Interior:
         if book.publisher:
             out += [Spacer(1, th * 0.25), self.para(book.publisher, "byline", self._where("book", "publisher"), "the publisher")]
         out += [PageBreak(), Mark(doc, "front"), Spacer(1, th * 0.45)]
-        holder = book.copyright_holder or _join(book.authors)
-        year = f"{book.publication_date.year} " if book.publication_date else ""
-        lines = [f"Text copyright © {year}{holder}. All rights reserved."]
-        if book.illustrator:
-            lines.append(f"Illustrations by {book.illustrator}.")
-        if book.edition:
-            lines.append(book.edition + (f", {book.publication_date.isoformat()}" if book.publication_date else ""))
-        elif book.publication_date:
-            lines.append(f"Published {book.publication_date.isoformat()}")
-        if book.publisher:
-            lines.append(f"Published by {book.publisher}.")
-        if book.isbn:
-            d = book.isbn
-            lines.append(f"ISBN {d[:3]}-{d[3]}-{d[4:8]}-{d[8:12]}-{d[12]}")
-        lines.append(f"Set in {self.spec.layout.font}. Made with chapterbook.")
+        lines = copyright_lines(self.spec)  # chapterbook.render.colophon
         for line in lines:
             out.append(self.para(line, "small", self._where("book"), "the copyright page"))
         out += [PageBreak(), Mark(doc, "front"), self.para("Contents", "h1", None, "the contents")]
