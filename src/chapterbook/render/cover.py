@@ -86,6 +86,7 @@ class CoverResult:
     spine_text: bool
     images: list[images.Placed] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    size: tuple[float, float] = (0.0, 0.0)  # the whole sheet, bleed included, in points
 
 
 def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> CoverResult:
@@ -95,7 +96,7 @@ def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> C
     trim_w, trim_h = spec.layout.trim_inches()
     spine_in = spine_inches(pages, spec.layout.paper)
     geo = CoverGeometry(inch(trim_w), inch(trim_h), inch(spine_in))
-    result = CoverResult(out_path, spine_in, pages >= SPINE_TEXT_MIN_PAGES)
+    result = CoverResult(out_path, spine_in, pages >= SPINE_TEXT_MIN_PAGES, size=geo.size)
     barcode = _wants_barcode(story)
     w, h = geo.size
     front = _art(story, ("layout", "cover_image"), spec.layout.cover_image, (w - geo.front_x, h), cache_dir, result, "front cover")

@@ -44,6 +44,7 @@ from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
 from chapterbook.render import fonts, images
 from chapterbook.render.colophon import copyright_lines
+from chapterbook.render.ink import colour_interior
 from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
@@ -1027,7 +1028,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     image, font); nothing is written then.
     """
     family = None
-    with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir) as resampler:
+    with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir, grey=not colour_interior(story.spec)) as resampler:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
         gutter_pages = known.pages  # a long book laid out before gets its wider gutter at once
         for attempt in range(5):
