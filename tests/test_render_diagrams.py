@@ -216,3 +216,34 @@ def test_a_bar_without_a_number_and_an_unknown_arrow_direction_are_errors(tmp_pa
     _spec_with(tmp_path, "          kind: force_arrows\n          arrows: [{label: push, direction: sideways}]\n")
     result = cli("validate", "story.yaml", cwd=tmp_path)
     assert result.code == 1 and "direction" in result.err and "Traceback" not in result.err
+
+
+def test_crowding_finds_words_that_do_not_fit_and_passes_ones_that_do():
+    from chapterbook.render.diagrams import crowding
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "Andika-Regular.ttf")))
+    for name, d in FIXTURES.items():
+        assert crowding(d, W, H, FONT) == "", name  # what the tests above find printed whole and apart
+    assert crowding(FIXTURES["cycle-6"], 190, 130, FONT) != ""
+    assert crowding(FIXTURES["parts-plant"], 190, 130, FONT) != ""
+
+
+def test_a_crowded_spot_diagram_is_a_warning_at_its_line(tmp_path):
+    from chapterbook.render.pdf import render_book
+    from chapterbook.spec.load import load_story
+    from render_fixtures import make_story
+
+    stages = ", ".join(f"{{label: the water goes round stage {i}}}" for i in range(6))
+    ill = f"""
+    illustrations:
+      - id: loop
+        brief: The water cycle.
+        placement: spot
+        diagram: {{kind: cycle, items: [{stages}]}}
+"""
+    path = make_story(tmp_path / "s", chapters=["Some text.\n\n[illustration: loop]\n\nMore text."], illustrations=ill)
+    result = render_book(load_story(path), tmp_path / "book.pdf", tmp_path / "cache")
+    crowded = [w for w in result.warnings if w.code == "diagram-crowded"]
+    assert len(crowded) == 1 and "has more words than room" in crowded[0].message
+    assert "- id: loop" in path.read_text().splitlines()[crowded[0].where.line - 1]

@@ -45,7 +45,7 @@ from chapterbook.output import atomic_path, atomic_write
 from chapterbook.render import fonts, images
 from chapterbook.render.colophon import copyright_lines
 from chapterbook.render.ink import colour_interior
-from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram
+from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
@@ -665,7 +665,7 @@ class Interior:
     # flowables ------------------------------------------------------------------------------
 
     def flowables(self, doc: BookDoc) -> list[Flowable]:
-        self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter")]
+        self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter", "diagram-crowded")]
         self._glyph_seen: dict[tuple, tuple[int, str, int]] = {}
         out: list[Flowable] = []
         out += self.front_matter(doc)
@@ -767,6 +767,7 @@ class Interior:
 
             elif slot.diagram is not None:
                 self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
+                self.warnings += fit_problems(slot.diagram, bw, min(bh, bw), font, fs * 0.75, slot.where, slot.field)
 
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
@@ -788,6 +789,7 @@ class Interior:
             d = slot.diagram
             self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
+            self.warnings += fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field)
             parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette)]
             if d.caption:
                 parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))

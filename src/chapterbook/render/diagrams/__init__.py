@@ -24,7 +24,8 @@ from chapterbook.render.diagrams import (
     ramp,
     sequence,
 )
-from chapterbook.render.diagrams.base import GREY, MIN_LABEL_PT, TINT, Ink
+from chapterbook.errors import Location, Problem, Severity
+from chapterbook.render.diagrams.base import GREY, MIN_LABEL_PT, RECORD, TINT, Ink
 from chapterbook.spec.models import Diagram, DiagramKind, Palette
 
 DEFAULT_LABELS = {
@@ -102,4 +103,48 @@ def draw_diagram(
     c.restoreState()
 
 
-__all__ = ["DiagramFlowable", "DRAWERS", "DEFAULT_LABELS", "diagram_text", "draw_diagram", "labels", "Ink"]
+def crowding(diagram: Diagram, w: float, h: float, font: str, size: float = 12) -> str:
+    """What does not fit when `diagram` is drawn w x h points ('' when everything does): labels cut
+    short, running out of the box, or on top of each other. A dry run on a canvas never saved."""
+    from io import BytesIO
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    record: list = []
+    token = RECORD.set(record)
+    try:
+        draw_diagram(Canvas(BytesIO(), pagesize=(w + 20, h + 20)), diagram, 0, 0, w, h, font, size)
+    finally:
+        RECORD.reset(token)
+    if None in record:
+        return "a label is cut short"
+    boxes = [b for b in record if b is not None]
+    slack = 1.0
+    outside = [b[0] for b in boxes if b[1] < -slack or b[3] > w + slack or b[2] < -slack or b[4] > h + slack]
+    if outside:
+        return f"'{outside[0]}' runs out of the diagram"
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            if a[1] < b[3] - slack and b[1] < a[3] - slack and a[2] < b[4] - slack and b[2] < a[4] - slack:
+                return f"'{a[0]}' and '{b[0]}' overlap"
+    return ""
+
+
+def fit_problems(diagram: Diagram, w: float, h: float, font: str, size: float, where: Location | None, field: str) -> list[Problem]:
+    """A warning when the diagram's words do not fit the room its placement gives it (see :func:`crowding`)."""
+    trouble = crowding(diagram, w, h, font, max(size, MIN_LABEL_PT))
+    if not trouble:
+        return []
+    return [
+        Problem(
+            f"the {diagram.kind.value} diagram has more words than room at {w / 72:.1f} x {h / 72:.1f} in: {trouble}",
+            where,
+            field,
+            "shorten its labels, use fewer items, or give it more room (placement: half or full)",
+            Severity.WARNING,
+            "diagram-crowded",
+        )
+    ]
+
+
+__all__ = ["crowding", "fit_problems", "DiagramFlowable", "DRAWERS", "DEFAULT_LABELS", "diagram_text", "draw_diagram", "labels", "Ink"]

@@ -7,6 +7,7 @@ print as greys in black and white).
 
 from __future__ import annotations
 
+import contextvars
 import math
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ from reportlab.pdfgen.canvas import Canvas
 from chapterbook.spec.models import Palette, parse_colour
 
 MIN_LABEL_PT = 12.0  # the smallest label a six-year-old reads comfortably
+# While set (see chapterbook.render.diagrams.crowding), every label drawn adds its box here, and a
+# label cut short adds None: a dry run tells whether a diagram's words fit the room it has.
+RECORD: contextvars.ContextVar[list | None] = contextvars.ContextVar("diagram_labels", default=None)
 BLACK = CMYKColor(0, 0, 0, 1)
 GREY = CMYKColor(0, 0, 0, 0.45)
 TINT = CMYKColor(0.08, 0, 0.02, 0)
@@ -71,7 +75,12 @@ def wrap(text: str, font: str, size: float, width: float, max_lines: int = 3) ->
 def fit(text: str, width: float, size: float) -> str:
     """Trim a label so it fits about `width` points (labels are short; this keeps long ones tidy)."""
     max_chars = max(4, int(width / (size * 0.5)))
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+    if len(text) <= max_chars:
+        return text
+    record = RECORD.get()
+    if record is not None:
+        record.append(None)
+    return text[: max_chars - 1] + "…"
 
 
 def label(c: Canvas, text: str, x: float, y: float, font: str, size: float, align: str = "centre", tag=TINT) -> None:
@@ -87,6 +96,9 @@ def label(c: Canvas, text: str, x: float, y: float, font: str, size: float, alig
     c.setFillColor(BLACK)
     c.setFont(font, size)
     c.drawString(left, y, text)
+    record = RECORD.get()
+    if record is not None:  # the letters' body: from the baseline to the x-height and a little
+        record.append((text, left, y, left + width, y + size * 0.6))
 
 
 def label_within(
