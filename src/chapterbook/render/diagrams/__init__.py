@@ -99,11 +99,16 @@ def draw_diagram(
     c.setLineWidth(0.75)
     c.roundRect(x, y, w, h, 8, stroke=1, fill=1)
     c.translate(x, y)
-    DRAWERS[diagram.kind](c, diagram, w, h, font, max(size, MIN_LABEL_PT), labels(diagram), Ink.from_palette(palette))
+    # A big diagram (a full page) gets bigger labels, a 24th of its shorter side, when they still fit.
+    big = min(w, h) / 24
+    size = max(size, MIN_LABEL_PT)
+    if big > size and RECORD.get() is None and not crowding(diagram, w, h, font, big, fixed=True):
+        size = big
+    DRAWERS[diagram.kind](c, diagram, w, h, font, size, labels(diagram), Ink.from_palette(palette))
     c.restoreState()
 
 
-def crowding(diagram: Diagram, w: float, h: float, font: str, size: float = 12) -> str:
+def crowding(diagram: Diagram, w: float, h: float, font: str, size: float = 12, fixed: bool = False) -> str:
     """What does not fit when `diagram` is drawn w x h points ('' when everything does): labels cut
     short, running out of the box, or on top of each other. A dry run on a canvas never saved."""
     from io import BytesIO
@@ -113,7 +118,11 @@ def crowding(diagram: Diagram, w: float, h: float, font: str, size: float = 12) 
     record: list = []
     token = RECORD.set(record)
     try:
-        draw_diagram(Canvas(BytesIO(), pagesize=(w + 20, h + 20)), diagram, 0, 0, w, h, font, size)
+        c = Canvas(BytesIO(), pagesize=(w + 20, h + 20))
+        if fixed:  # exactly at `size`, as draw_diagram's own check of a bigger size needs
+            DRAWERS[diagram.kind](c, diagram, w, h, font, size, labels(diagram), Ink())
+        else:
+            draw_diagram(c, diagram, 0, 0, w, h, font, size)
     finally:
         RECORD.reset(token)
     if None in record:

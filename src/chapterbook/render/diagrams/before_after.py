@@ -25,11 +25,13 @@ def draw(c: Canvas, d, w: float, h: float, font: str, fs: float, names: list[str
     full = max(fs, min(pw * (0.5 if any(pushes) else 0.7), (top - bottom - text_h - 6 - over) / 0.8))
     group = full * 0.8 + 6 + text_h + over
     base = bottom + (top - bottom - group) / 2 + text_h + 6
+    # The headings sit just over the group (not at the top of a tall box, far from their things).
+    heading_top = min(h - gap, base + full * 0.8 + over + heading_h + 12)
     for i, item in enumerate(d.items):
         x = gap + i * (pw + mid)
         cx = x + pw / 2
         if i < len(names) and names[i]:
-            text_block(c, names[i], cx, h - gap, pw, font, fs * 1.15, 1)
+            text_block(c, names[i], cx, heading_top, pw, font, fs * 1.15, 1)
         push = pushes[i]
         side = max(fs, full * (scales[i] / biggest) ** 0.5)
         bx = cx - side / 2 + (pw * 0.18 if push else 0)
@@ -40,7 +42,7 @@ def draw(c: Canvas, d, w: float, h: float, font: str, fs: float, names: list[str
         if push:
             ay = base + side * 0.4
             width = 2.5 + 1.5 * push.size
-            length = min(bx - x - 4, 26 * push.size + 12)
+            length = min(bx - x - 4, pw * 0.14 * push.size + 12)
             arrow(c, bx - 4 - length, ay, bx - 4, ay, ink.push, width)
             if push.label:
                 label_within(c, push.label, bx - 4 - length / 2, x, bx + side, max(ay + width / 2 + fs * 0.45, base + side * 0.8 + fs * 0.45), font, fs)
