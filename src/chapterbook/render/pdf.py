@@ -42,7 +42,7 @@ from chapterbook import progress
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
-from chapterbook.render import fonts, images
+from chapterbook.render import extra_pages, fonts, images
 from chapterbook.render.colophon import copyright_lines
 from chapterbook.render.ink import colour_interior
 from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems
@@ -696,6 +696,7 @@ class Interior:
         lines = copyright_lines(self.spec)  # chapterbook.render.colophon
         for line in lines:
             out.append(self.para(line, "small", self._where("book"), "the copyright page"))
+        out += extra_pages.dedication(self, doc)
         out += [PageBreak(), Mark(doc, "front"), self.para("Contents", "h1", None, "the contents")]
         for ci, chapter in enumerate(self.spec.chapters):
             key = f"ch{ci + 1}"
@@ -825,13 +826,13 @@ class Interior:
             out.append(("questions", "Think About It"))
         if bm.note_for_grownups:
             out.append(("grownups", "A Note for Grown-ups"))
-        return out
+        return out + extra_pages.back_sections(self.spec)
 
     def back_matter(self, doc: BookDoc) -> list[Flowable]:
         out: list[Flowable] = []
         for key, title in self._back_sections():
             out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(self.markup(title), self.styles["h1"])]
-            out += getattr(self, f"_section_{key}")(doc)
+            out += getattr(self, f"_section_{key}")(doc) if hasattr(self, f"_section_{key}") else extra_pages.section(self, key)
         return out
 
     def _section_glossary(self, doc: BookDoc) -> list[Flowable]:

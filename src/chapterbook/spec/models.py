@@ -66,6 +66,7 @@ class Book(Strict):
     description: str | None = Field(None, max_length=2000, description="A short blurb for the back cover.")
     publisher: str | None = None
     copyright_holder: str | None = Field(None, description="Defaults to the authors.")
+    dedication: str | None = Field(None, max_length=500, description="A dedication, printed on its own page after the copyright page, e.g. 'For Maya, who asks why.'")
 
     @field_validator("isbn")
     @classmethod
@@ -322,6 +323,9 @@ class BackMatter(Strict):
     activities: bool = Field(True, description="'Try it' activity pages.")
     questions: bool = True
     note_for_grownups: str | None = Field(None, description="Text of a note for parents and teachers; leave out for none.")
+    about_the_author: str | None = Field(None, description="A page 'About the Author' at the back; leave out for none.")
+    about_the_illustrator: str | None = Field(None, description="A page 'About the Illustrator' at the back; leave out for none.")
+    also_in_series: list[str] = Field(default_factory=list, description="Titles of the series' other books, listed on an 'Also in this series' page.")
 
 
 TRIM_PRESETS: dict[str, tuple[float, float]] = {
