@@ -247,3 +247,30 @@ def test_a_crowded_spot_diagram_is_a_warning_at_its_line(tmp_path):
     crowded = [w for w in result.warnings if w.code == "diagram-crowded"]
     assert len(crowded) == 1 and "has more words than room" in crowded[0].message
     assert "- id: loop" in path.read_text().splitlines()[crowded[0].where.line - 1]
+
+
+def test_labelled_parts_name_the_parts_of_the_illustrations_own_picture(tmp_path):
+    from chapterbook.render.pdf import render_book
+    from chapterbook.spec.load import load_story
+    from render_fixtures import make_story, write_image
+
+    write_image(tmp_path / "s" / "images" / "plant.png", (900, 1200), colour=(60, 160, 60))
+    ill = """
+    illustrations:
+      - id: plant
+        brief: A bean plant in a pot.
+        image: images/plant.png
+        placement: half
+        diagram:
+          kind: labelled_parts
+          items: [{label: leaf, x: 0.8, y: 0.7}, {label: stem, x: 0.5, y: 0.4}, {label: roots, x: 0.3, y: 0.1}]
+          caption: The parts of a bean plant.
+"""
+    path = make_story(tmp_path / "s", chapters=["Some text.\n\n[illustration: plant]\n\nMore text."], illustrations=ill)
+    result = render_book(load_story(path), tmp_path / "book.pdf", tmp_path / "cache")
+    rows = subprocess.run(["pdfimages", "-list", str(result.pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
+    assert len(rows) == 1 and int(rows[0].split()[12]) >= 300  # the picture, once, at 300 ppi or more
+    html = subprocess.run(["pdftotext", "-bbox", str(result.pdf), "-"], check=True, capture_output=True, text=True).stdout
+    for word in ("leaf", "stem", "roots"):
+        assert f">{word}</word>" in html, word
+    assert not [w for w in result.warnings if w.code == "diagram-crowded"]

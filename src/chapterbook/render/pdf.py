@@ -45,7 +45,7 @@ from chapterbook.output import atomic_path, atomic_write
 from chapterbook.render import extra_pages, fonts, images
 from chapterbook.render.colophon import copyright_lines
 from chapterbook.render.ink import colour_interior
-from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems
+from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems, on_picture
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
@@ -757,8 +757,9 @@ class Interior:
         bw, bh = self.box(slot.placement)
         fs = self.spec.layout.font_size
         font = self.family.regular
+        picture = slot.placed if on_picture(slot.diagram) else None  # labelled parts of the picture itself
         if slot.placement == Placement.full:
-            if slot.placed is not None:
+            if slot.placed is not None and picture is None:
                 placed = slot.placed
 
                 def art(canv, block, placed=placed):
@@ -773,7 +774,7 @@ class Interior:
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
                     dh = min(h, w * 1.0)
-                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75, self.spec.layout.palette)
+                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75, self.spec.layout.palette, picture)
 
             else:
 
@@ -784,14 +785,14 @@ class Interior:
 
             return [FullPage(doc, art)]
         gap = Spacer(1, self.spec.layout.line_height * 0.5)
-        if slot.placed is not None:
+        if slot.placed is not None and picture is None:
             return [gap, Picture(slot.placed), gap]
         if slot.diagram is not None:
             d = slot.diagram
             self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
             self.warnings += fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field)
-            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette)]
+            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture)]
             if d.caption:
                 parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))
             return [gap, KeepTogether(parts), gap]

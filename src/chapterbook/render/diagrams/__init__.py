@@ -58,8 +58,9 @@ DRAWERS: dict[DiagramKind, Callable[..., None]] = {
 class DiagramFlowable(Flowable):
     """A diagram of one kind, drawn to fill `width` x `height` points."""
 
-    def __init__(self, diagram: Diagram, width: float, height: float, font: str, font_size: float = 12, palette: Palette | None = None):
+    def __init__(self, diagram: Diagram, width: float, height: float, font: str, font_size: float = 12, palette: Palette | None = None, picture=None):
         super().__init__()
+        self.picture = picture  # labelled_parts: the illustration's own picture, its parts named round it
         self.diagram = diagram
         self.width = width
         self.height = height
@@ -72,7 +73,7 @@ class DiagramFlowable(Flowable):
         return self.width, self.height
 
     def draw(self) -> None:
-        draw_diagram(self.canv, self.diagram, 0, 0, self.width, self.height, self.font, self.font_size, self.palette)
+        draw_diagram(self.canv, self.diagram, 0, 0, self.width, self.height, self.font, self.font_size, self.palette, self.picture)
 
 
 def labels(diagram: Diagram) -> list[str]:
@@ -90,9 +91,11 @@ def diagram_text(diagram: Diagram) -> str:
 
 
 def draw_diagram(
-    c: Canvas, diagram: Diagram, x: float, y: float, w: float, h: float, font: str, size: float = 12, palette: Palette | None = None
+    c: Canvas, diagram: Diagram, x: float, y: float, w: float, h: float, font: str, size: float = 12, palette: Palette | None = None, picture=None
 ) -> None:
-    """Draw `diagram` into the box (x, y, w, h), with a thin frame and light background; labels at 12 pt or more."""
+    """Draw `diagram` into the box (x, y, w, h), with a thin frame and light background; labels at 12 pt or more.
+
+    `picture` (an images.Placed): a labelled_parts diagram names the parts of it instead of a shape."""
     c.saveState()
     c.setFillColor(TINT)
     c.setStrokeColor(GREY)
@@ -104,8 +107,14 @@ def draw_diagram(
     size = max(size, MIN_LABEL_PT)
     if big > size and RECORD.get() is None and not crowding(diagram, w, h, font, big, fixed=True):
         size = big
-    DRAWERS[diagram.kind](c, diagram, w, h, font, size, labels(diagram), Ink.from_palette(palette))
+    extra = {"picture": picture} if picture is not None and diagram.kind == DiagramKind.labelled_parts else {}
+    DRAWERS[diagram.kind](c, diagram, w, h, font, size, labels(diagram), Ink.from_palette(palette), **extra)
     c.restoreState()
+
+
+def on_picture(diagram: Diagram | None) -> bool:
+    """Whether this diagram is drawn on its illustration's picture (labelled parts of it) rather than instead of one."""
+    return diagram is not None and diagram.kind == DiagramKind.labelled_parts
 
 
 def crowding(diagram: Diagram, w: float, h: float, font: str, size: float = 12, fixed: bool = False) -> str:
@@ -156,4 +165,4 @@ def fit_problems(diagram: Diagram, w: float, h: float, font: str, size: float, w
     ]
 
 
-__all__ = ["crowding", "fit_problems", "DiagramFlowable", "DRAWERS", "DEFAULT_LABELS", "diagram_text", "draw_diagram", "labels", "Ink"]
+__all__ = ["on_picture", "crowding", "fit_problems", "DiagramFlowable", "DRAWERS", "DEFAULT_LABELS", "diagram_text", "draw_diagram", "labels", "Ink"]

@@ -47,12 +47,25 @@ def _shape(c: Canvas, shape: PartsShape, x: float, y: float, sw: float, sh: floa
         c.circle(x + sw / 2, y + sh * 0.86, min(sw, sh) * 0.12, stroke=1, fill=1)
 
 
-def draw(c: Canvas, d, w: float, h: float, font: str, fs: float, names: list[str], ink: Ink) -> None:
-    """Draw the shape in the middle and each part's name at the side, a line from the name to the part."""
+def draw(c: Canvas, d, w: float, h: float, font: str, fs: float, names: list[str], ink: Ink, picture=None) -> None:
+    """Draw the shape (or the illustration's picture) in the middle and each part's name at the side,
+    a line from the name to the part."""
     gap = fs * 0.6
     sw, sh = min(w * 0.34, h * 0.8), h * 0.78
+    if picture is not None:  # the picture keeps its shape, as large as leaves room for names each side
+        pw, ph = picture.size_pt
+        scale = min(w * 0.5 / pw, (h - 2 * gap) / ph)
+        sw, sh = pw * scale, ph * scale
     sx, sy = (w - sw) / 2, (h - sh) / 2
-    _shape(c, d.shape, sx, sy, sw, sh, ink)
+    if picture is not None:
+        from chapterbook.render.pdf import draw_placed
+
+        draw_placed(c, picture, sx, sy, sw, sh)
+        c.setStrokeColor(BLACK)
+        c.setLineWidth(0.75)
+        c.rect(sx, sy, sw, sh, stroke=1, fill=0)
+    else:
+        _shape(c, d.shape, sx, sy, sw, sh, ink)
     n = len(d.items)
     points = []
     for i, item in enumerate(d.items):
@@ -80,8 +93,14 @@ def draw(c: Canvas, d, w: float, h: float, font: str, fs: float, names: list[str
             base = centre + (lines - 1) * fs * 0.62 - fs * 0.35
             label_within(c, text, hi if left else lo, lo, hi, base, font, fs, "right" if left else "left", down=True)
             lx = hi + 4 if left else lo - 4
+            if picture is not None:  # a white edge under the line, so it shows on dark art
+                c.setStrokeColor(CMYKColor(0, 0, 0, 0))
+                c.setLineWidth(3)
+                c.line(lx, centre, px, py)
             c.setStrokeColor(BLACK)
             c.setLineWidth(1)
             c.line(lx, centre, px, py)
+            # On a picture the dot gets a white ring, so it shows on dark art too.
             c.setFillColor(BLACK)
-            c.circle(px, py, 2.5, stroke=0, fill=1)
+            c.setStrokeColor(CMYKColor(0, 0, 0, 0))
+            c.circle(px, py, 2.5, stroke=1 if picture is not None else 0, fill=1)
