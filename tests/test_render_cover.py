@@ -190,3 +190,12 @@ def test_cover_art_of_the_wrong_shape_is_a_warning_saying_the_pixels_it_needs(tm
     shape = [w for w in result.warnings if w.code == "cover-shape"]
     assert len(shape) == 1 and "3000 x 2000 pixels" in shape[0].message and "of its width would be cut off" in shape[0].message
     assert "1538 x 2475 pixels" in shape[0].hint
+
+
+def test_names_on_a_light_front_colour_are_black_and_on_a_dark_one_white(tmp_path):
+    from chapterbook.render.cover import colours
+
+    light = load_story(make_story(tmp_path / "a", illustrations="", layout="layout:\n  cover: {front_colour: cream}\n"))
+    dark = load_story(make_story(tmp_path / "b", illustrations="", layout="layout:\n  cover: {front_colour: navy}\n"))
+    assert colours(light)["text"].black == 1 and colours(light)["spine_text"].black == 1
+    assert colours(dark)["text"].black == 0 and colours(dark)["spine_text"].black == 0

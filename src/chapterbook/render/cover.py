@@ -125,13 +125,24 @@ def colours(story: Story) -> dict[str, CMYKColor]:
         given = next((v for v in values if v), None)
         return CMYKColor(*parse_colour(given)) if given else default
 
+    front = pick(cover.front_colour, palette.main, default=FRONT_BG)
+    # Unless set, the spine is the front's colour: the front then runs round the fold, and no binding shift shows a stripe.
+    spine = pick(cover.spine_colour, cover.front_colour, palette.main, default=FRONT_BG)
     return {
-        "front": pick(cover.front_colour, palette.main, default=FRONT_BG),
+        "front": front,
         "back": pick(cover.back_colour, default=BACK_BG),
-        # Unless set, the spine is the front's colour: the front then runs round the fold, and no binding shift shows a stripe.
-        "spine": pick(cover.spine_colour, cover.front_colour, palette.main, default=FRONT_BG),
-        "text": pick(cover.text_colour, default=WHITE),
+        "spine": spine,
+        # The default sea blue is designed for white; a colour from the spec gets black or white by its lightness.
+        "text": pick(cover.text_colour, default=WHITE if front is FRONT_BG else _readable_on(front)),
+        "spine_text": pick(cover.text_colour, default=WHITE if spine is FRONT_BG else _readable_on(spine)),
     }
+
+
+def _readable_on(background: CMYKColor) -> CMYKColor:
+    """White text on a dark background, black on a light one (by the colour's lightness)."""
+    c, m, y, k = background.cyan, background.magenta, background.yellow, background.black
+    r, g, b = (1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)
+    return BLACK if 0.299 * r + 0.587 * g + 0.114 * b > 0.62 else WHITE
 
 
 def _wants_barcode(story: Story) -> bool:
@@ -320,7 +331,7 @@ def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool,
     c.saveState()
     c.translate(geo.spine_x + geo.spine / 2, h / 2)
     c.rotate(-90)  # reads top to bottom, as on English-language spines
-    c.setFillColor(ink["text"])
+    c.setFillColor(ink["spine_text"])
     c.setFont(family.bold, size)
     c.drawCentredString(0, -size * 0.35, text)
     c.restoreState()
