@@ -29,7 +29,7 @@ def date_in_words(date: dt.date, language: str) -> str:
 def copyright_lines(spec: StorySpec) -> list[str]:
     """The lines of the copyright page, in order, as plain text."""
     book = spec.book
-    holder = book.copyright_holder or _join(book.authors)
+    holder = book.copyright_holder or join_names(book.authors)
     year = f"{book.publication_date.year} " if book.publication_date else ""
     lines = [f"Text copyright © {year}{holder}. All rights reserved."]
     if book.illustrator:
@@ -47,6 +47,6 @@ def copyright_lines(spec: StorySpec) -> list[str]:
     return lines
 
 
-def _join(names: list[str]) -> str:
+def join_names(names: list[str]) -> str:
     """'A', 'A and B', 'A, B and C'."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

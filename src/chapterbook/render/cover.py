@@ -27,6 +27,7 @@ from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import images
 from chapterbook.render.fonts import book_font, typographers_quotes
 from chapterbook.render.barcode import barcode_size, draw_isbn_barcode
+from chapterbook.render.colophon import join_names
 from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
 from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.models import parse_colour
@@ -181,7 +182,7 @@ def _art(story: Story, key: tuple, rel: str | None, box: tuple[float, float], ca
         result.warnings.append(
             Problem(
                 f"{what} image '{rel}' is {sw} x {sh} pixels, a different shape from the panel "
-                f"({box[0] / 72:.3g} x {box[1] / 72:.3g} in with bleed): {100 * (1 - kept):.0f}% of its {side} would be cut off",
+                f"({round(box[0] / 72, 3):g} x {round(box[1] / 72, 3):g} in with bleed): {100 * (1 - kept):.0f}% of its {side} would be cut off",
                 where, field_name, f"supply it at {px[0]} x {px[1]} pixels (or larger in that shape)", Severity.WARNING, "cover-shape",
             )
         )
@@ -215,14 +216,14 @@ def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, ar
         _design(c, x0, w - x0, h, ink["front"])
     safe = inch(SAFE_IN)
     tx, tw = x0 + safe, geo.trim_w - 2 * safe
-    size = geo.trim_w / 9
+    size = min(geo.trim_w / 9, geo.trim_h / 13)  # a square book's title would otherwise cover half its art
     top_parts = []
     if book.series:
         top_parts.append(_para(book.series, family.bold, size * 0.34, ink["text"], quotes))
     top_parts.append(_para(book.title, family.bold, size, ink["text"], quotes))
     if book.subtitle:
         top_parts.append(_para(book.subtitle, family.italic, size * 0.42, ink["text"], quotes, 1.3))
-    bottom_parts = [_para(", ".join(book.authors), family.bold, size * 0.45, ink["text"], quotes)]
+    bottom_parts = [_para(join_names(book.authors), family.bold, size * 0.45, ink["text"], quotes)]
     if book.illustrator:
         bottom_parts.append(_para("illustrated by " + book.illustrator, family.regular, size * 0.34, ink["text"], quotes))
     gap = size * 0.3
