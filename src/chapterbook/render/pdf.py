@@ -45,6 +45,7 @@ from chapterbook.render.flowables import (  # noqa: F401
 )
 from chapterbook.render.fonts import book_font
 from chapterbook.render.geometry import PageGeometry
+from chapterbook.render.ink import colour_interior
 from chapterbook.render.interior import front
 from chapterbook.render.interior import (  # noqa: F401
     LAYOUT_VERSION,
@@ -107,7 +108,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     """
     rl_fast.configure()
     family = None
-    with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir) as resampler:
+    with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir, grey=not colour_interior(story.spec)) as resampler:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
         gutter_pages = known.pages  # a long book laid out before gets its wider gutter at once
         for attempt in range(5):

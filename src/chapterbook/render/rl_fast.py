@@ -86,6 +86,16 @@ def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h
     canv._formsinuse.append(name)
 
 
+def set_past_checks(widget, **values: float) -> None:
+    """Set attributes of a ReportLab widget without its attribute checks.
+
+    The EAN barcode widgets declare their quiet zones (lquiet, rquiet) as booleans
+    though their code reads them as lengths, so setting a length the ordinary way
+    raises; render/barcode.py needs lengths for the printers' quiet zones.
+    """
+    widget.__dict__.update(values)
+
+
 def frame_height_used(frame) -> float:
     """How far down `frame` the flowables placed in it so far reach, in points."""
     return frame._y2 - frame._topPadding - frame._y

@@ -33,6 +33,8 @@ def lint(story: Story) -> list[Problem]:
     problems += _reading_level(story)
     problems += _coverage(story)
     problems += _diagrams(story)
+    if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
+        problems.append(_problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn"))
     problems.sort(key=lambda p: (p.severity != Severity.ERROR, str(p.where.file), p.where.line or 0, p.where.column or 0))
     return problems
 
@@ -245,12 +247,12 @@ def _diagrams(story: Story) -> Iterable[Problem]:
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
             d = ill.diagram
-            if d is not None and d.other_object and d.kind != DiagramKind.action_reaction:
+            if d is not None and d.other_object and d.kind not in (DiagramKind.action_reaction, DiagramKind.gravity):
                 yield _problem(
                     story,
                     ("chapters", ci, "illustrations", ii, "diagram", "other_object"),
                     f"a {d.kind.value} diagram shows one thing; other_object '{d.other_object}' is not drawn",
-                    "remove it, or use kind: action_reaction to show two things pushing on each other",
+                    "remove it, or use kind: action_reaction (two things pushing on each other) or gravity (two bodies pulling)",
                     "diagram-labels",
                     Severity.WARNING,
                 )

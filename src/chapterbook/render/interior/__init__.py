@@ -24,7 +24,7 @@ class Interior(FrontMatter, Chapters, BackMatter):
 
     def flowables(self, doc: BookDoc) -> list[Flowable]:
         """Every flowable of the book, front to back; warnings of an earlier layout of it are replaced."""
-        self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter")]
+        self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter", "diagram-crowded")]
         self._glyph_seen: dict[tuple, tuple[int, str, int]] = {}
         out: list[Flowable] = []
         out += self.front_matter(doc)

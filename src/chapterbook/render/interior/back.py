@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, PageBreak, Spacer, Table, TableStyle
 
+from chapterbook.render import extra_pages
 from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import Mark
 from chapterbook.render.interior.base import InteriorBase
@@ -41,7 +42,7 @@ def back_sections(spec: StorySpec) -> list[tuple[str, str]]:
         out.append(("questions", "Think About It"))
     if bm.note_for_grownups:
         out.append(("grownups", "A Note for Grown-ups"))
-    return out
+    return out + extra_pages.back_sections(spec)
 
 
 class BackMatter(InteriorBase):
@@ -51,7 +52,7 @@ class BackMatter(InteriorBase):
         out: list[Flowable] = []
         for key, title in back_sections(self.spec):
             out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(self.markup(title), self.styles["h1"])]
-            out += getattr(self, f"_section_{key}")(doc)
+            out += getattr(self, f"_section_{key}")(doc) if hasattr(self, f"_section_{key}") else extra_pages.section(self, key)
         return out
 
     def _section_glossary(self, doc: BookDoc) -> list[Flowable]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
 
 from chapterbook.errors import Location, Problem, Severity
-from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
+from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems, on_picture
 from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import FullPage, Picture, PlaceholderPanel, draw_placed, draw_placeholder
 from chapterbook.render.fonts import FontFamily, missing_glyphs, typographers_quotes
@@ -102,8 +102,9 @@ class InteriorBase:
         bw, bh = self.box(slot.placement)
         fs = self.spec.layout.font_size
         font = self.family.regular
+        picture = slot.placed if on_picture(slot.diagram) else None  # labelled parts of the picture itself
         if slot.placement == Placement.full:
-            if slot.placed is not None:
+            if slot.placed is not None and picture is None:
                 placed = slot.placed
 
                 def art(canv, block, placed=placed):
@@ -112,12 +113,13 @@ class InteriorBase:
                     draw_placed(canv, placed, x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
 
             elif slot.diagram is not None:
-                self.check_glyphs(" ".join([*slot.diagram.labels, slot.diagram.object, slot.diagram.other_object]), slot.where, f"diagram '{slot.id}'")
+                self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
+                self.warnings += fit_problems(slot.diagram, bw, min(bh, bw), font, fs * 0.75, slot.where, slot.field)
 
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
                     dh = min(h, w * 1.0)
-                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75)
+                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75, self.spec.layout.palette, picture)
 
             else:
 
@@ -128,13 +130,14 @@ class InteriorBase:
 
             return [FullPage(doc, art)]
         gap = Spacer(1, self.spec.layout.line_height * 0.5)
-        if slot.placed is not None:
+        if slot.placed is not None and picture is None:
             return [gap, Picture(slot.placed), gap]
         if slot.diagram is not None:
             d = slot.diagram
-            self.check_glyphs(" ".join([*d.labels, d.object, d.other_object, d.caption]), slot.where, f"diagram '{slot.id}'")
+            self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
-            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75)]
+            self.warnings += fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field)
+            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture)]
             if d.caption:
                 parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))
             return [gap, KeepTogether(parts), gap]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
+from chapterbook.render import extra_pages
+from chapterbook.render.colophon import copyright_lines
 from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import ContentsLine, Mark
 from chapterbook.render.interior.back import back_sections
@@ -29,23 +31,10 @@ class FrontMatter(InteriorBase):
         if book.publisher:
             out += [Spacer(1, th * 0.25), self.para(book.publisher, "byline", self._where("book", "publisher"), "the publisher")]
         out += [PageBreak(), Mark(doc, "front"), Spacer(1, th * 0.45)]
-        holder = book.copyright_holder or _join(book.authors)
-        year = f"{book.publication_date.year} " if book.publication_date else ""
-        lines = [f"Text copyright © {year}{holder}. All rights reserved."]
-        if book.illustrator:
-            lines.append(f"Illustrations by {book.illustrator}.")
-        if book.edition:
-            lines.append(book.edition + (f", {book.publication_date.isoformat()}" if book.publication_date else ""))
-        elif book.publication_date:
-            lines.append(f"Published {book.publication_date.isoformat()}")
-        if book.publisher:
-            lines.append(f"Published by {book.publisher}.")
-        if book.isbn:
-            d = book.isbn
-            lines.append(f"ISBN {d[:3]}-{d[3]}-{d[4:8]}-{d[8:12]}-{d[12]}")
-        lines.append(f"Set in {self.spec.layout.font}. Made with chapterbook.")
+        lines = copyright_lines(self.spec)  # chapterbook.render.colophon
         for line in lines:
             out.append(self.para(line, "small", self._where("book"), "the copyright page"))
+        out += extra_pages.dedication(self, doc)
         out += [PageBreak(), Mark(doc, "front"), self.para("Contents", "h1", None, "the contents")]
         for ci, chapter in enumerate(self.spec.chapters):
             key = f"ch{ci + 1}"
