@@ -22,11 +22,19 @@ if TYPE_CHECKING:  # pdf.py imports this module; these are only for the type che
 
 
 def _style(interior: Interior, name: str) -> str:
-    """The name of a style the book's table may not have yet (a block quote's), made from the body style."""
+    """The name of a style the book's table (pdf._styles) does not have, made once from one it has.
+
+    "quote": a block quote, the body style indented on both sides with a paragraph's space
+    above it; "bullet_end": a list's last item, with a paragraph's space after it.
+    """
     if name not in interior.styles:
-        body = interior.styles[name.replace("quote", "body")]
-        indent = body.fontSize * 1.6
-        interior.styles[name] = ParagraphStyle(name, parent=body, leftIndent=indent, rightIndent=indent)
+        if name.startswith("quote"):
+            body = interior.styles[name.replace("quote", "body")]
+            indent = body.fontSize * 1.6
+            style = ParagraphStyle(name, parent=body, leftIndent=indent, rightIndent=indent, spaceBefore=body.spaceAfter)
+        else:
+            style = ParagraphStyle(name, parent=interior.styles["bullet"], spaceAfter=interior.styles["body"].spaceAfter)
+        interior.styles[name] = style
     return name
 
 
@@ -66,6 +74,8 @@ def block_flowables(interior: Interior, item: FlowItem, ci: int, number: int) ->
     elif isinstance(block, BlockQuote):
         runs = [(text, _style(interior, "quote" + tight), None) for text in block.paragraphs]
         what += f", the quote after paragraph {number - 1}"
+    if isinstance(block, (BulletList, NumberedList)) and runs:
+        runs[-1] = (runs[-1][0], _style(interior, "bullet_end"), runs[-1][2])
     out: list[Flowable] = []
     for text, style, bullet in runs:
         para = interior.para(markup(text, quotes=interior.quotes), style, _where(interior, ci, text), what, markup=False)

@@ -14,6 +14,7 @@ from chapterbook.errors import Location, Problem, Severity
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
+from chapterbook.text.check import grammar_problems
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 MIN_WORDS_FOR_GRADE = 100
@@ -34,6 +35,7 @@ def lint(story: Story) -> list[Problem]:
     problems += _reading_level(story)
     problems += _coverage(story)
     problems += _diagrams(story)
+    problems += grammar_problems(story)  # chapter text outside the grammar (chapterbook.text.check)
     problems.sort(key=lambda p: (p.severity != Severity.ERROR, str(p.where.file), p.where.line or 0, p.where.column or 0))
     return problems
 
