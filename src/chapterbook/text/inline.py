@@ -131,6 +131,7 @@ def parse_inline(text: str) -> tuple[Span, ...]:
     return spans_of(tokens[0].children or [] if tokens else [], text)
 
 
+@functools.lru_cache(maxsize=8192)
 def typeset_spans(spans: tuple[Span, ...]) -> tuple[Span, ...]:
     """The runs with typographer's punctuation, judged over the whole text at once.
 
