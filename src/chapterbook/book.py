@@ -120,6 +120,12 @@ class BookView:
         return self.story.spec
 
 
+# The manuscript and the preview show every block of the text; free-brief markers (which
+# name no slot of the spec: an error in a book's own text) only make sense as PDF placeholders.
+PROSE_KINDS = ("paragraph", "dialogue", "bullet_list", "numbered_list", "quote")
+_TEMPLATE_KINDS = (*PROSE_KINDS, "heading", "illustration", "break")
+
+
 def chapter_flow(story: Story, index: int) -> tuple[Illustration | None, list[FlowItem]]:
     """The chapter's opener illustration and its flow with every other slot placed.
 
@@ -160,12 +166,6 @@ def chapter_flow(story: Story, index: int) -> tuple[Illustration | None, list[Fl
     for pos, _, ill in sorted(inserts, key=lambda t: (-t[0], -t[1])):
         flow.insert(pos, FlowItem("illustration", illustration=ill))
     return opener, flow
-
-
-# The manuscript and the preview show every block of the text; free-brief markers (which
-# name no slot of the spec: an error in a book's own text) only make sense as PDF placeholders.
-PROSE_KINDS = ("paragraph", "dialogue", "bullet_list", "numbered_list", "quote")
-_TEMPLATE_KINDS = (*PROSE_KINDS, "heading", "illustration", "break")
 
 
 def glossary(story: Story) -> list[GlossaryEntry]:
