@@ -14,6 +14,7 @@ import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from markdown_it import MarkdownIt
@@ -87,13 +88,13 @@ def reference(story) -> list[list[Block]]:
 # --- manuscript.md, read with a CommonMark parser -------------------------------------------------
 
 _FIGURE = re.compile(r"^\*\*\[(?:Opener illustration|Illustration \(\w+\)): (?P<id>[^\]]+)\]\*\*")
-_CHAPTER_END = re.compile(r"^(?:### Try it: .*|### Think about it|---)$", re.M)
+_CHAPTER_END = re.compile(r"^(?:### Try it: .*|### Think about it|---)$", re.MULTILINE)
 
 
 def manuscript_blocks(md_text: str) -> list[list[Block]]:
     md = MarkdownIt("commonmark")
     chapters = []
-    for section in re.split(r"^## Chapter \d+: .*$", md_text, flags=re.M)[1:]:
+    for section in re.split(r"^## Chapter \d+: .*$", md_text, flags=re.MULTILINE)[1:]:
         end = _CHAPTER_END.search(section)
         tokens = md.parse(section[: end.start()] if end else section)
         out: list[Block] = []
@@ -130,7 +131,7 @@ def manuscript_blocks(md_text: str) -> list[list[Block]]:
 class _Preview(HTMLParser):
     """The blocks of each <article class="chapter">, up to its activity and questions."""
 
-    KINDS = {("p", "paragraph"): "p", ("p", "dialogue"): "p", ("h3", "heading"): "h", ("ul", "text-list"): "ul", ("ol", "text-list"): "ol"}
+    KINDS: ClassVar[dict[tuple[str, str], str]] = {("p", "paragraph"): "p", ("p", "dialogue"): "p", ("h3", "heading"): "h", ("ul", "text-list"): "ul", ("ol", "text-list"): "ol"}
 
     def __init__(self):
         super().__init__()

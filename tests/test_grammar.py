@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import BROKEN
 
 from chapterbook.draft.reply import ChapterReply, parse_plain_text
 from chapterbook.spec.lint import lint
@@ -21,8 +22,6 @@ from chapterbook.text import (
     marker,
     parse,
 )
-
-from conftest import BROKEN
 
 EVERY = """\
 Maya had a *red* ball and a **big** cart.

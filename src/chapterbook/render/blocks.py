@@ -15,7 +15,17 @@ from reportlab.platypus import Flowable, KeepTogether
 from chapterbook.book import FlowItem
 from chapterbook.errors import Location
 from chapterbook.render.fonts import missing_glyphs
-from chapterbook.text import BlockQuote, BulletList, Heading, Inline, NumberedList, Paragraph, SceneBreak, line_col, markup
+from chapterbook.text import (
+    BlockQuote,
+    BulletList,
+    Heading,
+    Inline,
+    NumberedList,
+    Paragraph,
+    SceneBreak,
+    line_col,
+    markup,
+)
 
 if TYPE_CHECKING:  # pdf.py imports this module; these are only for the type checker
     from chapterbook.render.pdf import BookDoc, Interior, Slot

@@ -30,20 +30,42 @@ from chapterbook.text.grammar import (
     paragraphs,
     parse,
 )
-from chapterbook.text.inline import Inline, Span, inline_markup, markup, parse_inline, typeset_spans
-from chapterbook.text.prose import Sentence, flesch_kincaid_grade, line_col, plain, sentences, syllables, words
-from chapterbook.text.typography import CURLY_QUOTES, TYPOGRAPHERS, smart_dashes, smart_quotes, typeset
+from chapterbook.text.inline import (
+    Inline,
+    Span,
+    inline_markup,
+    markup,
+    parse_inline,
+    typeset_spans,
+)
+from chapterbook.text.prose import (
+    Sentence,
+    flesch_kincaid_grade,
+    line_col,
+    plain,
+    sentences,
+    syllables,
+    words,
+)
+from chapterbook.text.typography import (
+    CURLY_QUOTES,
+    TYPOGRAPHERS,
+    smart_dashes,
+    smart_quotes,
+    typeset,
+)
 from chapterbook.text.version import ChapterVersion
 
 Block = FlatBlock  # the name the flat view had before the grammar; compare/prose.py reads it
 
 __all__ = [
+    "CURLY_QUOTES",
+    "TYPOGRAPHERS",
     "Block",
     "BlockBase",
     "BlockKind",
     "BlockQuote",
     "BulletList",
-    "CURLY_QUOTES",
     "ChapterVersion",
     "Finding",
     "FlatBlock",
@@ -56,7 +78,6 @@ __all__ = [
     "SceneBreak",
     "Sentence",
     "Span",
-    "TYPOGRAPHERS",
     "TextBlock",
     "blocks",
     "flesch_kincaid_grade",
