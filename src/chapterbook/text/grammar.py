@@ -212,9 +212,9 @@ class _Reader:
         col = self.col_of(begin, lines[0])
         construct, hint = OUTSIDE_BLOCKS[kind]
         self.find(begin, col, construct, hint)
-        source = " ".join(lines)
         start = self.offset(begin, col)
-        self.add(Paragraph(begin, col, start, end, Inline((Span(source),), source, begin, col, start)))
+        # Printed as one paragraph of its lines; the manuscript keeps the lines as they were.
+        self.add(Paragraph(begin, col, start, end, Inline((Span(" ".join(lines)),), "\n".join(lines), begin, col, start, literal=True)))
 
     def paragraph(self, tok: Token, inline: Token) -> None:
         begin, end = tok.map or (0, 0)
@@ -265,10 +265,10 @@ class _Reader:
             if nested or len(out) != items:
                 t = nested[0] if nested else tokens[0]
                 line = (t.map or (begin, begin))[0]
-                self.find(line, self.col_of(line, self.lines[line] if line < len(self.lines) else ""), "a list inside a list, or an item of several paragraphs", "keep each item to one paragraph and lists one level deep", "it is printed as one flat list, one item per paragraph")
+                self.find(line, self.col_of(line, self.lines[line] if line < len(self.lines) else ""), "a list inside a list, or an item of several paragraphs", "keep each item to one paragraph and lists one level deep", "a list inside a list, or an item of several paragraphs, is printed as one flat list, one item per paragraph")
         elif nested:
             line = (nested[0].map or (begin, begin))[0]
-            self.find(line, self.col_of(line, self.lines[line]), "a list or heading inside a quote", "keep quotes to plain paragraphs", "it is printed as plain quoted paragraphs")
+            self.find(line, self.col_of(line, self.lines[line]), "a list or heading inside a quote", "keep quotes to plain paragraphs", "a list or heading inside a quote is printed as plain quoted paragraphs")
         return out
 
     def read(self, tokens: list[Token]) -> None:
@@ -294,7 +294,7 @@ class _Reader:
                         text.col,
                         "a heading underlined with === or ---",
                         "for a scene break, leave a blank line before ---; for a heading, write '## ' before it",
-                        "the line under this text makes it a heading",
+                        f"'{text.plain[:40]}' is a heading because of the line of === or --- under it",
                         "setext-heading",
                     )
             elif kind in ("bullet_list_open", "ordered_list_open"):

@@ -46,6 +46,7 @@ class Inline:
     line: int = 0
     col: int = 0
     start: int = 0
+    literal: bool = False  # text outside the grammar, printed as typed: no typographer's punctuation either
 
     @property
     def plain(self) -> str:
@@ -164,7 +165,7 @@ def spans_markup(spans: Iterable[Span], *, bold: str = "b", italic: str = "i") -
 def markup(value: Inline | str, *, bold: str = "b", italic: str = "i", quotes: bool = False) -> str:
     """Inline text (parsed, or a Markdown string to parse) as escaped markup, typeset when `quotes`."""
     spans = value.spans if isinstance(value, Inline) else parse_inline(value)
-    if quotes:
+    if quotes and not (isinstance(value, Inline) and value.literal):
         spans = typeset_spans(spans)
     return spans_markup(spans, bold=bold, italic=italic)
 
