@@ -150,15 +150,15 @@ OUTSIDE_BLOCKS = {
 }
 
 
+_NEWLINE = re.compile("\n")
+
+
 class _Reader:
     def __init__(self, text: str, tolerant: bool):
         self.text = text
         self.tolerant = tolerant
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        self.starts: list[int] = [0]
-        for n, ch in enumerate(text):
-            if ch == "\n":
-                self.starts.append(n + 1)
+        self.starts: list[int] = [0, *(m.end() for m in _NEWLINE.finditer(text))]  # offset of each line
         self.blocks: list[TextBlock] = []
         self.findings: list[Finding] = []
 
