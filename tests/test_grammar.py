@@ -172,3 +172,18 @@ def test_a_plain_text_reply_keeps_its_list_and_quote():
     assert reply.paragraphs == ["We need:", "- a ramp\n- a ball", "> Go!", "The end."]
     md = ChapterReply(title="T", paragraphs=reply.paragraphs, illustrations=[]).to_markdown()
     assert [type(b) for b in parse(md).blocks] == [Heading, Paragraph, BulletList, BlockQuote, Paragraph]
+
+
+def test_html_or_code_inside_a_list_or_quote_is_printed_as_typed_and_reported():
+    got = parse("- one\n- two\n\n  <div>x</div>\n\n> said:\n>\n>     indented\n")
+    bullets, quote = got.blocks
+    assert [i.plain for i in bullets.items] == ["one", "two", "<div>x</div>"]
+    assert [p.plain for p in quote.paragraphs] == ["said:", "indented"]
+    assert {f.construct for f in got.findings} >= {"HTML", "an indented code block"}
+
+
+def test_windows_line_endings_keep_positions():
+    text = "One.\r\n\r\n- a\r\n- b\r\n\r\n[illustration: x]\r\n"
+    bullets, mark = parse(text).blocks[1:]
+    assert text[bullets.items[1].start] == "b" and (bullets.items[1].line, bullets.items[1].col) == (3, 2)
+    assert text[mark.start : mark.start + len(mark.source)] == "[illustration: x]"

@@ -258,7 +258,17 @@ class _Reader:
 
     def contents(self, tokens: list[Token], what: str, begin: int) -> list[Inline]:
         """The inline texts inside a list or quote, one per paragraph, reporting anything nested."""
-        out = [self.inline(t.content, (t.map or (begin, begin))[0], t.children) for t in tokens if t.type == "inline"]
+        out: list[Inline] = []
+        for t in tokens:
+            line = (t.map or (begin, begin))[0]
+            if t.type == "inline":
+                out.append(self.inline(t.content, line, t.children))
+            elif t.type in ("html_block", "code_block", "fence"):  # no inline token: printed as typed, reported
+                lines = [ln.strip() for ln in t.content.splitlines() if ln.strip()]
+                if lines:
+                    col = self.col_of(line, lines[0])
+                    self.find(line, col, *OUTSIDE_BLOCKS[t.type])
+                    out.append(Inline((Span(" ".join(lines)),), "\n".join(lines), line, col, self.offset(line, col), literal=True))
         nested = [t for t in tokens if t.type.endswith("_open") and t.type not in ("paragraph_open", "list_item_open")]
         if what == "list":
             items = sum(1 for t in tokens if t.type == "list_item_open")
