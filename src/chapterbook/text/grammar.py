@@ -154,6 +154,8 @@ _NEWLINE = re.compile("\n")
 
 
 class _Reader:
+    """Turns one chapter's markdown-it tokens into typed blocks and findings, keeping every position."""
+
     def __init__(self, text: str, tolerant: bool):
         self.text = text
         self.tolerant = tolerant
@@ -171,6 +173,7 @@ class _Reader:
         return found if found >= 0 else len(src) - len(src.lstrip())
 
     def offset(self, line: int, col: int) -> int:
+        """The character offset in the chapter text of a 0-based line and column."""
         return (self.starts[line] if line < len(self.starts) else len(self.text)) + col
 
     def find(self, line: int, col: int, construct: str, hint: str, message: str = "", code: str = "outside-grammar") -> None:
@@ -217,6 +220,7 @@ class _Reader:
         self.add(Paragraph(begin, col, start, end, Inline((Span(" ".join(lines)),), "\n".join(lines), begin, col, start, literal=True)))
 
     def paragraph(self, tok: Token, inline: Token) -> None:
+        """A paragraph, or several with the illustration markers on lines of their own between them."""
         begin, end = tok.map or (0, 0)
         parts = inline.content.split("\n")
         marks = [marker(p) for p in parts]
