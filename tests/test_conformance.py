@@ -1,9 +1,9 @@
-"""Conformance: manuscript.md, preview.html and book.pdf print the same blocks of chapter text.
+"""Conformance: manuscript.md, preview.html, book.pdf and book.epub print the same blocks of chapter text.
 
 A fixture chapter that uses every construct of the grammar (docs/grammar.md) and both sample
 books are built with `chapterbook build`; then each output is read back on its own terms
-(the manuscript with a CommonMark parser, the preview with an HTML parser, the PDF through
-`pdftotext -layout`) and must carry the same blocks, in the same order, with the same words,
+(the manuscript with a CommonMark parser, the preview and the ebook's chapter pages with an HTML
+parser, the PDF through `pdftotext -layout`) and must carry the same blocks, in the same order, with the same words,
 captions included. Words are compared after normalising what typesetting changes: curly
 quotes, dashes, ellipses, case, and words hyphenated at a line end.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
@@ -128,13 +129,14 @@ def manuscript_blocks(md_text: str) -> list[list[Block]]:
 # --- preview.html, read with an HTML parser -----------------------------------------------------
 
 
-class _Preview(HTMLParser):
-    """The blocks of each <article class="chapter">, up to its activity and questions."""
+class _Html(HTMLParser):
+    """The blocks of each chapter (`container` with class "chapter"), up to its activity and questions."""
 
-    KINDS: ClassVar[dict[tuple[str, str], str]] = {("p", "paragraph"): "p", ("p", "dialogue"): "p", ("h3", "heading"): "h", ("ul", "text-list"): "ul", ("ol", "text-list"): "ol"}
+    KINDS: ClassVar[dict[tuple[str, str], str]] = {("p", "paragraph"): "p", ("p", "dialogue"): "p", ("ul", "text-list"): "ul", ("ol", "text-list"): "ol"}
 
-    def __init__(self):
+    def __init__(self, container: str, heading: str):
         super().__init__()
+        self.container, self.kinds = container, {**self.KINDS, (heading, "heading"): "h"}
         self.chapters: list[list[Block]] = []
         self.inside = False
         self.block: list | None = None  # [kind, tag, depth, texts]
@@ -143,7 +145,7 @@ class _Preview(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         cls = a.get("class") or ""
-        if tag == "article" and "chapter" in cls.split():
+        if tag == self.container and "chapter" in cls.split():
             self.chapters.append([])
             self.inside = True
             return
@@ -161,16 +163,16 @@ class _Preview(HTMLParser):
             self.inside = False
         elif tag == "figure":
             self.block, self.capture = [f"fig:{a['id'].removeprefix('ill-')}", tag, 0, [""]], False
-        elif tag == "p" and cls == "break":
+        elif tag in ("p", "hr") and cls == "break":
             self.chapters[-1].append(("break", ()))
         elif tag == "blockquote":
             self.block, self.capture = ["quote", tag, 0, [""]], True
-        elif (tag, cls) in self.KINDS:
-            kind = self.KINDS[(tag, cls)]
+        elif (tag, cls) in self.kinds:
+            kind = self.kinds[(tag, cls)]
             self.block, self.capture = [kind, tag, 0, [] if kind in ("ul", "ol") else [""]], True
 
     def handle_endtag(self, tag):
-        if tag == "article":
+        if tag == self.container and self.block is None:
             self.inside = False
         if self.block is None:
             return
@@ -190,8 +192,16 @@ class _Preview(HTMLParser):
 
 
 def preview_blocks(html: str) -> list[list[Block]]:
-    parser = _Preview()
+    parser = _Html("article", "h3")
     parser.feed(html)
+    return parser.chapters
+
+
+def epub_blocks(epub: Path) -> list[list[Block]]:
+    parser = _Html("section", "h2")
+    with zipfile.ZipFile(epub) as z:
+        for name in sorted(n for n in z.namelist() if re.fullmatch(r"EPUB/chapter-\d+\.xhtml", n)):
+            parser.feed(z.read(name).decode("utf-8"))
     return parser.chapters
 
 
@@ -274,7 +284,7 @@ def find_in_order(stream: tuple[str, ...], blocks: list[Block]) -> None:
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("conformance")
     for name, story in BOOKS.items():
-        assert main(["build", str(story), "--output", str(out)]) == 0, name
+        assert main(["build", str(story), "--format", "md,html,pdf,epub", "--output", str(out)]) == 0, name
     return out
 
 
@@ -296,13 +306,14 @@ def test_the_fixture_chapter_uses_every_construct_and_every_caption():
 
 
 @pytest.mark.parametrize("name", list(BOOKS))
-def test_manuscript_and_preview_print_the_same_blocks_as_the_book_view(built, name):
+def test_manuscript_preview_and_ebook_print_the_same_blocks_as_the_book_view(built, name):
     story = load_story(BOOKS[name])
     expected = reference(story)
     assert any(kind.startswith("fig:") and ws for ch in expected for kind, ws in ch), "every book here has a caption"
     folder = built / name
     assert manuscript_blocks((folder / "manuscript.md").read_text(encoding="utf-8")) == expected
     assert preview_blocks((folder / "preview.html").read_text(encoding="utf-8")) == expected
+    assert epub_blocks(folder / "book.epub") == expected
 
 
 @pytest.mark.parametrize("name", list(BOOKS))
