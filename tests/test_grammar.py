@@ -187,3 +187,11 @@ def test_windows_line_endings_keep_positions():
     bullets, mark = parse(text).blocks[1:]
     assert text[bullets.items[1].start] == "b" and (bullets.items[1].line, bullets.items[1].col) == (3, 2)
     assert text[mark.start : mark.start + len(mark.source)] == "[illustration: x]"
+
+
+def test_validate_says_a_chapter_of_only_headings_and_markers_has_no_text(tmp_path):
+    source = (BROKEN / "valid/story.yaml").read_text().replace(
+        "      Maya rolled a ball across the floor. It kept going!\n", "      ## Coming soon\n\n      * * *\n"
+    )
+    (tmp_path / "story.yaml").write_text(source)
+    assert [p.code for p in lint(load_story(tmp_path / "story.yaml")) if p.code == "no-text"] == ["no-text"]

@@ -178,8 +178,9 @@ def _reading_level(story: Story) -> Iterable[Problem]:
     band = rules.readability
     for i, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(i)
-        if source is None:
-            if chapter.text_file is not None:
+        # A text of only headings, markers or breaks prints no story either (the PDF says so too).
+        if source is None or not paragraphs(source.text):
+            if source is None and chapter.text_file is not None:
                 continue  # the unreadable file is already reported
             yield _problem(
                 story,
