@@ -4,7 +4,7 @@ turning one illustration (picture, diagram or placeholder) into flowables.
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from chapterbook.errors import Location, Problem, Severity
 from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems, on_picture
@@ -110,7 +110,8 @@ class InteriorBase:
                 def art(canv, block, placed=placed):
                     x, y, w, h = block
                     pw, ph = placed.size_pt
-                    draw_placed(canv, placed, x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
+                    s = min(1.0, w / pw, h / ph)  # a caption under it takes some of the page
+                    draw_placed(canv, placed, x + (w - pw * s) / 2, y + (h - ph * s) / 2, pw * s, ph * s)
 
             elif slot.diagram is not None:
                 self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
@@ -137,10 +138,8 @@ class InteriorBase:
             self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
             self.warnings += fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field)
-            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture)]
-            if d.caption:
-                parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))
-            return [gap, KeepTogether(parts), gap]
+            # The caption is added by render.blocks.captioned, for every kind of illustration alike.
+            return [gap, DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture), gap]
         h = min(bh, bw * PANEL_RATIO[slot.placement])
         self.check_glyphs(slot.brief, slot.where, f"the brief of '{slot.id}'")
         return [gap, PlaceholderPanel(doc, slot, bw, h, font, fs), gap]

@@ -6,11 +6,11 @@ from reportlab.platypus import ActionFlowable, Flowable, Spacer
 
 from chapterbook.book import FlowItem
 from chapterbook.errors import Problem, Severity
+from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import ChapterEnd, Mark
-from chapterbook.render.fonts import missing_glyphs
 from chapterbook.render.interior.base import InteriorBase
-from chapterbook.render.interior.plan import Slot, text_location
+from chapterbook.render.interior.plan import Slot
 from chapterbook.render.styles import paragraph
 from chapterbook.spec.load import format_path
 
@@ -26,28 +26,14 @@ class Chapters(InteriorBase):
         out.append(Spacer(1, self.geo.text_height * (0.04 if has_opener else 0.2)))
         out.append(paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
         out.append(self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title"))))
-        source = self.story.chapter_text(ci)
         prose = 0
         for _, obj in items:
             if isinstance(obj, Slot):  # the opener or an illustration in the flow
-                out += self.illustration(doc, obj)
+                out += captioned(self, doc, obj, self.illustration(doc, obj))
             else:
                 b: FlowItem = obj
-                where = text_location(self.story, ci, b.start) if source else None
-                missing = missing_glyphs(self.family, b.text)
-                if missing and source is not None:
-                    # Point at the first character the font lacks, not just the paragraph.
-                    found = source.text.find(missing[0][1], b.start)
-                    where = text_location(self.story, ci, found if found >= 0 else b.start)
-                what = f"chapter {ci + 1}"
-                if b.kind == "paragraph" or b.kind == "dialogue":
-                    prose += 1
-                    style = ("dialogue" if b.kind == "dialogue" else "body") + ("_tight" if ci in self.tight else "")
-                    out.append(self.para(b.text, style, where, f"{what}, paragraph {prose}"))
-                elif b.kind == "heading":
-                    out.append(self.para(b.text, "h2", where, f"{what}, a heading"))
-                elif b.kind == "break":
-                    out.append(paragraph("* * *", self.styles["ornament"]))
+                prose += b.kind not in ("heading", "break")
+                out += block_flowables(self, b, ci, prose)
         if prose == 0:
             self.warnings.append(
                 Problem(

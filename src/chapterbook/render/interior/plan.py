@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from chapterbook.book import FlowItem, chapter_flow
+from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.render import images
 from chapterbook.render.geometry import PageGeometry
@@ -41,6 +41,7 @@ class Slot:
     field: str = ""
     placed: images.Placed | None = None
     source: Path | None = None
+    caption: str = ""
 
 
 def text_location(story: Story, ci: int, offset: int) -> Location | None:
@@ -80,6 +81,7 @@ class Pictures:
                     ill.diagram,
                     self.story.where("chapters", ci, "illustrations", ii, "image" if ill.image else "id"),
                     format_path(("chapters", ci, "illustrations", ii, "image")),
+                    caption=caption(ill),
                 )
             # chapterbook.book.chapter_flow places pictures for every format alike.
             opener, flow = chapter_flow(self.story, ci)
