@@ -7,9 +7,12 @@ import json
 
 from pydantic import BaseModel
 
-from chapterbook.draft.cache import Cache
-from chapterbook.draft.client import ChatClient, ChatRequest, Endpoint, RetryPolicy, ask
-from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, json_schema, parse_json_reply, parse_plain_text
+from chapterbook.llm.cache import Cache
+from chapterbook.llm.backend import ChatRequest
+from chapterbook.llm.client import ChatClient, ask
+from chapterbook.llm.endpoint import Endpoint
+from chapterbook.llm.retry import RetryPolicy
+from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, parse_plain_text
 from draft_support import FAKE_KEY, server  # noqa: F401  (fixture)
 from fake_openai import Reply
 
@@ -27,8 +30,8 @@ def chapter_request(**over) -> ChatRequest:
         schema=json_schema(),
         schema_name="chapter",
         text_instructions=TEXT_FORMAT_INSTRUCTIONS,
-        parse_json=parse_json_reply,
-        parse_text=parse_plain_text,
+        from_json=chapter_from_json,
+        from_text=parse_plain_text,
     )
     fields.update(over)
     return ChatRequest(**fields)
@@ -156,6 +159,7 @@ def test_unknown_model_says_what_to_check(server):  # noqa: F811
 
 
 def test_unreachable_server_fails_fast_after_the_first_request(server):  # noqa: F811
+    # Issue 19: a refused connection is not retried (nothing is listening; waiting will not start it).
     url = server.base_url
     server.stop()
 
@@ -164,8 +168,10 @@ def test_unreachable_server_fails_fast_after_the_first_request(server):  # noqa:
             return [await client.chat(chapter_request()) for _ in range(2)], client.requests_sent
 
     (first, second), sent = asyncio.run(go())
-    assert first.status == second.status == "error" and "could not reach" in first.error
-    assert sent == 2  # two tries for the first; none for the second
+    assert first.status == second.status == "error" and f"nothing is listening at {url}" in first.error
+    assert "is the server running?" in first.error and first.attempts == 1
+    assert second.attempts == 0 and second.error.startswith("not sent: ")
+    assert sent == 1  # one try for the first; none for the second
 
 
 class Verdict(BaseModel):
@@ -186,3 +192,17 @@ def test_ask_for_the_judge_uses_the_schema_and_the_cache(server, tmp_path, monke
     server.reject_json_schema = True
     fallback = ask([{"role": "user", "content": "judge that"}], model="judge", schema=Verdict, base_url=server.base_url)
     assert fallback.ok and fallback.mode == "text" and fallback.parsed.score == 4
+
+
+def test_ask_many_sends_every_request_in_one_loop_at_once(server, tmp_path, monkeypatch):  # noqa: F811
+    # The judge scores all versions through this: one client, one event loop, requests side by side.
+    from chapterbook.llm.client import ask_many, chat_request
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    server.default = Reply.text('{"score": 3, "reason": "fine"}', latency=0.3)
+    requests = [chat_request([{"role": "user", "content": f"judge version {i}"}], model="judge", schema=Verdict) for i in range(4)]
+    results = ask_many(requests, base_url=server.base_url, cache_dir=tmp_path, concurrency=4)
+    assert [r.parsed for r in results] == [Verdict(score=3, reason="fine")] * 4
+    assert server.count == 4 and server.max_in_flight >= 2
+    again = ask_many(requests, base_url=server.base_url, cache_dir=tmp_path)
+    assert all(r.cached for r in again) and server.count == 4

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from chapterbook.draft.cache import Cache, request_key
-from chapterbook.draft.client import RetryPolicy, redact, retry_after_seconds
+from chapterbook.llm.cache import Cache, request_key
+from chapterbook.llm.endpoint import redact
+from chapterbook.llm.retry import RetryPolicy, retry_after_seconds
 from chapterbook.draft.prompts import chapter_prompt
 from chapterbook.draft.reply import ChapterReply, IllustrationBrief, json_schema, parse_json_reply, parse_plain_text
 from chapterbook.draft.run import Price, draft_filename, model_slug, new_run_id, parse_price, price_for

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from chapterbook.cli import main
-from chapterbook.draft.client import Endpoint, RetryPolicy
+from chapterbook.llm.endpoint import Endpoint
+from chapterbook.llm.retry import RetryPolicy
 from chapterbook.draft.run import DraftOptions, arun_drafts
 from chapterbook.spec.load import load_story
 from draft_support import FAKE_KEY, no_key, server, story_path  # noqa: F401  (fixtures)
