@@ -173,7 +173,9 @@ def _server_message(exc: Any) -> str:
     OpenAI, Ollama, llama.cpp and LM Studio send {"error": {"message": ...}}; vLLM's older
     releases {"object": "error", "message": ...}; some proxies {"error": "text"} or {"detail": ...}.
     """
-    body = getattr(exc, "body", None)
+    body = getattr(exc, "body", None)  # the openai package hands over the "error" member when there is one
+    if isinstance(body, str) and body.strip():
+        return body
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and isinstance(inner.get("message"), str):

@@ -43,17 +43,22 @@ class Reading:
 
 
 def read_reply(content: str, *, from_json: Callable[[Any], Any] | None, from_text: Callable[[str], Any] | None) -> Reading:
-    """The reply read by the first step of the chain that can; `error` says why none could."""
+    """The reply read by the first step of the chain that can; `error` says why none could.
+
+    Reasoning is taken out before JSON is looked for inside chat, so an object
+    the model sketched while thinking is never mistaken for its answer.
+    """
     errors: list[str] = []
-    reading = _read_json(content, from_json, errors)
-    if reading.ok:
-        return reading
     answer, reasoning = split_reasoning(content)
-    if reasoning is not None:
-        reading = _read_json(answer, from_json, errors)
+    for text in (content, answer) if reasoning is not None else (content,):
+        reading = _read_strict(text, from_json, errors)
         if reading.ok:
-            reading.reasoning = reasoning
+            reading.reasoning = reasoning if text is answer else None
             return reading
+    reading = _read_inside(answer, from_json, errors)
+    if reading.ok:
+        reading.reasoning = reasoning
+        return reading
     if from_text is not None and answer.strip():
         try:
             return Reading(from_text(without_chatter(answer)), "text", reasoning)
@@ -67,20 +72,26 @@ def read_reply(content: str, *, from_json: Callable[[Any], Any] | None, from_tex
     return Reading(reasoning=reasoning, error=errors[0] if errors else "the reply could not be read")
 
 
-def _read_json(text: str, from_json: Callable[[Any], Any] | None, errors: list[str]) -> Reading:
+def _read_strict(text: str, from_json: Callable[[Any], Any] | None, errors: list[str]) -> Reading:
     if from_json is None:
         return Reading()
-    stripped = text.strip()
     try:
-        data = json.loads(stripped)
+        data = json.loads(text.strip())
     except json.JSONDecodeError as exc:
-        errors.append(f"the reply is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
-    else:
-        try:
-            return Reading(from_json(data), "json")
-        except ValueError as exc:
-            errors.append(str(exc))
-    for data in _json_inside(stripped):
+        if not errors:
+            errors.append(f"the reply is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+        return Reading()
+    try:
+        return Reading(from_json(data), "json")
+    except ValueError as exc:
+        errors.append(str(exc))
+        return Reading()
+
+
+def _read_inside(text: str, from_json: Callable[[Any], Any] | None, errors: list[str]) -> Reading:
+    if from_json is None:
+        return Reading()
+    for data in _json_inside(text.strip()):
         try:
             return Reading(from_json(data), "json-in-chat")
         except ValueError as exc:
