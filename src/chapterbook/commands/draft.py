@@ -38,7 +38,7 @@ def _number(kind: type, low: float | None = None, high: float | None = None, *, 
             raise argparse.ArgumentTypeError(f"'{text}' is not a {word}" + (" (or 'none')" if none else "")) from None
         if not math.isfinite(value):
             raise argparse.ArgumentTypeError(f"'{text}' is not a {word} chapterbook can use")
-        if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None and not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{text} is out of range: give a {word} from {low:g} to {high:g}")
         return value
 
@@ -46,8 +46,8 @@ def _number(kind: type, low: float | None = None, high: float | None = None, *, 
 
 
 def _positive_seconds(text: str) -> float:
-    value = _number(float, 0, 86400)(text)
-    if value <= 0:
+    value = _number(float)(text)
+    if not 0 < value <= 86400:
         raise argparse.ArgumentTypeError(f"{text} is out of range: give a number of seconds above 0 (at most 86400)")
     return value
 
@@ -180,7 +180,8 @@ def _summary(result: Any) -> None:
         tokens = f"{usage.prompt_tokens}/{usage.completion_tokens}" if usage.prompt_tokens is not None else "-"
         status = d.status + (" (cached)" if d.cached else "")
         seconds = f"{d.seconds:.1f}" if d.attempts or d.cached else "-"
-        table.add_row(str(d.chapter), d.model, str(d.sample), status, d.read_as or "-", tokens, seconds, d.file or d.error or "")
+        # Problems are listed in full below the table; in a narrow column they would only wrap.
+        table.add_row(str(d.chapter), d.model, str(d.sample), status, d.read_as or "-", tokens, seconds, d.file or "see below")
     out.print(table)
     totals = result.record.totals
     if result.saved:

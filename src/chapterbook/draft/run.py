@@ -206,18 +206,14 @@ def run_drafts(
     return asyncio.run(arun_drafts(story, options, endpoint=endpoint, on_start=on_start, on_done=on_done))
 
 
-def _folder_ready(folder: Path, option: str) -> None:
-    """Make `folder` (and its parents); raises UsageError in plain words when a file stands in the way."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):
-        blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), folder)
+def _no_file_in_the_way(folder: Path, option: str) -> None:
+    """Raises UsageError in plain words when `folder` or one of its parents is a file (nothing is made here)."""
+    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
         raise UsageError(
             f"{option}: {blocker} is a file, not a folder",
             hint=f"give {option} a folder (it is made if missing), or move the file away",
-        ) from None
-    except OSError as exc:
-        raise UsageError(f"{option}: cannot make the folder {folder} ({exc.strerror or exc})", hint="choose a folder you can write to") from None
+        )
 
 
 async def arun_drafts(
@@ -235,8 +231,8 @@ async def arun_drafts(
     drafts_root = book_dir(story, options.output_root) / "drafts"
     # Checked before any request: a file where a folder must go is a usage mistake, found after
     # the requests were sent it would waste them.
-    _folder_ready(drafts_root, "--output")
-    _folder_ready(cache_dir, "--cache-dir")
+    _no_file_in_the_way(drafts_root, "--output")
+    _no_file_in_the_way(cache_dir, "--cache-dir")
     client = ChatClient(endpoint, policy=options.policy, cache=Cache(cache_dir), use_cache=options.use_cache, replay=options.replay)
     if options.replay:
         missing = [job for job in jobs if not client.is_cached(job.request)]

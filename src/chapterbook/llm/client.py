@@ -105,7 +105,7 @@ class ChatClient:
     def key(self, request: ChatRequest) -> str:
         """The cache key of a request (never includes the API key or URL credentials)."""
         return request_key(
-            endpoint=self.endpoint.public_url,
+            endpoint=self.endpoint.server_url,  # two people with different keys or URL credentials share answers
             model=request.model,
             messages=request.messages,
             params=request.params,

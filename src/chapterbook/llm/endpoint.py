@@ -38,6 +38,14 @@ def public_url(base_url: str) -> str:
     return urlunsplit((parts.scheme, f"{HIDDEN}@{host}", parts.path, parts.query, parts.fragment))
 
 
+def without_credentials(base_url: str) -> str:
+    """`base_url` with any user name and password removed (the same server whoever logs in)."""
+    parts = urlsplit(base_url)
+    if "@" not in parts.netloc:
+        return base_url
+    return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[1], parts.path, parts.query, parts.fragment))
+
+
 def url_secrets(base_url: str) -> tuple[str, ...]:
     """The user name and password written into a URL, as they appear and decoded (may be empty)."""
     parts = urlsplit(base_url)
@@ -79,6 +87,11 @@ class Endpoint:
     def public_url(self) -> str:
         """The base URL as it may be shown, stored and used in cache keys: no credentials."""
         return public_url(self.base_url)
+
+    @property
+    def server_url(self) -> str:
+        """The base URL with no credentials at all: what names the server in cache keys."""
+        return without_credentials(self.base_url)
 
     @property
     def secrets(self) -> tuple[str, ...]:
