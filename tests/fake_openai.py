@@ -112,7 +112,11 @@ def chapter_from_prompt(body: dict) -> tuple[int, str]:
 
 
 def chapter_content(body: dict, title: str | None = None) -> str:
-    """A small valid chapter, shaped the way the request asked (JSON schema or text)."""
+    """A small valid chapter, shaped the way the request asked (JSON schema or text); or the answer to `models`' check."""
+    wants_json = (body.get("response_format") or {}).get("type") == "json_schema"
+    if 'Answer with the word \\"ready\\"' in json.dumps(body.get("messages", [])):
+        asked_in_words = "JSON object" in json.dumps(body.get("messages", []))
+        return '{"word": "ready"}' if wants_json or asked_in_words else "ready"
     number, prompt_title = chapter_from_prompt(body)
     title = title or prompt_title
     paragraphs = [
@@ -120,7 +124,6 @@ def chapter_content(body: dict, title: str | None = None) -> str:
         "She gave it a push. The cart rolled and rolled.",
         "\"Things keep going until something stops them,\" said Mom.",
     ]
-    wants_json = (body.get("response_format") or {}).get("type") == "json_schema"
     if wants_json:
         return json.dumps({"title": title, "paragraphs": paragraphs, "illustrations": [{"after_paragraph": 1, "brief": "Cassie pushing the cart on the sand"}]})
     return f"Chapter {number}: {title}\n\n{paragraphs[0]}\n\n[Illustration: Cassie pushing the cart on the sand]\n\n" + "\n\n".join(paragraphs[1:]) + "\n"

@@ -123,3 +123,42 @@ def test_each_profile_error_body_is_read_into_the_message(tmp_path, monkeypatch,
             assert _draft(server, tmp_path / name, "--chapters", "1") == 1
             err = capsys.readouterr().err
             assert f"(HTTP 400): max_tokens is too large for {name}" in err, err
+
+
+@pytest.mark.parametrize(
+    ("profile", "quirk", "verdict"),
+    [
+        ("openai", None, "structured output: yes"),
+        ("ollama", None, "structured output: yes"),
+        ("llamacpp", None, "structured output: yes"),
+        ("vllm", None, "structured output: yes"),
+        ("lmstudio", None, "structured output: yes"),
+        ("text-only", None, "structured output: no"),
+        ("ollama", "chatter", "structured output: accepted but not enforced"),
+    ],
+)
+def test_models_lists_and_says_what_draft_will_do(profile, quirk, verdict, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeOpenAI(profile=PROFILES[profile], quirk=quirk) as server:
+        assert main(["models", "--base-url", server.base_url, "--output", str(tmp_path)]) == 0
+        first = capsys.readouterr().out
+        sent = server.count
+        assert main(["models", "--base-url", server.base_url, "--output", str(tmp_path)]) == 0
+        again = capsys.readouterr().out
+        assert server.count == sent  # the check is cached
+    for name in PROFILES[profile].model_ids:
+        assert f"  {name}\n" in first
+    assert verdict in first and verdict in again and "(from the cache" in again
+    assert "--reply text" in first if verdict != "structured output: yes" else "draft will ask for chapters as JSON" in first
+
+
+def test_models_without_a_server_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["models", "--base-url", f"http://127.0.0.1:{port}/v1", "--output", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "nothing is listening at" in err and "Traceback" not in err

@@ -45,7 +45,7 @@ def _number(kind: type, low: float | None = None, high: float | None = None, *, 
     return parse
 
 
-def _positive_seconds(text: str) -> float:
+def seconds_option(text: str) -> float:
     value = _number(float)(text)
     if not 0 < value <= 86400:
         raise argparse.ArgumentTypeError(f"{text} is out of range: give a number of seconds above 0 (at most 86400)")
@@ -91,7 +91,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
     parser.add_argument("--concurrency", type=_number(int, 1, 64), default=4, metavar="N", help="requests at the same time (default 4)")
     parser.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama (default: OpenAI)")
-    parser.add_argument("--timeout", type=_positive_seconds, default=120.0, metavar="SECONDS", help="wait this long for each answer (default 120)")
+    parser.add_argument("--timeout", type=seconds_option, default=120.0, metavar="SECONDS", help="wait this long for each answer (default 120)")
     parser.add_argument("--retries", type=_number(int, 0, 10), default=4, metavar="N", help="retry busy or failing servers this many times (default 4)")
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="ask again even when the same request was answered before")
