@@ -162,3 +162,15 @@ def test_models_without_a_server_says_so(tmp_path, monkeypatch, capsys):
     assert main(["models", "--base-url", f"http://127.0.0.1:{port}/v1", "--output", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "nothing is listening at" in err and "Traceback" not in err
+
+
+def test_compare_shows_how_each_draft_was_read(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with FakeOpenAI(profile=PROFILES["text-only"], quirk="chatter") as server:
+        assert _draft(server, tmp_path, "--chapters", "1") == 0
+    assert main(["compare", str(SAMPLE), "--output", str(tmp_path)]) in (0, 1)
+    report = (tmp_path / "beach-ride-quest" / "compare" / "report.html").read_text(encoding="utf-8")
+    assert "reply: plain text, read as a pasted chapter" in report
+    metrics = json.loads((tmp_path / "beach-ride-quest" / "compare" / "metrics.json").read_text(encoding="utf-8"))
+    assert "plain text, read as a pasted chapter" in json.dumps(metrics)
+    capsys.readouterr()
