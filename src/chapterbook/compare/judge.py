@@ -68,7 +68,7 @@ def make_judge(
         ]
         results = ask_many(requests, base_url=base_url, cache_dir=cache_dir, use_cache=use_cache, concurrency=concurrency)
         out: dict[tuple[int, str], dict] = {}
-        for key, res in zip(keys, results):
+        for key, res in zip(keys, results, strict=True):
             entry: dict[str, Any] = {"model": model, "scores": {}, "cached": res.cached}
             if res.ok and isinstance(res.parsed, Rubric):
                 entry["scores"] = {k: v.model_dump() for k, v in res.parsed}

@@ -19,9 +19,10 @@ class Price:
 
     def cost(self, usage: dict[str, int | None]) -> float | None:
         """The estimated cost of a reply in US dollars, or None when the server did not say how many tokens."""
-        if usage.get("prompt_tokens") is None or usage.get("completion_tokens") is None:
+        prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        if prompt is None or completion is None:
             return None
-        return round((usage["prompt_tokens"] * self.input + usage["completion_tokens"] * self.output) / 1_000_000, 6)
+        return round((prompt * self.input + completion * self.output) / 1_000_000, 6)
 
 
 # OpenAI's list prices (USD per million tokens) when this was written; override with --price.

@@ -13,6 +13,7 @@ so an interrupted run leaves either a whole entry or none.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def request_key(*, endpoint: str, model: str, messages: list[dict], params: dict
 class Cache:
     """Cached replies in a folder; get/put by request key."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | os.PathLike[str]):
         self.folder = Path(folder)
 
     def path(self, key: str) -> Path:

@@ -10,7 +10,7 @@ and what a cache entry must hold to be used.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, StrictStr, ValidationError
 
@@ -40,8 +40,8 @@ class Choice(_Loose):
 
 class Usage(_Loose):
     # Strict: "120" is a server bug, and arithmetic on it (cost estimates) must not be attempted.
-    prompt_tokens: NonNegativeInt | None = Field(None, strict=True)
-    completion_tokens: NonNegativeInt | None = Field(None, strict=True)
+    prompt_tokens: Annotated[NonNegativeInt | None, Field(strict=True)] = None
+    completion_tokens: Annotated[NonNegativeInt | None, Field(strict=True)] = None
 
 
 class Completion(_Loose):
@@ -63,7 +63,7 @@ class StoredReply(BaseModel):
     refusal: StrictStr | None = None
     reasoning: StrictStr | None = None  # the model's thinking, from either field; kept, never in a draft
     finish_reason: StrictStr | None = None
-    usage: Usage = Field(default_factory=Usage)
+    usage: Usage = Field(default_factory=lambda: Usage())
     mode: StrictStr = "text"  # "json_schema" or "text": how the reply was asked for
     messages_sent: list[dict[str, Any]] = Field(default_factory=list)
     seconds: float = Field(0.0, ge=0, allow_inf_nan=False)
