@@ -109,8 +109,8 @@ def _verdict(result: Any, model: str) -> str:
     if result.mode == "text":
         return (
             "structured output: no (the server refused response_format json_schema).\n"
-            "draft will ask for each chapter as plain text after one refused request per model "
-            f"(use --reply text to skip it), and read the text as a pasted chapter is read: draft ... --model {model} --reply text"
+            "draft will ask for each chapter as plain text after a quick refused request "
+            f"(one per model, and one per request already under way; --reply text skips them), and read the text as a pasted chapter is read: draft ... --model {model} --reply text"
         )
     if result.read_as == "json":
         return (
