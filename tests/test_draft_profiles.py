@@ -174,3 +174,23 @@ def test_compare_shows_how_each_draft_was_read(tmp_path, monkeypatch, capsys):
     metrics = json.loads((tmp_path / "beach-ride-quest" / "compare" / "metrics.json").read_text(encoding="utf-8"))
     assert "plain text, read as a pasted chapter" in json.dumps(metrics)
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_each_profile_finish_reasons_are_read(profile, tmp_path, monkeypatch, capsys):
+    # stop and length on every server; null from some proxies and older llama.cpp builds; content_filter from OpenAI.
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    from fake_openai import Reply
+
+    with FakeOpenAI(profile=PROFILES[profile]) as server:
+        server.rule("Chapter 1:", Reply.length())
+        server.rule("Chapter 2:", Reply.text("# The Cart That Would Not Budge\n\nCassie pushed.\n", finish_reason=None))
+        server.rule("Chapter 3:", Reply.text("", finish_reason="content_filter"))
+        assert _draft(server, tmp_path, "--reply", "text") == 1
+    (folder,) = _runs(tmp_path)
+    drafts = {d["chapter"]: d for d in json.loads((folder / "run.json").read_text(encoding="utf-8"))["drafts"]}
+    assert drafts[1]["status"] == "length" and drafts[1]["raw_file"]
+    assert drafts[2]["status"] == "ok" and drafts[2]["finish_reason"] is None and drafts[2]["read_as"] == "text"
+    assert drafts[3]["status"] == "refusal"
+    assert (drafts[2]["usage"]["prompt_tokens"] is None) == (not PROFILES[profile].usage)
+    capsys.readouterr()
