@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chapterbook.draft.prices import OPENAI_PRICES, Price, parse_price, price_for
+from chapterbook.draft.prices import OPENAI_PRICES, Price, parse_price, price_for  # noqa: F401  (callers priced drafts from here)
 from chapterbook.draft.prompts import ChapterPrompt, PromptMaker
 from chapterbook.draft.records import DraftRecord, PromptRecord, RunRecord, TokenUsage, run_json, totals
 from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, parse_plain_text
@@ -33,10 +33,8 @@ from chapterbook.llm.retry import RetryPolicy
 from chapterbook.output import atomic_write, book_dir, input_hashes, package_versions, write_json
 from chapterbook.spec.load import Story
 
-__all__ = ["OPENAI_PRICES", "Price", "parse_price", "price_for"]  # re-exported: callers priced drafts from here
-
 REPLY_MODES = ("auto", "json", "text")
-ChapterRange = tuple[int, int]
+ChapterRange = tuple[int, int]  # (first, last), 1-based, as --chapters 2-4 gives it
 
 
 class SamplingParams(BaseModel):
