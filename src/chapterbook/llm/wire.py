@@ -73,9 +73,11 @@ class StoredReply(BaseModel):
 def _first_problem(exc: ValidationError) -> str:
     first = exc.errors()[0]
     where = ".".join(str(p) for p in first["loc"]) or "the reply"
-    value = repr(first.get("input"))
-    value = value if len(value) <= 40 else value[:37] + "..."
-    return f"{where}: {first['msg'].lower()} (got {value})"
+    # The type, never the value: a cut-off value could hold part of a secret that redaction would not recognise.
+    kind = {str: "text", int: "a number", float: "a number", bool: "true/false", dict: "an object", list: "a list"}.get(
+        type(first.get("input")), type(first.get("input")).__name__
+    )
+    return f"{where}: {first['msg'].lower()} (got {kind})"
 
 
 def completion_reply(body: Any, *, mode: str, messages_sent: list[dict[str, Any]], seconds: float) -> StoredReply:
