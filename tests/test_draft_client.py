@@ -119,6 +119,7 @@ def test_server_without_json_schema_gets_plain_text_once_per_model(server):  # n
     # The first request was refused and sent again as text; the second went straight to text.
     assert [("response_format" in r) for r in server.requests] == [True, False, False]
     assert second.status == "ok" and second.mode == "text"
+    assert (first.attempts, second.attempts) == (2, 1)  # the refused request counts: attempts are HTTP requests
 
 
 def test_cache_answers_the_same_request_and_only_that(server, tmp_path):  # noqa: F811

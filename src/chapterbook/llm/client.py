@@ -22,7 +22,7 @@ from typing import Any
 
 from chapterbook.llm.backend import Backend, ChatRequest, Failure
 from chapterbook.llm.cache import Cache, request_key
-from chapterbook.llm.endpoint import Endpoint, endpoint_from_env
+from chapterbook.llm.endpoint import Endpoint, endpoint_from_env, redact_data
 from chapterbook.llm.reading import read_reply
 from chapterbook.llm.retry import RetryPolicy
 from chapterbook.llm.wire import StoredReply, WireError, stored_reply
@@ -166,14 +166,13 @@ class ChatClient:
 
     def endpoint_redacted(self, data: Any) -> Any:
         """`data` with this endpoint's secrets hidden in every string."""
-        from chapterbook.llm.endpoint import redact_data
-
         return redact_data(data, *self.endpoint.secrets)
 
     async def _send(self, request: ChatRequest) -> tuple[StoredReply | None, str | None, int]:
-        """The checked, secret-free reply, or None and the reason in plain words; plus the number of tries."""
+        """The checked, secret-free reply, or None and the reason in plain words; plus the HTTP requests made."""
         use_schema = request.schema is not None and request.model not in self._no_schema
-        attempt = 0
+        attempt = 0  # tries that count against the policy (a refused schema does not)
+        sent = 0
         last_problem = "no answer"
         while attempt < self.policy.attempts:
             attempt += 1
@@ -181,6 +180,7 @@ class ChatClient:
             if not use_schema and request.schema is not None and request.text_instructions:
                 messages = [*messages, {"role": "user", "content": request.text_instructions}]
             self.requests_sent += 1
+            sent += 1
             try:
                 reply = await self.backend.execute(request, messages=messages, use_schema=use_schema)
             except Failure as failure:
@@ -193,17 +193,17 @@ class ChatClient:
                     continue
                 if failure.kind == "fatal":
                     self._fatal = failure.message  # no point in every other request trying too
-                    return None, failure.message, attempt
+                    return None, failure.message, sent
                 if failure.kind == "final":
-                    return None, failure.message, attempt
+                    return None, failure.message, sent
                 last_problem = failure.message
                 if attempt < self.policy.attempts:
                     await self._sleep(self.policy.wait(attempt, failure.retry_after))
                 continue
             data = self.endpoint_redacted(reply.model_dump(mode="json"))  # a server that echoes the key must not store it
-            return StoredReply.model_validate(data), None, attempt
+            return StoredReply.model_validate(data), None, sent
         tries = "once" if attempt == 1 else f"{attempt} times"
-        return None, self.endpoint.redact(f"{last_problem} (tried {tries})"), attempt
+        return None, self.endpoint.redact(f"{last_problem} (tried {tries})"), sent
 
     async def models(self) -> list[str]:
         """The server's model names; raises Failure."""
