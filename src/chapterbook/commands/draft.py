@@ -19,6 +19,8 @@ examples:
   chapterbook draft stories/my-book/story.yaml --chapters 1,3 --model a --model b --temperature 0.9
   chapterbook draft stories/my-book/story.yaml --model llama3.2 --base-url http://localhost:11434/v1
   chapterbook draft stories/my-book/story.yaml --model gpt-4o-mini --replay   # from the cache only
+  chapterbook draft stories/my-book/story.yaml --model qwen3 --base-url http://localhost:8080/v1 --reply text
+  chapterbook models --base-url http://localhost:11434/v1     # what a server can do, before drafting
 
 Drafts go to output/<book>/drafts/<run-id>/ with run.json. Exit code 0 when every draft is fine,
 1 when any draft was cut short, refused, unreadable or failed, 2 for a wrong command.
@@ -77,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.add_argument("story", help="the story.yaml (or its folder)")
     parser.add_argument("-m", "--model", dest="models", action="append", default=[], metavar="MODEL", help="model name; repeat for several")
-    parser.add_argument("-n", "--samples", type=_number(int, 1, 100), default=1, metavar="N", help="drafts per chapter and model (default 1)")
+    parser.add_argument("-n", "--samples", type=_number(int, 1, 100), default=1, metavar="N", help="drafts per chapter and model, 1 to 100 (default 1)")
     parser.add_argument("--chapters", type=_chapters, metavar="LIST", help="which chapters, e.g. 1,3 or 2-4 (default: all)")
     fields = SamplingParams.model_fields
     for name, field in fields.items():
@@ -89,10 +91,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             metavar="N",
             help=f"{field.description} (default {field.default}; 'none' to not send it)",
         )
-    parser.add_argument("--concurrency", type=_number(int, 1, 64), default=4, metavar="N", help="requests at the same time (default 4)")
+    parser.add_argument("--concurrency", type=_number(int, 1, 64), default=4, metavar="N", help="requests at the same time, 1 to 64 (default 4)")
     parser.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama (default: OpenAI)")
-    parser.add_argument("--timeout", type=seconds_option, default=120.0, metavar="SECONDS", help="wait this long for each answer (default 120)")
-    parser.add_argument("--retries", type=_number(int, 0, 10), default=4, metavar="N", help="retry busy or failing servers this many times (default 4)")
+    parser.add_argument("--timeout", type=seconds_option, default=120.0, metavar="SECONDS", help="wait this long for each answer, above 0 (default 120)")
+    parser.add_argument("--retries", type=_number(int, 0, 10), default=4, metavar="N", help="retry busy or failing servers this many times, 0 to 10 (default 4)")
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="ask again even when the same request was answered before")
     cache.add_argument("--replay", action="store_true", help="use cached answers only; fail if any is missing")
