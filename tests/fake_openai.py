@@ -271,7 +271,10 @@ class FakeOpenAI:
     `quirk` makes the model answer the way chat models do when nothing enforces a format.
     """
 
-    def __init__(self, *, reject_json_schema: bool = False, default: Reply | None = None, profile: Any = None, quirk: str | None = None):
+    def __init__(
+        self, *, reject_json_schema: bool = False, default: Reply | None = None, profile: Any = None, quirk: str | None = None, keep_alive: bool = True
+    ):
+        self.keep_alive = keep_alive  # False: one request per connection, so stop() really ends the conversation
         self.profile = profile or PROFILES["openai"]
         self.quirk = quirk
         self.reject_json_schema = reject_json_schema or not self.profile.json_schema
@@ -428,6 +431,9 @@ class FakeOpenAI:
                     self.send_header("Content-Length", str(len(data)))
                     for k, v in (headers or {}).items():
                         self.send_header(k, v)
+                    if not fake.keep_alive:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):

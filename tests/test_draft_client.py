@@ -14,7 +14,7 @@ from chapterbook.llm.endpoint import Endpoint
 from chapterbook.llm.retry import RetryPolicy
 from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, parse_plain_text
 from draft_support import FAKE_KEY, server  # noqa: F401  (fixture)
-from fake_openai import Reply
+from fake_openai import FakeOpenAI, Reply
 
 # Quick retries, but a generous timeout: on a busy CI machine a healthy answer can take seconds,
 # and a timeout firing there would make a test about something else flaky.
@@ -170,9 +170,26 @@ def test_unreachable_server_fails_fast_after_the_first_request(server):  # noqa:
 
     (first, second), sent = asyncio.run(go())
     assert first.status == second.status == "error" and f"nothing is listening at {url}" in first.error
-    assert "is the server running?" in first.error and first.attempts == 1
+    assert "is the server running?" in first.error and first.attempts == 0  # one TCP connection, no request
     assert second.attempts == 0 and second.error.startswith("not sent: ")
-    assert sent == 1  # one try for the first; none for the second
+    assert sent == 0
+
+
+def test_a_server_that_goes_away_mid_run_stops_the_rest():
+    server = FakeOpenAI(keep_alive=False).start()
+
+    async def go():
+        async with ChatClient(Endpoint(server.base_url, "k"), policy=RetryPolicy(attempts=3, backoff=0.01, timeout=10)) as client:
+            first = await client.chat(chapter_request())
+            server.stop()
+            gone = await client.chat(chapter_request(model="other"))
+            after = await client.chat(chapter_request(model="third"))
+            return first, gone, after, client.requests_sent
+
+    first, gone, after, sent = asyncio.run(go())
+    assert first.ok and gone.status == "error" and f"at {server.base_url}" in gone.error and "is the server running?" in gone.error
+    assert gone.attempts == 1  # a refused connection is not retried
+    assert after.error.startswith("not sent: ") and sent == 2
 
 
 class Verdict(BaseModel):

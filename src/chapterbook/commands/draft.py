@@ -190,7 +190,8 @@ def _summary(result: Any) -> None:
         out.print(f"{totals.ok} of {totals.drafts} drafts written to {display_path(result.folder)}/ (details in run.json)", markup=False)
     else:
         out.print(f"0 of {totals.drafts} drafts written: no draft got an answer, so no run folder was made", markup=False)
-    out.print(f"{totals.cached} from the cache, {result.requests_sent} requests sent in {result.record.seconds:.1f} s", markup=False)
+    took = f"{result.record.seconds:.1f} s" if result.record.seconds >= 0.05 else "under 0.1 s"
+    out.print(f"{totals.cached} from the cache, {result.requests_sent} requests sent in {took}", markup=False)
     cost = totals.cost_usd
     if cost is None:
         out.print("estimated cost: unknown (add --price MODEL=IN/OUT in dollars per million tokens to estimate it)", markup=False)

@@ -29,6 +29,7 @@ class Failure(Exception):
     kind: FailureKind
     message: str
     retry_after: float | None = None  # seconds the server asked us to wait
+    sent: bool = True  # False when it failed before any request went out (nothing listening)
 
     def __str__(self) -> str:
         return self.message

@@ -184,6 +184,9 @@ class ChatClient:
             try:
                 reply = await self.backend.execute(request, messages=messages, use_schema=use_schema)
             except Failure as failure:
+                if not failure.sent:
+                    self.requests_sent -= 1
+                    sent -= 1
                 if failure.kind == "no_schema":
                     # Not the server's fault nor ours: it only speaks plain text. Ask again that way,
                     # and remember so the next chapter does not pay for the refusal too.
@@ -192,6 +195,8 @@ class ChatClient:
                     attempt -= 1
                     continue
                 if failure.kind == "fatal":
+                    if self._fatal is not None and not failure.sent:
+                        return None, f"not sent: {self._fatal}", sent  # another request found this out first
                     self._fatal = failure.message  # no point in every other request trying too
                     return None, failure.message, sent
                 if failure.kind == "final":

@@ -7,8 +7,11 @@ try again, so one policy covers every backend and the tests exercise it.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import json
+import os
+import socket
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -30,6 +33,37 @@ class OpenAICompatible:
         self.base_url = endpoint.base_url
         self.timeout = timeout
         self._openai: openai.AsyncOpenAI | None = None
+        self._reachable: asyncio.Task[None] | None = None
+
+    async def _check_reachable(self) -> None:
+        """Raises a fatal Failure when nothing listens at the server's address; every caller shares one check."""
+        if self._reachable is None:
+            self._reachable = asyncio.ensure_future(self._connect_once())
+        await asyncio.shield(self._reachable)
+
+    async def _connect_once(self) -> None:
+        """Raises a fatal Failure when nothing listens at the server's address; checked once.
+
+        One TCP connection, opened and closed, before the openai package is even
+        imported (seconds on a slow machine): with no server running the author hears
+        so at once. Anything but a refusal or an unknown host (a slow network, a proxy
+        in the environment) is left to the real request.
+        """
+        if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")):
+            return
+        parts = urlsplit(self.endpoint.server_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout=min(self.timeout, 5.0))
+        except (ConnectionRefusedError, socket.gaierror) as exc:
+            raise Failure("fatal", self._say(_no_server_message(self.endpoint.public_url, exc)), sent=False) from None
+        except (OSError, asyncio.TimeoutError):
+            return
+        writer.close()
+        try:
+            await writer.wait_closed()
+        except OSError:
+            pass
 
     def _client(self) -> openai.AsyncOpenAI:
         if self._openai is None:
@@ -39,12 +73,15 @@ class OpenAICompatible:
         return self._openai
 
     async def close(self) -> None:
+        if self._reachable is not None and not self._reachable.done():
+            self._reachable.cancel()
         if self._openai is not None:
             await self._openai.close()
             self._openai = None
 
     async def models(self) -> list[str]:
         """The model ids from GET /models; raises Failure."""
+        await self._check_reachable()
         try:
             body = await self._client().get("/models", cast_to=bytes)
             return model_ids(json.loads(body))
@@ -55,6 +92,7 @@ class OpenAICompatible:
 
     async def execute(self, request: ChatRequest, *, messages: list[dict[str, str]], use_schema: bool) -> StoredReply:
         """Send one request once; the checked reply, or raises Failure."""
+        await self._check_reachable()
         kwargs: dict[str, Any] = {k: v for k, v in request.params.items() if v is not None}
         if use_schema:
             kwargs["response_format"] = {
