@@ -204,3 +204,8 @@ def test_a_file_where_a_folder_must_go_is_refused_before_any_request(option, ser
 def test_a_base_url_that_is_not_an_address_is_a_usage_error(story_path, no_key, capsys):  # noqa: F811
     assert draft("localhost:11434", story_path, "--model", "m1") == 2
     assert "is not a web address" in capsys.readouterr().err
+
+
+def test_a_blank_model_name_is_a_usage_error(server, story_path, no_key, capsys):  # noqa: F811
+    assert draft(server.base_url, story_path, "--model", " ") == 2
+    assert "is not a model name" in capsys.readouterr().err and server.count == 0

@@ -156,6 +156,9 @@ def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
         raise UsageError("no model given", hint="name one with --model, e.g. --model gpt-4o-mini (or --model llama3.2 for Ollama)")
     if options.samples < 1:
         raise UsageError("-n must be at least 1")
+    blank = [m for m in options.models if not m.strip() or any(c in m for c in "\r\n\t")]
+    if blank:
+        raise UsageError(f"--model {blank[0]!r} is not a model name", hint="give the name the server lists, e.g. --model llama3.2 (chapterbook models lists them)")
     if options.reply not in REPLY_MODES:
         raise UsageError(f"--reply must be one of {', '.join(REPLY_MODES)}, not '{options.reply}'")
     schema = json_schema() if options.reply != "text" else None
