@@ -194,3 +194,17 @@ def test_each_profile_finish_reasons_are_read(profile, tmp_path, monkeypatch, ca
     assert drafts[3]["status"] == "refusal"
     assert (drafts[2]["usage"]["prompt_tokens"] is None) == (not PROFILES[profile].usage)
     capsys.readouterr()
+
+
+def test_a_thinking_model_that_answers_nothing_says_so(tmp_path, monkeypatch, capsys):
+    # Ollama, llama.cpp and vLLM put the thinking in a field; a model can spend max_tokens there and answer nothing.
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    from fake_openai import Reply
+
+    with FakeOpenAI(profile=PROFILES["ollama"]) as server:
+        server.rule("Chapter 1:", Reply.text("", finish_reason="length"))
+        server.rule("Chapter 2:", Reply.text(""))
+        assert _draft(server, tmp_path, "--chapters", "1-2") == 1
+    err = capsys.readouterr().err
+    assert "cut off at the length limit while the model was still thinking (max_tokens 3000)" in err
+    assert "the model gave its reasoning but no answer" in err

@@ -236,15 +236,18 @@ def read_response(reply: StoredReply, request: ChatRequest) -> ChatResult:
     if result.finish_reason == "content_filter":
         result.status, result.error = "refusal", "the server's content filter stopped the reply"
         return result
+    # Thinking models (served by Ollama, llama.cpp, vLLM) can spend every token on reasoning and answer nothing.
+    only_thinking = bool(result.reasoning) and not (result.content or "").strip()
     if result.finish_reason == "length":
         limit = request.params.get("max_tokens")
         result.status = "length"
-        result.error = "the reply was cut off at the length limit" + (
+        result.error = "the reply was cut off at the length limit" + (" while the model was still thinking" if only_thinking else "") + (
             f" (max_tokens {limit}); raise --max-tokens" if limit else "; the model's context may be too small"
         )
         return result
     if not (result.content or "").strip():
-        result.status, result.error = "invalid", "the reply was empty"
+        result.status = "invalid"
+        result.error = "the model gave its reasoning but no answer" if only_thinking else "the reply was empty"
         return result
     if request.from_json is None and request.from_text is None:
         return result
