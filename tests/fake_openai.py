@@ -476,8 +476,12 @@ if __name__ == "__main__":  # a manual server for trying `chapterbook draft --ba
     ap = argparse.ArgumentParser(description="run the fake OpenAI-compatible server")
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--no-json-schema", action="store_true")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="openai", help="answer the way this server does")
+    ap.add_argument("--quirk", choices=QUIRKS, help="answer the way chat models do when nothing enforces a format")
     ns = ap.parse_args()
-    srv = FakeOpenAI(reject_json_schema=ns.no_json_schema, default=Reply.chapter(latency=ns.latency)).start()
+    srv = FakeOpenAI(
+        reject_json_schema=ns.no_json_schema, default=Reply.chapter(latency=ns.latency), profile=PROFILES[ns.profile], quirk=ns.quirk
+    ).start()
     print(srv.base_url, flush=True)
     try:
         threading.Event().wait()

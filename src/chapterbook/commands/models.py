@@ -113,8 +113,9 @@ def _verdict(result: Any, model: str) -> str:
             f"(one per model, and one per request already under way; --reply text skips them), and read the text as a pasted chapter is read: draft ... --model {model} --reply text"
         )
     if result.read_as == "json":
+        thinking = ", after the model's reasoning, which draft keeps apart from the chapter" if result.reasoning else ""
         return (
-            "structured output: yes (the reply was exactly the JSON asked for).\n"
+            f"structured output: yes (the reply was the JSON asked for{thinking}).\n"
             f"draft will ask for chapters as JSON and read them as they come: draft ... --model {model}"
         )
     if result.ok:
