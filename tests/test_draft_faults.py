@@ -209,3 +209,11 @@ def test_a_base_url_that_is_not_an_address_is_a_usage_error(story_path, no_key, 
 def test_a_blank_model_name_is_a_usage_error(server, story_path, no_key, capsys):  # noqa: F811
     assert draft(server.base_url, story_path, "--model", " ") == 2
     assert "is not a model name" in capsys.readouterr().err and server.count == 0
+
+
+def test_no_server_at_a_url_with_credentials_hides_them_without_a_traceback(story_path, no_key, capsys):  # noqa: F811
+    url = f"http://me:CREDSECRET42@127.0.0.1:{_closed_port()}/v1"
+    assert draft(url, story_path, "--model", "m1") == 1
+    captured = capsys.readouterr()
+    assert "nothing is listening at http://[key hidden]@127.0.0.1:" in captured.err
+    assert "CREDSECRET42" not in captured.out + captured.err and "Traceback" not in captured.err

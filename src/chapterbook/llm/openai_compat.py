@@ -56,7 +56,7 @@ class OpenAICompatible:
         try:
             _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout=min(self.timeout, 5.0))
         except (ConnectionRefusedError, socket.gaierror) as exc:
-            raise Failure("fatal", self._say(_no_server_message(self.endpoint.public_url, exc)), sent=False) from None
+            raise Failure("fatal", self._say(_no_server_message(self.endpoint.public_url, port, exc)), sent=False) from None
         except (OSError, asyncio.TimeoutError):
             return
         writer.close()
@@ -157,7 +157,7 @@ class OpenAICompatible:
             return Failure("retry", f"no answer within {self.timeout:g} s; the server may be busy (raise --timeout for slow local models)")
         if isinstance(exc, openai.APIConnectionError):
             if _cannot_connect(exc):
-                return Failure("fatal", self._say(_no_server_message(url, exc)))
+                return Failure("fatal", self._say(_no_server_message(url, urlsplit(self.endpoint.server_url).port, exc)))
             return Failure("retry", self._say(f"the connection to {url} was dropped before the answer came"))
         if isinstance(exc, openai.APIStatusError):
             if exc.status_code < 500 and exc.status_code not in (408, 409):
@@ -182,9 +182,9 @@ def _cannot_connect(exc: BaseException) -> bool:
     return False
 
 
-def _no_server_message(url: str, exc: BaseException) -> str:
+def _no_server_message(url: str, port: int | None, exc: BaseException) -> str:
+    """`url` is the public one (it may read '[key hidden]@host', which is not a URL to parse); `port` the server's."""
     refused = any(isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED for e in _chain(exc))
-    port = urlsplit(url).port
     if refused:
         where = f"nothing is listening at {url} (connection refused): is the server running?"
     else:
