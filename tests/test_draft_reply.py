@@ -14,7 +14,15 @@ from chapterbook.llm.endpoint import redact
 from chapterbook.llm.reading import read_reply, split_reasoning, without_chatter
 from chapterbook.llm.retry import RetryPolicy, retry_after_seconds
 from chapterbook.draft.prompts import chapter_prompt
-from chapterbook.draft.reply import ChapterReply, IllustrationBrief, chapter_from_json, json_schema, parse_json_reply, parse_plain_text
+from chapterbook.draft.reply import (
+    ChapterReply,
+    IllustrationBrief,
+    chapter_from_json,
+    json_schema,
+    parse_json_reply,
+    parse_plain_text,
+    read_chapter_text,
+)
 from chapterbook.draft.run import Price, draft_filename, model_slug, new_run_id, parse_price, price_for
 from chapterbook.errors import UsageError
 from chapterbook.spec.load import load_story
@@ -230,7 +238,7 @@ CHAPTER_JSON = '{"title": "T", "paragraphs": ["One.", "Two."], "illustrations": 
 
 
 def _read(content):
-    return read_reply(content, from_json=chapter_from_json, from_text=parse_plain_text)
+    return read_reply(content, from_json=chapter_from_json, from_text=read_chapter_text)
 
 
 def test_reading_chain_ways():
@@ -261,10 +269,11 @@ def test_split_reasoning_variants():
 
 def test_chatter_is_dropped_only_at_the_edges():
     story_end = '# T\n\nCassie pushed.\n\n"Okay," said Mom. "Great job!"\n'
-    assert without_chatter(story_end).rstrip().endswith('"Great job!"')  # a story line, not chat
+    assert _read(story_end).parsed.paragraphs[-1] == '"Okay," said Mom. "Great job!"'  # a story line, not chat
     fenced = "Here is the chapter:\n\n```markdown\n# T\n\nOne.\n```\n\nLet me know!"
     assert without_chatter(fenced) == "# T\n\nOne.\n"
-    assert without_chatter("# T\n\nOne.\n\n---\n\nI hope you like it.") == "# T\n\nOne.\n"
+    assert _read("# T\n\nOne.\n\n---\n\nI hope you like it.").parsed.paragraphs == ["One."]
+    assert _read("Okay! Let me write it.\n\n# T\n\nOne.").parsed.paragraphs == ["One."]
 
 
 def test_unreadable_replies_say_why():

@@ -162,6 +162,14 @@ def parse_plain_text(content: str) -> ChapterReply:
     return chapter_from_json({"title": title, "paragraphs": paragraphs, "illustrations": [i.model_dump() for i in illustrations]})
 
 
+def read_chapter_text(content: str) -> ChapterReply:
+    """The chapter in a plain-text reply, chat before and after it removed by the rule pasted drafts go through."""
+    from chapterbook.compare.chatter import strip_chatter
+
+    text, _removed = strip_chatter(content)
+    return parse_plain_text(text)
+
+
 TEXT_FORMAT_INSTRUCTIONS = (
     "Reply in plain text, not JSON. Put the chapter title on the first line as '# Title'. "
     "Then write the paragraphs, separated by blank lines. Where a picture should go, put a line of its own: "

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chapterbook.draft.prices import OPENAI_PRICES, Price, parse_price, price_for  # noqa: F401  (callers priced drafts from here)
 from chapterbook.draft.prompts import ChapterPrompt, PromptMaker
 from chapterbook.draft.records import DraftRecord, PromptRecord, RunRecord, TokenUsage, run_json, totals
-from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, parse_plain_text
+from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, read_chapter_text
 from chapterbook.errors import ChapterbookError, UsageError
 from chapterbook.llm.backend import ChatRequest
 from chapterbook.llm.cache import Cache
@@ -182,7 +182,7 @@ def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
                     text_instructions=fallback if schema is not None else None,
                     # One reading chain for every mode: a model asked for text may still answer JSON.
                     from_json=chapter_from_json,
-                    from_text=parse_plain_text,
+                    from_text=read_chapter_text,
                     # Two samples with the same seed (or no seed) must still be two requests.
                     cache_extra={"sample": sample},
                 )

@@ -147,23 +147,16 @@ def split_reasoning(text: str) -> tuple[str, str | None]:
     return answer.strip(), "\n\n".join(p for p in parts if p)
 
 
-# Chat around an answer: "Sure! Here is chapter 2:" before it, "I hope you enjoy it!" after it.
-_CHAT_OPENERS = re.compile(
-    # Only phrases addressed to the user: a story's last line may well start "Okay," or "Great!".
-    r"^\s*(?:\*\*)?(?:here(?:'s| is| are) (?:the|your|a|chapter)|below is|i(?:'ve| have) (?:written|drafted|created|kept)"
-    r"|i hope|let me know|feel free|would you like|do you want|shall i|if you(?:'d| would) like|happy (?:reading|writing)"
-    r"|enjoy (?:the|your|this)|note:|\(note|this chapter|in this chapter|this draft)\b",
-    re.IGNORECASE,
-)
 _HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s+\S|(?:\*\*)?\s*chapter\s+(?:\d+|[a-z]+)\b|(?:\*\*)?title\s*:)", re.IGNORECASE)
-_SCENE_BREAK = re.compile(r"^\s*(?:-{3,}|\*{3,}|\* \* \*|_{3,})\s*$")
 
 
 def without_chatter(text: str) -> str:
-    """A plain-text answer without the chat a model puts around it (and out of a fence around it).
+    """A plain-text answer from its first heading on, taken out of a fence around it.
 
-    Only the edges are touched: lines before the first heading, and closing
-    paragraphs that are addressed to the user rather than part of the story.
+    Structural only: the lines before the heading ("Sure! Here is chapter 2:")
+    are not the chapter. Chat by its wording (a closing "I hope you enjoy it!")
+    is the text reader's business: for chapters, the one chatter rule that
+    pasted drafts go through too (chapterbook.compare.chatter).
     """
     fenced = [m.group("body") for m in _FENCE.finditer(text) if m.group("lang").lower() not in ("json",)]
     with_heading = [body for body in fenced if any(_HEADING_LINE.match(line) for line in body.splitlines())]
@@ -173,17 +166,4 @@ def without_chatter(text: str) -> str:
     first_heading = next((i for i, line in enumerate(lines) if _HEADING_LINE.match(line)), None)
     if first_heading:
         lines = lines[first_heading:]
-    blocks = _blocks(lines)
-    while len(blocks) > 1 and (_CHAT_OPENERS.match(blocks[-1][0]) or all(_SCENE_BREAK.match(line) for line in blocks[-1])):
-        blocks.pop()
-    return "\n\n".join("\n".join(block) for block in blocks) + "\n"
-
-
-def _blocks(lines: list[str]) -> list[list[str]]:
-    out: list[list[str]] = [[]]
-    for line in lines:
-        if line.strip():
-            out[-1].append(line)
-        elif out[-1]:
-            out.append([])
-    return [b for b in out if b]
+    return "\n".join(lines) + "\n"
