@@ -46,7 +46,6 @@ from chapterbook.render.flowables import (  # noqa: F401
 from chapterbook.render.fonts import book_font
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.ink import colour_interior
-from chapterbook.render.interior import front
 from chapterbook.render.interior import (  # noqa: F401
     LAYOUT_VERSION,
     PANEL_RATIO,
@@ -55,9 +54,20 @@ from chapterbook.render.interior import (  # noqa: F401
     LayoutMemo,
     Pictures,
     Slot,
+    front,
     text_location,
 )
-from chapterbook.render.styles import BLACK, BOX, PANEL, PARAGRAPH_SPACE, SOFT, TIGHT, BookParagraph, book_styles, paragraph  # noqa: F401
+from chapterbook.render.styles import (  # noqa: F401
+    BLACK,
+    BOX,
+    PANEL,
+    PARAGRAPH_SPACE,
+    SOFT,
+    TIGHT,
+    BookParagraph,
+    book_styles,
+    paragraph,
+)
 from chapterbook.spec.load import Story
 
 # Old private names, for branches written against the single-file renderer.
