@@ -74,6 +74,9 @@ MAX_PAGES = 828  # the thickest paperback KDP binds (the last row of GUTTER_TABL
 
 PPI = 300  # pictures are resampled to exactly this at their printed size
 HARD_MIN_PPI = 150.0  # below this a printer rejects the file, not just warns
+# A half or spot picture that does not fit the room left on its page may be drawn down to this
+# share of its size (`fit: shrink`, the default for pictures) before it moves to the next page.
+PICTURE_SHRINK_FLOOR = 0.7
 
 # --- spine and cover ------------------------------------------------------------------------
 

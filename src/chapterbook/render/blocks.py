@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Flowable, KeepTogether
+from reportlab.platypus import Flowable
 
 from chapterbook.book import FlowItem
 from chapterbook.errors import Location
+from chapterbook.print_rules import PICTURE_SHRINK_FLOOR
+from chapterbook.render.flowables import Float
 from chapterbook.render.fonts import missing_glyphs
 from chapterbook.text import (
     BlockQuote,
@@ -97,20 +99,35 @@ def block_flowables(interior: Interior, item: FlowItem, ci: int, number: int) ->
     return out
 
 
+def shrink_floor(slot: Slot) -> float:
+    """How far (a share of its size) an illustration in the text may shrink to fit where it falls: 1.0 for not at all.
+
+    `fit: shrink` or `fit: float` in the spec says; left out, pictures and placeholder
+    panels shrink (a little smaller beats a move) and diagrams move instead, because
+    shrinking one would shrink its labels below the size young readers need.
+    """
+    fit = getattr(slot, "fit", None)
+    fit = getattr(fit, "value", fit)
+    if fit is None:
+        fit = "float" if slot.diagram is not None else "shrink"
+    return PICTURE_SHRINK_FLOOR if fit == "shrink" else 1.0
+
+
 def captioned(interior: Interior, doc: BookDoc, slot: Slot, flowables: list[Flowable]) -> list[Flowable]:
     """An illustration's flowables with its caption under it; on a full page, at the foot of that page.
 
-    `flowables` is what Interior.illustration made: [gap, picture, gap] in the text, or
+    `flowables` is what Interior.illustration made: [gap, picture, gap] in the text, made
+    here into one flowables.Float (which shrinks or moves rather than leave a hole), or
     one FullPage whose art is drawn into the text block of a page of its own.
     """
     text = getattr(slot, "caption", "")
-    if not text:
-        return flowables
-    para = interior.para(text, "caption", slot.where, f"the caption of '{slot.id}'")
+    para = interior.para(text, "caption", slot.where, f"the caption of '{slot.id}'") if text else None
     art = getattr(flowables[0], "art", None) if len(flowables) == 1 else None
     if art is None:
-        gap, picture, after = flowables
-        return [gap, KeepTogether([picture, para]), after]
+        gap, picture, _ = flowables
+        return [Float(doc, picture, gap.height, shrink_floor(slot), para)]
+    if para is None:
+        return flowables
 
     def art_over_caption(canv, block, art=art, para=para) -> None:
         x, y, w, h = block

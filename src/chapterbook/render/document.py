@@ -58,6 +58,8 @@ class BookDoc(DeferredSaveDocTemplate):
         self.toc: dict[str, int] = {}
         self.toc_keys: list[str] = []
         self.placeholder_pages: list[tuple[str, str, int]] = []
+        self.pending_floats: list = []  # flowables.Float waiting for the next page, in order
+        self._flow: list = []  # the flowables still to lay out (the list build() is working through)
         self.chapter_ends: dict[int, tuple[int, float]] = {}  # chapter index -> (last page, height used on it)
         templates = []
         for name, recto in (("recto", True), ("verso", False)):
@@ -72,7 +74,21 @@ class BookDoc(DeferredSaveDocTemplate):
         self.canv.chapterbook_trial = self.trial  # read by draw_placed
         super().handle_documentBegin()
 
+    def handle_flowable(self, flowables) -> None:
+        self._flow = flowables  # kept so waiting floats can be put back into it
+        super().handle_flowable(flowables)
+
+    def place_waiting_floats(self, *after) -> None:
+        """Put the waiting floats back at the head of the flow (then `after`), each to be placed there or on the next page."""
+        for f in self.pending_floats:
+            f.must_place = True
+        self._flow[0:0] = [*self.pending_floats, *after]
+        self.pending_floats = []
+
     def handle_pageBegin(self) -> None:
+        if self.pending_floats:  # pictures that did not fit the last page open this one
+            self._flow[0:0] = self.pending_floats
+            self.pending_floats = []
         if self.need_recto and (self.page + 1) % 2 == 0:
             self._manual_page()  # a blank verso so the opener lands on a right-hand page
         self.need_recto = False

@@ -78,6 +78,9 @@ class ChapterEnd(Flowable):
         return 0, 0
 
     def frameAction(self, frame) -> None:
+        if self.doc.pending_floats:  # pictures still waiting: placed now, still inside the chapter
+            self.doc.place_waiting_floats(ChapterEnd(self.doc, self.ci))
+            return
         self.doc.chapter_ends[self.ci] = (self.doc.page, frame_height_used(frame))
 
 
@@ -109,6 +112,68 @@ class Picture(Flowable):
 
     def draw(self) -> None:
         draw_placed(self.canv, self.placed, 0, 0, self.width, self.height)
+
+
+class Float(Flowable):
+    """An illustration in the text (picture, diagram or panel, with its caption) that never leaves a hole.
+
+    Where it falls with too little of the page left, it first shrinks (down to
+    `floor` of its size, 1.0 for never) and otherwise waits: it takes no room here,
+    the text after it fills the page, and the document puts it back at the top of
+    the next page (BookDoc.handle_pageBegin), as LaTeX floats a figure. Floats keep
+    their order (one that comes while another waits waits too), never go before
+    their paragraph, and a chapter's end places every waiting one (ChapterEnd), so
+    none leaves its chapter.
+    """
+
+    def __init__(self, doc: BookDoc, content: Flowable, gap: float, floor: float = 1.0, caption: Paragraph | None = None):
+        super().__init__()
+        self.doc, self.content, self.gap, self.floor, self.caption = doc, content, gap, floor, caption
+        self.scale = 1.0
+        self.waiting = False
+        self.must_place = False  # set at the chapter's end: it goes on this page or at the top of the next
+
+    def _parts(self, aw: float) -> tuple[float, float, float]:
+        """(content width, content height, caption height with the space above it) at full size."""
+        cw, ch = self.content.wrap(aw, 1e6)
+        caph = 0.0
+        if self.caption is not None:
+            caph = self.caption.wrap(aw, 1e6)[1] + self.caption.style.spaceBefore
+        return cw, ch, caph
+
+    def wrap(self, aw, ah):
+        _, ch, caph = self._parts(aw)
+        at_top = bool(getattr(getattr(self, "_frame", None), "_atTop", False))
+        room = ah - 2 * self.gap - caph  # what the picture itself may take here
+        self.scale, self.waiting = 1.0, False
+        if self.doc.pending_floats and self not in self.doc.pending_floats:
+            self.waiting = True  # one before it is waiting: floats keep their order
+        elif ch <= room + 0.5:
+            pass
+        elif ch * self.floor <= room or at_top:
+            self.scale = max(0.05, min(1.0, room / ch))
+        elif not self.must_place:
+            self.waiting = True
+        if self.waiting:
+            self.width, self.height = aw, 0
+        else:
+            self.width, self.height = aw, 2 * self.gap + ch * self.scale + caph
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if self.waiting:
+            self.doc.pending_floats.append(self)
+            return
+        cw, ch, caph = self._parts(self.width)
+        s = self.scale
+        y = self.gap + caph
+        self.canv.saveState()
+        self.canv.translate((self.width - cw * s) / 2, y)
+        self.canv.scale(s, s)
+        self.content.drawOn(self.canv, 0, 0)
+        self.canv.restoreState()
+        if self.caption is not None:
+            self.caption.drawOn(self.canv, 0, self.gap)
 
 
 class PlaceholderPanel(Flowable):

@@ -131,6 +131,13 @@ class Placement(str, Enum):
     spot = "spot"
 
 
+class Fit(str, Enum):
+    """What a half or spot illustration does when it does not fit the room left on its page."""
+
+    shrink = "shrink"  # drawn smaller, down to print_rules.PICTURE_SHRINK_FLOOR, else moved like `float`
+    float = "float"  # moved to the top of the next page, the text after it filling this one
+
+
 class DiagramKind(str, Enum):
     force_arrows = "force_arrows"
     gravity = "gravity"
@@ -271,6 +278,12 @@ class Illustration(Strict):
     image: str | None = Field(None, description="Image file relative to the story folder; a placeholder is drawn until it exists.")
     diagram: Diagram | None = None
     placement: Placement = Placement.half
+    fit: Fit | None = Field(
+        None,
+        description="When a half or spot illustration does not fit the room left on its page: 'shrink' (down to 70%, "
+        "then move) or 'float' (move to the top of the next page while the text fills this one). "
+        "Left out: pictures shrink, diagrams float.",
+    )
     caption: str = Field("", description="Printed under the picture in every format; a diagram's own caption is used when this is empty.")
     after_paragraph: int | None = Field(
         None, ge=0, description="Put it after this paragraph (0 = before the first). Or mark the spot in the text with [illustration: id]."

@@ -13,7 +13,7 @@ from chapterbook.render.styles import TIGHT
 from chapterbook.spec.load import Story, resolve_inside
 
 # Bumped whenever a change to the layout could change which chapters need setting closer.
-LAYOUT_VERSION = "2"  # 2: the inside margin at least the outside one (print_rules.GUTTER_TABLE)
+LAYOUT_VERSION = "3"  # 3: pictures float or shrink rather than leave a hole (flowables.Float); 2: inside margin >= outside
 
 
 class LayoutMemo:

@@ -42,6 +42,7 @@ class Slot:
     placed: images.Placed | None = None
     source: Path | None = None
     caption: str = ""
+    fit: str | None = None  # the spec's `fit` (shrink | float); None: render.blocks.shrink_floor decides
 
 
 def text_location(story: Story, ci: int, offset: int) -> Location | None:
@@ -82,6 +83,7 @@ class Pictures:
                     self.story.where("chapters", ci, "illustrations", ii, "image" if ill.image else "id"),
                     format_path(("chapters", ci, "illustrations", ii, "image")),
                     caption=caption(ill),
+                    fit=getattr(getattr(ill, "fit", None), "value", None),
                 )
             # chapterbook.book.chapter_flow places pictures for every format alike.
             opener, flow = chapter_flow(self.story, ci)
