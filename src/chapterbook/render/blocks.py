@@ -129,11 +129,19 @@ def captioned(interior: Interior, doc: BookDoc, slot: Slot, flowables: list[Flow
     if para is None:
         return flowables
 
-    def art_over_caption(canv, block, art=art, para=para) -> None:
+    bleed = bool(getattr(slot, "bleed", False)) and slot.placed is not None
+
+    def art_over_caption(canv, block, art=art, para=para, bleed=bleed) -> None:
         x, y, w, h = block
         _, ph = para.wrap(w, h)
         room = ph + para.style.spaceBefore + para.style.fontSize
         art(canv, (x, y + room, w, h - room))
+        if bleed:  # over the picture: a paper-white band keeps the caption readable
+            pad = para.style.fontSize * 0.5
+            canv.saveState()
+            canv.setFillColorRGB(1, 1, 1)
+            canv.roundRect(x - pad, y - pad, w + 2 * pad, ph + 2 * pad, pad, stroke=0, fill=1)
+            canv.restoreState()
         para.drawOn(canv, x, y)
 
     flowables[0].art = art_over_caption  # type: ignore[attr-defined]

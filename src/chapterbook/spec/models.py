@@ -284,6 +284,11 @@ class Illustration(Strict):
         "then move) or 'float' (move to the top of the next page while the text fills this one). "
         "Left out: pictures shrink, diagrams float.",
     )
+    bleed: bool = Field(
+        False,
+        description="placement: full only: the picture fills the whole page out to the bleed edge (it needs the page's "
+        "size plus bleed at 300 ppi; the middle is kept and the edges trimmed to the page's shape).",
+    )
     caption: str = Field("", description="Printed under the picture in every format; a diagram's own caption is used when this is empty.")
     after_paragraph: int | None = Field(
         None, ge=0, description="Put it after this paragraph (0 = before the first). Or mark the spot in the text with [illustration: id]."

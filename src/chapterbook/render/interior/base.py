@@ -104,7 +104,15 @@ class InteriorBase:
         font = self.family.regular
         picture = slot.placed if on_picture(slot.diagram) else None  # labelled parts of the picture itself
         if slot.placement == Placement.full:
-            if slot.placed is not None and picture is None:
+            if slot.placed is not None and picture is None and slot.bleed:
+                placed, sheet = slot.placed, self.geo.bleed_box()
+
+                def art(canv, block, placed=placed, sheet=sheet):
+                    # The whole sheet, out to the bleed edge, whatever room a caption takes.
+                    x0, y0, x1, y1 = sheet
+                    draw_placed(canv, placed, x0, y0, x1 - x0, y1 - y0)
+
+            elif slot.placed is not None and picture is None:
                 placed = slot.placed
 
                 def art(canv, block, placed=placed):

@@ -6,6 +6,7 @@ resampled (on the :class:`images.Resampler`'s threads) meanwhile.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class Slot:
     placed: images.Placed | None = None
     source: Path | None = None
     caption: str = ""
+    bleed: bool = False  # a full-page picture out to the bleed edge, cropped to the sheet's shape
     fit: str | None = None  # the spec's `fit` (shrink | float); None: render.blocks.shrink_floor decides
 
 
@@ -84,7 +86,19 @@ class Pictures:
                     format_path(("chapters", ci, "illustrations", ii, "image")),
                     caption=caption(ill),
                     fit=getattr(getattr(ill, "fit", None), "value", None),
+                    bleed=bool(getattr(ill, "bleed", False)),
                 )
+                if ill.bleed and ill.placement != Placement.full:
+                    self.warnings.append(
+                        Problem(
+                            f"'bleed: true' on '{ill.id}' is only for full-page pictures; it is printed as a {ill.placement.value} picture",
+                            self.story.where("chapters", ci, "illustrations", ii, "bleed"),
+                            format_path(("chapters", ci, "illustrations", ii, "bleed")),
+                            "use 'placement: full' with it, or take 'bleed: true' out",
+                            Severity.WARNING,
+                            "bleed-not-full",
+                        )
+                    )
             # chapterbook.book.chapter_flow places pictures for every format alike.
             opener, flow = chapter_flow(self.story, ci)
             items: list[tuple[str, Slot | FlowItem]] = [("opener", by_id[opener.id])] if opener is not None else []
@@ -145,9 +159,26 @@ class Pictures:
             return
         slot.source = path
         source_px = images.image_size(path, slot.where, slot.field)
-        px = images.fit(source_px, self.box(slot.placement))
-        placed = slot.placed = resampler.submit(path, px, where=slot.where, field=slot.field, source_px=source_px)
-        if placed.source_ppi < images.PPI - 0.5:
+        bleed = slot.bleed and slot.placement == Placement.full
+        if bleed:  # the whole sheet, bleed included: the picture is cropped to its shape
+            px = tuple(math.ceil(side / 72.0 * images.PPI) for side in self.geo.page_size)
+        else:
+            px = images.fit(source_px, self.box(slot.placement))
+        placed = slot.placed = resampler.submit(path, px, crop=bleed, where=slot.where, field=slot.field, source_px=source_px)  # type: ignore[arg-type]
+        if bleed and placed.source_ppi < images.PPI - 0.5:
+            self.warnings.append(
+                Problem(
+                    f"image '{slot.image}' has too few pixels to run to the bleed edge: the page with its bleed needs "
+                    f"{placed.px[0]} x {placed.px[1]} pixels at {images.PPI} ppi, it has {placed.source_px[0]} x {placed.source_px[1]} "
+                    f"({placed.source_ppi:.0f} ppi); it will look soft",
+                    slot.where or Location(),
+                    slot.field,
+                    f"supply it at least {placed.px[0]} x {placed.px[1]} pixels, or take 'bleed: true' out",
+                    Severity.WARNING,
+                    "low-ppi",
+                )
+            )
+        elif placed.source_ppi < images.PPI - 0.5:
             self.warnings.append(
                 Problem(
                     f"image '{slot.image}' is only {placed.source_ppi:.0f} ppi at its printed size "

@@ -1,0 +1,127 @@
+"""Pictures in the text: they shrink or wait for the next page (never before their paragraph, never out of
+their chapter), and a full-page picture with `bleed: true` covers the whole sheet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from reportlab.platypus import Spacer
+
+from chapterbook.print_rules import PICTURE_SHRINK_FLOOR
+from chapterbook.render.flowables import Float
+from chapterbook.render.geometry import PageGeometry
+from chapterbook.render.pdf import render_book
+from chapterbook.spec.load import load_story
+from render_fixtures import PARAGRAPH, make_story, write_image
+from test_render_holes import AWKWARD_ILLUSTRATIONS, awkward_story
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+class _Doc:
+    pending_floats: list = []
+
+
+def _float(floor: float, pending=()) -> Float:
+    doc = _Doc()
+    doc.pending_floats = list(pending)
+    return Float(doc, Spacer(100, 200), 6, floor)  # a 200 pt picture with 6 pt above and below
+
+
+def test_float_fits_shrinks_to_its_floor_or_waits():
+    assert _float(1.0).wrap(300, 500) == (300, 212)  # room: full size
+    shrunk = _float(PICTURE_SHRINK_FLOOR)
+    w, h = shrunk.wrap(300, 160)  # 148 pt of room for the picture: 74% of it
+    assert h == 160 and PICTURE_SHRINK_FLOOR <= shrunk.scale < 1 and not shrunk.waiting
+    for floor in (1.0, PICTURE_SHRINK_FLOOR):
+        waits = _float(floor)
+        assert waits.wrap(300, 100) == (300, 0) and waits.waiting  # 88 pt: less than the floor allows
+    # One waiting already: this one waits too, though it would fit, so the pictures keep their order.
+    behind = _float(1.0, pending=[object()])
+    assert behind.wrap(300, 500) == (300, 0) and behind.waiting
+    # At the chapter's end a waiting picture is placed: here if it fits, else (full height, no fit) the next page.
+    last = _float(1.0)
+    last.must_place = True
+    assert last.wrap(300, 100) == (300, 212) and not last.waiting
+
+
+def _drawn(pdf: Path) -> list[list[tuple[str, tuple[float, ...]]]]:
+    """Each page's pictures: (image name, (x, y, w, h)); contents page numbers (forms named toc-…) left out."""
+    out = []
+    for page in PdfReader(str(pdf)).pages:
+        found: list[tuple[str, tuple[float, ...]]] = []
+
+        def visit(op, args, cm, tm, found=found):
+            name = str(args[0]).lstrip("/").removeprefix("FormXob.") if op == b"Do" else ""
+            if name.startswith("img"):  # flowables.draw_placed names each picture img<its cache name>
+                found.append((name, (cm[4], cm[5], cm[0], cm[3])))
+
+        page.extract_text(visitor_operand_before=visit)
+        out.append(found)
+    return out
+
+
+def test_floats_keep_their_order_and_their_chapter(tmp_path):
+    story = load_story(awkward_story(tmp_path / "awkward"))
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
+    drawn = _drawn(result.pdf)
+    first, end = result.section_pages["ch1"], result.section_pages["ch2"]
+    order = [(page, names[name]) for page, found in enumerate(drawn, 1) for name, _ in found if name in names]
+    assert [n for _, n in order] == ["tall1", "tall2", "wide", "spot1", "bigpage", "tall3"]
+    assert all(first <= page < end for page, _ in order)
+
+
+def test_fit_float_never_shrinks_a_picture(tmp_path):
+    root = tmp_path / "awkward"
+    awkward_story(root)
+    yaml = (root / "story.yaml").read_text().replace("        placement: half\n", "        placement: half\n        fit: float\n")
+    assert yaml.count("fit: float") == 4
+    (root / "story.yaml").write_text(yaml)
+    story = load_story(root / "story.yaml")
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    sizes = {"img" + p.path.stem[:24]: p.size_pt for p in result.images if p.source.stem.startswith(("tall", "wide"))}
+    checked = 0
+    for found in _drawn(result.pdf):
+        for name, (_, _, w, h) in found:
+            if name in sizes:
+                assert (w, h) == pytest.approx(sizes[name], abs=0.01)
+                checked += 1
+    assert checked == 4
+
+
+def _bleed_story(root: Path, size: tuple[int, int]) -> Path:
+    write_image(root / "images" / "sea.png", size)
+    text = "\n\n".join([PARAGRAPH] * 3 + ["[illustration: sea]"] + [PARAGRAPH] * 3)
+    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + """      - id: sea
+        brief: The sea, edge to edge.
+        image: images/sea.png
+        placement: full
+        bleed: true
+        caption: The sea.
+"""
+    return make_story(root, chapters=[text], illustrations=illustrations)
+
+
+def test_a_bleed_picture_covers_the_whole_sheet(tmp_path):
+    story = load_story(_bleed_story(tmp_path / "s", (2000, 2900)))
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    assert not [w for w in result.warnings if w.code == "low-ppi"]
+    geo = PageGeometry.for_layout(story.spec.layout, result.pages)
+    sheet = (0.0, 0.0, *geo.page_size)
+    pages = [page for page in _drawn(result.pdf) if page]
+    assert len(pages) == 1
+    (_, box), = pages[0]
+    assert box == pytest.approx(sheet, abs=0.01)
+
+
+def test_a_bleed_picture_with_too_few_pixels_warns_where_it_is(tmp_path):
+    path = _bleed_story(tmp_path / "s", (600, 900))
+    story = load_story(path)
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    (warning,) = [w for w in result.warnings if w.code == "low-ppi"]
+    assert "bleed edge" in warning.message and "600 x 900" in warning.message
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "image: images/sea.png" in text)
+    assert warning.where.file is not None and warning.where.line == line
