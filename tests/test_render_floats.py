@@ -125,3 +125,36 @@ def test_a_bleed_picture_with_too_few_pixels_warns_where_it_is(tmp_path):
     assert "bleed edge" in warning.message and "600 x 900" in warning.message
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "image: images/sea.png" in text)
     assert warning.where.file is not None and warning.where.line == line
+
+
+def _side_story(root: Path, side: str, before: int) -> Path:
+    write_image(root / "images" / "shell.png", (900, 1100))
+    text = "\n\n".join([PARAGRAPH] * before + ["[illustration: shell]"] + [PARAGRAPH] * 8)
+    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + f"""      - id: shell
+        brief: A shell.
+        image: images/shell.png
+        placement: spot
+        side: {side}
+        caption: A shell.
+"""
+    return make_story(root, chapters=[text], illustrations=illustrations)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_side_spot_has_the_text_beside_it(tmp_path, side):
+    from test_render_holes import _words
+
+    story = load_story(_side_story(tmp_path / "s", side, 2))
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    geo = PageGeometry.for_layout(story.spec.layout, result.pages)
+    (page, (x, y, w, h)), = [(n, box) for n, found in enumerate(_drawn(result.pdf), 1) for _, box in found]
+    bx, _, bw, _ = geo.text_block(page % 2 == 1)
+    assert w < bw * 0.5
+    page_h = geo.page_size[1]
+    top, bottom = page_h - (y + h), page_h - y
+    beside = [(x0, x1) for x0, y0, x1, y1, _ in _words(result.pdf, boxes=True)[page - 1] if y0 >= top and y1 <= bottom]
+    assert len(beside) > 10  # lines of text run beside the picture ...
+    if side == "left":
+        assert x == pytest.approx(bx, abs=0.5) and all(x0 > x + w for x0, _ in beside)
+    else:
+        assert x + w == pytest.approx(bx + bw, abs=0.5) and all(x1 < x for _, x1 in beside)

@@ -30,10 +30,11 @@ _PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
 
 
-def _words(pdf: Path) -> list[list[tuple[float, float, str]]]:
-    """Each page's words as (top, bottom, text), measured down from the top of the page."""
+def _words(pdf: Path, boxes: bool = False) -> list[list[tuple]]:
+    """Each page's words as (top, bottom, text) measured down from the top of the page; with `boxes`, (left, top, right, bottom, text)."""
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
-    return [[(float(m[2]), float(m[4]), html.unescape(m[5])) for m in _WORD.finditer(body)] for _, _, body in _PAGE.findall(out)]
+    pick = (1, 2, 3, 4) if boxes else (2, 4)
+    return [[(*(float(m[i]) for i in pick), html.unescape(m[5])) for m in _WORD.finditer(body)] for _, _, body in _PAGE.findall(out)]
 
 
 def _picture_bottoms(pdf: Path) -> list[list[float]]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable, ImageAndFlowables, Paragraph
 
 from chapterbook.print_rules import PLACEHOLDER_LABEL
 from chapterbook.render import images
@@ -174,6 +174,60 @@ class Float(Flowable):
         self.canv.restoreState()
         if self.caption is not None:
             self.caption.drawOn(self.canv, 0, self.gap)
+
+
+class Beside(Flowable):
+    """A spot illustration (and its caption, wrapped to its width) for the text to run beside: ImageAndFlowables' image."""
+
+    def __init__(self, content: Flowable, caption: Paragraph | None):
+        super().__init__()
+        self.content, self.caption = content, caption
+
+    def wrap(self, aw, ah):
+        self.width, ch = self.content.wrap(aw, ah)
+        caph = self.caption.wrap(self.width, 1e6)[1] + self.caption.style.spaceBefore if self.caption is not None else 0.0
+        self.height = ch + caph
+        return self.width, self.height
+
+    # ImageAndFlowables asks its image to fit a space; a picture here is already at its size.
+    def _restrictSize(self, aw, ah):
+        return self.wrap(aw, ah)
+
+    def _unRestrictSize(self) -> None:
+        pass
+
+    def draw(self) -> None:
+        _, ch = self.content.wrap(self.width, self.height)
+        self.content.drawOn(self.canv, 0, self.height - ch)
+        if self.caption is not None:
+            self.caption.drawOn(self.canv, 0, 0)
+
+
+class SideSpot(ImageAndFlowables):
+    """A spot illustration at the left or right with the text after it wrapping beside it.
+
+    Where the picture does not fit the room left on the page, the text fills the page
+    first, a paragraph (or part of one) at a time, and the picture heads the next page
+    with the text still to come beside it: it never leaves a hole and never goes before
+    its paragraph.
+    """
+
+    def __init__(self, picture: Beside, text: list[Flowable], side: str, gap: float):
+        self.picture, self.text, self.side, self.gap = picture, text, side, gap
+        left = side == "left"
+        super().__init__(picture, text, imageLeftPadding=0 if left else gap, imageRightPadding=gap if left else 0, imageBottomPadding=gap / 2, imageSide=side)
+
+    def split(self, aw, ah):
+        parts = super().split(aw, ah)
+        if parts or not self.text:
+            return parts
+        first, rest = self.text[0], self.text[1:]
+        head = first.split(aw, ah)
+        if not head:
+            return []  # not even a line of the text fits: all of it goes to the next page
+        if len(head) == 1:  # the whole first paragraph fits here
+            return [first, SideSpot(self.picture, rest, self.side, self.gap)]
+        return [head[0], SideSpot(self.picture, head[1:] + rest, self.side, self.gap)]
 
 
 class PlaceholderPanel(Flowable):

@@ -138,6 +138,13 @@ class Fit(str, Enum):
     float = "float"  # moved to the top of the next page, the text after it filling this one
 
 
+class Side(str, Enum):
+    """Where a spot illustration sits: on the left or right of the text, which wraps beside it."""
+
+    left = "left"
+    right = "right"
+
+
 class DiagramKind(str, Enum):
     force_arrows = "force_arrows"
     gravity = "gravity"
@@ -283,6 +290,11 @@ class Illustration(Strict):
         description="When a half or spot illustration does not fit the room left on its page: 'shrink' (down to 70%, "
         "then move) or 'float' (move to the top of the next page while the text fills this one). "
         "Left out: pictures shrink, diagrams float.",
+    )
+    side: Side | None = Field(
+        None,
+        description="placement: spot only: 'left' or 'right' puts the picture at that side with the text wrapping "
+        "beside it. Left out: centred, with the text above and below.",
     )
     bleed: bool = Field(
         False,

@@ -99,7 +99,7 @@ class InteriorBase:
         return self.story.where(*key)
 
     def illustration(self, doc: BookDoc, slot: Slot) -> list[Flowable]:
-        bw, bh = self.box(slot.placement)
+        bw, bh = self.box(slot.placement, getattr(slot, "side", None))
         fs = self.spec.layout.font_size
         font = self.family.regular
         picture = slot.placed if on_picture(slot.diagram) else None  # labelled parts of the picture itself

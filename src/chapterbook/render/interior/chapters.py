@@ -8,7 +8,7 @@ from chapterbook.book import FlowItem
 from chapterbook.errors import Problem, Severity
 from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.document import BookDoc
-from chapterbook.render.flowables import ChapterEnd, Mark
+from chapterbook.render.flowables import Beside, ChapterEnd, Float, Mark, SideSpot
 from chapterbook.render.interior.base import InteriorBase
 from chapterbook.render.interior.plan import Slot
 from chapterbook.render.styles import paragraph
@@ -27,13 +27,25 @@ class Chapters(InteriorBase):
         out.append(paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
         out.append(self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title"))))
         prose = 0
+        beside: SideSpot | None = None  # a spot at the side, taking in the text after it
         for _, obj in items:
             if isinstance(obj, Slot):  # the opener or an illustration in the flow
-                out += captioned(self, doc, obj, self.illustration(doc, obj))
+                made = captioned(self, doc, obj, self.illustration(doc, obj))
+                beside = None
+                if obj.side and isinstance(made[0], Float):
+                    f = made[0]
+                    beside = SideSpot(Beside(f.content, f.caption), [], obj.side, self.spec.layout.font_size)
+                    made = [Spacer(1, f.gap), beside]
+                out += made
             else:
                 b: FlowItem = obj
                 prose += b.kind not in ("heading", "break")
-                out += block_flowables(self, b, ci, prose)
+                made = block_flowables(self, b, ci, prose)
+                if beside is not None and b.kind not in ("heading", "break"):
+                    beside.text += made  # ImageAndFlowables reads this list when it is laid out
+                else:
+                    beside = None
+                    out += made
         if prose == 0:
             self.warnings.append(
                 Problem(

@@ -25,6 +25,8 @@ SHARE = {
     Placement.half: (1.0, 0.42),
     Placement.spot: (0.55, 0.30),
 }
+# A spot with `side: left|right` is narrower, so the text beside it still has room for a few words a line.
+SIDE_SHARE = 0.42
 # Shape of a placeholder or diagram (height / width) when no picture gives one.
 PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
 
@@ -43,6 +45,7 @@ class Slot:
     placed: images.Placed | None = None
     source: Path | None = None
     caption: str = ""
+    side: str | None = None  # a spot at the 'left' or 'right' of the text, which wraps beside it
     bleed: bool = False  # a full-page picture out to the bleed edge, cropped to the sheet's shape
     fit: str | None = None  # the spec's `fit` (shrink | float); None: render.blocks.shrink_floor decides
 
@@ -87,18 +90,23 @@ class Pictures:
                     caption=caption(ill),
                     fit=getattr(getattr(ill, "fit", None), "value", None),
                     bleed=bool(getattr(ill, "bleed", False)),
+                    side=getattr(getattr(ill, "side", None), "value", None) if ill.placement == Placement.spot else None,
                 )
-                if ill.bleed and ill.placement != Placement.full:
-                    self.warnings.append(
-                        Problem(
-                            f"'bleed: true' on '{ill.id}' is only for full-page pictures; it is printed as a {ill.placement.value} picture",
-                            self.story.where("chapters", ci, "illustrations", ii, "bleed"),
-                            format_path(("chapters", ci, "illustrations", ii, "bleed")),
-                            "use 'placement: full' with it, or take 'bleed: true' out",
-                            Severity.WARNING,
-                            "bleed-not-full",
+                for key, misplaced, kind in (
+                    ("bleed", ill.bleed and ill.placement != Placement.full, "full"),
+                    ("side", ill.side is not None and ill.placement != Placement.spot, "spot"),
+                ):
+                    if misplaced:
+                        self.warnings.append(
+                            Problem(
+                                f"'{key}' on '{ill.id}' is only for 'placement: {kind}' pictures; it is printed as a {ill.placement.value} picture without it",
+                                self.story.where("chapters", ci, "illustrations", ii, key),
+                                format_path(("chapters", ci, "illustrations", ii, key)),
+                                f"use 'placement: {kind}' with it, or take '{key}' out",
+                                Severity.WARNING,
+                                f"{key}-misplaced",
+                            )
                         )
-                    )
             # chapterbook.book.chapter_flow places pictures for every format alike.
             opener, flow = chapter_flow(self.story, ci)
             items: list[tuple[str, Slot | FlowItem]] = [("opener", by_id[opener.id])] if opener is not None else []
@@ -129,8 +137,10 @@ class Pictures:
                 self.extra_slots[slot.id] = slot
                 self._queue(slot, resampler)
 
-    def box(self, placement: Placement) -> tuple[float, float]:
+    def box(self, placement: Placement, side: str | None = None) -> tuple[float, float]:
+        """The largest (width, height) in points an illustration of `placement` takes (a side spot: narrower)."""
         ws, hs = SHARE[placement]
+        ws = SIDE_SHARE if side else ws
         return self.geo.text_width * ws, self.geo.text_height * hs - (0 if placement == Placement.full else 30)
 
     def _queue(self, slot: Slot, resampler: images.Resampler) -> None:
@@ -163,7 +173,7 @@ class Pictures:
         if bleed:  # the whole sheet, bleed included: the picture is cropped to its shape
             px = tuple(math.ceil(side / 72.0 * images.PPI) for side in self.geo.page_size)
         else:
-            px = images.fit(source_px, self.box(slot.placement))
+            px = images.fit(source_px, self.box(slot.placement, slot.side))
         placed = slot.placed = resampler.submit(path, px, crop=bleed, where=slot.where, field=slot.field, source_px=source_px)  # type: ignore[arg-type]
         if bleed and placed.source_ppi < images.PPI - 0.5:
             self.warnings.append(
