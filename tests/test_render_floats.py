@@ -158,3 +158,32 @@ def test_a_side_spot_has_the_text_beside_it(tmp_path, side):
         assert x == pytest.approx(bx, abs=0.5) and all(x0 > x + w for x0, _ in beside)
     else:
         assert x + w == pytest.approx(bx + bw, abs=0.5) and all(x1 < x for _, x1 in beside)
+
+
+def _late_story(root: Path, before: int) -> Path:
+    write_image(root / "images" / "tower.png", (700, 1500))
+    text = "\n\n".join([PARAGRAPH] * before + ["[illustration: tower]", "The end."])
+    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + """      - id: tower
+        brief: A tall tower.
+        image: images/tower.png
+        placement: half
+        fit: float
+"""
+    return make_story(root, chapters=[text, PARAGRAPH], illustrations=illustrations)
+
+
+@pytest.mark.parametrize("before, late", [(12, True), (14, False)])
+def test_a_picture_with_no_room_before_its_chapter_ends_is_printed_in_the_chapter_and_named(tmp_path, before, late):
+    path = _late_story(tmp_path / "s", before)
+    story = load_story(path)
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    ((page, _),) = [(n, box) for n, found in enumerate(_drawn(result.pdf), 1) for _, box in found]
+    assert result.section_pages["ch1"] < page < result.section_pages["ch2"]
+    warnings = [w for w in result.warnings if w.code == "float-after-chapter"]
+    if not late:
+        assert not warnings
+        return
+    (warning,) = warnings
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "image: images/tower.png" in text)
+    assert "'tower'" in warning.message and "chapter 1" in warning.message
+    assert warning.where.file is not None and warning.where.line == line

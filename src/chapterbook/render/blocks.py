@@ -125,7 +125,7 @@ def captioned(interior: Interior, doc: BookDoc, slot: Slot, flowables: list[Flow
     art = getattr(flowables[0], "art", None) if len(flowables) == 1 else None
     if art is None:
         gap, picture, _ = flowables
-        return [Float(doc, picture, gap.height, shrink_floor(slot), para)]
+        return [Float(doc, picture, gap.height, shrink_floor(slot), para, slot)]
     if para is None:
         return flowables
 

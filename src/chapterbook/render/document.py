@@ -59,6 +59,7 @@ class BookDoc(DeferredSaveDocTemplate):
         self.toc_keys: list[str] = []
         self.placeholder_pages: list[tuple[str, str, int]] = []
         self.pending_floats: list = []  # flowables.Float waiting for the next page, in order
+        self.late_floats: list = []  # (plan.Slot, chapter index): floats placed only after their chapter's last line
         self._flow: list = []  # the flowables still to lay out (the list build() is working through)
         self.chapter_ends: dict[int, tuple[int, float]] = {}  # chapter index -> (last page, height used on it)
         templates = []

@@ -79,6 +79,7 @@ class ChapterEnd(Flowable):
 
     def frameAction(self, frame) -> None:
         if self.doc.pending_floats:  # pictures still waiting: placed now, still inside the chapter
+            self.doc.late_floats += [(f.slot, self.ci) for f in self.doc.pending_floats]
             self.doc.place_waiting_floats(ChapterEnd(self.doc, self.ci))
             return
         self.doc.chapter_ends[self.ci] = (self.doc.page, frame_height_used(frame))
@@ -126,9 +127,10 @@ class Float(Flowable):
     none leaves its chapter.
     """
 
-    def __init__(self, doc: BookDoc, content: Flowable, gap: float, floor: float = 1.0, caption: Paragraph | None = None):
+    def __init__(self, doc: BookDoc, content: Flowable, gap: float, floor: float = 1.0, caption: Paragraph | None = None, slot: Slot | None = None):
         super().__init__()
         self.doc, self.content, self.gap, self.floor, self.caption = doc, content, gap, floor, caption
+        self.slot = slot  # the illustration it shows, named in a warning if it ends up after its chapter's text
         self.scale = 1.0
         self.waiting = False
         self.must_place = False  # set at the chapter's end: it goes on this page or at the top of the next

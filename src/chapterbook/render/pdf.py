@@ -149,7 +149,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     return RenderResult(
         pdf=out_path,
         pages=pages,
-        warnings=interior.warnings,
+        warnings=interior.warnings + interior.late_float_problems(doc),
         placeholders=doc.placeholder_pages,
         images=pictures.placed_images,
         fonts=family.files,

@@ -60,3 +60,22 @@ class Chapters(InteriorBase):
             out.append(paragraph("(This chapter has no text yet.)", self.styles["note"]))
         out.append(ChapterEnd(doc, ci))
         return out
+
+    def late_float_problems(self, doc: BookDoc) -> list[Problem]:
+        """Warnings for the pictures that found no room before their chapter's text ran out (printed after it)."""
+        out = []
+        for slot, ci in doc.late_floats:
+            if slot is None:
+                continue
+            out.append(
+                Problem(
+                    f"picture '{slot.id}' found no room next to its paragraph, so it is printed after the end of "
+                    f"chapter {ci + 1}'s text",
+                    slot.where or self._where("chapters", ci),
+                    slot.field,
+                    "put it a paragraph or two earlier in the text, make it smaller (placement: spot), or let it shrink (fit: shrink)",
+                    Severity.WARNING,
+                    "float-after-chapter",
+                )
+            )
+        return out
