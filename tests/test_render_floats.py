@@ -7,21 +7,22 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from render_fixtures import PARAGRAPH, make_story, write_image
 from reportlab.platypus import Spacer
+from test_render_holes import AWKWARD_ILLUSTRATIONS, awkward_story
 
 from chapterbook.print_rules import PICTURE_SHRINK_FLOOR
 from chapterbook.render.flowables import Float
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
-from render_fixtures import PARAGRAPH, make_story, write_image
-from test_render_holes import AWKWARD_ILLUSTRATIONS, awkward_story
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 class _Doc:
-    pending_floats: list = []
+    def __init__(self):
+        self.pending_floats: list = []
 
 
 def _float(floor: float, pending=()) -> Float:
@@ -33,7 +34,7 @@ def _float(floor: float, pending=()) -> Float:
 def test_float_fits_shrinks_to_its_floor_or_waits():
     assert _float(1.0).wrap(300, 500) == (300, 212)  # room: full size
     shrunk = _float(PICTURE_SHRINK_FLOOR)
-    w, h = shrunk.wrap(300, 160)  # 148 pt of room for the picture: 74% of it
+    _, h = shrunk.wrap(300, 160)  # 148 pt of room for the picture: 74% of it
     assert h == 160 and PICTURE_SHRINK_FLOOR <= shrunk.scale < 1 and not shrunk.waiting
     for floor in (1.0, PICTURE_SHRINK_FLOOR):
         waits = _float(floor)

@@ -15,18 +15,18 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from render_fixtures import PARAGRAPH, make_story, write_image
 
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
-from render_fixtures import PARAGRAPH, make_story, write_image
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 REPO = Path(__file__).resolve().parent.parent
 MOST_EMPTY = 0.2  # a fifth of the text block
 
-_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.S)
+_PAGE = re.compile(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', re.DOTALL)
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
 
 

@@ -166,7 +166,7 @@ class Float(Flowable):
         if self.waiting:
             self.doc.pending_floats.append(self)
             return
-        cw, ch, caph = self._parts(self.width)
+        cw, _, caph = self._parts(self.width)
         s = self.scale
         y = self.gap + caph
         self.canv.saveState()
