@@ -25,7 +25,7 @@ import random
 from pathlib import Path
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "src" / "chapterbook" / "fonts"
-VERSION = 1  # bumped when the generator's output changes, so an old folder is made again
+VERSION = 2  # bumped when the generator's output changes, so an old folder is made again
 WORDS_PER_PAGE = 140  # measured: about 140 words of prose per 6x9 page, pictures aside
 PICTURES_PER_CHAPTER = 1.5
 
@@ -118,7 +118,7 @@ def make_book(out: Path, size: int, seed: int = 7) -> Path:
     (out / "images").mkdir(parents=True, exist_ok=True)
     # A chapter of 5-9 pages: a short book has few, a long one many (each starts on a recto).
     chapters = max(3, round(size / 7.5))
-    words_per_chapter = int(size * WORDS_PER_PAGE * 0.62 / chapters)
+    words_per_chapter = int(size * WORDS_PER_PAGE * 0.78 / chapters)
     sciences = list(SCIENCES)
     yaml_chapters, pictures = [], []
     n_pictures = round(chapters * PICTURES_PER_CHAPTER)
