@@ -25,7 +25,7 @@ import random
 from pathlib import Path
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "src" / "chapterbook" / "fonts"
-VERSION = 2  # bumped when the generator's output changes, so an old folder is made again
+VERSION = 3  # bumped when the generator's output changes, so an old folder is made again
 WORDS_PER_PAGE = 140  # measured: about 140 words of prose per 6x9 page, pictures aside
 PICTURES_PER_CHAPTER = 1.5
 
@@ -61,7 +61,7 @@ def _sentence(rng: random.Random, things: tuple[str, ...]) -> str:
 
 
 def _paragraph(rng: random.Random, things: tuple[str, ...]) -> str:
-    return " ".join(_sentence(rng, things) for _ in range(rng.randint(2, 7)))
+    return " ".join(_sentence(rng, things) for _ in range(rng.randint(2, 5)))
 
 
 def _picture(rng: random.Random, path_stem: Path) -> Path:
