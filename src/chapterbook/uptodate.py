@@ -87,8 +87,8 @@ def _code_fingerprint() -> str:
             for name in sorted(filenames):
                 st = os.stat(os.path.join(dirpath, name))
                 h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\0".encode())
-    for entry in sys.path:
-        if entry and os.path.isdir(entry):
+    for entry in sys.path:  # installed packages only: the current folder (sys.path[0] under -m) changes all the time
+        if os.path.basename(entry) in ("site-packages", "dist-packages") and os.path.isdir(entry):
             h.update(f"{entry}:{os.stat(entry).st_mtime_ns}\0".encode())
     return h.hexdigest()
 
@@ -193,18 +193,31 @@ def check(args) -> dict | None:
 
 def replay(data: dict) -> int:
     """Print what the recorded build printed (its warnings and preflight findings); returns the exit code."""
-    from chapterbook.console import err_console, out_console
     from chapterbook.errors import display_path
 
+    err, out = _printer(sys.stderr), _printer(sys.stdout)
     for warning in data["warnings"]:
-        err_console().print(warning, markup=False, highlight=False)
-    out = out_console()
+        err(warning)
     for path in data["written"]:
         pdfx = " (PDF/X-3)" if Path(path).stem.endswith("-pdfx") else ""
-        out.print(f"up to date: {display_path(Path(path))}{pdfx}", markup=False)
+        out(f"up to date: {display_path(Path(path))}{pdfx}")
     for report in data["reports"]:
         for finding in report["findings"]:
-            out.print(finding, markup=False)
-        out.print(report["verdict"], style="bold green" if report["ok"] else "bold red", markup=False)
-    out.print("nothing changed since the last build, so nothing was rebuilt", markup=False)
+            out(finding)
+        out(report["verdict"], "bold green" if report["ok"] else "bold red")
+    out("nothing changed since the last build, so nothing was rebuilt")
     return 0 if all(r["ok"] for r in data["reports"]) else 1
+
+
+def _printer(stream):
+    """print(text, style) to `stream`: through rich on a terminal (colours, as a build prints), else plain.
+
+    rich writes plain text when not on a terminal anyway, and importing it is most of
+    what a build with nothing to do would otherwise cost.
+    """
+    if stream.isatty():
+        from rich.console import Console
+
+        console = Console(file=stream, highlight=False, soft_wrap=True)
+        return lambda text, style=None: console.print(text, style=style, markup=False)
+    return lambda text, style=None: print(text, file=stream)
