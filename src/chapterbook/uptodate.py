@@ -22,6 +22,7 @@ Only the command line uses this; :func:`chapterbook.build.build` always builds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -67,11 +68,12 @@ def settings(args) -> dict:
         "formats": list(dict.fromkeys(formats)) or None,
         "output": str(Path(args.output).resolve()) if args.output is not None else None,
         "pdfx": bool(args.pdfx),
-        "code": _code_fingerprint(),
+        "code": code_fingerprint(),
     }
 
 
-def _code_fingerprint() -> str:
+@functools.lru_cache(maxsize=1)  # chapterbook and its packages do not change while it runs
+def code_fingerprint() -> str:
     """chapterbook's own files (code, fonts, templates) and the installed packages, by stat.
 
     Installing or upgrading a package changes its site-packages folder's time; an
