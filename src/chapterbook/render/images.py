@@ -346,11 +346,26 @@ class Resampler:
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)
 
-    def _one_done(self, _job: Future) -> None:
+    def _one_done(self, job: Future) -> None:
+        if job.cancelled():  # dropped (drop_pending), not done
+            return
         with self._lock:  # called on the worker threads
             self._done += 1
             done, total = self._done, len(self._jobs)
         progress.report(PREPARING, done, total)
+
+    def drop_pending(self) -> int:
+        """Cancel the pictures not started yet (planned at a size the layout no longer wants); returns how many.
+
+        Those already being resampled finish; they may still be wanted, and their
+        cache entries are pruned later if not.
+        """
+        with self._lock:
+            dropped = [path for path, job in self._jobs.items() if job.cancel()]
+            for path in dropped:
+                del self._jobs[path]
+            self._done = sum(1 for job in self._jobs.values() if job.done())
+        return len(dropped)
 
     def finish(self) -> None:
         """Wait for every picture; raises the first failure in the order they were submitted."""

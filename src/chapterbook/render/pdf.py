@@ -46,6 +46,7 @@ from chapterbook.render import fonts, images
 from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
+from chapterbook.render.pagecount import estimate_pages
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import Diagram, Placement
 from chapterbook.text import inline_markup, line_col, plain, typeset
@@ -1042,7 +1043,8 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     family = None
     with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir) as resampler:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
-        gutter_pages = known.pages  # a long book laid out before gets its wider gutter at once
+        # A long book gets its wider gutter at once: known from its last layout, or estimated (render/pagecount.py).
+        gutter_pages = known.pages if known.hit else estimate_pages(story, PageGeometry.for_layout(story.spec.layout))
         for attempt in range(5):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
             pictures = Pictures(story, geo, resampler)
@@ -1061,6 +1063,8 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             runts = doc.runt_chapters(story.spec.layout.line_height) - known.tight
             if not trial and gutter_inches(pages) == gutter_inches(gutter_pages) and not runts:
                 break
+            if gutter_inches(pages) != gutter_inches(gutter_pages):
+                resampler.drop_pending()  # queued at the old text width
             gutter_pages = pages
             known.tight |= runts
         known.pages = pages
