@@ -12,12 +12,12 @@ from chapterbook.errors import display_path
 HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/"
 # chapterbook.build.FORMATS' names (a test holds them equal): that module imports every renderer, which a
 # build with nothing to do (chapterbook.uptodate) never needs.
-FORMAT_NAMES = ("md", "html", "pdf")
+FORMAT_NAMES = ("md", "html", "pdf", "epub")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMAT_NAMES)} (default: all)")
+    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMAT_NAMES)} (default: md,html,pdf)")
     parser.add_argument("--output", "-o", default=None, help="output folder (default: ./output)")
     parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
 
