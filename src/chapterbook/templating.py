@@ -24,7 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from chapterbook.errors import ChapterbookError, Location
-from chapterbook.text import inline_markup, typeset
+from chapterbook.text import Inline, markup, typeset
 
 
 def packaged_templates_dir() -> Path:
@@ -68,14 +68,22 @@ class _Loader(jinja2.FileSystemLoader):
         return source, filename, still_current
 
 
+def _isbn(value: str) -> str:
+    """`{{ book.isbn | isbn }}`: the ISBN with its registration-group hyphens, as the print files show it."""
+    from chapterbook.render.barcode import hyphenated
+
+    return hyphenated(value)
+
+
 def _curly(value: object, on: bool = True) -> object:
     """`{{ text | curly(quotes) }}`: typographer's quotes, dashes and ellipses in story text when `on`."""
     return typeset(value) if on and isinstance(value, str) and not isinstance(value, Markup) else value
 
 
-def _inline_html(value: str, quotes: bool = False) -> Markup:
-    """`{{ text | inline_html(quotes) }}`: story text as escaped HTML with <em>/<strong> for its *emphasis*."""
-    return Markup(inline_markup(value, bold="strong", italic="em", quotes=quotes))
+def _inline_html(value: Inline | str, quotes: bool = False) -> Markup:
+    """`{{ text | inline_html(quotes) }}`: story text (a parsed block's or a Markdown string) as escaped HTML
+    with <em>/<strong> for its *emphasis*."""
+    return Markup(markup(value, bold="strong", italic="em", quotes=quotes))
 
 
 def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
@@ -87,7 +95,7 @@ def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(curly=_curly, inline_html=_inline_html)
+    env.filters.update(curly=_curly, inline_html=_inline_html, isbn=_isbn)
     return env
 
 
