@@ -259,22 +259,63 @@ def pdf_expected(blocks: list[Block], story, ci: int) -> tuple[list[Block], list
     return flow, pages
 
 
+def _find(stream: list[str], ws: tuple[str, ...], start: int) -> int | None:
+    """Where `ws` first occurs in `stream` at or after `start`."""
+    return next((k for k in range(start, len(stream) - len(ws) + 1) if tuple(stream[k : k + len(ws)]) == ws), None)
+
+
 def find_in_order(stream: tuple[str, ...], blocks: list[Block]) -> None:
-    """Each block's words, in order and unbroken; anything else only where a picture is (its labels, a placeholder's brief)."""
+    """Each text block's words, in order and unbroken, but for pictures; a picture's words (its labels, a
+    placeholder's brief, then its caption) either where the text calls it, or later in the chapter
+    (a float: render.flowables.Float moves a picture with no room left on its page to the top of the
+    next), where they may interrupt the text once, ending with the caption. Never earlier."""
+    words = list(stream)
     cursor = 0
+    pending: list[tuple[str, ...]] = []  # captions of pictures not found where they were called
     previous = "fig:"  # the chapter opener's picture may come first
-    for kind, ws in blocks:
-        may_skip = kind.startswith("fig:") or previous.startswith("fig:")
-        if not ws:
+    for i, (kind, ws) in enumerate(blocks):
+        if kind.startswith("fig:"):
+            following = next((w for k, w in blocks[i + 1 :] if not k.startswith("fig:") and w), None)
+            at = _find(words, ws, cursor) if ws else None
+            whole = _find(words, following, cursor) if following else None  # the text after it, unbroken
+            if ws and at is not None and not (following and words[cursor : cursor + 1] == list(following[:1])):
+                cursor = at + len(ws)  # in place: its labels, then its caption, before the text after it
+            elif not ws and whole is not None and whole > cursor:
+                cursor = whole  # in place, no caption: its labels up to the text after it
+            else:
+                pending.append(ws)  # moved on: it must turn up later in the chapter
             previous = kind
             continue
-        at = next((k for k in range(cursor, len(stream) - len(ws) + 1) if stream[k : k + len(ws)] == ws), None) if may_skip else cursor
-        assert at is not None and stream[at : at + len(ws)] == ws, (
-            f"{kind} block not found {'after' if may_skip else 'right after'} word {cursor}: {' '.join(ws)[:200]!r}\n"
-            f"the PDF has: {' '.join(stream[cursor : cursor + 40])!r}"
-        )
-        cursor, previous = at + len(ws), kind
-    assert previous.startswith("fig:") or cursor == len(stream), f"the PDF has more text at the end: {' '.join(stream[cursor:])[:200]!r}"
+        j = 0
+        while j < len(ws):
+            if cursor < len(words) and words[cursor] == ws[j]:
+                cursor, j = cursor + 1, j + 1
+                continue
+            assert pending, (
+                f"{kind} block not found right after word {cursor}: {' '.join(ws)[:200]!r}\n"
+                f"the PDF has: {' '.join(words[cursor : cursor + 40])!r}"
+            )
+            # A picture that moved on interrupts the text here, or a word or two back where the
+            # block's words and its caption's begin alike: its words end with its caption (or, with
+            # no caption, run up to where this block's words go on).
+            caption = pending.pop(0)
+            for back in range(j + 1):
+                k, rest = cursor - back, ws[j - back :]
+                end = _find(words, caption, k) if caption else _find(words, rest, k)
+                if end is None:
+                    continue
+                trial = words[:k] + words[end + len(caption) :]
+                if tuple(trial[k : k + min(3, len(rest))]) == rest[:3]:
+                    words, cursor, j = trial, k, j - back
+                    break
+            else:
+                raise AssertionError(f"{kind} block broken at word {cursor} by something that is no picture: {' '.join(words[cursor : cursor + 40])!r}")
+        previous = kind
+    for caption in pending:  # pictures placed after the chapter's last line
+        end = _find(words, caption, cursor) if caption else cursor
+        assert end is not None, f"a picture's caption {caption} is not in its chapter after where it is called"
+        cursor, previous = end + len(caption), "fig:"
+    assert previous.startswith("fig:") or cursor == len(words), f"the PDF has more text at the end: {' '.join(words[cursor:])[:200]!r}"
 
 
 # --- the tests -------------------------------------------------------------------------------------
