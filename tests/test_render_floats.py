@@ -188,3 +188,28 @@ def test_a_picture_with_no_room_before_its_chapter_ends_is_printed_in_the_chapte
     line = next(i for i, text in enumerate(path.read_text().splitlines(), 1) if "image: images/tower.png" in text)
     assert "'tower'" in warning.message and "chapter 1" in warning.message
     assert warning.where.file is not None and warning.where.line == line
+
+
+def test_a_side_spot_after_a_waiting_picture_keeps_their_order(tmp_path):
+    root = tmp_path / "s"
+    write_image(root / "images" / "tower.png", (700, 1500))
+    write_image(root / "images" / "shell.png", (1200, 500))  # short: fits where the tower does not
+    text = "\n\n".join([PARAGRAPH] * 12 + ["[illustration: tower]", "[illustration: shell]"] + [PARAGRAPH] * 6)
+    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + """      - id: tower
+        brief: A tall tower.
+        image: images/tower.png
+        placement: half
+        fit: float
+      - id: shell
+        brief: A shell.
+        image: images/shell.png
+        placement: spot
+        side: left
+"""
+    story = load_story(make_story(root, chapters=[text], illustrations=illustrations))
+    result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
+    order = [(n, names[name], box) for n, found in enumerate(_drawn(result.pdf), 1) for name, box in found]
+    assert [name for _, name, _ in order] == ["tower", "shell"]
+    (tower_page, _, (_, tower_y, _, _)), (shell_page, _, (_, shell_y, _, _)) = order
+    assert (tower_page, -tower_y) < (shell_page, -shell_y)  # the shell below the tower, or on a later page

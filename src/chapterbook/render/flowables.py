@@ -214,13 +214,19 @@ class SideSpot(ImageAndFlowables):
     its paragraph.
     """
 
-    def __init__(self, picture: Beside, text: list[Flowable], side: str, gap: float):
-        self.picture, self.text, self.side, self.gap = picture, text, side, gap
+    def __init__(self, doc: BookDoc, picture: Beside, text: list[Flowable], side: str, gap: float):
+        self.doc, self.picture, self.text, self.side, self.gap = doc, picture, text, side, gap
         left = side == "left"
         super().__init__(picture, text, imageLeftPadding=0 if left else gap, imageRightPadding=gap if left else 0, imageBottomPadding=gap / 2, imageSide=side)
 
+    def wrap(self, aw, ah):
+        if self.doc.pending_floats:  # a picture before it waits for the next page: so does this one, to keep their order
+            self.width, self.height = aw, ah + 1  # more than the room: the frame asks split() for the text alone
+            return self.width, self.height
+        return super().wrap(aw, ah)
+
     def split(self, aw, ah):
-        parts = super().split(aw, ah)
+        parts = [] if self.doc.pending_floats else super().split(aw, ah)
         if parts or not self.text:
             return parts
         first, rest = self.text[0], self.text[1:]
@@ -228,8 +234,8 @@ class SideSpot(ImageAndFlowables):
         if not head:
             return []  # not even a line of the text fits: all of it goes to the next page
         if len(head) == 1:  # the whole first paragraph fits here
-            return [first, SideSpot(self.picture, rest, self.side, self.gap)]
-        return [head[0], SideSpot(self.picture, head[1:] + rest, self.side, self.gap)]
+            return [first, SideSpot(self.doc, self.picture, rest, self.side, self.gap)]
+        return [head[0], SideSpot(self.doc, self.picture, head[1:] + rest, self.side, self.gap)]
 
 
 class PlaceholderPanel(Flowable):

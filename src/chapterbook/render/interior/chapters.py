@@ -34,7 +34,7 @@ class Chapters(InteriorBase):
                 beside = None
                 if obj.side and isinstance(made[0], Float):
                     f = made[0]
-                    beside = SideSpot(Beside(f.content, f.caption), [], obj.side, self.spec.layout.font_size)
+                    beside = SideSpot(doc, Beside(f.content, f.caption), [], obj.side, self.spec.layout.font_size)
                     made = [Spacer(1, f.gap), beside]
                 out += made
             else:
