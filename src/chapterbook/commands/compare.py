@@ -60,5 +60,25 @@ def run(args: argparse.Namespace) -> int:
             con.print(f"  {r.version.label}: {facts}; " + ("; ".join(worst) if worst else "no problems found"), markup=False)
         for f in ch.failed:
             con.print(f"  {f.label}: no draft ({f.status})", markup=False)
+        if result.revision is not None:
+            _before_after(con, result.revision.of_chapter(ch.index), result.revision.parent_run)
     con.print(f"wrote {display_path(result.report)} and {display_path(result.metrics)}", markup=False)
     return 0
+
+
+def _before_after(con: object, pairs: list, parent_run: str) -> None:
+    """Each revised draft's metrics as original → revised, and the findings it fixed and left."""
+    for p in pairs:
+        o = p.outcome
+        con.print(  # type: ignore[attr-defined]
+            f"  revision {p.revised.version.label} of {p.original.version.label} (run {parent_run}): "
+            f"fixed {len(o.fixed)}, left {len(o.left)}, new {len(o.new)}",
+            markup=False,
+        )
+        width = max(len(r["label"]) for r in p.rows)
+        for r in p.rows:
+            mark = "  *" if r["changed"] else ""
+            con.print(f"    {r['label']:<{width}}  {r['cells'][0]['text']:>8} → {r['cells'][1]['text']}{mark}", markup=False)  # type: ignore[attr-defined]
+        for word, found in (("fixed", o.fixed), ("left", o.left), ("new", o.new)):
+            for f in found:
+                con.print(f"    {word}: {f.text}", markup=False)  # type: ignore[attr-defined]
