@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chapterbook.compare import similarity
 from chapterbook.compare.metrics import Level, VersionMetrics
 from chapterbook.compare.verdicts import Targets
 
@@ -44,7 +45,7 @@ def findings(m: VersionMetrics, goals: Targets) -> list[Finding]:
         out.append(
             Finding(
                 f"misconception:{mis.misconception}", "bad",
-                f"This sentence repeats the misconception “{mis.misconception}”: “{_quote(mis.sentence)}”. Say what is true instead, or have a character say it and be corrected.",
+                f"The text repeats the misconception “{mis.misconception}” as if it were true; say what is true instead, or have a character say it and be corrected. The sentence: “{_quote(mis.sentence)}”",
             )
         )  # fmt: skip
     for myth in sc.myths:
@@ -52,17 +53,17 @@ def findings(m: VersionMetrics, goals: Targets) -> list[Finding]:
             out.append(
                 Finding(
                     f"myth:{myth.scientist}:{myth.myth}", "bad",
-                    f"This sentence tells a myth about {myth.scientist} as if it were true ({myth.myth}): “{_quote(myth.sentence)}”. {myth.truth}",
+                    f"The text tells a myth about {myth.scientist} as if it were true ({myth.myth}). {myth.truth} The sentence: “{_quote(myth.sentence)}”",
                 )
             )  # fmt: skip
     for category, words in sa.flags.items():
         for word in words:
             what = {"unsafe": "something a child could copy and get hurt", "violent": "violence", "scary": "something too scary for the age"}.get(category, category)
             sentence = next((s for s in sa.sentences.get(category, []) if word.lower() in s.lower()), "")
-            where = f": “{_quote(sentence)}”" if sentence else ""
-            out.append(Finding(f"safety:{category}:{word.lower()}", "bad", f"“{word}” is {what}{where}. Take it out, or make it a grown-up's job or a clear warning."))
+            where = f" The sentence: “{_quote(sentence)}”" if sentence else ""
+            out.append(Finding(f"safety:{category}:{word.lower()}", "bad", f"“{word}” is {what}: take it out, or make it a grown-up's job or a clear warning.{where}"))
     for ev in sa.events:
-        out.append(Finding(f"event:{ev.kind}", ev.level, f"{ev.reason}: “{_quote(ev.sentence)}”. A book for this age usually leaves this out or keeps it gentle."))
+        out.append(Finding(f"event:{ev.kind}", ev.level, f"{ev.reason[:1].upper()}{ev.reason[1:]}: leave it out or make it gentle. The sentence: “{_quote(ev.sentence)}”"))
     hi = goals["words_per_sentence"][1]
     if rd.words_per_sentence > hi:
         out.append(Finding("words-per-sentence", "bad", f"Sentences average {rd.words_per_sentence:.0f} words; keep the average at {hi:.0f} or fewer."))
@@ -85,6 +86,9 @@ def findings(m: VersionMetrics, goals: Targets) -> list[Finding]:
         out.append(Finding("no-challenge", "warn", "There is no challenge to the reader: add a “Can you…?” or “Try…” the child can do (safely)."))
     for c in cr.cliches:
         out.append(Finding(f"cliche:{c.phrase.lower()}", "warn", f"“{c.phrase}” is a cliché; say it in a fresh way."))
+    sim = m.similarity_to_human
+    if sim is not None and sim >= similarity.NEAR_COPY:
+        out.append(Finding("near-copy", "bad", f"{round(sim * 100)}% of its 3-word runs are copied from the author's own text: tell it in your own words."))
     order = {"bad": 0, "warn": 1, "good": 2}
     return sorted(out, key=lambda f: order[f.level])
 
