@@ -155,5 +155,37 @@ def test_bad_revise_paths_are_usage_errors(book, tmp_path, capsys):
     assert main(["draft", str(story), "--revise", str(other), *base]) == 2
     err = capsys.readouterr().err
     assert "holds drafts of another book (“The Push Book”)" in err and "Traceback" not in err
+    assert main(["draft", str(story), "--revise", str(parent), "--model", "a", "--model", "b", *base]) == 2
+    assert "--revise takes at most one --model" in capsys.readouterr().err
+    assert main(["draft", str(story), "--revise", str(parent), "-n", "2", *base]) == 2
+    assert "leave out -n" in capsys.readouterr().err
     assert server.count == sent  # nothing was sent for any of them
     assert _runs(out) == [parent]  # and no run folder was made
+
+
+def test_another_model_can_revise_and_a_draft_with_nothing_to_fix_is_not_sent(book, capsys):
+    story, out, server, base = book
+    (parent,) = _runs(out)
+    assert main(["draft", str(story), "--revise", str(parent), "--model", "editor", *base]) == 0
+    revised = _runs(out)[-1]
+    (draft,) = json.loads((revised / "run.json").read_text(encoding="utf-8"))["drafts"]
+    assert (draft["model"], draft["file"], draft["revises"]) == ("editor", "chapter-01.editor.s1.md", "chapter-01.m.s1.md")
+    assert server.requests[-1]["model"] == "editor"
+    # The revision of the revision: compare finds only the near copy of the author's text, so it is sent again;
+    # a draft with no finding at all is not sent.
+    sent = server.count
+    clean = ["Cassie and Caleb took the beach cart out. It would not budge.",
+             "It stays still until a push or pull moves it, said Mom. An object at rest stays still until a push or pull moves it.",
+             "A moving object keeps moving until a force stops it. That is inertia.",
+             "Heavier things need a bigger push to start moving, so Caleb got out.",
+             "Can you roll a ball across the floor? Try it!"]
+    server._rules.clear()
+    server.rule("Revise Chapter", Reply.revised("The Beach Cart", clean))
+    assert main(["draft", str(story), "--revise", str(revised), *base]) == 0
+    again = _runs(out)[-1]
+    capsys.readouterr()
+    assert server.count == sent + 1
+    assert main(["draft", str(story), "--revise", str(again), *base]) == 0
+    assert server.count == sent + 1 and _runs(out)[-1] == again  # nothing sent, no run folder made
+    shown = capsys.readouterr()
+    assert "compare found nothing to fix" in shown.err and "nothing to revise" in shown.out
