@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-
-from chapterbook.cli import main
 from compare_fixtures import WEAK_DRAFT, make_story
 from fake_openai import FakeOpenAI, Reply
+
+from chapterbook.cli import main
 
 REVISED = [
     "Cassie pushed the beach cart. It rolled down the path and kept moving.",
@@ -78,7 +78,7 @@ def test_revision_is_cached_and_replayable(book):
 
 
 def test_compare_shows_original_to_revised_and_what_was_fixed(book, capsys):
-    story, out, server, base = book
+    story, out, _server, base = book
     (parent,) = _runs(out)
     assert main(["draft", str(story), "--revise", str(parent), *base]) == 0
     revised = next(p for p in _runs(out) if p != parent)

@@ -78,14 +78,14 @@ def findings(m: VersionMetrics, goals: Targets) -> list[Finding]:
         out.append(Finding("fk-grade", "warn", f"The reading level (Flesch-Kincaid grade {rd.fk_grade:.1f}) is above the band {flo:g}-{fhi:g}: use shorter sentences and shorter words."))
     hhi = goals["hard_word_share"][1]
     if rd.hard_word_share > hhi:
-        words = ", ".join(rd.hard_words[:8])
-        out.append(Finding("hard-words", "warn", f"{round(rd.hard_word_share * 100)}% of the words are hard for the age (at most {round(hhi * 100)}%); swap some for easier ones: {words}."))
+        hard = ", ".join(rd.hard_words[:8])
+        out.append(Finding("hard-words", "warn", f"{round(rd.hard_word_share * 100)}% of the words are hard for the age (at most {round(hhi * 100)}%); swap some for easier ones: {hard}."))
     if sc.facts_total and not sc.explanations:
         out.append(Finding("no-explanation", "warn", "Nothing is explained: say why things happen (with “because”, “so”, “that is why”)."))
     if not cr.reader_challenges:
         out.append(Finding("no-challenge", "warn", "There is no challenge to the reader: add a “Can you…?” or “Try…” the child can do (safely)."))
-    for c in cr.cliches:
-        out.append(Finding(f"cliche:{c.phrase.lower()}", "warn", f"“{c.phrase}” is a cliché; say it in a fresh way."))
+    for cliche in cr.cliches:
+        out.append(Finding(f"cliche:{cliche.phrase.lower()}", "warn", f"“{cliche.phrase}” is a cliché; say it in a fresh way."))
     sim = m.similarity_to_human
     if sim is not None and sim >= similarity.NEAR_COPY:
         out.append(Finding("near-copy", "bad", f"{round(sim * 100)}% of its 3-word runs are copied from the author's own text: tell it in your own words."))
@@ -106,7 +106,10 @@ def outcome(original: list[Finding], revised: list[Finding]) -> Outcome:
     """Which of the original's findings the revision fixed, which it left, and which it brought in."""
     before = {f.key for f in original}
     after = {f.key for f in revised}
-    first = lambda fs: list({f.key: f for f in reversed(fs)}.values())[::-1]  # noqa: E731  (one per key, in order)
+
+    def first(fs: list[Finding]) -> list[Finding]:  # one finding per key, the first of each, in order
+        return list({f.key: f for f in reversed(fs)}.values())[::-1]
+
     return Outcome(
         fixed=[f for f in first(original) if f.key not in after],
         left=[f for f in first(revised) if f.key in before],

@@ -31,9 +31,12 @@ class Score(BaseModel):
     )
 
 
+_FOLD = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-"})
+
+
 def _plain(text: str) -> str:
     """Text folded for matching a quote: straight quotes, one space, lower case, no edge punctuation."""
-    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "—": "-", "–": "-", "…": "..."}))
+    text = text.translate(_FOLD)
     return re.sub(r"\s+", " ", text).strip().strip("\"'.,!?;: ").lower()
 
 

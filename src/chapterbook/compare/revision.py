@@ -35,7 +35,10 @@ class RevisionPair:
 
     def to_json(self) -> dict[str, Any]:
         """The metrics.json form: labels, files, each metric before and after, the findings' fate."""
-        words = lambda fs: [{"key": f.key, "level": f.level, "text": f.text} for f in fs]  # noqa: E731
+
+        def words(fs: list[Finding]) -> list[dict[str, str]]:
+            return [{"key": f.key, "level": f.level, "text": f.text} for f in fs]
+
         return {
             "label": self.revised.version.label,
             "file": self.revised.version.origin.get("file"),

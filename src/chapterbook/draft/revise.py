@@ -17,7 +17,13 @@ from pydantic import ValidationError
 
 from chapterbook.draft.prompts import REVISE_TEMPLATE, PromptMaker
 from chapterbook.draft.records import ParentRun, RunRecord, read_run
-from chapterbook.draft.run import DraftJob, DraftOptions, chapter_request, check_reply, select_chapters
+from chapterbook.draft.run import (
+    DraftJob,
+    DraftOptions,
+    chapter_request,
+    check_reply,
+    select_chapters,
+)
 from chapterbook.errors import UsageError, display_path
 from chapterbook.spec.load import Story
 
