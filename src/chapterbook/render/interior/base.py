@@ -105,11 +105,11 @@ class InteriorBase:
         picture = slot.placed if on_picture(slot.diagram) else None  # labelled parts of the picture itself
         if slot.placement == Placement.full:
             if slot.placed is not None and picture is None and slot.bleed:
-                placed, sheet = slot.placed, self.geo.bleed_box()
+                placed = slot.placed
 
-                def art(canv, block, placed=placed, sheet=sheet):
+                def art(canv, block, placed=placed):
                     # The whole sheet, out to the bleed edge, whatever room a caption takes.
-                    x0, y0, x1, y1 = sheet
+                    x0, y0, x1, y1 = self.geo.bleed_box()
                     draw_placed(canv, placed, x0, y0, x1 - x0, y1 - y0)
 
             elif slot.placed is not None and picture is None:
