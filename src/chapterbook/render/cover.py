@@ -23,7 +23,9 @@ from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import images
 from chapterbook.render.fonts import book_font, typographers_quotes
 from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
-from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.render.checks import cover_art_px, low_ppi
+from chapterbook.spec.load import Story
+from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
 from chapterbook.text import inline_markup, typeset
 
 # Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
@@ -116,26 +118,26 @@ def _cover_art(story: Story, geo: CoverGeometry, cache_dir: Path, result: CoverR
     if not rel:
         return None
     where = story.where("layout", "cover_image")
-    path = resolve_inside(story.root, rel)
+    found = story_file(story.root, rel)
+    path = found.path
+    if found.fault is not None and found.fault != MISSING:
+        message, hint, _ = file_fault(IMAGE_FILE, found)
+        raise RenderError(message.replace("image", "cover image", 1), where=where, path="layout.cover_image", hint=hint)
     if path is None:
-        raise RenderError(f"the cover image path '{rel}' leaves the story folder", where=where, path="layout.cover_image", hint="keep the cover art inside the story folder")
-    if not path.is_file():
         result.warnings.append(
             Problem(f"cover image '{rel}' does not exist yet; a generated front cover is used", where, "layout.cover_image", "add the file, or remove 'cover_image' to keep the generated design", Severity.WARNING, "missing-image")
         )
         return None
-    w, h = geo.size
     # The art fills the front panel out to the bleed; the centre is kept when its shape differs.
-    px = (round((w - geo.front_x) / 72 * images.PPI), round(h / 72 * images.PPI))
+    px = cover_art_px(story.spec.layout.trim_inches())
     # The same memo as the interior's pictures: unchanged cover art is not hashed again on a rebuild.
     hashes = HashMemo(cache_dir / "sources.json")
     placed = images.prepare(path, px, cache_dir, crop=True, where=where, field="layout.cover_image", hashes=hashes)
     hashes.save()
     result.images.append(placed)
-    if placed.source_ppi < images.PPI - 0.5:
-        result.warnings.append(
-            Problem(f"cover image '{rel}' is only {placed.source_ppi:.0f} ppi on the cover", where, "layout.cover_image", f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
-        )
+    low = low_ppi(rel, placed.px, placed.source_px, where, "layout.cover_image", cover=True)
+    if low is not None:
+        result.warnings.append(low)
     return placed
 
 

@@ -42,11 +42,13 @@ from chapterbook import progress
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
-from chapterbook.render import fonts, images
+from chapterbook.render import checks, fonts, images
+from chapterbook.render.checks import SHARE  # noqa: F401  (kept importable from here)
 from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
+from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
 from chapterbook.spec.models import Diagram, Placement
 from chapterbook.text import inline_markup, line_col, plain, typeset
 
@@ -60,13 +62,6 @@ PANEL = CMYKColor(0, 0, 0, 0.06)
 BOX = CMYKColor(0.06, 0, 0.12, 0)
 PLACEHOLDER_LABEL = "PLACEHOLDER"  # preflight looks for this word to list placeholders left in a PDF
 
-# Largest share of the text block an illustration may take, by placement: (width, height).
-SHARE = {
-    Placement.opener: (1.0, 0.40),
-    Placement.full: (1.0, 1.0),
-    Placement.half: (1.0, 0.42),
-    Placement.spot: (0.55, 0.30),
-}
 # Shape of a placeholder or diagram (height / width) when no picture gives one.
 PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
 # A chapter whose last page holds only this many lines (a "runt" page, turned for one or two lines)
@@ -531,22 +526,18 @@ class Pictures:
                 self._queue(slot, resampler)
 
     def box(self, placement: Placement) -> tuple[float, float]:
-        ws, hs = SHARE[placement]
-        return self.geo.text_width * ws, self.geo.text_height * hs - (0 if placement == Placement.full else 30)
+        return checks.picture_box(self.geo, placement)
 
     def _queue(self, slot: Slot, resampler: images.Resampler) -> None:
         """Check the slot's picture and queue it for resampling; a missing one becomes a placeholder."""
         if not slot.image:
             return
-        path = resolve_inside(self.story.root, slot.image)
+        found = story_file(self.story.root, slot.image)
+        path = found.path
+        if found.fault is not None and found.fault != MISSING:
+            message, hint, _ = file_fault(IMAGE_FILE, found)
+            raise RenderError(message, where=slot.where, path=slot.field, hint=hint)
         if path is None:
-            raise RenderError(
-                f"the image path '{slot.image}' leaves the story folder",
-                where=slot.where,
-                path=slot.field,
-                hint="keep pictures inside the story folder, for example images/cart.png",
-            )
-        if not path.is_file():
             self.warnings.append(
                 Problem(
                     f"image '{slot.image}' does not exist yet; a placeholder panel with the brief is printed instead",
@@ -562,18 +553,9 @@ class Pictures:
         source_px = images.image_size(path, slot.where, slot.field)
         px = images.fit(source_px, self.box(slot.placement))
         placed = slot.placed = resampler.submit(path, px, where=slot.where, field=slot.field, source_px=source_px)
-        if placed.source_ppi < images.PPI - 0.5:
-            self.warnings.append(
-                Problem(
-                    f"image '{slot.image}' is only {placed.source_ppi:.0f} ppi at its printed size "
-                    f"({placed.px[0]} x {placed.px[1]} pixels needed, it has {placed.source_px[0]} x {placed.source_px[1]}); it will look soft",
-                    slot.where or Location(),
-                    slot.field,
-                    f"supply it at least {placed.px[0]} x {placed.px[1]} pixels",
-                    Severity.WARNING,
-                    "low-ppi",
-                )
-            )
+        low = checks.low_ppi(slot.image, placed.px, placed.source_px, slot.where, slot.field)
+        if low is not None:
+            self.warnings.append(low)
 
     @property
     def placed_images(self) -> list[images.Placed]:
@@ -603,24 +585,10 @@ class Interior:
 
     def _hyphenation(self) -> str:
         """The pyphen patterns for the book's language when `layout.hyphenate` asks for them ("" for none)."""
-        if not self.spec.layout.hyphenate:
-            return ""
-        import pyphen
-
-        language = self.spec.book.language
-        found = pyphen.language_fallback(language.replace("-", "_"))
-        if found is None:
-            self.warnings.append(
-                Problem(
-                    f"there are no hyphenation patterns for the book's language '{language}', so words are not hyphenated",
-                    self._where("layout", "hyphenate"),
-                    "layout.hyphenate",
-                    "check book.language (a code such as en, en-GB, de, fr), or set 'hyphenate: false'",
-                    Severity.WARNING,
-                    "hyphenation",
-                )
-            )
-        return found or ""
+        patterns, problem = checks.hyphenation(self.story)
+        if problem is not None:
+            self.warnings.append(problem)
+        return patterns
 
     def markup(self, text: str) -> str:
         """Story text as paragraph markup: escaped, emphasis kept, quotes set as the book sets them."""
@@ -630,30 +598,7 @@ class Interior:
 
     def check_glyphs(self, text: str, where: Location | None, what: str, field: str = "") -> None:
         """Warn (once per part of the book and set of characters) about characters the font lacks."""
-        missing = missing_glyphs(self.family, text)
-        if not missing:
-            return
-        chars = tuple(dict.fromkeys(ch for _, ch in missing))  # in the order they appear in the text
-        key = (what.split(",")[0], tuple(sorted(chars)))
-        if key in self._glyph_seen:
-            index, first, count = self._glyph_seen[key]
-            self._glyph_seen[key] = (index, first, count + 1)
-            old = self.warnings[index]
-            self.warnings[index] = Problem(f"{first} (and {count} more place{'s' if count > 1 else ''} in {key[0]})", old.where, old.path, old.hint, old.severity, old.code)
-            return
-        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6]) + (f" and {len(chars) - 6} more" if len(chars) > 6 else "")
-        message = f"the font has no glyph for {shown} in {what}; it prints as an empty box"
-        self._glyph_seen[key] = (len(self.warnings), message, 1)
-        self.warnings.append(
-            Problem(
-                message,
-                where or Location(),
-                field,
-                "replace the character with words, or choose a font that has it (layout.font)",
-                Severity.WARNING,
-                "missing-glyph",
-            )
-        )
+        self._glyphs.add(missing_glyphs(self.family, text), where, what, field)
 
     def para(self, text: str, style: str, where: Location | None = None, what: str = "the book", field: str = "", markup: bool = True) -> Paragraph:
         """A paragraph of story text, escaped, with its glyphs checked."""
@@ -664,7 +609,7 @@ class Interior:
 
     def flowables(self, doc: BookDoc) -> list[Flowable]:
         self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter")]
-        self._glyph_seen: dict[tuple, tuple[int, str, int]] = {}
+        self._glyphs = checks.GlyphReport(self.warnings)
         out: list[Flowable] = []
         out += self.front_matter(doc)
         for ci in range(len(self.spec.chapters)):

@@ -1,0 +1,362 @@
+"""What a build would refuse or warn about, found without drawing a page: the one place for these rules.
+
+`validate` (through :func:`chapterbook.spec.lint.lint`, which `build` also runs
+before rendering) reports these, and the renderer plans with the same functions:
+the font family (:func:`fonts.font_files`), each picture's printed size
+(:func:`picture_box`) and the 300 ppi rule (:func:`low_ppi`), glyph coverage
+(:class:`GlyphReport`, fed by :func:`fonts.missing_glyphs`), hyphenation
+patterns (:func:`hyphenation`). Pictures are measured from their headers only;
+nothing here decodes pixels.
+
+Sizes are planned for the narrowest gutter (a book of the fewest pages): the
+widest text block, so the largest picture box and the lowest ppi a picture can
+get. A book long enough for a wider gutter prints its pictures a little smaller,
+never larger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from chapterbook.book import chapter_flow
+from chapterbook.errors import ChapterbookError, Location, Problem, RenderError, Severity
+from chapterbook.render import fonts, images
+from chapterbook.render.layout import BLEED_IN, MIN_PAGES, PageGeometry, inch
+from chapterbook.spec.models import Placement
+from chapterbook.spec.story import IMAGE_FILE, Story, format_path, story_file
+from chapterbook.text import TYPOGRAPHERS, inline_markup, line_col
+
+# Largest share of the text block an illustration may take, by placement: (width, height).
+SHARE = {
+    Placement.opener: (1.0, 0.40),
+    Placement.full: (1.0, 1.0),
+    Placement.half: (1.0, 0.42),
+    Placement.spot: (0.55, 0.30),
+}
+
+
+def picture_box(geo: PageGeometry, placement: Placement) -> tuple[float, float]:
+    """The largest (width, height) in points an illustration of `placement` may take on a page of `geo`."""
+    ws, hs = SHARE[placement]
+    return geo.text_width * ws, geo.text_height * hs - (0 if placement == Placement.full else 30)
+
+
+def cover_art_px(trim_in: tuple[float, float]) -> tuple[int, int]:
+    """Pixels at 300 ppi the front cover art fills: the front panel out to the bleed (the spine does not change it)."""
+    w, h = inch(trim_in[0]) + inch(BLEED_IN), inch(trim_in[1]) + 2 * inch(BLEED_IN)
+    return round(w / 72 * images.PPI), round(h / 72 * images.PPI)
+
+
+def low_ppi(rel: str, px: tuple[int, int], source_px: tuple[int, int], where: Location | None, field: str, *, cover: bool = False) -> Problem | None:
+    """The warning for a picture of `source_px` printed at `px` (300 ppi pixels) when it falls short of 300 ppi."""
+    ppi = images.ppi_at(source_px, px)
+    if ppi >= images.PPI - 0.5:
+        return None
+    if cover:
+        message = f"cover image '{rel}' is only {ppi:.0f} ppi on the cover"
+    else:
+        message = (
+            f"image '{rel}' is only {ppi:.0f} ppi at its printed size "
+            f"({px[0]} x {px[1]} pixels needed, it has {source_px[0]} x {source_px[1]}); it will look soft"
+        )
+    return Problem(message, where or Location(), field, f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
+
+
+def hyphenation(story: Story) -> tuple[str, Problem | None]:
+    """The pyphen patterns the book is hyphenated with ("" for none), and the warning when its language has none."""
+    spec = story.spec
+    if not spec.layout.hyphenate:
+        return "", None
+    import pyphen
+
+    language = spec.book.language
+    found = pyphen.language_fallback(language.replace("-", "_"))
+    if found is not None:
+        return found, None
+    return "", Problem(
+        f"there are no hyphenation patterns for the book's language '{language}', so words are not hyphenated",
+        story.where("layout", "hyphenate"),
+        "layout.hyphenate",
+        "check book.language (a code such as en, en-GB, de, fr), or set 'hyphenate: false'",
+        Severity.WARNING,
+        "hyphenation",
+    )
+
+
+class GlyphReport:
+    """Warnings about characters the font lacks: one per part of the book and set of characters.
+
+    The renderer and validate both report through this, so the words are the same.
+    """
+
+    def __init__(self, warnings: list[Problem]):
+        self.warnings = warnings  # appended to, and updated in place as more places are found
+        self._seen: dict[tuple, tuple[int, str, int]] = {}
+
+    def add(self, missing: list[tuple[int, str]], where: Location | None, what: str, field: str = "") -> None:
+        if not missing:
+            return
+        chars = tuple(dict.fromkeys(ch for _, ch in missing))  # in the order they appear in the text
+        key = (what.split(",")[0], tuple(sorted(chars)))
+        if key in self._seen:
+            index, first, count = self._seen[key]
+            self._seen[key] = (index, first, count + 1)
+            old = self.warnings[index]
+            self.warnings[index] = Problem(f"{first} (and {count} more place{'s' if count > 1 else ''} in {key[0]})", old.where, old.path, old.hint, old.severity, old.code)
+            return
+        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6]) + (f" and {len(chars) - 6} more" if len(chars) > 6 else "")
+        message = f"the font has no glyph for {shown} in {what}; it prints as an empty box"
+        self._seen[key] = (len(self.warnings), message, 1)
+        self.warnings.append(
+            Problem(message, where or Location(), field, "replace the character with words, or choose a font that has it (layout.font)", Severity.WARNING, "missing-glyph")
+        )
+
+
+# --- what validate checks ---------------------------------------------------------------------
+
+
+def build_problems(story: Story) -> list[Problem]:
+    """Everything the renderer would refuse or warn about in `story`, found without drawing."""
+    problems: list[Problem] = []
+    covered = _font(story, problems)
+    if covered is not None:
+        _glyphs(story, covered, problems)
+    problems += _pictures(story)
+    problems += _illustrations(story)
+    problems += _empty_chapters(story)
+    _, hyphen = hyphenation(story)
+    if hyphen is not None:
+        problems.append(hyphen)
+    return problems
+
+
+def _error(exc: ChapterbookError, fallback: Location, field: str) -> Problem:
+    """A located error from a RenderError the renderer would raise."""
+    (p,) = exc.problems()
+    return Problem(p.message, exc.where or fallback, exc.path or field, p.hint, Severity.ERROR, "render-refused")
+
+
+def _font(story: Story, problems: list[Problem]) -> frozenset[str] | None:
+    """Check the book's font family; returns the characters its regular face has (None when it cannot be used)."""
+    where = story.where("layout", "font")
+    try:
+        files = fonts.font_files(story)
+        faces = {style: fonts.read_face(path, where) for style, path in files.items()}
+    except RenderError as exc:
+        problems.append(_error(exc, where, "layout.font"))
+        return None
+    lacking = [style for style in ("bold", "italic", "bolditalic") if style not in files]
+    if lacking:
+        regular = files["regular"]
+        base = regular.stem[: -len("-Regular")] if regular.stem.endswith("-Regular") else regular.stem
+        names = ", ".join(f"{base}-{fonts._STYLE_NAMES[s]}.ttf" for s in lacking)
+        problems.append(
+            Problem(
+                f"the font has no {', '.join(s.replace('bolditalic', 'bold italic') for s in lacking)} face beside '{story.spec.layout.font}'; "
+                "titles, headings and emphasis print in the regular face",
+                where,
+                "layout.font",
+                f"add {names} from the same family beside it, or use a shipped font ({', '.join(fonts.SHIPPED)})",
+                Severity.WARNING,
+                "font-faces",
+            )
+        )
+    return fonts.face_chars(faces["regular"])
+
+
+def _text_where(story: Story, ci: int, offset: int) -> Location:
+    source = story.chapter_text(ci)
+    if source is None:
+        return story.where("chapters", ci)
+    line, col = line_col(source.text, offset)
+    return source.location(line, col)
+
+
+def _glyphs(story: Story, covered: frozenset[str], problems: list[Problem]) -> None:
+    """Every piece of story text the PDF prints, checked against the font in the order the renderer sets it."""
+    spec, book = story.spec, story.spec.book
+    report = GlyphReport(problems)
+
+    def check(text: str, where: Location | None, what: str, field: str = "") -> None:
+        report.add(fonts.missing_glyphs(covered, text), where, what, field)
+
+    w = story.where
+    quotes = fonts.typographers_quotes(spec, covered)
+    check(book.title, w("book", "title"), "the title", "book.title")
+    check(book.title, w("book", "title"), "the title", "book.title")
+    if book.subtitle:
+        check(book.subtitle, w("book", "subtitle"), "the subtitle", "book.subtitle")
+    check("by " + _join(book.authors), w("book", "authors"), "the authors", "book.authors")
+    if book.illustrator:
+        check("illustrated by " + book.illustrator, w("book", "illustrator"), "the illustrator")
+    if book.publisher:
+        check(book.publisher, w("book", "publisher"), "the publisher")
+    holder = book.copyright_holder or _join(book.authors)
+    lines = [f"Text copyright © {holder}. All rights reserved.", book.edition or "", book.publisher or "", f"Set in {spec.layout.font}."]
+    for line in lines:
+        check(line, w("book"), "the copyright page")
+    for ci, chapter in enumerate(spec.chapters):
+        check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title")
+    for ci, chapter in enumerate(spec.chapters):
+        check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title")))
+        source = story.chapter_text(ci)
+        opener, flow = chapter_flow(story, ci)
+        items = [("slot", opener)] if opener is not None else []
+        prose = 0
+        for item in flow:
+            if item.kind == "illustration":
+                items.append(("slot", item.illustration))
+            elif item.kind == "marker":
+                check(item.text, _text_where(story, ci, item.start), f"the brief of 'ch{ci + 1}-marker-{len(items)}'")
+                items.append(("marker", None))
+            else:
+                items.append(("block", None))
+                where = _text_where(story, ci, item.start) if source else None
+                missing = fonts.missing_glyphs(covered, item.text)
+                if missing and source is not None:
+                    found = source.text.find(missing[0][1], item.start)
+                    where = _text_where(story, ci, found if found >= 0 else item.start)
+                if item.kind in ("paragraph", "dialogue"):
+                    prose += 1
+                    report.add(missing, where, f"chapter {ci + 1}, paragraph {prose}")
+                elif item.kind == "heading":
+                    report.add(missing, where, f"chapter {ci + 1}, a heading")
+            if item.kind == "illustration" or (opener is not None and items[0][1] is opener and len(items) == 1):
+                pass
+        for kind, ill in items:
+            if kind != "slot" or ill is None or _has_picture(story, ill.image):
+                continue
+            ii = chapter.illustrations.index(ill)
+            where = w("chapters", ci, "illustrations", ii, "id")
+            d = ill.diagram
+            if d is not None:
+                caption = [] if ill.placement == Placement.full else [d.caption]
+                check(" ".join([*d.labels, d.object, d.other_object, *caption]), where, f"diagram '{ill.id}'")
+            elif ill.placement != Placement.full:
+                check(ill.brief, where, f"the brief of '{ill.id}'")
+    _back_matter_glyphs(story, check, quotes)
+
+
+def _back_matter_glyphs(story: Story, check, quotes: bool) -> None:
+    spec, w = story.spec, story.where
+    bm = spec.back_matter
+    if bm.glossary:
+        seen: dict[str, tuple[str, str, int, int]] = {}
+        for ci, concept in enumerate(spec.concepts):
+            for ti, kt in enumerate(concept.key_terms):
+                seen.setdefault(kt.term.casefold(), (kt.term, kt.definition, ci, ti))
+        for term, definition, ci, ti in (seen[k] for k in sorted(seen)):
+            check(term + definition, w("concepts", ci, "key_terms", ti), f"the glossary entry '{term}'")
+    if bm.meet_the_scientist:
+        used = {c.scientist for c in spec.concepts if c.scientist}
+        chosen = [(i, s) for i, s in enumerate(spec.scientists) if s.id in used] or list(enumerate(spec.scientists))
+        for si, sci in chosen:
+            dates = " – ".join(x for x in (sci.born, sci.died) if x)
+            check(sci.name + (f" ({dates})" if dates else ""), w("scientists", si, "name"), "a scientist's name")
+            for text in (p for p in sci.bio.split("\n\n") if p.strip()):
+                check(" ".join(text.split()), w("scientists", si, "bio"), f"{sci.name}'s bio")
+            for concept in spec.concepts:
+                if concept.scientist == sci.id:
+                    check(f"**{concept.name}:** {concept.explanation}", w("concepts"), f"concept '{concept.id}'")
+    if bm.activities:
+        for ci, chapter in enumerate(spec.chapters):
+            act = chapter.activity
+            if act is None:
+                continue
+            where, what = w("chapters", ci, "activity"), f"the activity of chapter {ci + 1}"
+            for text in [act.title, *act.materials, *act.steps]:
+                check(text, where, what)
+            if act.safety_note:
+                check("<b>Grown-up check:</b> " + inline_markup(act.safety_note, quotes=quotes), where, what)
+            if act.what_happens:
+                check(act.what_happens, where, what)
+    if bm.questions:
+        for ci, chapter in enumerate(spec.chapters):
+            if chapter.questions:
+                check(f"Chapter {ci + 1}: {chapter.title}", w("chapters", ci, "title"), f"chapter {ci + 1}'s title")
+            for qi, q in enumerate(chapter.questions):
+                check(q, w("chapters", ci, "questions", qi), f"a question of chapter {ci + 1}")
+    if bm.note_for_grownups:
+        for p in bm.note_for_grownups.split("\n\n"):
+            if p.strip():
+                check(" ".join(p.split()), w("back_matter", "note_for_grownups"), "the note for grown-ups")
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _has_picture(story: Story, rel: str | None) -> bool:
+    return bool(rel) and story_file(story.root, rel).ok  # type: ignore[arg-type]
+
+
+def _pictures(story: Story) -> Iterable[Problem]:
+    """Pictures the renderer would refuse (damaged, unsupported, too large) or print below 300 ppi."""
+    spec = story.spec
+    geo = PageGeometry.for_layout(spec.layout, MIN_PAGES)
+    wanted: list[tuple[tuple, str, Placement | None]] = []
+    for ci, chapter in enumerate(spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            if ill.image:
+                wanted.append((("chapters", ci, "illustrations", ii, "image"), ill.image, ill.placement))
+    for si, sci in enumerate(spec.scientists):
+        if sci.portrait and spec.back_matter.meet_the_scientist:
+            wanted.append((("scientists", si, "portrait"), sci.portrait, Placement.spot))
+    if spec.layout.cover_image:
+        wanted.append((("layout", "cover_image"), spec.layout.cover_image, None))
+    for key, rel, placement in wanted:
+        found = story_file(story.root, rel)
+        if found.path is None or found.path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue  # lint reports the path itself
+        where, field = story.where(*key), format_path(key)
+        try:
+            source_px = images.image_size(found.path, where, field)
+        except RenderError as exc:
+            yield _error(exc, where, field)
+            continue
+        if placement is None:
+            problem = low_ppi(rel, cover_art_px(spec.layout.trim_inches()), source_px, where, field, cover=True)
+        else:
+            problem = low_ppi(rel, images.fit(source_px, picture_box(geo, placement)), source_px, where, field)
+        if problem is not None:
+            yield problem
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
+
+
+def _illustrations(story: Story) -> Iterable[Problem]:
+    """An illustration with both a picture and a diagram prints only the picture."""
+    for ci, chapter in enumerate(story.spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            if ill.image and ill.diagram is not None:
+                key = ("chapters", ci, "illustrations", ii, "diagram")
+                yield Problem(
+                    f"illustration '{ill.id}' has both an image and a diagram; only the image is printed",
+                    story.where(*key),
+                    format_path(key),
+                    "remove 'diagram:' to print the picture, or 'image:' to print the diagram",
+                    Severity.WARNING,
+                    "image-and-diagram",
+                )
+
+
+def _empty_chapters(story: Story) -> Iterable[Problem]:
+    """A chapter with text but no paragraph in it prints only its title (one with no text at all: see lint)."""
+    for ci, chapter in enumerate(story.spec.chapters):
+        if story.chapter_text(ci) is None:
+            continue
+        _, flow = chapter_flow(story, ci)
+        if not any(item.kind in ("paragraph", "dialogue") for item in flow):
+            yield Problem(
+                f"chapter {ci + 1} ('{chapter.title}') has no paragraphs; its pages show only the title",
+                story.where("chapters", ci),
+                format_path(("chapters", ci)),
+                "write the chapter's paragraphs, separated by blank lines",
+                Severity.WARNING,
+                "empty-chapter",
+            )
+
+
+__all__ = ["SHARE", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "Path", "TYPOGRAPHERS"]
