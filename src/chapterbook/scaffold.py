@@ -20,6 +20,11 @@ def new_story(folder: str | Path, title: str | None = None) -> Path:
         raise UsageError(f"{spec_path} already exists", hint="choose a new folder name; chapterbook never overwrites a story")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder", hint="choose another name")
+    if title is not None and (not title.strip() or any(ch in title for ch in "\n\r\x85\u2028\u2029") or not title.isprintable()):
+        raise UsageError(
+            f"the title {title[:60]!r} is empty, or holds a line break or control character",
+            hint="give the title on one line, e.g. --title \"The Falling Apple\"",
+        )
     title = title or folder.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My Book"
     spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": folder.as_posix()})
     chapter_text = templating.render("new/chapter.md", {})

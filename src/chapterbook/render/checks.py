@@ -16,16 +16,16 @@ never larger.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from chapterbook.book import chapter_flow
 from chapterbook.errors import ChapterbookError, Location, Problem, RenderError, Severity
 from chapterbook.render import fonts, images
 from chapterbook.render.layout import BLEED_IN, MIN_PAGES, PageGeometry, inch
 from chapterbook.spec.models import Placement
-from chapterbook.spec.story import IMAGE_FILE, Story, format_path, story_file
-from chapterbook.text import TYPOGRAPHERS, inline_markup, line_col
+from chapterbook.spec.story import Story, format_path, story_file
+from chapterbook.text import inline_markup, line_col
 
 # Largest share of the text block an illustration may take, by placement: (width, height).
 SHARE = {
@@ -113,6 +113,19 @@ class GlyphReport:
         )
 
 
+def unique_warnings(problems: list[Problem]) -> list[Problem]:
+    """`problems` with each warning kept once, the first (validate's) winning over the renderer's repeat.
+
+    The same thing at the same place is one warning even when its figures differ: validate
+    plans pictures for the narrowest gutter, and counts "(and 2 more places)" over the whole book.
+    """
+    kept: dict[tuple, Problem] = {}
+    for p in problems:
+        stem = "" if p.code == "low-ppi" else re.sub(r" \(and \d+ more places? in .*\)$", "", p.message)
+        kept.setdefault((p.code, p.where, p.path, p.severity, stem), p)
+    return list(kept.values())
+
+
 # --- what validate checks ---------------------------------------------------------------------
 
 
@@ -192,9 +205,7 @@ def _glyphs(story: Story, covered: frozenset[str], problems: list[Problem]) -> N
         check("illustrated by " + book.illustrator, w("book", "illustrator"), "the illustrator")
     if book.publisher:
         check(book.publisher, w("book", "publisher"), "the publisher")
-    holder = book.copyright_holder or _join(book.authors)
-    lines = [f"Text copyright © {holder}. All rights reserved.", book.edition or "", book.publisher or "", f"Set in {spec.layout.font}."]
-    for line in lines:
+    for line in _copyright_lines(story):
         check(line, w("book"), "the copyright page")
     for ci, chapter in enumerate(spec.chapters):
         check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title")
@@ -222,13 +233,11 @@ def _glyphs(story: Story, covered: frozenset[str], problems: list[Problem]) -> N
                     report.add(missing, where, f"chapter {ci + 1}, paragraph {prose}")
                 elif item.kind == "heading":
                     report.add(missing, where, f"chapter {ci + 1}, a heading")
-            if item.kind == "illustration" or (opener is not None and items[0][1] is opener and len(items) == 1):
-                pass
         for kind, ill in items:
             if kind != "slot" or ill is None or _has_picture(story, ill.image):
                 continue
             ii = chapter.illustrations.index(ill)
-            where = w("chapters", ci, "illustrations", ii, "id")
+            where = w("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
             d = ill.diagram
             if d is not None:
                 caption = [] if ill.placement == Placement.full else [d.caption]
@@ -281,6 +290,26 @@ def _back_matter_glyphs(story: Story, check, quotes: bool) -> None:
         for p in bm.note_for_grownups.split("\n\n"):
             if p.strip():
                 check(" ".join(p.split()), w("back_matter", "note_for_grownups"), "the note for grown-ups")
+
+
+def _copyright_lines(story: Story) -> list[str]:
+    """The text of the copyright page as the interior prints it (its characters are what matter here)."""
+    book = story.spec.book
+    holder = book.copyright_holder or _join(book.authors)
+    date = book.publication_date
+    lines = [f"Text copyright © {f'{date.year} ' if date else ''}{holder}. All rights reserved."]
+    if book.illustrator:
+        lines.append(f"Illustrations by {book.illustrator}.")
+    if book.edition:
+        lines.append(book.edition + (f", {date.isoformat()}" if date else ""))
+    elif date:
+        lines.append(f"Published {date.isoformat()}")
+    if book.publisher:
+        lines.append(f"Published by {book.publisher}.")
+    if book.isbn:
+        lines.append(f"ISBN {book.isbn}")
+    lines.append(f"Set in {story.spec.layout.font}. Made with chapterbook.")
+    return lines
 
 
 def _join(names: list[str]) -> str:
@@ -359,4 +388,4 @@ def _empty_chapters(story: Story) -> Iterable[Problem]:
             )
 
 
-__all__ = ["SHARE", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "Path", "TYPOGRAPHERS"]
+__all__ = ["SHARE", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "unique_warnings"]

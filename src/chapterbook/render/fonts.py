@@ -75,7 +75,7 @@ def font_files(story: Story) -> dict[str, Path]:
             f"'{wanted}' is an OpenType (.otf) font; chapterbook embeds TrueType (.ttf) fonts only",
             where=where,
             path="layout.font",
-            hint="use the .ttf version of the family (most families ship one), or " + hint,
+            hint="use the .ttf version of the family (most families ship one), or leave out 'font:' to use Andika",
         )
     if not wanted.lower().endswith(".ttf"):
         raise RenderError(
@@ -114,7 +114,7 @@ def read_face(path: Path, where=None) -> TTFontFace:
 
 def _unusable(path: Path, exc: Exception, where=None) -> RenderError:
     return RenderError(
-        f"the font file {path.name} cannot be used: {exc or type(exc).__name__}",
+        f"the font file {path.name} cannot be used: it is damaged or not a TrueType font ({exc or type(exc).__name__})",
         where=where,
         path="layout.font" if where is not None else "",
         hint="use a TrueType (.ttf) font with outlines that allow embedding, or leave 'font: Andika'",

@@ -133,8 +133,9 @@ def _short(value: Any) -> str:
         return "a block of fields"
     if isinstance(value, list):
         return "a list"
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 40 else text[:37] + "…"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 38 else repr(value[:35])[:-1] + "…'"
+    return _clip(str(value))
 
 
 def _field_help(loc: PathKey) -> str:

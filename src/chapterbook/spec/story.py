@@ -167,7 +167,7 @@ def file_fault(kind: FileKind, found: StoryFile) -> tuple[str, str, str]:
     if found.fault == OUTSIDE:
         return (f"{kind.short} path '{rel}' leaves the story folder", f"keep {kind.plural} inside the story folder, e.g. {kind.example}", "outside-story")
     if found.fault == FOLDER:
-        return (f"{kind.noun} '{rel}' is a folder, not a file", f"give the path of a file inside it, e.g. {kind.example}", "not-a-file")
+        return (f"{kind.noun} '{rel}' is a folder, not a file", f"give the path of a file, e.g. {kind.example}", "not-a-file")
     if found.fault == NOT_REGULAR:
         return (
             f"{kind.noun} '{rel}' is not a regular file (it is a pipe, socket or device)",
