@@ -7,9 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import BROKEN
+from PIL import Image
 
 FONTS = Path(__file__).resolve().parents[1] / "src" / "chapterbook" / "fonts"
 TEXT = "    text: |\n      Maya rolled a ball across the floor. It kept going!\n"

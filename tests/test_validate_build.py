@@ -16,9 +16,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from conftest import BROKEN, STORIES
+from PIL import Image
 
 FONTS = Path(__file__).resolve().parents[1] / "src" / "chapterbook" / "fonts"
 LOCATED = re.compile(r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: (?P<severity>warning|error): ", re.MULTILINE)
@@ -173,7 +172,7 @@ def test_validate_knows_what_build_will_say(kind, name, cli, tmp_path):
     assert "Traceback" not in built.text
 
     said = _located(checked.text, folder)
-    for place, severity in _located(built.text, folder).items():
+    for place in _located(built.text, folder):
         assert place in said, f"build said this at {place[0].name}:{place[1]} and validate did not:\n{built.err}\nvalidate:\n{checked.text}"
     validate_errors = any(s == "error" for s in said.values()) or checked.code != 0
     if not validate_errors:

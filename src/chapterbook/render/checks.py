@@ -16,14 +16,22 @@ never larger.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from chapterbook.book import chapter_flow
-from chapterbook.errors import ChapterbookError, Location, Problem, RenderError, Severity
+from chapterbook.errors import (
+    ChapterbookError,
+    Location,
+    Problem,
+    RenderError,
+    Severity,
+)
 from chapterbook.render import fonts, images
 from chapterbook.render.layout import BLEED_IN, MIN_PAGES, PageGeometry, inch
-from chapterbook.spec.models import Placement
+from chapterbook.spec.models import Illustration, Placement
 from chapterbook.spec.story import Story, format_path, story_file
 from chapterbook.text import inline_markup, line_col
 
@@ -155,14 +163,14 @@ def _font(story: Story, problems: list[Problem]) -> frozenset[str] | None:
     where = story.where("layout", "font")
     try:
         files = fonts.font_files(story)
-        faces = {style: fonts.read_face(path, where) for style, path in files.items()}
+        chars = {style: _face_chars(path, where) for style, path in files.items()}
     except RenderError as exc:
         problems.append(_error(exc, where, "layout.font"))
         return None
     lacking = [style for style in ("bold", "italic", "bolditalic") if style not in files]
     if lacking:
         regular = files["regular"]
-        base = regular.stem[: -len("-Regular")] if regular.stem.endswith("-Regular") else regular.stem
+        base = regular.stem.removesuffix("-Regular")
         names = ", ".join(f"{base}-{fonts._STYLE_NAMES[s]}.ttf" for s in lacking)
         problems.append(
             Problem(
@@ -175,7 +183,19 @@ def _font(story: Story, problems: list[Problem]) -> frozenset[str] | None:
                 "font-faces",
             )
         )
-    return fonts.face_chars(faces["regular"])
+    return chars["regular"]
+
+
+def _face_chars(path: Path, where: Location) -> frozenset[str]:
+    """The characters of the face in `path`, parsed as the renderer will (a damaged file raises its RenderError)."""
+    st = path.stat()
+    return _parsed_chars(str(path), st.st_size, st.st_mtime_ns, where)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_chars(path: str, _size: int, _mtime: int, where: Location) -> frozenset[str]:
+    # Keyed by size and time too, so an edited font is parsed again; a face takes about 50 ms to parse.
+    return fonts.face_chars(fonts.read_face(Path(path), where))
 
 
 def _text_where(story: Story, ci: int, offset: int) -> Location:
@@ -213,7 +233,7 @@ def _glyphs(story: Story, covered: frozenset[str], problems: list[Problem]) -> N
         check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title")))
         source = story.chapter_text(ci)
         opener, flow = chapter_flow(story, ci)
-        items = [("slot", opener)] if opener is not None else []
+        items: list[tuple[str, Illustration | None]] = [("slot", opener)] if opener is not None else []
         prose = 0
         for item in flow:
             if item.kind == "illustration":

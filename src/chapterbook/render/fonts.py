@@ -35,8 +35,8 @@ from reportlab.pdfbase.ttfonts import TTEncoding, TTFError, TTFNameBytes, TTFont
 
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
-from chapterbook.spec.story import FONT_FILE, Story, file_fault, story_file
 from chapterbook.spec.models import StorySpec
+from chapterbook.spec.story import FONT_FILE, Story, file_fault, story_file
 from chapterbook.text import TYPOGRAPHERS
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -90,7 +90,7 @@ def font_files(story: Story) -> dict[str, Path]:
         raise RenderError(message, where=where, path="layout.font", hint=fix)
     files = {"regular": found.path}
     stem = found.path.stem
-    base = stem[: -len("-Regular")] if stem.endswith("-Regular") else stem
+    base = stem.removesuffix("-Regular")
     folder = Path(wanted).parent
     for style, name in _STYLE_NAMES.items():
         face = story_file(story.root, (folder / f"{base}-{name}.ttf").as_posix())

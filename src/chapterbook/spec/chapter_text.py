@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from chapterbook.errors import Problem
-from chapterbook.spec.story import CHAPTER_FILE, SourceText, Story, file_fault, format_path, story_file
+from chapterbook.spec.story import (
+    CHAPTER_FILE,
+    SourceText,
+    Story,
+    file_fault,
+    format_path,
+    story_file,
+)
 
 # A chapter of an early reader is a few thousand words; a file far larger is the wrong file.
 MAX_CHAPTER_BYTES = 2 * 1024 * 1024
@@ -22,7 +29,7 @@ def chapter_texts(story: Story) -> tuple[list[SourceText | None], list[Problem]]
             continue
         key = ("chapters", i, "text_file")
 
-        def problem(message: str, hint: str, code: str) -> None:
+        def problem(message: str, hint: str, code: str, key: tuple = key) -> None:
             problems.append(Problem(message, story.where(*key), format_path(key), hint, code=code))
 
         found = story_file(story.root, chapter.text_file)

@@ -17,8 +17,22 @@ from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
-from chapterbook.spec.story import IMAGE_FILE, TEMPLATE_FILE, Story, file_fault, format_path, story_file
-from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
+from chapterbook.spec.story import (
+    IMAGE_FILE,
+    TEMPLATE_FILE,
+    Story,
+    file_fault,
+    format_path,
+    story_file,
+)
+from chapterbook.text import (
+    blocks,
+    flesch_kincaid_grade,
+    line_col,
+    paragraphs,
+    sentences,
+    words,
+)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 MIN_WORDS_FOR_GRADE = 100
@@ -286,4 +300,4 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == Severity.ERROR]
 
 
-__all__ = ["lint", "errors", "shipped_fonts", "Location"]
+__all__ = ["Location", "errors", "lint", "shipped_fonts"]

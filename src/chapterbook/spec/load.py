@@ -19,7 +19,15 @@ from chapterbook.spec.chapter_text import chapter_texts
 from chapterbook.spec.messages import problem_from_error
 from chapterbook.spec.migrate import migrate
 from chapterbook.spec.models import StorySpec
-from chapterbook.spec.story import PathKey, SourceText, Story, format_path, locate, resolve_inside, story_file
+from chapterbook.spec.story import (
+    PathKey,
+    SourceText,
+    Story,
+    format_path,
+    locate,
+    resolve_inside,
+    story_file,
+)
 from chapterbook.spec.yaml_source import MAX_EXPANDED_NODES, MAX_SPEC_BYTES, read_yaml
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ _TYPE_WORDS = {
 }
 
 
-def problem_from_error(err: dict, data: Any, path: Path, positions: dict) -> Problem:
+def problem_from_error(err: Mapping[str, Any], data: Any, path: Path, positions: dict) -> Problem:
     """The Problem for one of Pydantic's errors (an entry of ValidationError.errors()), located in `path`."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
     kind = err["type"]

@@ -52,10 +52,15 @@ def _too_large(path: Path, size: int) -> Problem:
 
 def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     """Parse a YAML file safely into plain data plus a (path -> line, col) map."""
-    size = path.stat().st_size
-    if size > MAX_SPEC_BYTES:
-        raise SpecError([_too_large(path, size)])
-    raw = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > MAX_SPEC_BYTES:
+            raise SpecError([_too_large(path, size)])
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError(
+            [Problem(f"the file cannot be read ({exc.strerror or exc})", Location(path), hint="check the file's permissions", code="unreadable-file")]
+        ) from None
     if len(raw) > MAX_SPEC_BYTES:  # grew since stat, or not a plain file
         raise SpecError([_too_large(path, len(raw))])
     try:
@@ -138,12 +143,12 @@ def _line_col(source: str, index: int) -> tuple[int, int]:
 def _yaml_problem(exc: YAMLError, path: Path, source: str, root: Any) -> Problem:
     if isinstance(exc, ReaderError):
         # A control character YAML refuses (a NUL byte from a copy-paste, say); ruamel gives only an offset.
-        line, col = _line_col(source, exc.position)
+        at_line, at_col = _line_col(source, exc.position)
         code_point = exc.character if isinstance(exc.character, int) else 0
         name = "a NUL byte" if code_point == 0 else "an invisible control character"
         return Problem(
             f"the file holds {name} (U+{code_point:04X}) that YAML does not allow",
-            Location(path, line, col),
+            Location(path, at_line, at_col),
             hint="delete it (it often comes from copying text out of another program), then save the file again",
             code="control-character",
         )
