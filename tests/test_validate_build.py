@@ -121,6 +121,83 @@ def low_res_cover_and_portrait(folder: Path) -> Path:
     return _with(folder, tail=tail)
 
 
+def glyphs_everywhere(folder: Path) -> Path:
+    """A character the font lacks in every part of the book the interior prints."""
+    x = "漢"
+    spec = f"""spec_version: 1
+book:
+  title: The {x} Ball
+  subtitle: A {x} subtitle
+  authors: [Ana {x}, Ben Writer]
+  illustrator: Cy {x}
+  publisher: {x} Press
+  edition: First {x} edition
+  publication_date: 2026-09-01
+  copyright_holder: The {x} Trust
+  language: en
+characters:
+  - id: maya
+    name: Maya
+scientists:
+  - id: newton
+    name: Isaac {x} Newton
+    born: "1643"
+    bio: |
+      He liked {x} apples.
+
+      And {x} pears.
+concepts:
+  - id: inertia
+    name: Inertia {x}
+    scientist: newton
+    explanation: Things keep {x} going.
+    key_terms:
+      - term: inertia {x}
+        definition: keeping {x} on
+chapters:
+  - title: The {x} Rolling
+    concepts: [inertia]
+    characters: [maya]
+    illustrations:
+      - id: arrows
+        brief: Arrows {x}.
+        placement: full
+        diagram: {{kind: force_arrows, object: cart {x}, labels: [push {x}], caption: full {x} caption}}
+      - id: spot
+        brief: A {x} spot drawing.
+        placement: spot
+      - id: path
+        brief: A path.
+        diagram: {{kind: motion_path, object: ball, labels: [start {x}], caption: The {x} path}}
+    text: |
+      ## A {x} heading
+
+      Maya rolled a ball {x}. It kept going!
+
+      "Look {x}," she said.
+
+      [illustration: spot]
+    activity:
+      title: Roll {x}
+      materials: [a {x} ball]
+      steps: [Roll the {x} ball.]
+      safety_note: Mind the {x} stairs.
+      what_happens: It {x} rolls.
+    questions:
+      - Why does it {x} roll?
+  - title: Second {x}
+    text: |
+      More {x} text here.
+back_matter:
+  note_for_grownups: |
+    A {x} note.
+
+    Another {x} one.
+"""
+    (folder / "story.yaml").write_text(spec, encoding="utf-8")
+    return folder / "story.yaml"
+
+
 FIXTURES = {
     f.__name__: f
     for f in (
@@ -136,6 +213,7 @@ FIXTURES = {
         no_hyphenation_patterns,
         heading_only_chapter,
         low_res_cover_and_portrait,
+        glyphs_everywhere,
     )
 }
 BROKEN_CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "story.yaml").exists())
@@ -227,3 +305,21 @@ def test_missing_glyph_points_at_the_character(cli, tmp_path):
     built = cli("build", "story.yaml", "-o", str(tmp_path / "out"), "--format", "pdf", cwd=folder)
     assert built.code == 0, built.text
     assert built.err.count("'漢' (U+6F22) in chapter 1, paragraph 2") == 1
+
+
+
+
+def test_validate_and_the_renderer_word_glyph_warnings_the_same(tmp_path):
+    """validate walks the book's text as the interior sets it: the same warnings, words, places and counts."""
+    from chapterbook.render.pdf import render_book
+    from chapterbook.spec.lint import lint
+    from chapterbook.spec.load import load_story
+
+    folder = tmp_path / "book"
+    folder.mkdir()
+    story = load_story(glyphs_everywhere(folder))
+    said = sorted(p.format() for p in lint(story) if p.code == "missing-glyph")
+    rendered = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    drawn = sorted(p.format() for p in rendered.warnings if p.code == "missing-glyph")
+    assert len(drawn) >= 20
+    assert said == drawn
