@@ -141,3 +141,10 @@ def test_new_keeps_an_odd_but_one_line_title(cli, tmp_path):
     from chapterbook.spec.load import load_story
 
     assert load_story(tmp_path / "book" / "story.yaml").spec.book.title == title
+
+
+def test_new_in_a_folder_whose_name_has_a_line_break(cli, tmp_path):
+    folder = tmp_path / "my\nbook"
+    assert cli("new", str(folder)).code == 0
+    result = cli("validate", str(folder / "story.yaml"))
+    assert result.code == 0, result.text

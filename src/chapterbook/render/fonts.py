@@ -53,7 +53,7 @@ SHIPPED = {
 STYLES = ("regular", "bold", "italic", "bolditalic")
 # A story's own family: Name-Regular.ttf (or Name.ttf), with Name-Bold.ttf, Name-Italic.ttf and
 # Name-BoldItalic.ttf beside it when the family has them.
-_STYLE_NAMES = {"bold": "Bold", "italic": "Italic", "bolditalic": "BoldItalic"}
+STYLE_NAMES = {"bold": "Bold", "italic": "Italic", "bolditalic": "BoldItalic"}
 # What a style the family lacks prints in, best first.
 _FALLBACK = {"bold": ("regular",), "italic": ("regular",), "bolditalic": ("bold", "italic", "regular")}
 
@@ -92,7 +92,7 @@ def font_files(story: Story) -> dict[str, Path]:
     stem = found.path.stem
     base = stem.removesuffix("-Regular")
     folder = Path(wanted).parent
-    for style, name in _STYLE_NAMES.items():
+    for style, name in STYLE_NAMES.items():
         face = story_file(story.root, (folder / f"{base}-{name}.ttf").as_posix())
         if face.path is not None:
             files[style] = face.path
