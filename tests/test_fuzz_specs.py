@@ -25,7 +25,7 @@ from chapterbook.spec.lint import lint
 from chapterbook.spec.load import load_story
 
 SOURCES = {"valid": BROKEN / "valid", "magnet": STORIES / "magnet-mystery"}
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 # What goes wrong in hand-edited YAML: structure characters, quotes, escapes, tabs, control and odd characters.
 PIECES = st.sampled_from(

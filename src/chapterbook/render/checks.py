@@ -32,7 +32,7 @@ from chapterbook.errors import (
 from chapterbook.render import fonts, images
 from chapterbook.render.layout import BLEED_IN, MIN_PAGES, PageGeometry, inch
 from chapterbook.spec.models import Illustration, Placement
-from chapterbook.spec.story import Story, format_path, story_file
+from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
 from chapterbook.text import inline_markup, line_col
 
 # Largest share of the text block an illustration may take, by placement: (width, height).
@@ -371,8 +371,6 @@ def _pictures(story: Story) -> Iterable[Problem]:
         if problem is not None:
             yield problem
 
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 
 
 def _illustrations(story: Story) -> Iterable[Problem]:

@@ -17,24 +17,9 @@ from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
-from chapterbook.spec.story import (
-    IMAGE_FILE,
-    TEMPLATE_FILE,
-    Story,
-    file_fault,
-    format_path,
-    story_file,
-)
-from chapterbook.text import (
-    blocks,
-    flesch_kincaid_grade,
-    line_col,
-    paragraphs,
-    sentences,
-    words,
-)
+from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
+from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 MIN_WORDS_FOR_GRADE = 100
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 

@@ -157,6 +157,8 @@ CHAPTER_FILE = FileKind("chapter file", "chapter file", "chapter files", "chapte
 IMAGE_FILE = FileKind(
     "image file", "image", "images", "images/cart.png", "add the file under the story folder, fix the path, or remove 'image:' to get a placeholder with the brief"
 )
+# The picture files chapterbook reads, by name (their content is checked from the header when used).
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"})
 FONT_FILE = FileKind("font file", "font file", "fonts", "fonts/MyFont-Regular.ttf", "fix the path, or use a font that ships with chapterbook")
 TEMPLATE_FILE = FileKind("template", "template", "templates", "templates/markdown/manuscript.md.j2", "delete the story's copy to use the shipped template")
 
