@@ -27,10 +27,11 @@ FORMATS: dict[str, Renderer] = {
     "md": manuscript.write_manuscript,
     "html": manuscript.write_preview,
     "pdf": write_pdf,  # book.pdf + cover.pdf, preflighted; see chapterbook.render.printfiles
+    "epub": lambda story, out_dir: _epub(story, out_dir),  # book.epub (only when asked for); see chapterbook.render.epub
 }
 DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 PRUNE_MARGIN_S = 10.0
-STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs"}
+STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs", "epub": "Making the ebook"}
 
 
 @dataclass
@@ -86,7 +87,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         extra_warnings += getattr(written, "warnings", [])
         reports += getattr(written, "reports", [])
         extra_inputs.update(getattr(written, "inputs", {}))
-    if set(formats or DEFAULT_FORMATS) >= set(FORMATS):
+    if set(formats or DEFAULT_FORMATS) >= set(DEFAULT_FORMATS):
         # Every format was built, so every picture still wanted was used (and marked) just now. The margin
         # allows for file systems that store times coarsely (FAT: 2 s).
         images.prune(out_dir / ".cache" / "images", started - PRUNE_MARGIN_S)
@@ -114,6 +115,12 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     # lint (validate) already found what the renderer warns about: each is reported once.
     warnings = unique_warnings([p for p in problems if p not in errors(problems)] + extra_warnings)
     return BuildResult(out_dir, outputs, warnings, record_path, reports)
+
+
+def _epub(story: Story, out_dir: Path):
+    from chapterbook.render.epub import write_epub  # imported only when an ebook is asked for
+
+    return write_epub(story, out_dir)
 
 
 def _write_pdfx(story: Story, outputs: dict[str, Path], out_dir: Path) -> list:

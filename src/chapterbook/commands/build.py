@@ -14,7 +14,7 @@ HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: all)")
+    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: md,html,pdf)")
     parser.add_argument("--output", "-o", default=None, help="output folder (default: ./output)")
     parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
 

@@ -290,6 +290,19 @@ def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: boo
     return name
 
 
+def face_files(story: Story) -> dict[str, Path]:
+    """The book font's files by style (regular, bold, italic, bolditalic); a style the family lacks is left out.
+
+    For outputs that carry the font itself (the ebook). The same check as the PDF's: :func:`font_files`.
+    """
+    return font_files(story)
+
+
+def register_face(path: Path) -> str:
+    """Register one font file with ReportLab (once) and return the name to draw with."""
+    return _register(f"face-{sha256_file(path)[:10]}", path)
+
+
 def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
     """Register the story's body font family with ReportLab and return its names.
 
