@@ -97,6 +97,12 @@ def _references(story: Story) -> Iterable[Problem]:
         for j, cid in enumerate(chapter.concepts):
             if cid not in concepts:
                 yield _unknown(story, ("chapters", i, "concepts", j), "concept", cid, concepts)
+        for j, ref in enumerate(chapter.teaches or []):  # 'concept' or 'concept.N' (fact N, from 1)
+            cid, _, n = ref.partition(".")
+            if cid not in concepts:
+                yield _unknown(story, ("chapters", i, "teaches", j), "concept", cid, concepts)
+            elif n and int(n) > len(spec.concepts[concepts.index(cid)].facts):
+                yield _problem(story, ("chapters", i, "teaches", j), f"concept '{cid}' has no fact {n}", f"it has {len(spec.concepts[concepts.index(cid)].facts)} facts, numbered from 1", "unknown-ref")
         for j, cid in enumerate(chapter.characters):
             if cid not in characters:
                 yield _unknown(story, ("chapters", i, "characters", j), "character", cid, characters)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CURRENT_SPEC_VERSION = 1
+CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1 forward)
 
 Id = Annotated[
     str,
@@ -185,6 +185,12 @@ class Chapter(Strict):
     id: Id | None = Field(None, description="Optional short name; defaults to chapter-N.")
     title: str = Field(min_length=1)
     concepts: list[str] = Field(default_factory=list, description="Ids of the concepts this chapter teaches.")
+    teaches: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(?:\.[1-9][0-9]*)?$")]] | None = Field(
+        None,
+        description="The facts this chapter is meant to teach, judged by 'compare': 'concept.N' is fact N (from 1) of that "
+        "concept, 'concept' is all of its facts. Left out: every fact of its concepts that no other chapter's "
+        "'teaches' claims.",
+    )
     characters: list[str] = Field(default_factory=list, description="Ids of the characters in this chapter.")
     setting: str = ""
     synopsis: str = ""
