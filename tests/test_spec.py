@@ -110,7 +110,7 @@ def test_a_second_object_only_action_reaction_draws_is_a_warning_at_its_line(tmp
     source = (BROKEN / "valid/story.yaml").read_text().replace(
         "    text: |\n      Maya rolled",
         "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
-        "        diagram:\n          kind: gravity\n          object: ball\n          other_object: Earth\n"
+        "        diagram:\n          kind: ramp\n          object: ball\n          other_object: Earth\n"
         "      - id: push\n        brief: Two skaters push apart.\n"
         "        diagram: {kind: action_reaction, object: Maya, other_object: Sam}\n"
         "    text: |\n      Maya rolled",

@@ -27,9 +27,9 @@ BASE = (BROKEN / "valid" / "story.yaml").read_text(encoding="utf-8")
 TEXT = "    text: |\n      Maya rolled a ball across the floor. It kept going!\n"
 
 
-def _picture(path: Path, size: tuple[int, int]) -> None:
+def _picture(path: Path, size: tuple[int, int], colour: tuple[int, int, int] = (120, 180, 230)) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, (120, 180, 230)).save(path)
+    Image.new("RGB", size, colour).save(path)
 
 
 def _with(folder: Path, *, text: str = TEXT, illustrations: str = "", book: str = "", tail: str = "") -> Path:
@@ -45,7 +45,12 @@ def low_res_picture(folder: Path) -> Path:
 
 
 def good_picture(folder: Path) -> Path:
-    _picture(folder / "images" / "ball.png", (1800, 900))
+    _picture(folder / "images" / "ball.png", (1800, 900), (128, 128, 128))  # grey, for a black-and-white interior
+    return _with(folder, illustrations="      - id: ball\n        brief: Maya rolls a ball.\n        image: images/ball.png\n")
+
+
+def colour_picture(folder: Path) -> Path:
+    _picture(folder / "images" / "ball.png", (1800, 900))  # in colour, and the default paper is white: printed in grey
     return _with(folder, illustrations="      - id: ball\n        brief: Maya rolls a ball.\n        image: images/ball.png\n")
 
 
@@ -107,6 +112,14 @@ def no_hyphenation_patterns(folder: Path) -> Path:
     return _with(folder, book="  language: xq\n", tail="layout:\n  hyphenate: true\n")
 
 
+def crowded_diagram(folder: Path) -> Path:
+    steps = "".join(f"          - label: Step {n} where the small ball rolls on\n" for n in range(1, 7))
+    ill = "      - id: steps\n        brief: Six steps.\n        placement: spot\n        diagram:\n          kind: sequence\n          items:\n" + steps
+    _picture(folder / "images" / "magnet.png", (1800, 900), (128, 128, 128))
+    ill += "      - id: magnet\n        brief: A magnet.\n        image: images/magnet.png\n        diagram: {kind: labelled_parts, items: [{label: north, x: 0.2, y: 0.5}]}\n"
+    return _with(folder, illustrations=ill)
+
+
 def heading_only_chapter(folder: Path) -> Path:
     return _with(folder, text="    text: |\n      ## Just a heading\n")
 
@@ -134,6 +147,7 @@ book:
   edition: First {x} edition
   publication_date: 2026-09-01
   copyright_holder: The {x} Trust
+  dedication: For {x} readers
   language: en
 characters:
   - id: maya
@@ -193,6 +207,8 @@ back_matter:
     A {x} note.
 
     Another {x} one.
+  about_the_author: Ana lives by the {x} sea.
+  also_in_series: [The {x} Kite, The Magnet]
 """
     (folder / "story.yaml").write_text(spec, encoding="utf-8")
     return folder / "story.yaml"
@@ -203,6 +219,7 @@ FIXTURES = {
     for f in (
         low_res_picture,
         good_picture,
+        colour_picture,
         image_and_diagram,
         missing_glyphs,
         one_face_font,
@@ -212,6 +229,7 @@ FIXTURES = {
         damaged_picture,
         no_hyphenation_patterns,
         heading_only_chapter,
+        crowded_diagram,
         low_res_cover_and_portrait,
         glyphs_everywhere,
     )
@@ -274,8 +292,10 @@ def test_each_fixture_shows_its_mistake_in_validate(cli, tmp_path):
         "truncated_font": ("error", "", "the font file Kid.ttf cannot be used"),
         "damaged_picture": ("error", "", "the image cannot be read: the file is damaged or is not a picture"),
         "no_hyphenation_patterns": ("warning", "", "there are no hyphenation patterns for the book's language 'xq'"),
+        "crowded_diagram": ("warning", "diagram-crowded", "the sequence diagram has more words than room"),
         "heading_only_chapter": ("warning", "", "chapter 1 ('The Ball Keeps Rolling') has no paragraphs"),
-        "low_res_cover_and_portrait": ("warning", "", "cover image 'images/cover.png' is only"),
+        "low_res_cover_and_portrait": ("warning", "", "front cover image 'images/cover.png' is only"),
+        "colour_picture": ("warning", "colour-picture", "picture 'ball.png' is in colour; this black-and-white interior"),
     }
     for name, (severity, _code, text) in expected.items():
         folder = tmp_path / name

@@ -41,6 +41,7 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     record: Path | None = None
     reports: list = field(default_factory=list)  # preflight reports of the PDFs written
+    summary: list[str] = field(default_factory=list)  # a line per format that has one (pdf: pages, trim, ink, spine, cover)
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -80,6 +81,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     extra_warnings: list[Problem] = []
     reports: list = []
     extra_inputs: dict[str, Path] = {}
+    summary: list[str] = []
     for fmt in formats or list(DEFAULT_FORMATS):
         progress.report(STAGES[fmt])
         written = FORMATS[fmt](story, out_dir)
@@ -87,6 +89,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         extra_warnings += getattr(written, "warnings", [])
         reports += getattr(written, "reports", [])
         extra_inputs.update(getattr(written, "inputs", {}))
+        summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
     if set(formats or DEFAULT_FORMATS) >= set(DEFAULT_FORMATS):
         # Every format was built, so every picture still wanted was used (and marked) just now. The margin
         # allows for file systems that store times coarsely (FAT: 2 s).
@@ -114,7 +117,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         raise pdfx_failed
     # lint (validate) already found what the renderer warns about: each is reported once.
     warnings = unique_warnings([p for p in problems if p not in errors(problems)] + extra_warnings)
-    return BuildResult(out_dir, outputs, warnings, record_path, reports)
+    return BuildResult(out_dir, outputs, warnings, record_path, reports, summary)
 
 
 def _epub(story: Story, out_dir: Path):

@@ -29,7 +29,10 @@ from chapterbook.errors import (
     RenderError,
     Severity,
 )
-from chapterbook.render import fonts, images
+from chapterbook.render import extra_pages, fonts, images
+from chapterbook.render.colophon import copyright_lines
+from chapterbook.render.diagrams import diagram_text, fit_problems, on_picture
+from chapterbook.render.ink import colour_interior, has_colour
 from chapterbook.render.layout import BLEED_IN, MIN_PAGES, PageGeometry, inch
 from chapterbook.spec.models import Illustration, Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
@@ -44,6 +47,16 @@ SHARE = {
 }
 
 
+# Shape of a placeholder or diagram (height / width) when no picture gives one.
+PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
+
+
+def diagram_box(geo: PageGeometry, placement: Placement) -> tuple[float, float]:
+    """The (width, height) in points a diagram of `placement` is drawn at on a page of `geo`."""
+    bw, bh = picture_box(geo, placement)
+    return bw, min(bh, bw) if placement == Placement.full else min(bh, bw * PANEL_RATIO[placement])
+
+
 def picture_box(geo: PageGeometry, placement: Placement) -> tuple[float, float]:
     """The largest (width, height) in points an illustration of `placement` may take on a page of `geo`."""
     ws, hs = SHARE[placement]
@@ -56,19 +69,47 @@ def cover_art_px(trim_in: tuple[float, float]) -> tuple[int, int]:
     return round(w / 72 * images.PPI), round(h / 72 * images.PPI)
 
 
-def low_ppi(rel: str, px: tuple[int, int], source_px: tuple[int, int], where: Location | None, field: str, *, cover: bool = False) -> Problem | None:
-    """The warning for a picture of `source_px` printed at `px` (300 ppi pixels) when it falls short of 300 ppi."""
+def low_ppi(rel: str, px: tuple[int, int], source_px: tuple[int, int], where: Location | None, field: str, *, cover: str = "") -> Problem | None:
+    """The warning for a picture of `source_px` printed at `px` (300 ppi pixels) when it falls short of 300 ppi.
+
+    `cover` names the cover panel ("front cover") for cover art.
+    """
     ppi = images.ppi_at(source_px, px)
     if ppi >= images.PPI - 0.5:
         return None
     if cover:
-        message = f"cover image '{rel}' is only {ppi:.0f} ppi on the cover"
+        message = f"{cover} image '{rel}' is only {ppi:.0f} ppi on the cover"
     else:
         message = (
             f"image '{rel}' is only {ppi:.0f} ppi at its printed size "
             f"({px[0]} x {px[1]} pixels needed, it has {source_px[0]} x {source_px[1]}); it will look soft"
         )
     return Problem(message, where or Location(), field, f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
+
+
+# Cover art of another shape than its panel is cropped from the centre; past this share lost, say so.
+CROP_WARN = 0.10
+
+
+def cover_shape(
+    what: str, rel: str, source_px: tuple[int, int], px: tuple[int, int], trim_in: tuple[float, float], where: Location, field: str
+) -> Problem | None:
+    """The warning for cover art whose shape differs from its panel's (`px`) so much that over CROP_WARN is cut off."""
+    sw, sh = source_px
+    kept = min(sw / sh / (px[0] / px[1]), (px[0] / px[1]) / (sw / sh))
+    if kept >= 1 - CROP_WARN:
+        return None
+    side = "width" if sw / sh > px[0] / px[1] else "height"
+    panel = (round(trim_in[0] + BLEED_IN, 3), round(trim_in[1] + 2 * BLEED_IN, 3))
+    return Problem(
+        f"{what} image '{rel}' is {sw} x {sh} pixels, a different shape from the panel "
+        f"({panel[0]:g} x {panel[1]:g} in with bleed): {100 * (1 - kept):.0f}% of its {side} would be cut off",
+        where,
+        field,
+        f"supply it at {px[0]} x {px[1]} pixels (or larger in that shape)",
+        Severity.WARNING,
+        "cover-shape",
+    )
 
 
 def hyphenation(story: Story) -> tuple[str, Problem | None]:
@@ -144,6 +185,9 @@ def build_problems(story: Story) -> list[Problem]:
     if covered is not None:
         _glyphs(story, covered, problems)
     problems += _pictures(story)
+    problems += _colour_pictures(story)
+    if covered is not None:
+        problems += _crowded_diagrams(story)
     problems += _illustrations(story)
     problems += _empty_chapters(story)
     _, hyphen = hyphenation(story)
@@ -225,8 +269,10 @@ def _glyphs(story: Story, covered: frozenset[str], problems: list[Problem]) -> N
         check("illustrated by " + book.illustrator, w("book", "illustrator"), "the illustrator")
     if book.publisher:
         check(book.publisher, w("book", "publisher"), "the publisher")
-    for line in _copyright_lines(story):
+    for line in copyright_lines(spec):
         check(line, w("book"), "the copyright page")
+    if book.dedication:
+        check(book.dedication, w("book", "dedication"), "the dedication", "book.dedication")
     for ci, chapter in enumerate(spec.chapters):  # the contents page
         check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title")
     for ci, chapter in enumerate(spec.chapters):
@@ -254,14 +300,12 @@ def _glyphs(story: Story, covered: frozenset[str], problems: list[Problem]) -> N
                 elif item.kind == "heading":
                     report.add(missing, where, f"chapter {ci + 1}, a heading")
         for kind, ill in items:
-            if kind != "slot" or ill is None or _has_picture(story, ill.image):
-                continue
+            if kind != "slot" or ill is None or (_has_picture(story, ill.image) and not on_picture(ill.diagram)):
+                continue  # a picture prints, not words
             ii = chapter.illustrations.index(ill)
             where = w("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
-            d = ill.diagram
-            if d is not None:
-                caption = [] if ill.placement == Placement.full else [d.caption]
-                check(" ".join([*d.labels, d.object, d.other_object, *caption]), where, f"diagram '{ill.id}'")
+            if ill.diagram is not None:
+                check(diagram_text(ill.diagram), where, f"diagram '{ill.id}'")
             elif ill.placement != Placement.full:
                 check(ill.brief, where, f"the brief of '{ill.id}'")
     _back_matter_glyphs(story, check, quotes)
@@ -310,26 +354,15 @@ def _back_matter_glyphs(story: Story, check, quotes: bool) -> None:
         for p in bm.note_for_grownups.split("\n\n"):
             if p.strip():
                 check(" ".join(p.split()), w("back_matter", "note_for_grownups"), "the note for grown-ups")
-
-
-def _copyright_lines(story: Story) -> list[str]:
-    """The text of the copyright page as the interior prints it (its characters are what matter here)."""
-    book = story.spec.book
-    holder = book.copyright_holder or _join(book.authors)
-    date = book.publication_date
-    lines = [f"Text copyright © {f'{date.year} ' if date else ''}{holder}. All rights reserved."]
-    if book.illustrator:
-        lines.append(f"Illustrations by {book.illustrator}.")
-    if book.edition:
-        lines.append(book.edition + (f", {date.isoformat()}" if date else ""))
-    elif date:
-        lines.append(f"Published {date.isoformat()}")
-    if book.publisher:
-        lines.append(f"Published by {book.publisher}.")
-    if book.isbn:
-        lines.append(f"ISBN {book.isbn}")
-    lines.append(f"Set in {story.spec.layout.font}. Made with chapterbook.")
-    return lines
+    for key, _title in extra_pages.back_sections(spec):
+        if key == "series":
+            for i, title in enumerate(bm.also_in_series):
+                check(title, w("back_matter", "also_in_series", i), "the series list")
+            continue
+        field = "about_the_author" if key == "about_author" else "about_the_illustrator"
+        for p in (getattr(bm, field) or "").split("\n\n"):
+            if p.strip():
+                check(" ".join(p.split()), w("back_matter", field), extra_pages.SECTIONS[key].lower())
 
 
 def _join(names: list[str]) -> str:
@@ -352,8 +385,11 @@ def _pictures(story: Story) -> Iterable[Problem]:
     for si, sci in enumerate(spec.scientists):
         if sci.portrait and spec.back_matter.meet_the_scientist:
             wanted.append((("scientists", si, "portrait"), sci.portrait, Placement.spot))
+    covers = {("layout", "cover_image"): "front cover", ("layout", "cover", "back_image"): "back cover"}
     if spec.layout.cover_image:
         wanted.append((("layout", "cover_image"), spec.layout.cover_image, None))
+    if spec.layout.cover.back_image:
+        wanted.append((("layout", "cover", "back_image"), spec.layout.cover.back_image, None))
     for key, rel, placement in wanted:
         found = story_file(story.root, rel)
         if found.path is None or found.path.suffix.lower() not in IMAGE_SUFFIXES:
@@ -365,7 +401,11 @@ def _pictures(story: Story) -> Iterable[Problem]:
             yield _error(exc, where, field)
             continue
         if placement is None:
-            problem = low_ppi(rel, cover_art_px(spec.layout.trim_inches()), source_px, where, field, cover=True)
+            px = cover_art_px(spec.layout.trim_inches())
+            shape = cover_shape(covers[key], rel, source_px, px, spec.layout.trim_inches(), where, field)
+            if shape is not None:
+                yield shape
+            problem = low_ppi(rel, px, source_px, where, field, cover=covers[key])
         else:
             problem = low_ppi(rel, images.fit(source_px, picture_box(geo, placement)), source_px, where, field)
         if problem is not None:
@@ -373,11 +413,55 @@ def _pictures(story: Story) -> Iterable[Problem]:
 
 
 
+def _crowded_diagrams(story: Story) -> Iterable[Problem]:
+    """Diagrams whose words do not fit the room their placement gives (the renderer's dry run, at the same size)."""
+    spec = story.spec
+    geo = PageGeometry.for_layout(spec.layout, MIN_PAGES)
+    family = fonts.book_font(story)  # measuring words needs the font registered; parsing it is cheap next to drawing
+    for ci, chapter in enumerate(spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            d = ill.diagram
+            if d is None or (_has_picture(story, ill.image) and not on_picture(d)):
+                continue
+            w, h = diagram_box(geo, ill.placement)
+            key = ("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
+            field = format_path(("chapters", ci, "illustrations", ii, "image"))
+            yield from fit_problems(d, w, h, family.regular, spec.layout.font_size * 0.75, story.where(*key), field)
+
+
+def _colour_pictures(story: Story) -> Iterable[Problem]:
+    """Pictures in colour in a black-and-white interior (ink.has_colour, judged on a small decode of each)."""
+    spec = story.spec
+    if colour_interior(spec):
+        return
+    wanted = [(("chapters", ci, "illustrations", ii, "image"), ill.image) for ci, ch in enumerate(spec.chapters) for ii, ill in enumerate(ch.illustrations) if ill.image]
+    wanted += [(("layout", "paper"), s.portrait) for s in spec.scientists if s.portrait]
+    seen: set[Path] = set()
+    for key, rel in wanted:
+        found = story_file(story.root, rel)
+        if found.path is None or found.path.suffix.lower() not in IMAGE_SUFFIXES or found.path in seen:
+            continue
+        seen.add(found.path)
+        try:
+            coloured = has_colour(images.decode(found.path, (96, 96)))
+        except RenderError:
+            continue  # a damaged picture is reported where it is measured
+        if coloured:
+            yield Problem(
+                f"picture '{found.path.name}' is in colour; this black-and-white interior (paper: {spec.layout.paper.value}) prints it in grey",
+                story.where(*key),
+                format_path(key),
+                "check it still reads in grey (colours of the same lightness look alike), or use paper: color for a colour interior",
+                Severity.WARNING,
+                "colour-picture",
+            )
+
+
 def _illustrations(story: Story) -> Iterable[Problem]:
     """An illustration with both a picture and a diagram prints only the picture."""
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
-            if ill.image and ill.diagram is not None:
+            if ill.image and ill.diagram is not None and not on_picture(ill.diagram):
                 key = ("chapters", ci, "illustrations", ii, "diagram")
                 yield Problem(
                     f"illustration '{ill.id}' has both an image and a diagram; only the image is printed",
@@ -406,4 +490,4 @@ def _empty_chapters(story: Story) -> Iterable[Problem]:
             )
 
 
-__all__ = ["SHARE", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "unique_warnings"]
+__all__ = ["PANEL_RATIO", "SHARE", "diagram_box", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "unique_warnings"]

@@ -137,6 +137,8 @@ def _files(story: Story) -> Iterable[Problem]:
             wanted.append((("scientists", i, "portrait"), s.portrait))
     if spec.layout.cover_image:
         wanted.append((("layout", "cover_image"), spec.layout.cover_image))
+    if spec.layout.cover.back_image:
+        wanted.append((("layout", "cover", "back_image"), spec.layout.cover.back_image))
     for key, rel in wanted:
         found = story_file(story.root, rel)
         if found.path is None:
@@ -167,6 +169,11 @@ def _templates(story: Story) -> Iterable[Problem]:
         except ChapterbookError as exc:
             for p in exc.problems():
                 yield Problem(p.message, p.where if p.where.file is not None else where, "", p.hint, Severity.ERROR, "template")
+
+
+def _barcode(story: Story) -> Iterable[Problem]:
+    if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
+        yield _problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn")
 
 
 def _build(story: Story) -> Iterable[Problem]:
@@ -250,12 +257,12 @@ def _diagrams(story: Story) -> Iterable[Problem]:
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
             d = ill.diagram
-            if d is not None and d.other_object and d.kind != DiagramKind.action_reaction:
+            if d is not None and d.other_object and d.kind not in (DiagramKind.action_reaction, DiagramKind.gravity):
                 yield _problem(
                     story,
                     ("chapters", ci, "illustrations", ii, "diagram", "other_object"),
                     f"a {d.kind.value} diagram shows one thing; other_object '{d.other_object}' is not drawn",
-                    "remove it, or use kind: action_reaction to show two things pushing on each other",
+                    "remove it, or use kind: action_reaction (two things pushing on each other) or gravity (two bodies pulling)",
                     "diagram-labels",
                     Severity.WARNING,
                 )
@@ -283,6 +290,7 @@ CHECKS: tuple[Callable[[Story], Iterable[Problem]], ...] = (
     _reading_level,
     _coverage,
     _diagrams,
+    _barcode,
     _build,
 )
 
