@@ -145,3 +145,13 @@ def test_value_mutations_never_crash_validate(folders, data):
     yaml.dump(tree, out)
     spec.write_text(out.getvalue(), encoding="utf-8")
     _validate(spec)
+
+
+def test_an_anchor_given_twice_is_read_without_a_warning(tmp_path, recwarn):
+    """Found by the fuzzer: ruamel warned (on stderr, or as an error under -W error) about legal YAML."""
+    (tmp_path / "story.yaml").write_text(
+        "spec_version: 1\nbook:\n  title: &a The Ball\n  authors: [&a Ana]\nchapters:\n  - title: *a\n    text: Hi.\n", encoding="utf-8"
+    )
+    story = load_story(tmp_path / "story.yaml")
+    assert story.spec.chapters[0].title == "Ana"  # the later anchor counts
+    assert not recwarn.list

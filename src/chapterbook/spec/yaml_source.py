@@ -7,13 +7,14 @@ into a :class:`~chapterbook.errors.Problem` with file:line:col.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from chapterbook.errors import Location, Problem, SpecError
@@ -88,12 +89,15 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     yaml.allow_duplicate_keys = False
     root = None
     try:
-        # Compose first (aliases stay shared references, so this is cheap even
-        # for a bomb) and measure how big the document would be once expanded.
-        root = yaml.compose(source)
-        if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
-            raise SpecError([_alias_bomb(path)])
-        doc = yaml.load(source)
+        with warnings.catch_warnings():
+            # An anchor given twice is legal YAML (the later one counts); ruamel only warns, on stderr.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            # Compose first (aliases stay shared references, so this is cheap even
+            # for a bomb) and measure how big the document would be once expanded.
+            root = yaml.compose(source)
+            if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
+                raise SpecError([_alias_bomb(path)])
+            doc = yaml.load(source)
     except YAMLError as exc:
         raise SpecError([_yaml_problem(exc, path, source, root)]) from None
     except RecursionError:
