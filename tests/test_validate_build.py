@@ -180,6 +180,7 @@ chapters:
       - id: spot
         brief: A {x} spot drawing.
         placement: spot
+        caption: A {x} caption
       - id: path
         brief: A path.
         diagram: {{kind: motion_path, object: ball, labels: [start {x}], caption: The {x} path}}
@@ -189,6 +190,14 @@ chapters:
       Maya rolled a ball {x}. It kept going!
 
       "Look {x}," she said.
+
+      - a {x} item
+      - another item
+
+      1. first {x}
+      2. second
+
+      > A {x} quote.
 
       [illustration: spot]
     activity:
@@ -293,7 +302,7 @@ def test_each_fixture_shows_its_mistake_in_validate(cli, tmp_path):
         "damaged_picture": ("error", "", "the image cannot be read: the file is damaged or is not a picture"),
         "no_hyphenation_patterns": ("warning", "", "there are no hyphenation patterns for the book's language 'xq'"),
         "crowded_diagram": ("warning", "diagram-crowded", "the sequence diagram has more words than room"),
-        "heading_only_chapter": ("warning", "", "chapter 1 ('The Ball Keeps Rolling') has no paragraphs"),
+        "heading_only_chapter": ("warning", "", "chapter 1 'The Ball Keeps Rolling' has no text yet"),
         "low_res_cover_and_portrait": ("warning", "", "front cover image 'images/cover.png' is only"),
         "colour_picture": ("warning", "colour-picture", "picture 'ball.png' is in colour; this black-and-white interior"),
     }

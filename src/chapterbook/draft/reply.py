@@ -1,8 +1,10 @@
 """The chapter a model writes: a Pydantic model, its JSON schema, and the plain-text fallback parser.
 
-The model is asked for JSON matching :class:`ChapterReply`. Servers that cannot
-do JSON-schema output get the same request in plain text and the reply is
-parsed by :func:`parse_plain_text`. Either way the draft is saved as Markdown by
+The model is asked for JSON matching :class:`ChapterReply` (or, with
+``--reply text``, for the chapter as text). Every reply goes through the
+reading chain in :mod:`chapterbook.llm.reading`: JSON is checked by
+:func:`chapter_from_json`, plain text is read by :func:`parse_plain_text`, the
+same chapter grammar pasted drafts are read with. Either way the draft is saved as Markdown by
 :meth:`ChapterReply.to_markdown`, the format every other stage reads.
 """
 
@@ -13,6 +15,9 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from chapterbook.llm.structured import strict_schema
+from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, NumberedList, Paragraph, parse
 
 
 class IllustrationBrief(BaseModel):
@@ -57,7 +62,11 @@ def _one_line(text: str) -> str:
 def _paragraph(text: str) -> str:
     # Keep a paragraph one block: blank lines inside it would split it, and a line
     # that looks like a heading or an illustration marker would change its meaning.
+    # A list or a quote (as the grammar reads it) keeps its lines, one item or line each.
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    found = parse("\n".join(lines), tolerant=True).blocks
+    if len(found) == 1 and isinstance(found[0], (BulletList, NumberedList, BlockQuote)):
+        return "\n".join(lines)
     text = " ".join(lines)
     if text.startswith("#"):
         text = text.lstrip("#").strip()
@@ -67,32 +76,6 @@ def _paragraph(text: str) -> str:
 def json_schema() -> dict[str, Any]:
     """The JSON schema sent as response_format (strict: every field required, nothing extra)."""
     return strict_schema(ChapterReply.model_json_schema())
-
-
-def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a Pydantic JSON schema made acceptable to OpenAI's strict structured outputs."""
-    return _strict_node(schema)
-
-
-def _strict_node(node: Any) -> Any:
-    # Walk schema nodes only: the keys of "properties" and "$defs" are field and type
-    # names (a field may well be called "title"), so they are kept as they are.
-    if isinstance(node, list):
-        return [_strict_node(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in ("title", "default"):
-            continue  # strict mode refuses defaults; titles only add tokens
-        if key in ("properties", "$defs"):
-            out[key] = {name: _strict_node(sub) for name, sub in value.items()}
-        else:
-            out[key] = _strict_node(value)
-    if out.get("type") == "object" and "properties" in out:
-        out["additionalProperties"] = False
-        out["required"] = list(out["properties"])
-    return out
 
 
 # --- reading replies ----------------------------------------------------------------
@@ -110,10 +93,11 @@ def parse_json_reply(content: str) -> ChapterReply:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the reply is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
-    return _validated(data)
+    return chapter_from_json(data)
 
 
-def _validated(data: Any) -> ChapterReply:
+def chapter_from_json(data: Any) -> ChapterReply:
+    """The chapter in decoded JSON; raises ValueError in plain words when it does not have the chapter shape."""
     try:
         reply = ChapterReply.model_validate(data)
     except ValidationError as exc:
@@ -127,14 +111,28 @@ def _validated(data: Any) -> ChapterReply:
     return reply
 
 
-_HASH_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 _CHAPTER_HEADING = re.compile(r"^\s*(?:\*\*)?\s*chapter\s+(?:\d+|[a-z]+)\s*[:.\-–—]\s*(?P<title>.+?)\s*(?:\*\*)?\s*$", re.IGNORECASE)
 _TITLE_LINE = re.compile(r"^\s*(?:\*\*)?title\s*:\s*(?P<title>.+?)(?:\*\*)?\s*$", re.IGNORECASE)
-_ILLUSTRATION = re.compile(r"^\s*\[\s*illustration\s*:\s*(?P<brief>.+?)\s*\]\s*$", re.IGNORECASE)
+
+
+def _title(line: str) -> str | None:
+    """The chapter title a heading's text or a first line gives: '# Title', 'Chapter 2: Title', 'Title: Title'."""
+    for pattern in (_CHAPTER_HEADING, _TITLE_LINE):
+        m = pattern.match(line)
+        if m:
+            line = m.group("title")
+            break
+    inner = _CHAPTER_HEADING.match(line)  # "# Chapter 2: The Ramp"
+    return (inner.group("title") if inner else line).strip("*# ").strip() or None
 
 
 def parse_plain_text(content: str) -> ChapterReply:
-    """The chapter in a plain-text reply: a '# Title' or 'Chapter N: Title' heading, paragraphs, '[Illustration: ...]' lines."""
+    """The chapter in a plain-text reply: a '# Title' or 'Chapter N: Title' heading, paragraphs, '[Illustration: ...]' lines.
+
+    The reply is read by the chapter-text grammar (chapterbook.text.grammar) with the
+    marker spellings models write; a list or a quote is kept as one paragraph of its own
+    lines, and a later heading or a scene break is not chapter text.
+    """
     text = content.strip()
     m = _FENCE.match(text)
     if m:
@@ -144,43 +142,39 @@ def parse_plain_text(content: str) -> ChapterReply:
             return parse_json_reply(text)
         except ValueError:
             pass
+    lines = text.replace("\r\n", "\n").split("\n")
+    found = list(parse(text, tolerant=True).blocks)
     title: str | None = None
     paragraphs: list[str] = []
     illustrations: list[IllustrationBrief] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            paragraphs.append(" ".join(current))
-            current.clear()
-
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            flush()
-            continue
-        if title is None and not paragraphs and not current:
-            for pattern in (_CHAPTER_HEADING, _HASH_HEADING, _TITLE_LINE):
-                hm = pattern.match(stripped)
-                if hm:
-                    inner = _CHAPTER_HEADING.match(hm.group("title"))  # "# Chapter 2: The Ramp"
-                    title = (inner.group("title") if inner else hm.group("title")).strip("*# ").strip()
-                    break
-            if title is not None:
-                continue
-        im = _ILLUSTRATION.match(stripped)
-        if im:
-            flush()
-            illustrations.append(IllustrationBrief(after_paragraph=len(paragraphs), brief=im.group("brief")))
-            continue
-        if _HASH_HEADING.match(stripped) or stripped in ("***", "---", "* * *"):
-            flush()  # a later heading or a scene break: not chapter text
-            continue
-        current.append(stripped)
-    flush()
+    first = found[0] if found else None
+    if isinstance(first, Heading):
+        title = _title(first.text.plain)
+        found.pop(0)
+    elif isinstance(first, Paragraph) and (_CHAPTER_HEADING.match(lines[first.line]) or _TITLE_LINE.match(lines[first.line])):
+        title = _title(lines[first.line].strip())
+        rest = [ln.strip() for ln in lines[first.line + 1 : first.end] if ln.strip()]
+        found.pop(0)
+        if rest:
+            paragraphs.append(" ".join(rest))
+    for block in found:
+        if isinstance(block, Paragraph):
+            paragraphs.append(block.text.source)
+        elif isinstance(block, IllustrationMarker):
+            illustrations.append(IllustrationBrief(after_paragraph=len(paragraphs), brief=block.ref))
+        elif isinstance(block, (BulletList, NumberedList, BlockQuote)):
+            paragraphs.append("\n".join(ln.strip() for ln in lines[block.line : block.end] if ln.strip()))
     if title is None:
         raise ValueError("the reply has no chapter heading (expected a first line like '# Title' or 'Chapter 1: Title')")
-    return _validated({"title": title, "paragraphs": paragraphs, "illustrations": [i.model_dump() for i in illustrations]})
+    return chapter_from_json({"title": title, "paragraphs": paragraphs, "illustrations": [i.model_dump() for i in illustrations]})
+
+
+def read_chapter_text(content: str) -> ChapterReply:
+    """The chapter in a plain-text reply, chat before and after it removed by the rule pasted drafts go through."""
+    from chapterbook.compare.chatter import strip_chatter
+
+    text, _removed = strip_chatter(content)
+    return parse_plain_text(text)
 
 
 TEXT_FORMAT_INSTRUCTIONS = (

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from chapterbook.book import chapter_flow
+from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import (
     ChapterbookError,
     Location,
@@ -36,7 +36,7 @@ from chapterbook.render.ink import colour_interior, has_colour
 from chapterbook.render.layout import BLEED_IN, MIN_PAGES, PageGeometry, inch
 from chapterbook.spec.models import Illustration, Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
-from chapterbook.text import inline_markup, line_col
+from chapterbook.text import BlockQuote, BulletList, Heading, Inline, NumberedList, Paragraph, line_col, markup
 
 # Largest share of the text block an illustration may take, by placement: (width, height).
 SHARE = {
@@ -189,7 +189,6 @@ def build_problems(story: Story) -> list[Problem]:
     if covered is not None:
         problems += _crowded_diagrams(story)
     problems += _illustrations(story)
-    problems += _empty_chapters(story)
     _, hyphen = hyphenation(story)
     if hyphen is not None:
         problems.append(hyphen)
@@ -279,36 +278,52 @@ def _glyphs(story: Story, covered: frozenset[str], problems: list[Problem]) -> N
         check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title")))
         source = story.chapter_text(ci)
         opener, flow = chapter_flow(story, ci)
-        items: list[tuple[str, Illustration | None]] = [("slot", opener)] if opener is not None else []
+        slots: list[Illustration | None] = [opener] if opener is not None else []
         prose = 0
         for item in flow:
             if item.kind == "illustration":
-                items.append(("slot", item.illustration))
+                slots.append(item.illustration)
             elif item.kind == "marker":
-                check(item.text, _text_where(story, ci, item.start), f"the brief of 'ch{ci + 1}-marker-{len(items)}'")
-                items.append(("marker", None))
+                # A free brief (pasted or drafted text) prints as a placeholder panel, checked under its slot's id.
+                check(item.text, _text_where(story, ci, item.start), f"the brief of 'ch{ci + 1}-marker-{len(slots)}'")
+                slots.append(None)
             else:
-                items.append(("block", None))
-                where = _text_where(story, ci, item.start) if source else None
-                missing = fonts.missing_glyphs(covered, item.text)
-                if missing and source is not None:
-                    found = source.text.find(missing[0][1], item.start)
-                    where = _text_where(story, ci, found if found >= 0 else item.start)
-                if item.kind in ("paragraph", "dialogue"):
-                    prose += 1
-                    report.add(missing, where, f"chapter {ci + 1}, paragraph {prose}")
-                elif item.kind == "heading":
-                    report.add(missing, where, f"chapter {ci + 1}, a heading")
-        for kind, ill in items:
-            if kind != "slot" or ill is None or (_has_picture(story, ill.image) and not on_picture(ill.diagram)):
-                continue  # a picture prints, not words
+                slots.append(None)
+                prose += item.kind not in ("heading", "break")
+                for text, what in _block_runs(item, ci, prose):
+                    missing = fonts.missing_glyphs(covered, text.plain)
+                    where = None
+                    if source is not None:
+                        found = source.text.find(missing[0][1], text.start) if missing else -1
+                        where = _text_where(story, ci, found if found >= 0 else text.start)
+                    report.add(missing, where, what)
+        for ill in slots:
+            if ill is None:
+                continue
             ii = chapter.illustrations.index(ill)
             where = w("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
-            if ill.diagram is not None:
-                check(diagram_text(ill.diagram), where, f"diagram '{ill.id}'")
-            elif ill.placement != Placement.full:
-                check(ill.brief, where, f"the brief of '{ill.id}'")
+            if not (_has_picture(story, ill.image) and not on_picture(ill.diagram)):  # words print, not only a picture
+                if ill.diagram is not None:
+                    check(diagram_text(ill.diagram), where, f"diagram '{ill.id}'")
+                elif ill.placement != Placement.full:
+                    check(ill.brief, where, f"the brief of '{ill.id}'")
+            if caption(ill):
+                check(caption(ill), where, f"the caption of '{ill.id}'")
     _back_matter_glyphs(story, check, quotes)
+
+
+def _block_runs(item: FlowItem, ci: int, number: int) -> list[tuple[Inline, str]]:
+    """The runs of text one block of chapter `ci` prints, each with how messages name it (as render.blocks does)."""
+    block, what = item.block, f"chapter {ci + 1}"
+    if isinstance(block, Paragraph):
+        return [(block.text, f"{what}, paragraph {number}")]
+    if isinstance(block, Heading):
+        return [(block.text, f"{what}, a heading")]
+    if isinstance(block, (BulletList, NumberedList)):
+        return [(text, f"{what}, the list after paragraph {number - 1}") for text in block.items]
+    if isinstance(block, BlockQuote):
+        return [(text, f"{what}, the quote after paragraph {number - 1}") for text in block.paragraphs]
+    return []  # a scene break prints its own ornament
 
 
 def _back_matter_glyphs(story: Story, check, quotes: bool) -> None:
@@ -341,7 +356,7 @@ def _back_matter_glyphs(story: Story, check, quotes: bool) -> None:
             for text in [act.title, *act.materials, *act.steps]:
                 check(text, where, what)
             if act.safety_note:
-                check("<b>Grown-up check:</b> " + inline_markup(act.safety_note, quotes=quotes), where, what)
+                check("<b>Grown-up check:</b> " + markup(act.safety_note, quotes=quotes), where, what)
             if act.what_happens:
                 check(act.what_happens, where, what)
     if bm.questions:
@@ -471,23 +486,6 @@ def _illustrations(story: Story) -> Iterable[Problem]:
                     Severity.WARNING,
                     "image-and-diagram",
                 )
-
-
-def _empty_chapters(story: Story) -> Iterable[Problem]:
-    """A chapter with text but no paragraph in it prints only its title (one with no text at all: see lint)."""
-    for ci, chapter in enumerate(story.spec.chapters):
-        if story.chapter_text(ci) is None:
-            continue
-        _, flow = chapter_flow(story, ci)
-        if not any(item.kind in ("paragraph", "dialogue") for item in flow):
-            yield Problem(
-                f"chapter {ci + 1} ('{chapter.title}') has no paragraphs; its pages show only the title",
-                story.where("chapters", ci),
-                format_path(("chapters", ci)),
-                "write the chapter's paragraphs, separated by blank lines",
-                Severity.WARNING,
-                "empty-chapter",
-            )
 
 
 __all__ = ["PANEL_RATIO", "SHARE", "diagram_box", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "unique_warnings"]

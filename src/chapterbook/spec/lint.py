@@ -19,6 +19,7 @@ from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
+from chapterbook.text.check import grammar_problems
 
 MIN_WORDS_FOR_GRADE = 100
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -187,8 +188,9 @@ def _reading_level(story: Story) -> Iterable[Problem]:
     band = rules.readability
     for i, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(i)
-        if source is None:
-            if chapter.text_file is not None:
+        # A text of only headings, markers or breaks prints no story either (the PDF says so too).
+        if source is None or not paragraphs(source.text):
+            if source is None and chapter.text_file is not None:
                 continue  # the unreadable file is already reported
             yield Problem(
                 f"chapter {i + 1} '{chapter.title}' has no text yet",
@@ -291,6 +293,7 @@ CHECKS: tuple[Callable[[Story], Iterable[Problem]], ...] = (
     _coverage,
     _diagrams,
     _barcode,
+    grammar_problems,  # chapter text outside the grammar (chapterbook.text.check)
     _build,
 )
 
