@@ -7,6 +7,7 @@ from pathlib import Path
 from chapterbook import templating
 from chapterbook.errors import UsageError
 from chapterbook.output import atomic_write
+from chapterbook.print_rules import PAPER_THICKNESS_IN, SHIPPED_FONTS, TRIM_PRESETS
 
 
 def new_story(folder: str | Path, title: str | None = None) -> Path:
@@ -28,7 +29,13 @@ def new_story(folder: str | Path, title: str | None = None) -> Path:
     # A folder name may hold anything a file name can: its words only, so the comments stay one line each.
     title = title or " ".join(folder.resolve().name.replace("-", " ").replace("_", " ").split()).title() or "My Book"
     shown_folder = " ".join(folder.as_posix().splitlines())
-    spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": shown_folder})
+    # The choices the comments list come from the print rules, so they never fall behind them.
+    choices = {
+        "trims": ", ".join(TRIM_PRESETS),
+        "fonts": ", ".join(SHIPPED_FONTS),
+        "papers": ", ".join(list(PAPER_THICKNESS_IN)[:-1]) + " or " + list(PAPER_THICKNESS_IN)[-1],
+    }
+    spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": shown_folder, **choices})
     chapter_text = templating.render("new/chapter.md", {})
     (folder / "images").mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "chapters" / "01-first-chapter.md", chapter_text)

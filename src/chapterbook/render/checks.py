@@ -33,7 +33,8 @@ from chapterbook.render import extra_pages, fonts, images
 from chapterbook.render.colophon import copyright_lines
 from chapterbook.render.diagrams import diagram_text, fit_problems, on_picture
 from chapterbook.render.ink import colour_interior, has_colour
-from chapterbook.render.layout import BLEED_IN, MIN_PAGES, PageGeometry, inch
+from chapterbook.print_rules import BLEED_IN, MIN_PAGES, inch
+from chapterbook.render.geometry import PageGeometry
 from chapterbook.spec.models import Illustration, Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
 from chapterbook.text import BlockQuote, BulletList, Heading, Inline, NumberedList, Paragraph, line_col, markup

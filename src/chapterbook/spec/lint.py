@@ -16,18 +16,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location, Problem, Severity
+from chapterbook.print_rules import SHIPPED_FONTS
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 from chapterbook.text.check import grammar_problems
 
 MIN_WORDS_FOR_GRADE = 100
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
 
 def shipped_fonts() -> list[str]:
-    """Names of the font families that ship with chapterbook."""
-    return sorted({p.stem.split("-")[0] for p in FONTS_DIR.glob("*.ttf")})
+    """Names of the font families that ship with chapterbook (print_rules.SHIPPED_FONTS)."""
+    return sorted(SHIPPED_FONTS)
 
 
 def lint(story: Story) -> list[Problem]:
