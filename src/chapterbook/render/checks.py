@@ -273,7 +273,7 @@ def _colour_pictures(story: Story) -> Iterable[Problem]:
     spec = story.spec
     if colour_interior(spec):
         return
-    wanted = [(("chapters", ci, "illustrations", ii, "image"), ill.image) for ci, ch in enumerate(spec.chapters) for ii, ill in enumerate(ch.illustrations) if ill.image]
+    wanted: list[tuple[tuple[str | int, ...], str]] = [(("chapters", ci, "illustrations", ii, "image"), ill.image) for ci, ch in enumerate(spec.chapters) for ii, ill in enumerate(ch.illustrations) if ill.image]
     wanted += [(("layout", "paper"), s.portrait) for s in spec.scientists if s.portrait]
     seen: set[Path] = set()
     for key, rel in wanted:
