@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reportlab.platypus import Frame, PageTemplate
+from reportlab.platypus import Frame, ImageAndFlowables, PageTemplate, Paragraph
 
 from chapterbook.render.flowables import fit_width
 from chapterbook.render.fonts import FontFamily
@@ -59,6 +59,7 @@ class BookDoc(DeferredSaveDocTemplate):
         self.toc_keys: list[str] = []
         self.placeholder_pages: list[tuple[str, str, int]] = []
         self.pending_floats: list = []  # flowables.Float waiting for the next page, in order
+        self.text_past_floats = False  # some text went ahead of a waiting picture (since the last chapter end)
         self.late_floats: list = []  # (plan.Slot, chapter index): floats placed only after their chapter's last line
         self._flow: list = []  # the flowables still to lay out (the list build() is working through)
         self.chapter_ends: dict[int, tuple[int, float]] = {}  # chapter index -> (last page, height used on it)
@@ -79,6 +80,11 @@ class BookDoc(DeferredSaveDocTemplate):
         self._flow = flowables  # kept so waiting floats can be put back into it
         super().handle_flowable(flowables)
 
+    def afterFlowable(self, flowable) -> None:
+        # Text laid out while a picture waits has gone ahead of it (see ChapterEnd).
+        if self.pending_floats and isinstance(flowable, (Paragraph, ImageAndFlowables)):
+            self.text_past_floats = True
+
     def place_waiting_floats(self, *after) -> None:
         """Put the waiting floats back at the head of the flow (then `after`), each to be placed there or on the next page."""
         for f in self.pending_floats:
@@ -90,6 +96,7 @@ class BookDoc(DeferredSaveDocTemplate):
         if self.pending_floats:  # pictures that did not fit the last page open this one
             self._flow[0:0] = self.pending_floats
             self.pending_floats = []
+            self.text_past_floats = False
         if self.need_recto and (self.page + 1) % 2 == 0:
             self._manual_page()  # a blank verso so the opener lands on a right-hand page
         self.need_recto = False

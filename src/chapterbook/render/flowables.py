@@ -79,9 +79,11 @@ class ChapterEnd(Flowable):
 
     def frameAction(self, frame) -> None:
         if self.doc.pending_floats:  # pictures still waiting: placed now, still inside the chapter
-            self.doc.late_floats += [(f.slot, self.ci) for f in self.doc.pending_floats]
+            if self.doc.text_past_floats:  # and text went ahead of them: they end up after the chapter's text
+                self.doc.late_floats += [(f.slot, self.ci) for f in self.doc.pending_floats]
             self.doc.place_waiting_floats(ChapterEnd(self.doc, self.ci))
             return
+        self.doc.text_past_floats = False
         self.doc.chapter_ends[self.ci] = (self.doc.page, frame_height_used(frame))
 
 
