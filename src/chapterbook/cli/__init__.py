@@ -2,20 +2,27 @@
 
 Each subcommand lives in chapterbook/commands/<name>.py and provides
 ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
-Errors the user can fix (ChapterbookError) are printed in plain words with
-no traceback; exit codes: 0 clean, 1 problems in the book, 2 usage errors.
+Errors the user can fix (ChapterbookError), errors from the system (a full
+disk, a read-only folder: OSError) and Ctrl-C or SIGTERM are all turned into
+plain words here, at one boundary, with no traceback unless --debug is given;
+exit codes in :data:`chapterbook.cli.options.EXIT_CODES`.
+
+Only light modules are imported at the top: the signal handlers are set as the
+first thing main() does, and everything heavy is imported after that, inside
+the boundary, so a Ctrl-C during start-up is handled like any other.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
 from chapterbook import __version__
-from chapterbook.errors import ChapterbookError
-from chapterbook.console import err_console
+from chapterbook.cli.options import exit_codes_epilog
+from chapterbook.errors import ChapterbookError, Stopped, os_error
 
 COMMANDS = ("new", "validate", "schema", "build", "preflight", "draft", "compare")
 
@@ -23,8 +30,14 @@ COMMANDS = ("new", "validate", "schema", "build", "preflight", "draft", "compare
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse exits 2 too; keep its wording short
         self.print_usage(sys.stderr)
-        err_console().print(f"chapterbook: {message}", markup=False, highlight=False)
+        _say(f"chapterbook: {message}")
         raise SystemExit(2)
+
+
+def _say(text: str) -> None:
+    from chapterbook.console import err_console
+
+    err_console().print(text, markup=False, highlight=False)
 
 
 def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -35,7 +48,12 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """
     first = next((a for a in (argv or ()) if not a.startswith("-")), None)  # top-level options take no values
     named = [first] if first in COMMANDS else []
-    top = _Parser(prog="chapterbook", description="Author illustrated children's STEM chapter books from one story.yaml.")
+    top = _Parser(
+        prog="chapterbook",
+        description="Author illustrated children's STEM chapter books from one story.yaml.",
+        epilog=exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     top.add_argument("--version", action="version", version=f"chapterbook {__version__}")
     top.add_argument("--debug", action="store_true", help="show full tracebacks (for reporting bugs)")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -46,26 +64,58 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             if exc.name == f"chapterbook.commands.{name}":
                 continue  # a stage not built into this version
             raise
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks")
         module.add_arguments(p)
+        p.epilog = "\n\n".join(filter(None, [p.epilog, exit_codes_epilog(getattr(module, "FAILS", None))]))
         p.set_defaults(_run=module.run)
     return top
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit code (the boundary: nothing but SystemExit leaves here)."""
+    previous = _handle_signals()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser(argv).parse_args(argv)
-    if not getattr(args, "_run", None):
-        parser().print_help()
-        return 2
+    debug = "--debug" in argv
     try:
+        args = parser(argv).parse_args(argv)
+        debug = bool(getattr(args, "debug", False))
+        if not getattr(args, "_run", None):
+            parser().print_help()
+            return 2
         return int(args._run(args) or 0)
     except ChapterbookError as exc:
-        if args.debug:
+        if debug:
             raise
-        err_console().print(str(exc), markup=False, highlight=False)
+        _say(str(exc))
         return exc.exit_code
-    except KeyboardInterrupt:
-        err_console().print("stopped (Ctrl-C)", markup=False)
-        return 130
+    except OSError as exc:  # the system said no: a full disk, a read-only folder, a file where a folder goes
+        if debug:
+            raise
+        _say(str(os_error(exc)))
+        return 1
+    except KeyboardInterrupt as exc:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the goodbye short
+        if debug:
+            raise
+        stopped = isinstance(exc, Stopped)
+        sys.stderr.write(f"stopped ({'SIGTERM' if stopped else 'Ctrl-C'}); nothing half-written was left\n")
+        return Stopped.exit_code if stopped else 130
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _handle_signals() -> dict[int, object]:
+    """Ctrl-C raises KeyboardInterrupt (Python's own handler, which asyncio relies on) and SIGTERM raises
+    Stopped, so that every `finally` and `except BaseException` runs its cleanup; returns the handlers
+    to put back (main() may be called inside another program, such as the tests)."""
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    return {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not cut the cleanup short
+    raise Stopped()

@@ -5,40 +5,50 @@ from __future__ import annotations
 import argparse
 
 from chapterbook.build import FORMATS, build, parse_formats
+from chapterbook.cli.options import add_output, add_strict
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import display_path
 from chapterbook.spec.load import load_story
 
 HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/"
+FAILS = "problems in the book, or a print file failed its checks (output/<book>/ keeps the last good build)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
     parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: all)")
-    parser.add_argument("--output", "-o", default=None, help="output folder (default: ./output)")
+    add_output(parser)
     parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
+    add_strict(parser, "warnings (the spec's, the layout's, the print checks')")
 
 
 def run(args: argparse.Namespace) -> int:
     formats = parse_formats(args.format)
     story = load_story(args.story)
-    result = _build_with_progress(story, formats, args.output, args.pdfx)
+    result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
+    err = err_console()
     for w in result.warnings:
-        err_console().print(w.format(), markup=False, highlight=False)
+        err.print(w.format(), markup=False, highlight=False)
     out = out_console()
-    for name, path in result.outputs.items():
-        out.print(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}", markup=False)
-    if result.record:
-        out.print(f"wrote {display_path(result.record)}", markup=False)
+    if result.committed:
+        for name, path in result.outputs.items():
+            out.print(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}", markup=False)
+        if result.record:
+            out.print(f"wrote {display_path(result.record)}", markup=False)
     # The print files are preflighted as part of the build; a failure makes the build fail.
     from chapterbook.commands.preflight import print_report
 
     for report in result.reports:
         print_report(report)
-    return 0 if all(r.ok for r in result.reports) else 1
+    if result.committed:
+        return 0
+    why = "--strict: the warnings above count as errors" if result.strict_failed else "the print files did not pass their checks"
+    kept = "holds the last good build, unchanged" if (result.out_dir / "build.json").exists() else "was left as it was"
+    err.print(f"{why}, so nothing was replaced: {display_path(result.out_dir)} {kept}", markup=False, highlight=False)
+    return 1
 
 
-def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bool):
+def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: bool):
     """build(), with what it is doing shown on stderr while it works (nothing is left on screen after)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
     from rich.text import Text
@@ -64,4 +74,4 @@ def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bo
         display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=done < total)  # type: ignore[arg-type]
 
     with display, progress.reporting(listen):
-        return build(story, formats, output, pdfx=pdfx)
+        return build(story, formats, output, pdfx=pdfx, strict=strict)

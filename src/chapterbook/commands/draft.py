@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from chapterbook.cli.options import add_chapters, add_output
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import UsageError, display_path
 
@@ -19,9 +20,9 @@ examples:
   chapterbook draft stories/my-book/story.yaml --model llama3.2 --base-url http://localhost:11434/v1
   chapterbook draft stories/my-book/story.yaml --model gpt-4o-mini --replay   # from the cache only
 
-Drafts go to output/<book>/drafts/<run-id>/ with run.json. Exit code 0 when every draft is fine,
-1 when any draft was cut short, refused, unreadable or failed, 2 for a wrong command.
+Drafts go to output/<book>/drafts/<run-id>/ with run.json.
 """
+FAILS = "a draft was cut short, refused, unreadable or failed"
 
 
 def _optional(kind: type) -> Any:
@@ -61,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="the story.yaml (or its folder)")
     parser.add_argument("-m", "--model", dest="models", action="append", default=[], metavar="MODEL", help="model name; repeat for several")
     parser.add_argument("-n", "--samples", type=int, default=1, metavar="N", help="drafts per chapter and model (default 1)")
-    parser.add_argument("--chapters", type=_chapters, metavar="LIST", help="which chapters, e.g. 1,3 or 2-4 (default: all)")
+    add_chapters(parser)
     fields = SamplingParams.model_fields
     for name, field in fields.items():
         kind = int if field.annotation in (int, int | None) else float
@@ -80,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cache.add_argument("--no-cache", action="store_true", help="ask again even when the same request was answered before")
     cache.add_argument("--replay", action="store_true", help="use cached answers only; fail if any is missing")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="where answers are cached (default output/<book>/.cache/llm)")
-    parser.add_argument("--output", type=Path, default=None, metavar="DIR", help="output folder (default ./output)")
+    add_output(parser)
     parser.add_argument(
         "--price", action="append", default=[], metavar="MODEL=IN/OUT", help="US dollars per million input/output tokens, e.g. gpt-4o-mini=0.15/0.60"
     )
@@ -105,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     options = DraftOptions(
         models=list(dict.fromkeys(args.models)),
         samples=args.samples,
-        chapters=args.chapters,
+        chapters=args.chapters.expand(len(story.spec.chapters)) if args.chapters else None,
         params=params,
         concurrency=args.concurrency,
         base_url=args.base_url,
