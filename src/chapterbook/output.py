@@ -203,7 +203,10 @@ def staging(book: Path) -> Iterator[Stage]:
         stage = Stage(book, Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=book)))
         yield stage
     except OSError as exc:
-        _name_the_real_file(exc, stage.folder if stage else book, book)
+        if stage is None:
+            exc.filename = str(book)  # the lock or the staging folder: the book's folder is what the user knows
+        else:
+            _name_the_real_file(exc, stage.folder, book)
         raise
     finally:
         if stage is not None and not stage.committed:

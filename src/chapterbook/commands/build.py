@@ -61,7 +61,11 @@ def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: 
         def render(self, task):
             return Text("") if task.total is None else super().render(task)
 
-    display = Progress(SpinnerColumn(), TextColumn("{task.description}"), CountedBar(), TextColumn("{task.fields[count]}"), console=err_console(), transient=True)
+    console = err_console()
+    # Drawn only on a terminal: elsewhere (a log, a pipe) rich still printed a stray blank line before any message.
+    display = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), CountedBar(), TextColumn("{task.fields[count]}"), console=console, transient=True, disable=not console.is_terminal
+    )
     stage = display.add_task("Starting", total=None, count="")
     counted: dict[str, object] = {}
 
