@@ -1,7 +1,11 @@
 """`python -m chapterbook`, and the `chapterbook` command (pyproject's script entry is :func:`run`)."""
 
 import os
-import signal
+
+try:  # the C module: `signal` itself imports enum first, and a Ctrl-C could land in that import
+    import _signal as signal
+except ImportError:  # not CPython
+    import signal  # type: ignore[no-redef]
 
 
 def _stop_at_once(signum: int, frame: object) -> None:

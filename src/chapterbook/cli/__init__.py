@@ -98,22 +98,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the goodbye short
         if debug:
             raise
-        stopped = isinstance(exc, Stopped)
+        stopped = isinstance(exc, Stopped) or any(isinstance(e, Stopped) for e in _swallowed)
         sys.stderr.write(f"stopped ({'SIGTERM' if stopped else 'Ctrl-C'}); nothing half-written was left\n")
         return Stopped.exit_code if stopped else 130
     finally:
+        _swallowed.clear()
+        sys.unraisablehook = previous.pop("unraisablehook")  # type: ignore[assignment]
         for sig, handler in previous.items():
-            signal.signal(sig, handler)
+            signal.signal(sig, handler)  # type: ignore[arg-type]
 
 
-def _handle_signals() -> dict[int, object]:
+# Stops that landed where Python cannot raise them (a __del__, a weakref callback during garbage
+# collection): Python prints "Exception ignored" and carries on, so the stop would be lost.
+_swallowed: list[BaseException] = []
+
+
+def _handle_signals() -> dict:
     """Ctrl-C raises KeyboardInterrupt (Python's own handler, which asyncio relies on) and SIGTERM raises
     Stopped, so that every `finally` and `except BaseException` runs its cleanup; returns the handlers
     to put back (main() may be called inside another program, such as the tests)."""
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous: dict = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_sigterm)
-    return {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
+    previous["unraisablehook"] = hook = sys.unraisablehook
+
+    def unraisable(info) -> None:
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            import _thread
+
+            _swallowed.append(info.exc_value)
+            _thread.interrupt_main(signal.SIGINT)  # stop again, at the next instruction that can take it
+            return
+        hook(info)
+
+    sys.unraisablehook = unraisable
+    return previous
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
