@@ -35,8 +35,12 @@ def test_leftovers_of_a_killed_build_are_cleared_by_the_next(tmp_path):
     stale.mkdir()
     (stale / "manuscript.md").write_text("half a manuscript", encoding="utf-8")
     (book / ".book.pdf.x1y2z3.tmp").write_bytes(b"")  # what SIGTERM left before builds were staged
+    cached = book / ".cache" / "images" / "fonts"
+    cached.mkdir(parents=True, exist_ok=True)
+    (cached / ".Andika.ttf.k3j4.tmp").write_bytes(b"half a font")  # a picture or font cache write cut short by SIGKILL
     build(story, ["md"], tmp_path / "out")
     whole(book)
+    assert not list((book / ".cache").rglob("*.tmp"))
     assert "half a manuscript" not in (book / "manuscript.md").read_text(encoding="utf-8")
 
 

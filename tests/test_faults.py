@@ -79,7 +79,7 @@ def test_book_pdf_being_a_folder_stops_the_build_before_anything_is_replaced(bui
     result = chapterbook("build", str(spec), "-o", str(out), cwd=tmp_path)
     assert result.returncode == 1
     line = one_line_error(result)
-    assert "magnet-mystery/book.pdf: this is a folder, where chapterbook writes a file" in line, line
+    assert "magnet-mystery/book.pdf: this is a folder, where a file is needed — move or rename that folder" in line, line
     assert (book / "book.pdf" / "mine.txt").read_text(encoding="utf-8") == "someone's file"
     assert (book / "manuscript.md").read_bytes() == manuscript  # nothing of the new build went in
     assert not [p for p in book.iterdir() if p.name.startswith(".") and p.name != ".cache"]

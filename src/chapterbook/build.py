@@ -91,7 +91,7 @@ def build(
     started = time.time()
     out_dir = book_dir(story, output_root)
     cache = out_dir / ".cache" / "images"
-    with staging(out_dir) as stage:
+    with staging(out_dir, caches=(cache,)) as stage:
         outputs: dict[str, Path] = {}
         # A renderer may also return warnings, preflight reports and extra inputs (images, fonts).
         extra_warnings: list[Problem] = []

@@ -123,7 +123,7 @@ _OS_ERRORS: dict[str, tuple[str, str]] = {
     "EACCES": ("permission denied", "check who may write there (ls -l), or write somewhere else with --output DIR"),
     "EPERM": ("the system does not allow this", "check the file's permissions and attributes (lsattr), or write somewhere else with --output DIR"),
     "ENOTDIR": ("this is a file, where a folder is needed", "move or rename that file, or choose another folder with --output DIR"),
-    "EISDIR": ("this is a folder, where chapterbook writes a file", "move or rename that folder, then run again"),
+    "EISDIR": ("this is a folder, where a file is needed", "move or rename that folder if chapterbook writes a file there, or give a file's path"),
     "EEXIST": ("something is already there", "move or rename it, then run again"),
     "EFBIG": ("the file would be larger than this system lets one file be (ulimit -f)", "raise the limit, e.g. ulimit -f unlimited, then run again"),
     "ENOENT": ("there is no such file or folder", "check the path"),

@@ -165,12 +165,16 @@ def _move_in(folder: Path, book: Path, journal: dict) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _clear_leftovers(book: Path) -> None:
-    """Finish or remove what a killed run left in `book`: staging folders and temporary files.
+def _clear_leftovers(book: Path, caches: tuple[Path, ...] = ()) -> None:
+    """Finish or remove what a killed run left in `book`: staging folders and temporary files (also in `caches`).
 
     Called with the book's lock held, so no other build is using them. A staging
     folder with a journal had passed and was being moved in: that is finished.
     """
+    for cache in caches:
+        for tmp in cache.rglob(".*.tmp") if cache.is_dir() else ():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
     for entry in book.iterdir():
         if entry.name.startswith(STAGE_PREFIX) and entry.is_dir() and not entry.is_symlink():
             try:
@@ -186,12 +190,12 @@ def _clear_leftovers(book: Path) -> None:
 
 
 @contextlib.contextmanager
-def staging(book: Path) -> Iterator[Stage]:
+def staging(book: Path, caches: tuple[Path, ...] = ()) -> Iterator[Stage]:
     """A :class:`Stage` for output/<book>/, holding the book's lock; removed unless committed.
 
     The lock (flock on the folder) makes a second build of the same book wait
     instead of mixing files with the first; where locks are not supported it is skipped.
-    Leftovers of a killed run are cleared first.
+    Leftovers of a killed run are cleared first, in `book` and in the build's own `caches`.
     """
     book = Path(book)
     book.mkdir(parents=True, exist_ok=True)
@@ -199,7 +203,7 @@ def staging(book: Path) -> Iterator[Stage]:
     stage: Stage | None = None
     try:
         _lock(fd)
-        _clear_leftovers(book)
+        _clear_leftovers(book, caches)
         stage = Stage(book, Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=book)))
         yield stage
     except OSError as exc:
