@@ -5,20 +5,20 @@ from __future__ import annotations
 import json
 
 import pytest
+from fault_support import whole
+from render_fixtures import make_story
 
 from chapterbook import build as build_module
 from chapterbook.build import build
 from chapterbook.errors import RenderError
 from chapterbook.output import JOURNAL, STAGE_PREFIX, staging
 from chapterbook.spec.load import load_story
-from fault_support import whole
-from render_fixtures import make_story
 
 
 def test_a_rebuild_with_fewer_formats_removes_the_files_it_no_longer_makes(tmp_path):
     story = load_story(make_story(tmp_path / "story"))
     book = build(story, None, tmp_path / "out").out_dir
-    assert {"book.pdf", "cover.pdf", "manuscript.md", "preview.html"} <= set(whole(book)["outputs"][k]["file"] for k in whole(book)["outputs"])
+    assert {"book.pdf", "cover.pdf", "manuscript.md", "preview.html"} <= {entry["file"] for entry in whole(book)["outputs"].values()}
     (book / "book-pdfx.pdf").write_bytes(b"%PDF- an old PDF/X copy with the old text")  # from a --pdfx build before
     (book / "notes.txt").write_text("the author's own notes", encoding="utf-8")  # not a build's file: left alone
     result = build(story, ["html"], tmp_path / "out")
@@ -102,3 +102,28 @@ def test_a_strict_build_with_warnings_replaces_nothing(cli, sample_copy, tmp_pat
     assert "count as errors" in result.err and "Traceback" not in result.text
     assert whole(out / "magnet-mystery") == before
     assert not (out / "magnet-mystery" / "book.pdf").exists()
+
+
+def test_print_files_that_fail_preflight_are_not_moved_in(cli, sample_copy, tmp_path, monkeypatch):
+    from chapterbook import preflight as preflight_module
+    from chapterbook.errors import Severity
+
+    spec = sample_copy("magnet-mystery")
+    out = tmp_path / "out"
+    assert cli("build", str(spec), "-o", str(out)).code == 0
+    before = whole(out / "magnet-mystery")
+    real = preflight_module.preflight
+
+    def failing(pdf, **kwargs):
+        report = real(pdf, **kwargs)
+        report.findings.append(preflight_module.Finding("page-count", Severity.ERROR, "the book has too many pages", "split it"))
+        return report
+
+    monkeypatch.setattr(preflight_module, "preflight", failing)
+    chapter = sorted((spec.parent / "chapters").glob("*.md"))[0]
+    chapter.write_text("New words.\n\n" + chapter.read_text(encoding="utf-8"), encoding="utf-8")
+    result = cli("build", str(spec), "-o", str(out))
+    assert result.code == 1
+    assert "preflight FAILED: book.pdf" in result.out and "wrote" not in result.out
+    assert "did not pass their checks, so nothing was replaced" in result.err and "last good build" in result.err
+    assert whole(out / "magnet-mystery") == before

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from fault_support import chapterbook, env, one_line_error, whole
 
 
@@ -104,7 +103,7 @@ def test_a_full_disk_keeps_the_last_good_build(built, tmp_path):
     why = _can_mount(tmp_path)
     if why:
         pytest.skip(why)
-    spec, out, book, before = built
+    spec, out, _, before = built
     _edit(spec)
     used_kb = int(subprocess.run(["du", "-sk", str(out)], capture_output=True, text=True, check=True).stdout.split()[0])
     disk, result_copy = tmp_path / "disk", tmp_path / "after"

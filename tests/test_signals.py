@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from fault_support import env, whole
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")

@@ -199,10 +199,10 @@ def staging(book: Path, caches: tuple[Path, ...] = ()) -> Iterator[Stage]:
     """
     book = Path(book)
     book.mkdir(parents=True, exist_ok=True)
-    fd = os.open(book, os.O_RDONLY)
     stage: Stage | None = None
+    fd = None
     try:
-        _lock(fd)
+        fd = _lock(book)
         _clear_leftovers(book, caches)
         stage = Stage(book, Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=book)))
         yield stage
@@ -216,14 +216,17 @@ def staging(book: Path, caches: tuple[Path, ...] = ()) -> Iterator[Stage]:
         if stage is not None and not stage.committed:
             with deferred():
                 shutil.rmtree(stage.folder, ignore_errors=True)
-        os.close(fd)  # releases the lock
+        if fd is not None:
+            os.close(fd)  # releases the lock
 
 
-def _lock(fd: int) -> None:
+def _lock(book: Path) -> int | None:
+    """Lock the book's folder for this process (waiting for another build to finish); returns the fd to close."""
     try:
         import fcntl
-    except ImportError:  # Windows: no flock; builds of one book must not overlap there
-        return
+    except ImportError:  # Windows: no flock (nor folders opened as files); builds of one book must not overlap there
+        return None
+    fd = os.open(book, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -232,7 +235,8 @@ def _lock(fd: int) -> None:
         progress.report("Waiting for another build of this book to finish")
         fcntl.flock(fd, fcntl.LOCK_EX)
     except OSError:
-        return  # a file system without locks
+        pass  # a file system without locks
+    return fd
 
 
 def _name_the_real_file(exc: OSError, folder: Path, book: Path) -> None:

@@ -19,6 +19,7 @@ import importlib
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from chapterbook import __version__
 from chapterbook.cli.options import exit_codes_epilog
@@ -28,7 +29,7 @@ COMMANDS = ("new", "validate", "schema", "build", "preflight", "draft", "compare
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its wording short
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its wording short
         self.print_usage(sys.stderr)
         _say(f"chapterbook: {message}")
         raise SystemExit(2)
