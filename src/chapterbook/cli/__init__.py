@@ -18,6 +18,7 @@ import argparse
 import importlib
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -75,10 +76,11 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code (the boundary: nothing but SystemExit leaves here)."""
-    previous = _handle_signals()
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    previous: dict = {}
     try:
+        previous = _handle_signals()  # inside the try: a stop the moment they are set is handled like any other
         args = parser(argv).parse_args(argv)
         debug = bool(getattr(args, "debug", False))
         if not getattr(args, "_run", None):
@@ -104,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Stopped.exit_code if stopped else 130
     finally:
         _swallowed.clear()
-        sys.unraisablehook = previous.pop("unraisablehook")  # type: ignore[assignment]
+        sys.unraisablehook = previous.pop("unraisablehook", sys.unraisablehook)
         for sig, handler in previous.items():
             signal.signal(sig, handler)  # type: ignore[arg-type]
 
@@ -118,6 +120,8 @@ def _handle_signals() -> dict:
     """Ctrl-C raises KeyboardInterrupt (Python's own handler, which asyncio relies on) and SIGTERM raises
     Stopped, so that every `finally` and `except BaseException` runs its cleanup; returns the handlers
     to put back (main() may be called inside another program, such as the tests)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers (and only it receives signals)
     previous: dict = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     previous = {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
     signal.signal(signal.SIGINT, signal.default_int_handler)
