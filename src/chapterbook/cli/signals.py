@@ -1,0 +1,62 @@
+"""Ctrl-C and SIGTERM, for the command line's boundary (chapterbook.cli.main).
+
+Ctrl-C raises KeyboardInterrupt (Python's own handler, which asyncio relies on)
+and SIGTERM raises :class:`chapterbook.errors.Stopped` (a KeyboardInterrupt), so
+that every ``finally`` and ``except BaseException`` on the way runs its
+cleanup; the boundary then prints one line and exits 130 or 143. Before this
+is set, chapterbook.__main__.run has set handlers that just exit (nothing has
+been written then).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from chapterbook.errors import Stopped
+
+# Stops that landed where Python cannot raise them (a __del__, a weakref callback during garbage
+# collection): Python prints "Exception ignored" and carries on, so the stop would be lost.
+_swallowed: list[BaseException] = []
+
+
+def handle_signals() -> dict:
+    """Set the handlers; returns what to :func:`put_back` (main() may run inside another program, such as the tests)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread may set handlers (and only it receives signals)
+    previous: dict = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    previous["unraisablehook"] = hook = sys.unraisablehook
+
+    def unraisable(info) -> None:
+        if isinstance(info.exc_value, KeyboardInterrupt):
+            import _thread
+
+            _swallowed.append(info.exc_value)
+            _thread.interrupt_main(signal.SIGINT)  # stop again, at the next instruction that can take it
+            return
+        hook(info)
+
+    sys.unraisablehook = unraisable
+    return previous
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not cut the cleanup short
+    raise Stopped()
+
+
+def stopped_by_sigterm(exc: BaseException) -> bool:
+    """Whether this stop (or one swallowed before it) came from SIGTERM rather than Ctrl-C."""
+    return isinstance(exc, Stopped) or any(isinstance(e, Stopped) for e in _swallowed)
+
+
+def put_back(previous: dict) -> None:
+    """Restore what :func:`handle_signals` replaced."""
+    _swallowed.clear()
+    sys.unraisablehook = previous.pop("unraisablehook", sys.unraisablehook)
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
