@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from chapterbook import __version__
 from chapterbook.cli.options import exit_codes_epilog
-from chapterbook.cli.signals import handle_signals, put_back, stopped_by_sigterm
+from chapterbook.cli.signals import handle_signals, put_back, stopped_by
 from chapterbook.errors import ChapterbookError, os_error
 from chapterbook.console import err_console
 
@@ -75,22 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser().print_help()
             return 2
         return int(args._run(args) or 0)
-    except ChapterbookError as exc:
-        if debug:
-            raise
-        err_console().print(str(exc), markup=False, highlight=False)
-        return exc.exit_code
-    except OSError as exc:  # the system said no: a full disk, a read-only folder, a file where a folder goes
-        if debug:
-            raise
-        err_console().print(str(os_error(exc)), markup=False, highlight=False)
-        return 1
-    except KeyboardInterrupt as exc:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the goodbye short
-        if debug:
-            raise
-        term = stopped_by_sigterm(exc)
-        sys.stderr.write(f"stopped ({'SIGTERM' if term else 'Ctrl-C'}); nothing half-written was left\n")
-        return 143 if term else 130
+    except BaseException as exc:  # noqa: BLE001 -- the boundary: each kind is told apart below
+        code = stopped_by(exc) if not isinstance(exc, SystemExit) else None
+        if debug or (code is None and not isinstance(exc, (ChapterbookError, OSError))):
+            raise  # SystemExit, and bugs: a traceback is what helps then
+        if code is not None:  # Ctrl-C or SIGTERM, even where a library turned it into another error
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the goodbye short
+            sys.stderr.write(f"stopped ({'SIGTERM' if code == 143 else 'Ctrl-C'}); nothing half-written was left\n")
+            return code
+        # The system said no (OSError: a full disk, a read-only folder, a file where a folder goes) or the user can fix it.
+        error = os_error(exc) if isinstance(exc, OSError) else exc
+        err_console().print(str(error), markup=False, highlight=False)
+        return error.exit_code  # type: ignore[union-attr]
     finally:
         put_back(previous)

@@ -3,13 +3,19 @@
 Ctrl-C raises KeyboardInterrupt (Python's own handler, which asyncio relies on)
 and SIGTERM raises :class:`chapterbook.errors.Stopped` (a KeyboardInterrupt), so
 that every ``finally`` and ``except BaseException`` on the way runs its
-cleanup; the boundary then prints one line and exits 130 or 143. Before this
+cleanup; the boundary then prints one line and exits 130 or 143. Code in C
+extensions can turn the raised stop into an ordinary exception (pydantic's
+serializer reports "Error serializing to JSON: Stopped"), so the signals that
+arrived are also counted at the C level (a wake-up pipe), and the boundary asks
+:func:`stopped_by` whether a failure was really a stop. Before this
 is set, chapterbook.__main__.run has set handlers that just exit (nothing has
 been written then).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import sys
 import threading
@@ -30,6 +36,12 @@ def handle_signals() -> dict:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _on_sigterm)
     previous["unraisablehook"] = hook = sys.unraisablehook
+    with contextlib.suppress(OSError, ValueError):  # where there is no pipe, only raised stops are seen
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        os.set_blocking(write, False)
+        previous["wakeup"] = (signal.set_wakeup_fd(write, warn_on_full_buffer=False), read, write)
+        _pipe[:] = [read]
 
     def unraisable(info) -> None:
         if isinstance(info.exc_value, KeyboardInterrupt):
@@ -49,14 +61,43 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Stopped()
 
 
-def stopped_by_sigterm(exc: BaseException) -> bool:
-    """Whether this stop (or one swallowed before it) came from SIGTERM rather than Ctrl-C."""
-    return isinstance(exc, Stopped) or any(isinstance(e, Stopped) for e in _swallowed)
+def stopped_by(exc: BaseException) -> int | None:
+    """The exit code if `exc` is (or was caused by) Ctrl-C (130) or SIGTERM (143), else None."""
+    arrived = _arrived()
+    if isinstance(exc, Stopped) or any(isinstance(e, Stopped) for e in _swallowed) or signal.SIGTERM in arrived:
+        return Stopped.exit_code
+    if isinstance(exc, KeyboardInterrupt) or signal.SIGINT in arrived:
+        return 130
+    return None
+
+
+_pipe: list[int] = []
+
+
+def _arrived() -> set[int]:
+    """The signals the wake-up pipe has seen so far."""
+    seen: set[int] = set()
+    for fd in _pipe[:1]:
+        with contextlib.suppress(OSError):
+            while chunk := os.read(fd, 512):
+                seen.update(chunk)
+    _seen.update(seen)
+    return set(_seen)
+
+
+_seen: set[int] = set()
 
 
 def put_back(previous: dict) -> None:
     """Restore what :func:`handle_signals` replaced."""
     _swallowed.clear()
+    _seen.clear()
     sys.unraisablehook = previous.pop("unraisablehook", sys.unraisablehook)
+    if "wakeup" in previous:
+        old, read, write = previous.pop("wakeup")
+        signal.set_wakeup_fd(old)
+        _pipe.clear()
+        os.close(read)
+        os.close(write)
     for sig, handler in previous.items():
         signal.signal(sig, handler)
