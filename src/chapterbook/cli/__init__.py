@@ -85,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         # The system said no (OSError: a full disk, a read-only folder, a file where a folder goes) or the user can fix it.
         error = os_error(exc) if isinstance(exc, OSError) else exc
+        assert isinstance(error, ChapterbookError)
         err_console().print(str(error), markup=False, highlight=False)
-        return error.exit_code  # type: ignore[union-attr]
+        return error.exit_code
     finally:
         put_back(previous)
