@@ -10,6 +10,7 @@ PDF being laid out, the cover being made.
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import subprocess
 import sys
@@ -88,3 +89,25 @@ def test_a_stopped_build_leaves_the_last_whole_build(sample_copy, tmp_path, sig,
         else:
             assert result.returncode == 0, f"{name}: exit {result.returncode}: {result.stderr}"
     assert stopped >= len(points) - 1, f"only {stopped} of {len(points)} builds were stopped by the signal"
+
+
+def test_a_killed_build_is_cleared_by_the_next(sample_copy, tmp_path):
+    """SIGKILL cannot be handled: the staging folder stays, the last build is untouched, the next build clears it."""
+    spec = sample_copy("magnet-mystery")
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "chapterbook", "build", str(spec), "-o", str(out)], env=env(), capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    book = out / "magnet-mystery"
+    before = whole(book)
+    _edit(spec, 0)
+    result, sent = _interrupted_build(spec, out, signal.SIGKILL, TRIGGERS["interior being laid out"], 0.0)
+    if not sent or result.returncode != -signal.SIGKILL:
+        pytest.skip("the build finished before it could be killed")
+    assert [p.name for p in book.glob(".staging-*")], "the killed build's staging folder should still be there"
+    left = {p.name: p.read_bytes() for p in book.iterdir() if p.is_file()}
+    assert {name: hashlib.sha256(data).hexdigest() for name, data in left.items() if name != "build.json"} == {
+        entry["file"]: entry["sha256"] for entry in before["outputs"].values()
+    }
+    again = subprocess.run([sys.executable, "-m", "chapterbook", "build", str(spec), "-o", str(out)], env=env(), capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert whole(book) != before  # the new build, whole, and nothing of the killed one left
