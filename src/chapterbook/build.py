@@ -30,13 +30,14 @@ FORMATS: dict[str, Renderer] = {
     "md": manuscript.write_manuscript,
     "html": manuscript.write_preview,
     "pdf": write_pdf,  # book.pdf + cover.pdf, preflighted; see chapterbook.render.printfiles
+    "epub": lambda story, out_dir, cache_dir: _epub(story, out_dir),  # book.epub (only when asked for); see chapterbook.render.epub
 }
 DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 PRUNE_MARGIN_S = 10.0
-STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs"}
+STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs", "epub": "Making the ebook"}
 RECORD = "build.json"
 # Every file a build can make: a rebuild that does not make one of them removes the last build's copy.
-MADE = {"manuscript.md", "preview.html", "book.pdf", "cover.pdf", "book-pdfx.pdf", "cover-pdfx.pdf"}
+MADE = {"manuscript.md", "preview.html", "book.pdf", "cover.pdf", "book-pdfx.pdf", "cover-pdfx.pdf", "book.epub"}
 
 
 @dataclass
@@ -104,7 +105,7 @@ def build(
             extra_warnings += getattr(written, "warnings", [])
             reports += getattr(written, "reports", [])
             extra_inputs.update(getattr(written, "inputs", {}))
-        if set(formats) >= set(FORMATS):
+        if set(formats) >= set(DEFAULT_FORMATS):
             # Every format was built, so every picture still wanted was used (and marked) just now. The margin
             # allows for file systems that store times coarsely (FAT: 2 s).
             images.prune(cache, started - PRUNE_MARGIN_S)
@@ -136,8 +137,10 @@ def build(
             stage.commit([p.name for p in outputs.values()], RECORD, MADE | _last_recorded(out_dir))
             record_path = out_dir / RECORD
         outputs = {name: out_dir / path.name for name, path in outputs.items()}
-        for report in reports:
-            report.pdf = out_dir / report.pdf.name  # the staging folder is gone; name the file where it is (or would be)
+        for report in reports:  # the staging folder is gone: name each file where it is (or would be)
+            for attr in ("pdf", "path"):  # a PDF's preflight report, an ebook's
+                if isinstance(getattr(report, attr, None), Path):
+                    setattr(report, attr, out_dir / getattr(report, attr).name)
     if pdfx_failed is not None:
         raise pdfx_failed
     return BuildResult(out_dir, outputs, warnings, record_path, reports, committed, strict_failed)
@@ -151,6 +154,12 @@ def _last_recorded(out_dir: Path) -> set[str]:
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return set()
     return {n for n in names if Path(n).name == n and not n.startswith(".")}  # a file beside it, nothing else
+
+
+def _epub(story: Story, out_dir: Path):
+    from chapterbook.render.epub import write_epub  # imported only when an ebook is asked for
+
+    return write_epub(story, out_dir)
 
 
 def _write_pdfx(story: Story, outputs: dict[str, Path], out_dir: Path) -> list:

@@ -49,38 +49,45 @@ PREVIEW_MAX_PX = 900
 
 
 def preview_images(story: Story, cache_dir: Path | None = None) -> dict[str, str]:
-    """Illustration id -> JPEG data: URI, at most PREVIEW_MAX_PX on a side, for slots whose image can be read.
+    """Illustration id (or `portrait-<scientist>`) -> JPEG data: URI, at most PREVIEW_MAX_PX on a side.
 
-    A preview must open from disk with no other files, so pictures are inlined,
-    scaled down. They go through the print pipeline (render.images: upright, on
-    white, 8-bit sRGB from any colour profile, Lanczos) on its worker threads and
-    are cached by content in `cache_dir` beside the print sizes, so a rebuild does
-    not redo them. An image that cannot be read is left out (the placeholder with
-    the brief shows instead); the PDF build reports it properly.
+    A preview must open from disk with no other files, so pictures are inlined, scaled down.
     """
+    return {key: "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii") for key, data in screen_pictures(story, PREVIEW_MAX_PX, cache_dir).items()}
+
+
+def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None) -> dict[str, bytes]:
+    """Illustration id (or `portrait-<scientist>`) -> JPEG bytes at most `max_px` on a side, for screens.
+
+    For the preview and the ebook. Pictures go through the print pipeline (render.images:
+    upright, on white, 8-bit sRGB from any colour profile, Lanczos) on its worker threads
+    and are cached by content in `cache_dir` beside the print sizes, so a rebuild does not
+    redo them. An image that cannot be read is left out (the placeholder with the brief
+    shows instead); the PDF build and `validate` report it properly.
+    """
+    sources: dict[str, str] = {ill.id: ill.image for chapter in story.spec.chapters for ill in chapter.illustrations if ill.image}
+    sources.update({f"portrait-{s.id}": s.portrait for s in story.spec.scientists if s.portrait})
     with contextlib.ExitStack() as stack:
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-")))
         resampler = stack.enter_context(images.Resampler(cache_dir))
         planned: dict[str, images.Placed] = {}
-        for chapter in story.spec.chapters:
-            for ill in chapter.illustrations:
-                path = resolve_inside(story.root, ill.image) if ill.image else None
-                if path is None or not path.is_file():
-                    continue
-                try:
-                    w, h = images.image_size(path)
-                    scale = min(1.0, PREVIEW_MAX_PX / max(w, h))
-                    planned[ill.id] = resampler.submit(path, (max(1, round(w * scale)), max(1, round(h * scale))), source_px=(w, h))
-                except RenderError:
-                    continue
-        out: dict[str, str] = {}
-        for ill_id, placed in planned.items():
+        for key, name in sources.items():
+            path = resolve_inside(story.root, name)
+            if path is None or not path.is_file():
+                continue
             try:
-                data = placed.file.read_bytes()
+                w, h = images.image_size(path)
+                scale = min(1.0, max_px / max(w, h))
+                planned[key] = resampler.submit(path, (max(1, round(w * scale)), max(1, round(h * scale))), source_px=(w, h))
+            except RenderError:
+                continue
+        out: dict[str, bytes] = {}
+        for key, placed in planned.items():
+            try:
+                out[key] = placed.file.read_bytes()
             except (RenderError, OSError):
                 continue
-            out[ill_id] = "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
         resampler.hashes.save()
     return out
 

@@ -109,6 +109,8 @@ def write_json(target: str | Path, obj: Any) -> Path:
 
 STAGE_PREFIX = ".staging-"
 JOURNAL = ".moving-in.json"
+CACHE = ".cache"  # a book's caches: never part of a build, kept across builds
+CACHE_TMP_STALE_S = 600.0  # a cache temporary this old was left by a run that was killed
 
 
 class Stage:
@@ -171,10 +173,12 @@ def _clear_leftovers(book: Path, caches: tuple[Path, ...] = ()) -> None:
     Called with the book's lock held, so no other build is using them. A staging
     folder with a journal had passed and was being moved in: that is finished.
     """
+    stale = time.time() - CACHE_TMP_STALE_S
     for cache in caches:
         for tmp in cache.rglob(".*.tmp") if cache.is_dir() else ():
             with contextlib.suppress(OSError):
-                tmp.unlink()
+                if tmp.stat().st_mtime < stale:  # a fresh one may be `watch` writing now (it takes no lock)
+                    tmp.unlink()
     for entry in book.iterdir():
         if entry.name.startswith(STAGE_PREFIX) and entry.is_dir() and not entry.is_symlink():
             try:
@@ -205,6 +209,7 @@ def staging(book: Path, caches: tuple[Path, ...] = ()) -> Iterator[Stage]:
         fd = _lock(book)
         _clear_leftovers(book, caches)
         stage = Stage(book, Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=book)))
+        _share_cache(stage.folder, book)
         yield stage
     except OSError as exc:
         if stage is None:
@@ -218,6 +223,18 @@ def staging(book: Path, caches: tuple[Path, ...] = ()) -> Iterator[Stage]:
                 shutil.rmtree(stage.folder, ignore_errors=True)
         if fd is not None:
             os.close(fd)  # releases the lock
+
+
+def _share_cache(folder: Path, book: Path) -> None:
+    """Make `folder`/.cache the book's own .cache, so a renderer that keeps its cache beside its output keeps it.
+
+    Renderers are handed the staging folder as their output folder; without this, caches they
+    put in "<out_dir>/.cache" (the ebook's) would be made afresh and thrown away by every build.
+    Where links cannot be made (Windows without the right), the cache is just not kept.
+    """
+    (book / CACHE).mkdir(exist_ok=True)
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.symlink(Path("..") / CACHE, folder / CACHE, target_is_directory=True)
 
 
 def _lock(book: Path) -> int | None:
@@ -249,6 +266,9 @@ def _name_the_real_file(exc: OSError, folder: Path, book: Path) -> None:
     with contextlib.suppress(ValueError):
         rel = path.relative_to(folder)
         first = rel.parts[0] if rel.parts else ""
+        if first == CACHE:
+            exc.filename = str(book / rel)
+            return
         if first.startswith("."):  # a temporary: .book.pdf.x1y2.tmp (atomic_path), .book-pdfx.pdf.x1y2 (pdfx)
             first = first[1:].removesuffix(".tmp").rsplit(".", 1)[0]
         exc.filename = str(book / first) if first else str(book)

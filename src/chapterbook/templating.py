@@ -81,7 +81,7 @@ def _inline_html(value: str, quotes: bool = False) -> Markup:
 def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
     env = ImmutableSandboxedEnvironment(
         loader=_Loader(list(paths)),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "html.j2", "htm.j2", "xml.j2"), default_for_string=False),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "xhtml", "html.j2", "htm.j2", "xml.j2", "xhtml.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

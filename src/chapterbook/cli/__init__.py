@@ -23,7 +23,7 @@ from chapterbook.cli.signals import handle_signals, put_back, stopped_by
 from chapterbook.errors import ChapterbookError, os_error
 from chapterbook.console import err_console
 
-COMMANDS = ("new", "validate", "schema", "build", "preflight", "draft", "compare")
+COMMANDS = ("new", "validate", "schema", "build", "watch", "preflight", "draft", "compare")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,7 +57,7 @@ def parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show full tracebacks")
         module.add_arguments(p)
         p.formatter_class = argparse.RawDescriptionHelpFormatter  # the exit codes are a table
-        p.epilog = "\n\n".join(filter(None, [p.epilog, exit_codes_epilog(getattr(module, "FAILS", None))]))
+        p.epilog = "\n\n".join(filter(None, [p.epilog, exit_codes_epilog(getattr(module, "FAILS", None), getattr(module, "EXIT_CODES", None))]))
         p.set_defaults(_run=module.run)
     return top
 

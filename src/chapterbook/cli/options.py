@@ -31,10 +31,11 @@ EXIT_CODES = {
 }
 
 
-def exit_codes_epilog(fails: str | None = None) -> str:
-    """The 'exit codes' block for a --help; `fails` says what exit code 1 means for this command."""
-    codes = {**EXIT_CODES, **({1: fails} if fails else {})}
-    return "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in codes.items())
+def exit_codes_epilog(fails: str | None = None, own: dict[int, str | None] | None = None) -> str:
+    """The 'exit codes' block for a --help; `fails` says what exit code 1 means for this command,
+    `own` gives a command's own meanings (None: a code it never exits with)."""
+    codes = {**EXIT_CODES, **({1: fails} if fails else {}), **(own or {})}
+    return "exit codes:\n" + "\n".join(f"  {code:<4} {meaning}" for code, meaning in sorted(codes.items()) if meaning)
 
 
 def add_output(parser: argparse.ArgumentParser, what: str = "output/<book>/") -> None:

@@ -16,7 +16,7 @@ FAILS = "problems in the book, or a print file failed its checks (output/<book>/
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: all)")
+    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: md,html,pdf)")
     add_output(parser)
     parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
     add_strict(parser, "warnings (the spec's, the layout's, the print checks')")

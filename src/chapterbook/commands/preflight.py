@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from chapterbook.cli.options import add_strict
 from chapterbook.console import out_console
@@ -12,19 +13,22 @@ from chapterbook.errors import UsageError
 from chapterbook.preflight import PreflightReport, preflight
 from chapterbook.spec.models import Layout
 
-HELP = "check a PDF for print: fonts embedded, 300 ppi images, page boxes, bleed, page count, placeholders"
-FAILS = "the PDF failed a check (or had warnings, with --strict)"
+if TYPE_CHECKING:
+    from chapterbook.render.epub.check import EpubReport
+
+HELP = "check a PDF for print (fonts, 300 ppi images, page boxes, bleed, placeholders) or an EPUB with EPUBCheck"
+FAILS = "the file failed a check (or had warnings, with --strict)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("pdf", help="the PDF to check, e.g. output/my-book/book.pdf")
+    parser.add_argument("pdf", metavar="FILE", help="the PDF or EPUB to check, e.g. output/my-book/book.pdf or book.epub")
     parser.add_argument("--cover", action="store_true", help="check it as a wrap cover (bleed on all four edges)")
     parser.add_argument("--trim", help="the trim size it must have, e.g. 6x9 (default: any)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     add_strict(parser, "warnings (placeholders, pictures a little under 300 ppi)")
 
 
-def print_report(report: PreflightReport) -> None:
+def print_report(report) -> None:
     """Print each finding with its recommendation, then the verdict."""
     console = out_console()
     for finding in report.findings:
@@ -40,10 +44,16 @@ def run(args: argparse.Namespace) -> int:
             trim = Layout(trim=args.trim).trim_inches()
         except ValueError:
             raise UsageError(f"--trim {args.trim} is not a trim size", hint="give a preset like 6x9 or WIDTHxHEIGHT in inches") from None
-    report = preflight(args.pdf, kind="cover" if args.cover else "auto", trim_in=trim)
+    report: PreflightReport | EpubReport
+    if args.pdf.lower().endswith(".epub"):
+        from chapterbook.render.epub.check import check_epub  # only an ebook check needs it
+
+        report = check_epub(args.pdf)
+    else:
+        report = preflight(args.pdf, kind="cover" if args.cover else "auto", trim_in=trim)
     if args.json:
         data = asdict(report)
-        data["pdf"] = str(report.pdf)
+        data["pdf" if isinstance(report, PreflightReport) else "path"] = str(report.pdf if isinstance(report, PreflightReport) else report.path)
         data["ok"] = report.ok
         data["verdict"] = report.verdict()
         print(json.dumps(data, indent=2, default=str))

@@ -221,6 +221,25 @@ def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: boo
     return name
 
 
+def face_files(story: Story) -> dict[str, Path]:
+    """The book font's files by style (regular, bold, italic, bolditalic); a story's own .ttf serves every style.
+
+    For outputs that carry the font itself (the ebook). Assumes a book that passed `validate`.
+    """
+    wanted = story.spec.layout.font
+    if wanted in SHIPPED:
+        return {style: FONT_DIR / fn for style, fn in SHIPPED[wanted].items()}
+    path = resolve_inside(story.root, wanted)
+    if path is None or not path.is_file():
+        raise RenderError(f"the font '{wanted}' cannot be read", where=story.where("layout", "font"), path="layout.font", hint="check the font's path")
+    return {"regular": path}
+
+
+def register_face(path: Path) -> str:
+    """Register one font file with ReportLab (once) and return the name to draw with."""
+    return _register(f"face-{sha256_file(path)[:10]}", path)
+
+
 def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
     """Register the story's body font family with ReportLab and return its names.
 

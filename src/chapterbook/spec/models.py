@@ -61,13 +61,14 @@ class Book(Strict):
     language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", description="BCP 47 code, e.g. en or en-GB.")
     publication_date: dt.date | None = None
     isbn: str | None = Field(None, description="ISBN-13, with or without hyphens; the check digit is verified.")
+    ebook_isbn: str | None = Field(None, description="The ebook's own ISBN-13 (stores need one separate from the print book's), for book.epub.")
     edition: str | None = Field(None, description="e.g. 'First edition'.")
     genre: str | None = None
     description: str | None = Field(None, max_length=2000, description="A short blurb for the back cover.")
     publisher: str | None = None
     copyright_holder: str | None = Field(None, description="Defaults to the authors.")
 
-    @field_validator("isbn")
+    @field_validator("isbn", "ebook_isbn")
     @classmethod
     def _isbn13(cls, value: str | None) -> str | None:
         if value is None:

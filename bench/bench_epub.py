@@ -1,0 +1,58 @@
+"""`--format epub` on the bench book, warm, beside the cold print build of the same book in the same run.
+
+    PYTHONPATH=src python bench/bench_epub.py [--repeat 3]
+
+Each case is a whole `chapterbook build` process: the cold PDF build (empty cache),
+then the ebook with a warm cache (pictures, diagram SVGs, font subsets and the cover
+image already made, as on any rebuild), alternating. Reports medians and the ratio.
+Target (issue 17): ebook warm <= 0.25x of the cold PDF build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_render import make_book  # noqa: E402 - the same generated book as the render bench
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def timed(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "chapterbook", *args], check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")}, capture_output=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-epub-"))
+    try:
+        story = make_book(work / "book")
+        timed(["build", str(story), "--format", "epub", "-o", str(work / "warm")])  # fill the ebook's caches once
+        cold, warm = [], []
+        for _ in range(args.repeat):
+            shutil.rmtree(work / "cold", ignore_errors=True)
+            cold.append(timed(["build", str(story), "--format", "pdf", "-o", str(work / "cold")]))
+            warm.append(timed(["build", str(story), "--format", "epub", "-o", str(work / "warm")]))
+        c, w = statistics.median(cold), statistics.median(warm)
+        print(f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores, {args.repeat} runs each, whole processes")
+        print("| case | median s | vs cold PDF |\n|---|---:|---:|")
+        print(f"| build --format pdf, cold | {c:.2f} | 1.00x |")
+        print(f"| build --format epub, warm | {w:.2f} | {w / c:.2f}x |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""The 'epub' build format: book.epub, a reflowable EPUB 3 from the same book view as the print book.
+
+Pages are Jinja templates in templates/epub/ (an author may override any of them,
+like the manuscript's); the package document, navigation and zip are made here.
+What goes in: the front of the cover (cut from the print cover at ebook-store size),
+a title page, contents (nav with landmarks), the chapters with their pictures scaled
+for screens and diagrams as SVG, the back matter in the print book's order, and the
+book's font subset to the characters the book uses. Alt text comes from each
+picture's brief (or caption). Nothing in it depends on the time or the machine, so
+a rebuild of an unchanged book is the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from chapterbook import progress, templating
+from chapterbook.book import book_view
+from chapterbook.errors import Problem, Severity
+from chapterbook.output import atomic_path
+from chapterbook.render.epub import assets
+from chapterbook.render.epub.container import write_container
+from chapterbook.render.printfiles import Outputs
+from chapterbook.spec.load import Story
+
+TEMPLATES = ("epub/page.xhtml.j2", "epub/cover.xhtml.j2", "epub/title.xhtml.j2", "epub/chapter.xhtml.j2", "epub/back.xhtml.j2", "epub/nav.xhtml.j2", "epub/book.css")
+DIAGRAM_PT = (432.0, 288.0)  # drawn 6 x 4 in: the SVG scales to the screen, the proportions are the print ones
+NOMINAL_PAGES = 48  # the cover's front panel does not depend on the page count (only the spine does)
+
+
+@dataclass(frozen=True)
+class BackSection:
+    key: str
+    title: str
+    epub_type: str
+    href: str
+
+
+def back_sections(story: Story, view) -> list[BackSection]:
+    """The back matter sections the book has, in the print book's order and with its titles."""
+    bm = story.spec.back_matter
+    chapters = story.spec.chapters
+    wanted = [
+        ("glossary", "Glossary", "glossary", bm.glossary and bool(view.glossary)),
+        ("scientists", "Meet the Scientist" if len(view.scientists) == 1 else "Meet the Scientists", "appendix", bm.meet_the_scientist and bool(view.scientists)),
+        ("activities", "Try It!", "appendix", bm.activities and any(c.activity for c in chapters)),
+        ("questions", "Think About It", "appendix", bm.questions and any(c.questions for c in chapters)),
+        ("grownups", "A Note for Grown-ups", "afterword", bool(bm.note_for_grownups)),
+    ]
+    return [BackSection(key, title, kind, f"back-{key}.xhtml") for key, title, kind, present in wanted if present]
+
+
+def _text(markup: str) -> str:
+    """The characters a page shows (tags and entities resolved), for the font subset."""
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+
+
+def _alt(ill) -> str:
+    """Alt text for a picture: its brief, or its caption when it has no brief; never empty."""
+    caption = ill.diagram.caption if ill.diagram is not None else ""
+    text = " ".join((ill.brief or caption or f"Illustration {ill.id}").split())
+    return text if len(text) <= 400 else text[:397].rstrip() + "…"
+
+
+def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) -> Outputs:
+    """Write book.epub into `out_dir`; `cover_pdf` is this build's cover when it made one."""
+    from chapterbook.render.cover import render_cover
+    from chapterbook.render.fonts import face_files
+
+    spec, book = story.spec, story.spec.book
+    cache = out_dir / ".cache" / "epub"
+    view = book_view(story)
+    quotes = spec.typographers_quotes
+    warnings: list[Problem] = []
+
+    progress.report("Making the ebook's pictures")
+    screen = _screen_pictures(story, out_dir)
+    files: dict[str, bytes] = {}
+    pictures: dict[str, str] = {}
+    alt: dict[str, str] = {}
+    placeholders = []
+    faces = face_files(story)
+    for ci, chapter in enumerate(spec.chapters):
+        for ill in chapter.illustrations:
+            alt[ill.id] = _alt(ill)
+            if ill.id in screen:
+                files[f"images/{ill.id}.jpg"] = screen[ill.id]
+                pictures[ill.id] = f"images/{ill.id}.jpg"
+            elif ill.diagram is not None:
+                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, _font_name(faces), cache, *DIAGRAM_PT)
+                pictures[ill.id] = f"images/{ill.id}.svg"
+            else:
+                placeholders.append((ci, ill))
+    for key, data in screen.items():
+        if key.startswith("portrait-"):
+            files[f"images/{key}.jpg"] = data
+            pictures[key] = f"images/{key}.jpg"
+
+    progress.report("Making the ebook's cover")
+    with tempfile.TemporaryDirectory(prefix="chapterbook-epub-") as tmp:
+        if cover_pdf is None or not cover_pdf.is_file():
+            cover_pdf = render_cover(story, Path(tmp) / "cover.pdf", out_dir / ".cache" / "images", NOMINAL_PAGES).pdf
+        files["images/cover.jpg"] = assets.cover_jpeg(cover_pdf, spec.layout.trim_inches()[0], cache)
+
+    progress.report("Writing the ebook")
+    common = {"book": book, "spec": spec, "view": view, "chapters": view.chapters, "quotes": quotes, "pictures": pictures, "alt": alt}
+    year = (book.publication_date or dt.date(2000, 1, 1)).year
+    ebook_isbn = book.ebook_isbn
+    pages: list[tuple[str, str, str, str]] = []  # (file, title, epub:type of body, body markup)
+    pages.append(("cover.xhtml", book.title, "frontmatter", _render("epub/cover.xhtml.j2", common, story)))
+    pages.append(("title.xhtml", book.title, "frontmatter", _render("epub/title.xhtml.j2", {**common, "year": year, "ebook_isbn": ebook_isbn}, story)))
+    contents = []
+    for ch in view.chapters:
+        name = f"chapter-{ch.number:02d}.xhtml"
+        pages.append((name, ch.title, "bodymatter", _render("epub/chapter.xhtml.j2", {**common, "ch": ch}, story)))
+        contents.append({"href": name, "title": f"{ch.number}. {ch.title}"})
+    for section in back_sections(story, view):
+        pages.append((section.href, section.title, "backmatter", _render("epub/back.xhtml.j2", {**common, "section": section}, story)))
+        contents.append({"href": section.href, "title": section.title})
+    nav = _render("epub/nav.xhtml.j2", {**common, "contents": contents}, story)
+    pages.insert(2, ("nav.xhtml", "Contents", "frontmatter", nav))
+
+    shown = "".join(_text(body) + title for _, title, _, body in pages)
+    for name, title, kind, body in pages:
+        frame = {**common, "page_title": title, "body_type": kind, "body": Markup(body)}
+        files[name] = _render("epub/page.xhtml.j2", frame, story).encode("utf-8")
+    files["css/book.css"] = _source("epub/book.css", story).encode("utf-8")
+    for style in ("regular", "bold", "italic", "bolditalic"):
+        files[f"fonts/{style}.ttf"] = assets.subset_font(faces.get(style, faces["regular"]), shown, cache)
+    files["package.opf"] = package_document(story, [p[0] for p in pages], files).encode("utf-8")
+
+    target = out_dir / "book.epub"
+    with atomic_path(target) as tmp_target:
+        write_container(tmp_target, files)
+    for ci, ill in placeholders:
+        warnings.append(
+            Problem(
+                f"'{ill.id}' has no picture yet, so the ebook shows its brief in a box",
+                story.where("chapters", ci, "illustrations"),
+                hint="add an image: (or a diagram:) to this illustration before publishing the ebook",
+                severity=Severity.WARNING,
+                code="epub-placeholder",
+            )
+        )
+    return Outputs({"epub": target}, warnings, [], {})
+
+
+def _font_name(faces: dict[str, Path]) -> str:
+    """Register the regular face with ReportLab for the diagrams and return its name."""
+    from chapterbook.render.fonts import register_face
+
+    return register_face(faces["regular"])
+
+
+def _screen_pictures(story: Story, out_dir: Path) -> dict[str, bytes]:
+    from chapterbook.manuscript import screen_pictures
+
+    return screen_pictures(story, assets.SCREEN_MAX_PX, out_dir / ".cache" / "images")
+
+
+def _render(name: str, context: dict, story: Story) -> str:
+    return templating.render(name, context, story.root)
+
+
+def _source(name: str, story: Story) -> str:
+    env = templating.shared_environment(story.root)
+    return env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+
+
+def _identifier(story: Story) -> str:
+    """The ebook's own ISBN when it has one, else a UUID that depends only on the book's title and authors."""
+    isbn = story.spec.book.ebook_isbn
+    if isbn:
+        return f"urn:isbn:{isbn}"
+    book = story.spec.book
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "chapterbook:" + book.title + "|" + "|".join(book.authors)))
+
+
+MEDIA_TYPES = {".xhtml": "application/xhtml+xml", ".css": "text/css", ".jpg": "image/jpeg", ".svg": "image/svg+xml", ".ttf": "font/ttf", ".png": "image/png"}
+
+
+def package_document(story: Story, spine: list[str], files: dict[str, bytes]) -> str:
+    """The OPF: metadata (with accessibility), manifest of every file, and the reading order."""
+    book = story.spec.book
+    e = lambda s: html.escape(str(s), quote=True)  # noqa: E731
+    modified = (book.publication_date or dt.date(2000, 1, 1)).strftime("%Y-%m-%dT00:00:00Z")  # no build time: same bytes
+    meta = [
+        f'<dc:identifier id="book-id">{e(_identifier(story))}</dc:identifier>',
+        f"<dc:title>{e(book.title)}</dc:title>",
+        f"<dc:language>{e(book.language)}</dc:language>",
+        *(f'<dc:creator id="author-{i}">{e(a)}</dc:creator>' for i, a in enumerate(book.authors)),
+        *((f'<dc:contributor id="illustrator">{e(book.illustrator)}</dc:contributor>', '<meta refines="#illustrator" property="role" scheme="marc:relators">ill</meta>') if book.illustrator else ()),
+        *((f"<dc:publisher>{e(book.publisher)}</dc:publisher>",) if book.publisher else ()),
+        *((f"<dc:date>{book.publication_date.isoformat()}</dc:date>",) if book.publication_date else ()),
+        *((f"<dc:description>{e(book.description)}</dc:description>",) if book.description else ()),
+        *((f'<dc:source>urn:isbn:{book.isbn}</dc:source>',) if book.isbn else ()),
+        f'<meta property="dcterms:modified">{modified}</meta>',
+        '<meta name="cover" content="cover-image"/>',
+        # Accessibility metadata (EPUB Accessibility 1.1): what a reader needs to know before buying.
+        '<meta property="schema:accessMode">textual</meta>',
+        '<meta property="schema:accessMode">visual</meta>',
+        '<meta property="schema:accessModeSufficient">textual</meta>',
+        '<meta property="schema:accessModeSufficient">textual,visual</meta>',
+        *(f'<meta property="schema:accessibilityFeature">{f}</meta>' for f in ("alternativeText", "readingOrder", "structuralNavigation", "tableOfContents", "displayTransformability")),
+        '<meta property="schema:accessibilityHazard">none</meta>',
+        '<meta property="schema:accessibilitySummary">A reflowable illustrated chapter book for young readers. Every picture and diagram has a text description, the '
+        "reading order follows the printed book, and the text can be resized and restyled by the reader.</meta>",
+    ]
+    manifest = []
+    ids: dict[str, str] = {}
+    for name in sorted(files):
+        if name == "package.opf":
+            continue
+        ident = "cover-image" if name == "images/cover.jpg" else re.sub(r"[^A-Za-z0-9]", "-", name)
+        ids[name] = ident
+        props = []
+        if name == "nav.xhtml":
+            props.append("nav")
+        if name == "images/cover.jpg":
+            props.append("cover-image")
+        prop = f' properties="{" ".join(props)}"' if props else ""
+        manifest.append(f'<item id="{ident}" href="{e(name)}" media-type="{MEDIA_TYPES[Path(name).suffix]}"{prop}/>')
+    itemrefs = [f'<itemref idref="{ids[name]}"/>' for name in spine]
+    nl = "\n    "
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="book-id" xml:lang="{e(book.language)}">\n'
+        f'  <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n    {nl.join(meta)}\n  </metadata>\n'
+        f"  <manifest>\n    {nl.join(manifest)}\n  </manifest>\n"
+        f"  <spine>\n    {nl.join(itemrefs)}\n  </spine>\n"
+        "</package>\n"
+    )

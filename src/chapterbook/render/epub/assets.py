@@ -1,0 +1,126 @@
+"""What an ebook carries besides its text: pictures for screens, diagrams as SVG, the cover, the font.
+
+Each is made from the same sources as the print book (the print pipeline's pictures,
+the same diagram drawing, the same cover) and cached by content under
+output/<book>/.cache/epub, so a rebuild of an unchanged book does none of it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from chapterbook.errors import RenderError
+from chapterbook.output import atomic_write
+
+SCREEN_MAX_PX = 1600  # long side of a picture in the ebook: sharp on a tablet, small in the file
+COVER_HEIGHT_PX = 2560  # the cover image height the ebook stores ask for (1600 x 2560 at 6 x 9.6)
+
+
+def _cached(cache: Path, key: str, suffix: str, make) -> bytes:
+    """The bytes cached under `key`, made by `make()` (and cached) when missing."""
+    file = cache / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}{suffix}"
+    if file.is_file():
+        return file.read_bytes()
+    data: bytes = make()
+    cache.mkdir(parents=True, exist_ok=True)
+    atomic_write(file, data)
+    return data
+
+
+def _need(tool: str, package: str) -> str:
+    found = shutil.which(tool)
+    if found is None:
+        raise RenderError(f"making the ebook needs the '{tool}' program", hint=f"install it: apt-get install {package}")
+    return found
+
+
+def diagram_svg(diagram, font_files: dict[str, Path], font_name: str, cache: Path, width_pt: float, height_pt: float) -> bytes:
+    """The diagram as SVG, drawn by the same code as the print book's (through a one-page PDF and poppler).
+
+    Text in the SVG is glyph outlines, so it looks the same in every reader without the font.
+    """
+    key = json.dumps([diagram.model_dump(mode="json"), font_name, sorted(str(p) for p in font_files.values()), width_pt, height_pt, "svg-1"])
+
+    def make() -> bytes:
+        from reportlab.pdfgen.canvas import Canvas
+
+        from chapterbook.render.diagrams import draw_diagram
+
+        tool = _need("pdftocairo", "poppler-utils")
+        with tempfile.TemporaryDirectory(prefix="chapterbook-svg-") as tmp:
+            pdf = Path(tmp) / "d.pdf"
+            c = Canvas(str(pdf), pagesize=(width_pt, height_pt), invariant=1)
+            draw_diagram(c, diagram, 0, 0, width_pt, height_pt, font_name, 12)
+            c.showPage()
+            c.save()
+            svg = Path(tmp) / "d.svg"
+            subprocess.run([tool, "-svg", str(pdf), str(svg)], check=True, capture_output=True, timeout=60)
+            return svg.read_bytes()
+
+    return _cached(cache, key, ".svg", make)
+
+
+def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
+    """The front panel of the wrap cover as a JPEG COVER_HEIGHT_PX tall, cut at the trim (no bleed, no spine)."""
+    data = cover_pdf.read_bytes()
+    key = hashlib.sha256(data).hexdigest() + f"|{trim_w_in}|{COVER_HEIGHT_PX}|cover-1"
+
+    def make() -> bytes:
+        from PIL import Image
+        from pypdf import PdfReader
+
+        page = PdfReader(io.BytesIO(data)).pages[0]
+        trim = page.trimbox
+        trim_h_pt = float(trim.top) - float(trim.bottom)
+        dpi = COVER_HEIGHT_PX / (trim_h_pt / 72)
+        media_h_pt = float(page.mediabox.top) - float(page.mediabox.bottom)
+        # The front is the right-hand trim width of the trim box (the spine and back are to its left).
+        x_pt = float(trim.right) - trim_w_in * 72
+        y_pt = media_h_pt - float(trim.top)  # pdftoppm counts from the top
+        tool = _need("pdftoppm", "poppler-utils")
+        px = lambda pt: round(pt * dpi / 72)  # noqa: E731
+        done = subprocess.run(
+            [tool, "-jpeg", "-jpegopt", "quality=90", "-r", f"{dpi:.4f}", "-x", str(px(x_pt)), "-y", str(px(y_pt)),
+             "-W", str(px(trim_w_in * 72)), "-H", str(COVER_HEIGHT_PX), "-singlefile", str(cover_pdf)],  # no output name: stdout
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        # Re-encode without poppler's own metadata so the bytes depend on the picture alone.
+        out = io.BytesIO()
+        Image.open(io.BytesIO(done.stdout)).convert("RGB").save(out, "JPEG", quality=90, optimize=True)
+        return out.getvalue()
+
+    return _cached(cache, key, ".jpg", make)
+
+
+def subset_font(font: Path, text: str, cache: Path) -> bytes:
+    """`font` cut down to the characters of `text` (and the basics), so the ebook carries kilobytes, not megabytes.
+
+    The SIL Open Font License allows embedding and subsetting Andika; a custom font's
+    licence is the author's to check (docs/printing.md says so).
+    """
+    chars = "".join(sorted(set(text) | set(" .,;:!?'\"()-–—…“”‘’0123456789")))
+    key = hashlib.sha256(font.read_bytes()).hexdigest() + "|" + chars + "|subset-1"
+
+    def make() -> bytes:
+        from fontTools import subset
+
+        options = subset.Options()
+        options.layout_features = ["*"]  # keep kerning and ligatures
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        options.recalc_timestamp = False  # the font's own dates, not today's: the ebook stays byte-identical
+        loaded = subset.load_font(io.BytesIO(font.read_bytes()), options, dontLoadGlyphNames=True)
+        sub = subset.Subsetter(options)
+        sub.populate(text=chars)
+        sub.subset(loaded)
+        out = io.BytesIO()
+        subset.save_font(loaded, out, options)
+        return out.getvalue()
+
+    return _cached(cache, key, ".ttf", make)

@@ -1,0 +1,161 @@
+"""book.epub: EPUB 3 from the same book view, EPUBCheck-clean, the same bytes on every rebuild.
+
+EPUBCheck (the validator the ebook stores run) checks the samples and a book with real
+pictures, a portrait and a custom font; the XHTML is opened in Debian's chromium to see
+that it shows the chapter with the embedded font, as a reader would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from chapterbook.build import build
+from chapterbook.spec.load import load_story
+from render_fixtures import make_story, write_image
+
+REPO = Path(__file__).resolve().parents[1]
+JAVA = shutil.which("java")
+CHROMIUM = shutil.which("chromium")
+needs_java = pytest.mark.skipif(JAVA is None, reason="EPUBCheck needs Java (scripts/setup installs default-jre-headless)")
+
+
+def _epub(story_yaml: Path, out: Path) -> Path:
+    result = build(load_story(story_yaml), ["epub"], out)
+    return result.outputs["epub"]
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("epub")
+    return {name: _epub(REPO / "stories" / name / "story.yaml", out) for name in ("beach-ride-quest", "magnet-mystery")}
+
+
+@pytest.fixture(scope="module")
+def pictured(tmp_path_factory) -> Path:
+    """A book on another science with real pictures of several kinds, a portrait, an ebook ISBN and a custom font."""
+    root = tmp_path_factory.mktemp("ice") / "ice"
+    story = make_story(root, extra_yaml="")
+    write_image(root / "images" / "wide.jpg", (4800, 1100))
+    Image.new("CMYK", (1300, 1700), (0, 40, 200, 0)).save(root / "images" / "cmyk.jpg")
+    Image.new("L", (900, 900), 120).save(root / "images" / "grey.png")
+    write_image(root / "images" / "newton.png", (600, 800))
+    shutil.copy(REPO / "src" / "chapterbook" / "fonts" / "Andika-Regular.ttf", root / "MyFont.ttf")
+    text = story.read_text()
+    text = text.replace("  font_size:", "  font: MyFont.ttf\n  font_size:") if "font_size:" in text else text
+    text = text.replace("        diagram: {kind: force_arrows, object: cart, labels: [push, friction]}\n", "        diagram: {kind: force_arrows, object: cart, labels: [push, friction], caption: Two pushes on the cart.}\n"
+        "      - id: wide\n        brief: A long, thin view of the frozen pond.\n        image: images/wide.jpg\n        placement: half\n"
+        "      - id: cmyk\n        brief: Steam rising from a kettle.\n        image: images/cmyk.jpg\n        placement: half\n"
+        "      - id: grey\n        brief: Ice cubes in a glass.\n        image: images/grey.png\n        placement: spot\n")
+    story.write_text(text)
+    return story
+
+
+def test_samples_pass_epubcheck_with_no_warnings(samples, cli):
+    if JAVA is None:
+        pytest.skip("EPUBCheck needs Java")
+    for path in samples.values():
+        result = cli("preflight", str(path))
+        assert result.code == 0, result.text
+        assert "0 errors, 0 warnings" in result.out
+
+
+@needs_java
+def test_a_book_with_pictures_portrait_and_own_font_passes_epubcheck(pictured, tmp_path, cli):
+    text = pictured.read_text()
+    text = text.replace("scientists:", "scientists:", 1)
+    epub = _epub(pictured, tmp_path)
+    result = cli("preflight", str(epub))
+    assert result.code == 0, result.text
+    with zipfile.ZipFile(epub) as z:
+        names = z.namelist()
+        for name in ("EPUB/images/cart.jpg", "EPUB/images/wide.jpg", "EPUB/images/cmyk.jpg", "EPUB/images/grey.jpg"):
+            img = Image.open(io.BytesIO(z.read(name)))
+            assert img.mode == "RGB" and max(img.size) <= 1600, (name, img.mode, img.size)  # for screens: sRGB, at most 1600 px
+        assert Image.open(io.BytesIO(z.read("EPUB/images/wide.jpg"))).size == (1600, round(1100 * 1600 / 4800))
+        chapter = z.read("EPUB/chapter-01.xhtml").decode()
+    assert "EPUB/images/push.svg" in names, "a diagram travels as SVG"
+    assert 'alt="Steam rising from a kettle."' in chapter and "Two pushes on the cart." in chapter
+
+
+def test_zip_layout_and_reproducibility(samples, tmp_path):
+    epub = samples["beach-ride-quest"]
+    raw = epub.read_bytes()
+    assert raw[30:38] == b"mimetype" and raw[38:58] == b"application/epub+zip", "mimetype first and stored (readers sniff byte 30)"
+    with zipfile.ZipFile(epub) as z:
+        first = z.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED and not first.extra
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        everything = b"".join(z.read(n) for n in z.namelist() if not n.endswith((".jpg", ".ttf")))
+    assert str(REPO).encode() not in everything and str(tmp_path).encode() not in everything, "no machine paths inside"
+    # Cold (a new output folder, empty caches) and warm rebuilds give the same bytes.
+    again = _epub(REPO / "stories" / "beach-ride-quest" / "story.yaml", tmp_path / "cold")
+    warm = _epub(REPO / "stories" / "beach-ride-quest" / "story.yaml", tmp_path / "cold")
+    digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+    assert digest(again) == digest(epub) == digest(warm)
+
+
+def test_package_metadata_navigation_and_font(samples, pictured, tmp_path):
+    with zipfile.ZipFile(samples["beach-ride-quest"]) as z:
+        opf = z.read("EPUB/package.opf").decode()
+        nav = z.read("EPUB/nav.xhtml").decode()
+        fonts = {n: len(z.read(n)) for n in z.namelist() if n.startswith("EPUB/fonts/")}
+        spine = re.findall(r'<itemref idref="([^"]+)"', opf)
+    assert "<dc:title>Curious Cassie" in opf and "<dc:language>en</dc:language>" in opf
+    assert re.search(r'<meta property="dcterms:modified">\d{4}-\d\d-\d\dT00:00:00Z</meta>', opf)
+    for feature in ("schema:accessMode", "schema:accessibilityFeature", "schema:accessibilityHazard", "schema:accessibilitySummary"):
+        assert feature in opf
+    assert 'properties="cover-image"' in opf and 'properties="nav"' in opf
+    assert spine[:3] == ["cover-xhtml", "title-xhtml", "nav-xhtml"] and spine[3].startswith("chapter-01")
+    # The back matter follows the print book: glossary, scientists, activities, questions, note for grown-ups.
+    assert [s for s in spine if s.startswith("back-")] == ["back-glossary-xhtml", "back-scientists-xhtml", "back-activities-xhtml", "back-questions-xhtml", "back-grownups-xhtml"]
+    assert 'epub:type="landmarks"' in nav and 'epub:type="bodymatter"' in nav and "The Ball That Kept Going" in nav
+    assert set(fonts) == {f"EPUB/fonts/{s}.ttf" for s in ("regular", "bold", "italic", "bolditalic")}
+    assert max(fonts.values()) < 150_000, f"the fonts are subset to the book's characters: {fonts}"
+
+    story = load_story(pictured)
+    story.spec.book.ebook_isbn = "9780306406157"
+    with zipfile.ZipFile(build(story, ["epub"], tmp_path).outputs["epub"]) as z:
+        assert '<dc:identifier id="book-id">urn:isbn:9780306406157</dc:identifier>' in z.read("EPUB/package.opf").decode()
+
+
+def test_a_broken_epub_gets_plain_findings(tmp_path, samples, cli):
+    if JAVA is None:
+        pytest.skip("EPUBCheck needs Java")
+    bad = tmp_path / "bad.epub"
+    with zipfile.ZipFile(samples["magnet-mystery"]) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():  # edited by hand: a chapter taken out
+            if info.filename != "EPUB/chapter-01.xhtml":
+                dst.writestr(info, src.read(info.filename))
+    result = cli("preflight", str(bad))
+    assert result.code == 1
+    assert "RSC-001" in result.out and "a file the ebook lists is missing from it" in result.out and "chapter-01.xhtml" in result.out
+    missing = cli("preflight", str(tmp_path / "nothing.epub"))
+    assert missing.code == 2 and "there is no ebook at" in missing.text
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/setup installs it)")
+def test_a_chapter_opens_in_a_browser_with_the_book_font(samples, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with zipfile.ZipFile(samples["beach-ride-quest"]) as z:
+        z.extractall(tmp_path / "book")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page()
+            page.goto((tmp_path / "book" / "EPUB" / "chapter-01.xhtml").as_uri())
+            assert "Cassie buckled her seat belt." in page.inner_text("body")
+            assert page.evaluate("document.fonts.ready.then(() => [...document.fonts].some(f => f.family.includes('BookFont') && f.status === 'loaded'))")
+            page.goto((tmp_path / "book" / "EPUB" / "cover.xhtml").as_uri())
+            size = page.evaluate("(() => { const i = document.querySelector('img'); return [i.naturalWidth, i.naturalHeight]; })()")
+            assert size[1] == 2560 and 1500 < size[0] < 1800, size
+        finally:
+            browser.close()
