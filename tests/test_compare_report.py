@@ -8,7 +8,7 @@ import re
 from chapterbook.cli import main
 from chapterbook.compare import compare
 from chapterbook.spec.load import load_story
-from compare_fixtures import HUMAN_1, make_run, make_story
+from compare_fixtures import HUMAN_1, STORY, make_run, make_story
 
 
 def build(tmp_path, human=HUMAN_1, run=True):
@@ -101,7 +101,9 @@ def test_cli_without_drafts_says_so(tmp_path, capsys):
     assert code == 0
     assert "no drafts were found" in out and "chapterbook draft" in out
     assert "Chapter 2: Sand Castles" in out
-    assert "teaches no science: 0 of 3 facts stated" in out
+    # Chapter 1's human text tells all three inertia facts, so chapter 2 (the same concept, no
+    # `teaches:`) is judged on none of them (issue #18: a chapter is judged on its own facts).
+    assert "human: 3 of 3 facts" in out and "human: 0 of 0 facts; never names a key term" in out
     assert "report.html" in out
 
 
@@ -111,14 +113,16 @@ def test_cli_with_pasted_file_that_cannot_be_matched(tmp_path, capsys):
     pasted.write_text("Some text with no heading.\n", encoding="utf-8")
     code = main(["compare", str(story_path), "--drafts", str(pasted), "--output", str(tmp_path / "out")])
     err = capsys.readouterr().err
-    assert code == 1
-    assert "no chapter in pasted.md could be matched" in err
+    # A one-chapter paste without a heading, in a two-chapter story: a usage problem (issue #18), with the hint.
+    assert code == 2
+    assert "pasted.md has no chapter heading, and this story has 2 chapters" in err and "--chapter N" in err
     assert "Traceback" not in err
     assert not (tmp_path / "out" / "tiny" / "compare" / "report.html").exists()
 
 
 def test_cli_with_pasted_chapter(tmp_path, capsys):
-    story_path = make_story(tmp_path)
+    # Chapter 2 says it teaches all of inertia's facts (without it, chapter 1's human text tells them all).
+    story_path = make_story(tmp_path, story=STORY.replace("  - title: Sand Castles\n", "  - title: Sand Castles\n    teaches: [inertia]\n"))
     pasted = tmp_path / "pasted.md"
     pasted.write_text("Chapter 2: Sand Castles\n\nThe ball kept moving until a force stopped it. Why? Because of inertia!\n", encoding="utf-8")
     code = main(["compare", str(story_path), "--drafts", str(pasted), "--output", str(tmp_path / "out")])
@@ -144,7 +148,7 @@ def test_sample_book_report(tmp_path):
     assert re.findall(r"<h3>([^<]+)</h3>", html.split('id="chapter-2"')[0]) == ["human", "pasted"]
     assert "teaches no science: 0 of" in html and "scary for the age: monster" in html
     human = result.data["chapters"][0]["versions"][0]["metrics"]
-    assert human["science"]["facts_stated"] >= 1 and human["size"]["spache_grade"] is not None
+    assert human["science"]["facts_stated"] >= 1 and human["readability"]["spache_grade"] is not None
 
 
 def test_cut_off_draft_is_measured_and_marked(tmp_path):

@@ -15,7 +15,8 @@ from hypothesis import given, settings, strategies as st
 
 from chapterbook.compare import craft, readability, science, similarity
 from chapterbook.compare.prose import parse
-from chapterbook.compare.words import norm, stem
+from chapterbook.compare.metrics import ExplanationMarker, PairSimilarity, PhraseCount
+from chapterbook.compare.words import lemma, norm, term_lemma
 from chapterbook.spec.models import Concept, StorySpec
 from chapterbook.text import words as split_words
 
@@ -80,12 +81,13 @@ texts = st.lists(st.sampled_from(TOKENS), max_size=70).map(" ".join)
 
 
 def term_spans_reference(paragraph, concepts):
-    toks = [(m.start(), m.end(), stem(m.group(0))) for m in re.finditer(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*", paragraph)]
+    term_words = frozenset(lemma(w) for c in concepts for kt in c.key_terms for w in split_words(kt.term))
+    toks = [(m.start(), m.end(), term_lemma(m.group(0), term_words)) for m in re.finditer(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*", paragraph)]
     stems = [t[2] for t in toks]
     spans = []
     for concept in concepts:
         for kt in concept.key_terms:
-            pat = [stem(w) for w in split_words(kt.term)]
+            pat = [lemma(w) for w in split_words(kt.term)]
             n = len(pat)
             if not n:
                 continue
@@ -118,18 +120,19 @@ def content_stems_reference(text_words, v):
         n = norm(w)
         if n in v.stopwords or len(n) < 2:
             continue
-        s = stem(n)
+        s = lemma(n)
         out.add(v.synonyms.get(s, s))
     return out
 
 
 def science_sentences_reference(prose, concepts, v):
-    joined = [" " + " ".join(stem(w) for w in s.lower) + " " for s in prose.sentences]
+    term_words = frozenset(lemma(w) for c in concepts for kt in c.key_terms for w in split_words(kt.term))
+    joined = [" " + " ".join(term_lemma(w, term_words) for w in s.lower) + " " for s in prose.sentences]
     content = [content_stems_reference(s.lower, v) for s in prose.sentences]
     found = set()
     for concept in concepts:
         for kt in concept.key_terms:
-            pat = [stem(w) for w in split_words(kt.term)]
+            pat = [lemma(w) for w in split_words(kt.term)]
             if pat:
                 needle = " " + " ".join(pat) + " "
                 found.update(i for i, j in enumerate(joined) if j.count(needle))
@@ -148,14 +151,14 @@ def cliches_and_repeats_reference(prose, cliches, stopwords):
             continue
         n = len(pattern.findall(flat))
         if n:
-            found.append({"phrase": phrase, "count": n})
+            found.append(PhraseCount(phrase, n))
     grams = Counter()
     for s in prose.sentences:
         ws = s.lower
         for i in range(len(ws) - craft.REPEAT_N + 1):
             grams[tuple(ws[i : i + craft.REPEAT_N])] += 1
     repeated = [(g, c) for g, c in grams.most_common() if c >= 2 and any(w not in stopwords for w in g)]
-    return found, craft._merge_overlaps([{"phrase": " ".join(g), "count": c} for g, c in repeated])
+    return found, craft._merge_overlaps([PhraseCount(" ".join(g), c) for g, c in repeated])
 
 
 # --- the fast paths against them ---------------------------------------------------------------
@@ -191,13 +194,13 @@ def test_one_pass_spache_and_hard_words_match_two_passes(text):
 def test_science_sentences_and_markers_match_their_definitions(text):
     prose = parse(text)
     m = science.measure(prose, CONCEPTS, VOCAB)
-    assert m["science_sentences"] == science_sentences_reference(prose, CONCEPTS, VOCAB)
+    assert m.science_sentences == science_sentences_reference(prose, CONCEPTS, VOCAB)
     expected_markers = []
     for name, pattern, _ in science._EXPLANATION_MARKERS:
         found = [s.text for s in prose.sentences if pattern.search(s.text)]
         if found:
-            expected_markers.append({"marker": name, "count": len(found), "sentences": found[:5]})
-    assert m["explanation_markers"] == expected_markers
+            expected_markers.append(ExplanationMarker(name, len(found), found[:5]))
+    assert m.explanation_markers == expected_markers
     for s in prose.sentences:
         assert science.content_stems(s.words, VOCAB) == content_stems_reference(s.words, VOCAB)
 
@@ -205,7 +208,7 @@ def test_science_sentences_and_markers_match_their_definitions(text):
 def test_markers_in_text_whose_case_folding_is_unusual_are_still_found():
     # ſ matches s and İ matches i under re.I, but str.lower() keeps them: such sentences skip the quick test.
     m = science.measure(parse("It rolled becauſe the hill was steep. İf you push, then it goes."), CONCEPTS, VOCAB)
-    assert [x["marker"] for x in m["explanation_markers"]] == ["because", "if ... then"]
+    assert [x.marker for x in m.explanation_markers] == ["because", "if ... then"]
 
 
 @settings(max_examples=300)
@@ -215,20 +218,20 @@ def test_cliches_and_repeated_phrases_match_their_definitions(text):
     cliches = craft.cliche_patterns()
     m = craft.measure(prose, cliches, VOCAB.stopwords)
     found, repeats = cliches_and_repeats_reference(prose, cliches, VOCAB.stopwords)
-    assert m["cliches"] == found
-    assert m["repeated_phrases"] == repeats
+    assert m.cliches == found
+    assert m.repeated_phrases == repeats
 
 
 def test_cliche_with_punctuation_inside_is_found():
     m = craft.measure(parse("Suddenly, out of nowhere a crab came. Suddenly,  out of nowhere!"), craft.cliche_patterns(), VOCAB.stopwords)
-    assert {"phrase": "suddenly, out of nowhere", "count": 2} in m["cliches"]
+    assert PhraseCount("suddenly, out of nowhere", 2) in m.cliches
 
 
 @given(st.lists(st.frozensets(st.tuples(st.sampled_from("abc"), st.sampled_from("abc")), max_size=9), min_size=1, max_size=5))
 def test_similarity_matrix_matches_jaccard_and_containment(sets):
     labels = [f"v{i}" for i in range(len(sets))]
     expected = [
-        {"a": labels[i], "b": labels[j], "jaccard": similarity.jaccard(a, b), "a_in_b": similarity.containment(a, b), "b_in_a": similarity.containment(b, a)}
+        PairSimilarity(labels[i], labels[j], similarity.jaccard(a, b), similarity.containment(a, b), similarity.containment(b, a))
         for i, a in enumerate(sets)
         for j, b in enumerate(sets)
         if i < j

@@ -103,9 +103,9 @@ def test_markdown_chapter_headings_with_number_words_and_bold(tmp_path, story):
 
 def test_one_chapter_without_heading_needs_chapter_option(tmp_path, story):
     p = paste(tmp_path, "Cassie pushed the cart. It rolled.\n")
-    with pytest.raises(ChapterbookError) as err:
+    with pytest.raises(UsageError) as err:  # exit 2: which chapter it is, is for the command line to say (issue #18)
         pasted_versions(p, story)
-    assert "could be matched" in str(err.value) and "--chapter" in str(err.value)
+    assert "has no chapter heading" in str(err.value) and "--chapter" in str(err.value)
     got = pasted_versions(p, story, chapter=2)
     assert chapters_of(got) == [(2, "Cassie pushed the cart. It rolled.")]
 

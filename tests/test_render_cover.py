@@ -45,7 +45,9 @@ def test_spine_text_only_from_79_pages(story, tmp_path):
     assert "The Beach Cart  ·  Ada Writer" in _text(thick.pdf).replace("\n", "")
 
 
-def test_barcode_area_is_clear_white(story, tmp_path):
+def test_barcode_area_is_clear_white_when_the_barcode_is_turned_off(tmp_path):
+    root = tmp_path / "story"
+    story = load_story(make_story(root, illustrations="", layout="layout:\n  trim: 6x9\n  paper: cream\n  cover: {barcode: false}\n"))
     result = render_cover(story, tmp_path / "cover.pdf", tmp_path / "cache", 100)
     subprocess.run(["pdftoppm", "-png", "-r", "30", str(result.pdf), str(tmp_path / "c")], check=True)
     with Image.open(next(tmp_path.glob("c*.png"))) as img:
@@ -90,3 +92,110 @@ def test_unchanged_cover_art_is_not_hashed_again_on_a_rebuild(tmp_path, monkeypa
         monkeypatch.setattr(module, "sha256_file", lambda p: hashed.append(Path(p).name) or real(p))
     again = render_cover(story, tmp_path / "b.pdf", tmp_path / "cache", 40).pdf.read_bytes()
     assert hashed == [] and again == first
+
+
+def _png(pdf: Path, tmp_path: Path, dpi: int) -> Path:
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(tmp_path / "png")], check=True)
+    return next(tmp_path.glob("png*.png"))
+
+
+def _decode(png: Path) -> set[str]:
+    """The symbols zbarimg reads in the picture, as 'TYPE:data' (the price add-on only when enabled)."""
+    run = subprocess.run(["zbarimg", "-q", "-Sean5.enable", str(png)], capture_output=True, text=True)
+    return set(run.stdout.split())
+
+
+@pytest.mark.parametrize("price, addon", [(None, "90000"), ("50799", "50799")])
+def test_the_isbn_barcode_and_its_add_on_decode_from_the_rendered_cover(tmp_path, price, addon):
+    root = tmp_path / "story"
+    cover = f"  cover: {{price_code: '{price}'}}\n" if price else ""
+    story = load_story(make_story(root, illustrations="", layout="layout:\n  trim: 6x9\n" + cover))
+    result = render_cover(story, tmp_path / "cover.pdf", tmp_path / "cache", 100)
+    assert _decode(_png(result.pdf, tmp_path, 300)) == {"EAN-13:9780306406157", f"EAN-5:{addon}"}
+    text = _text(result.pdf)
+    assert "ISBN 978-0-306-40615-7" in text
+    report = preflight(result.pdf)
+    assert report.ok, [f.format() for f in report.findings]  # vectors in embedded fonts: nothing for preflight to refuse
+
+
+def test_no_barcode_without_an_isbn_and_asking_for_one_is_an_error_at_its_line(tmp_path):
+    root = tmp_path / "story"
+    path = make_story(root, illustrations="", layout="layout:\n  trim: 6x9\n")
+    path.write_text(path.read_text().replace('  isbn: "978-0-306-40615-7"\n', ""))
+    result = render_cover(load_story(path), tmp_path / "cover.pdf", tmp_path / "cache", 100)
+    assert _decode(_png(result.pdf, tmp_path, 150)) == set()
+    path.write_text(path.read_text().replace("layout:\n  trim: 6x9\n", "layout:\n  trim: 6x9\n  cover:\n    barcode: true\n"))
+    from chapterbook.errors import RenderError
+    from chapterbook.spec.lint import lint
+
+    story = load_story(path)
+    problems = [p for p in lint(story) if p.path == "layout.cover.barcode"]
+    assert problems and "no ISBN" in problems[0].message
+    assert path.read_text().splitlines()[problems[0].where.line - 1].strip() == "barcode: true"
+    with pytest.raises(RenderError, match="no ISBN"):
+        render_cover(story, tmp_path / "cover.pdf", tmp_path / "cache", 100)
+
+
+def test_front_art_gets_title_names_and_series_on_bands(tmp_path):
+    root = tmp_path / "story"
+    path = make_story(root, illustrations="", layout="layout:\n  trim: 5x8\n  cover_image: images/front.png\n")
+    path.write_text(path.read_text().replace("  illustrator: Ivy Drawer\n", "  illustrator: Ivy Drawer\n  series: Curious Kids Science\n"))
+    write_image(root / "images" / "front.png", (1700, 2500), colour=(250, 250, 250))
+    result = render_cover(load_story(path), tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    words = subprocess.run(["pdftotext", "-bbox", str(result.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for text in ("Curious Kids Science", "The Beach Cart", "A story about pushes", "Ada Writer", "illustrated by Ivy Drawer"):
+        assert all(f">{word}</word>" in words for word in text.split()), text
+    # The title sits on a band of the front colour (sea blue by default), not on the near-white art.
+    png = _png(result.pdf, tmp_path, 30)
+    with Image.open(png) as img:
+        rgb = img.convert("RGB")
+        scale = 30 / 72
+        front_x = (9 + 5 * 72 + 40 * 0.002252 * 72) * scale
+        top_band = rgb.getpixel((int(front_x + 20 * scale), int(12 * scale)))
+        middle = rgb.getpixel((int(front_x + 2.5 * 72 * scale), int(rgb.height / 2)))
+        assert top_band[2] > top_band[0] + 60 and min(middle) > 200
+
+
+def test_spine_and_back_colours_come_from_the_spec_and_the_spine_wraps_onto_both_panels(tmp_path):
+    root = tmp_path / "story"
+    layout = "layout:\n  trim: 6x9\n  cover: {back_colour: '#ffff00', spine_colour: 'cmyk(0, 100, 0, 0)', barcode: false}\n"
+    story = load_story(make_story(root, illustrations="", layout=layout))
+    result = render_cover(story, tmp_path / "cover.pdf", tmp_path / "cache", 30)  # a thin spine: 0.068 in
+    with Image.open(_png(result.pdf, tmp_path, 300)) as img:
+        rgb = img.convert("RGB")
+        fold_back = (9 + 6 * 72) * 300 / 72
+        fold_front = fold_back + 30 * 0.002252 * 300
+        y = rgb.height // 2
+        magenta = lambda p: p[1] < 80 and p[0] > 180 and p[2] > 100  # noqa: E731
+        yellow = lambda p: p[2] < 80 and p[0] > 200 and p[1] > 200  # noqa: E731
+        # 0.05 in (15 px) either side of each fold is still spine colour: a binding that lands off by that much
+        assert magenta(rgb.getpixel((int(fold_back - 15), y))) and magenta(rgb.getpixel((int(fold_front + 15), y)))
+        assert yellow(rgb.getpixel((int(fold_back - 40), y)))
+
+
+def test_an_unknown_colour_is_an_error_at_its_line(tmp_path, cli):
+    root = tmp_path / "story"
+    path = make_story(root, illustrations="", layout="layout:\n  trim: 6x9\n  cover:\n    spine_colour: blurple\n")
+    result = cli("validate", "story.yaml", cwd=root)
+    line = path.read_text().splitlines().index("    spine_colour: blurple") + 1
+    assert result.code == 1 and f"story.yaml:{line}:" in result.err and "'blurple' is not a colour" in result.err
+    assert "#RRGGBB" in result.err and "Traceback" not in result.err
+
+
+def test_cover_art_of_the_wrong_shape_is_a_warning_saying_the_pixels_it_needs(tmp_path):
+    root = tmp_path / "story"
+    make_story(root, illustrations="", layout="layout:\n  trim: 5x8\n  cover_image: images/front.png\n")
+    write_image(root / "images" / "front.png", (3000, 2000))  # landscape art for a portrait cover
+    result = render_cover(load_story(root / "story.yaml"), tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    shape = [w for w in result.warnings if w.code == "cover-shape"]
+    assert len(shape) == 1 and "3000 x 2000 pixels" in shape[0].message and "of its width would be cut off" in shape[0].message
+    assert "1538 x 2475 pixels" in shape[0].hint
+
+
+def test_names_on_a_light_front_colour_are_black_and_on_a_dark_one_white(tmp_path):
+    from chapterbook.render.cover import colours
+
+    light = load_story(make_story(tmp_path / "a", illustrations="", layout="layout:\n  cover: {front_colour: cream}\n"))
+    dark = load_story(make_story(tmp_path / "b", illustrations="", layout="layout:\n  cover: {front_colour: navy}\n"))
+    assert colours(light)["text"].black == 1 and colours(light)["spine_text"].black == 1
+    assert colours(dark)["text"].black == 0 and colours(dark)["spine_text"].black == 0

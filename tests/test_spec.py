@@ -11,7 +11,7 @@ from chapterbook.errors import SpecError
 from chapterbook.spec import migrate as migrate_module
 from chapterbook.spec.lint import lint
 from chapterbook.spec.load import load_story
-from chapterbook.spec.models import Book, isbn13_is_valid
+from chapterbook.spec.models import CURRENT_SPEC_VERSION, Book, isbn13_is_valid
 
 from conftest import BROKEN, STORIES
 
@@ -62,8 +62,8 @@ def test_positions_point_into_chapter_files_and_inline_text(tmp_path):
 
 def test_newer_spec_version_is_refused_and_older_is_migrated(tmp_path, monkeypatch):
     source = (BROKEN / "valid/story.yaml").read_text()
-    (tmp_path / "story.yaml").write_text(source.replace("spec_version: 1", "spec_version: 2"))
-    with pytest.raises(SpecError, match="reads versions up to 1"):
+    (tmp_path / "story.yaml").write_text(source.replace("spec_version: 1", f"spec_version: {CURRENT_SPEC_VERSION + 1}"))
+    with pytest.raises(SpecError, match=f"reads versions up to {CURRENT_SPEC_VERSION}"):
         load_story(tmp_path / "story.yaml")
 
     # The hook a future v2 will use: a v1 file is upgraded in code, in order.
@@ -110,7 +110,7 @@ def test_a_second_object_only_action_reaction_draws_is_a_warning_at_its_line(tmp
     source = (BROKEN / "valid/story.yaml").read_text().replace(
         "    text: |\n      Maya rolled",
         "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
-        "        diagram:\n          kind: gravity\n          object: ball\n          other_object: Earth\n"
+        "        diagram:\n          kind: ramp\n          object: ball\n          other_object: Earth\n"
         "      - id: push\n        brief: Two skaters push apart.\n"
         "        diagram: {kind: action_reaction, object: Maya, other_object: Sam}\n"
         "    text: |\n      Maya rolled",

@@ -47,6 +47,7 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     record: Path | None = None
     reports: list = field(default_factory=list)  # preflight reports of the PDFs written
+    summary: list[str] = field(default_factory=list)  # a line per format that has one (pdf: pages, trim, ink, spine, cover)
     # False when the new files were not moved in (print checks failed, or --strict found warnings):
     # out_dir still holds the last good build, and `outputs` name where the files would have gone.
     committed: bool = True
@@ -98,6 +99,7 @@ def build(
         extra_warnings: list[Problem] = []
         reports: list = []
         extra_inputs: dict[str, Path] = {}
+        summary: list[str] = []
         for fmt in formats:
             progress.report(STAGES[fmt])
             written = FORMATS[fmt](story, stage.folder, cache)
@@ -105,6 +107,7 @@ def build(
             extra_warnings += getattr(written, "warnings", [])
             reports += getattr(written, "reports", [])
             extra_inputs.update(getattr(written, "inputs", {}))
+            summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
         if set(formats) >= set(DEFAULT_FORMATS):
             # Every format was built, so every picture still wanted was used (and marked) just now. The margin
             # allows for file systems that store times coarsely (FAT: 2 s).
@@ -143,7 +146,7 @@ def build(
                     setattr(report, attr, out_dir / getattr(report, attr).name)
     if pdfx_failed is not None:
         raise pdfx_failed
-    return BuildResult(out_dir, outputs, warnings, record_path, reports, committed, strict_failed)
+    return BuildResult(out_dir, outputs, warnings, record_path, reports, summary, committed=committed, strict_failed=strict_failed)
 
 
 def _last_recorded(out_dir: Path) -> set[str]:

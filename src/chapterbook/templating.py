@@ -68,6 +68,13 @@ class _Loader(jinja2.FileSystemLoader):
         return source, filename, still_current
 
 
+def _isbn(value: str) -> str:
+    """`{{ book.isbn | isbn }}`: the ISBN with its registration-group hyphens, as the print files show it."""
+    from chapterbook.render.barcode import hyphenated
+
+    return hyphenated(value)
+
+
 def _curly(value: object, on: bool = True) -> object:
     """`{{ text | curly(quotes) }}`: typographer's quotes, dashes and ellipses in story text when `on`."""
     return typeset(value) if on and isinstance(value, str) and not isinstance(value, Markup) else value
@@ -87,7 +94,7 @@ def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(curly=_curly, inline_html=_inline_html)
+    env.filters.update(curly=_curly, inline_html=_inline_html, isbn=_isbn)
     return env
 
 

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+# The formulas live in one module; syllables is re-exported for callers that read it from here.
+from chapterbook.readability import flesch_kincaid, syllables  # noqa: F401
+
 # --- versions of a chapter ---------------------------------------------------------
 
 
@@ -165,32 +168,13 @@ def words(text: str) -> list[str]:
     return _WORD.findall(plain(text))
 
 
-def syllables(word: str) -> int:
-    """An estimate of a word's syllables (vowel groups, with English corrections).
-
-    Good to about ±10% on early-reader vocabulary, which is what readability
-    formulas were calibrated with anyway.
-    """
-    w = re.sub(r"[^a-z]", "", word.lower().replace("’", "'"))
-    if not w:
-        return 1 if any(ch.isdigit() for ch in word) else 0
-    if len(w) <= 3:
-        return 1
-    # Silent endings: make(s), roll(ed) (but want-ed and fad-ed keep theirs).
-    w = re.sub(r"(?:[^laeiouysxzh]es|[^tdaeiouy]ed|[^laeiouy]e)$", "", w)
-    w = re.sub(r"^y", "", w)
-    count = len(re.findall(r"[aeiouy]+", w))
-    return max(1, count)
-
-
 def flesch_kincaid_grade(text: str) -> float | None:
     """Flesch-Kincaid grade level of prose, or None when there is no prose."""
     sents = [s for b in paragraphs(text) for s in sentences(b.text)]
     ws = [w for s in sents for w in words(s.text)]
     if not sents or not ws:
         return None
-    syl = sum(syllables(w) for w in ws)
-    return round(0.39 * len(ws) / len(sents) + 11.8 * syl / len(ws) - 15.59, 2)
+    return flesch_kincaid(len(ws), len(sents), sum(syllables(w) for w in ws))
 
 
 def line_col(text: str, offset: int) -> tuple[int, int]:

@@ -35,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
             out.print(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}", markup=False)
         if result.record:
             out.print(f"wrote {display_path(result.record)}", markup=False)
+    for line in result.summary:
+        out.print(line, markup=False, highlight=False)
     # The print files are preflighted as part of the build; a failure makes the build fail.
     from chapterbook.commands.preflight import print_report
 

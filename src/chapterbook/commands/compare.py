@@ -59,9 +59,9 @@ def run(args: argparse.Namespace) -> int:
     for ch in result.chapters:
         con.print(f"Chapter {ch.index + 1}: {ch.title}", markup=False)
         for r in ch.versions:
-            worst = [v["text"] for v in r.verdicts if v["level"] != "good"][:5]
-            sc = r.metrics["science"]
-            facts = f"{sc['facts_stated']} of {sc['facts_total']} facts"
+            worst = [v.text for v in r.verdicts if v.level != "good"][:5]
+            sc = r.metrics.science
+            facts = f"{sc.facts_stated} of {sc.facts_total} facts"
             con.print(f"  {r.version.label}: {facts}; " + ("; ".join(worst) if worst else "no problems found"), markup=False)
         for f in ch.failed:
             con.print(f"  {f.label}: no draft ({f.status})", markup=False)

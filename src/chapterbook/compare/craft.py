@@ -9,6 +9,7 @@ from operator import itemgetter
 from pathlib import Path
 
 from chapterbook.compare import lists
+from chapterbook.compare.metrics import Craft, PhraseCount
 from chapterbook.compare.prose import Prose
 from chapterbook.compare.words import norm
 from chapterbook.text import words as split_words
@@ -51,7 +52,7 @@ def _outside_quotes(text: str) -> str:
     return _QUOTED.sub(" ", text)
 
 
-def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stopwords: frozenset[str]) -> dict:
+def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stopwords: frozenset[str]) -> Craft:
     """Dialogue share, character questions, exclamations, challenges, clichés, repeats, illustrations."""
     quoted_words = 0
     char_questions: list[str] = []
@@ -84,7 +85,7 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
             continue
         n = len(pattern.findall(flat))
         if n:
-            found_cliches.append({"phrase": phrase, "count": n})
+            found_cliches.append(PhraseCount(phrase, n))
 
     # zip builds the 4-word runs in C; Counter keeps first-seen order, which ties below rely on.
     grams: Counter[tuple[str, ...]] = Counter()
@@ -94,29 +95,29 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
     # Phrases seen twice or more, most frequent first (a stable sort, as most_common does).
     repeated = sorted(((g, c) for g, c in grams.items() if c >= 2), key=itemgetter(1), reverse=True)
     repeated = [(g, c) for g, c in repeated if any(w not in stopwords for w in g)]
-    repeats = _merge_overlaps([{"phrase": " ".join(g), "count": c} for g, c in repeated])
+    repeats = _merge_overlaps([PhraseCount(" ".join(g), c) for g, c in repeated])
 
     n_words = len(prose.lower)
-    return {
-        "dialogue_share": round(quoted_words / n_words, 3) if n_words else 0.0,
-        "character_questions": len(char_questions),
-        "character_question_texts": char_questions[:10],
-        "questions": all_questions,
-        "exclamations": exclamations,
-        "reader_challenges": challenges,
-        "cliches": found_cliches,
-        "repeated_phrases": repeats,
-        "illustration_slots": len(prose.illustrations),
-        "illustrations": list(prose.illustrations),
-    }
+    return Craft(
+        dialogue_share=round(quoted_words / n_words, 3) if n_words else 0.0,
+        character_questions=len(char_questions),
+        character_question_texts=char_questions[:10],
+        questions=all_questions,
+        exclamations=exclamations,
+        reader_challenges=challenges,
+        cliches=found_cliches,
+        repeated_phrases=repeats,
+        illustration_slots=len(prose.illustrations),
+        illustrations=list(prose.illustrations),
+    )
 
 
-def _merge_overlaps(repeats: list[dict], limit: int = 10) -> list[dict]:
+def _merge_overlaps(repeats: list[PhraseCount], limit: int = 10) -> list[PhraseCount]:
     """Up to `limit` phrases, one per run of overlapping 4-word phrases (the most frequent)."""
-    out: list[dict] = []
+    out: list[PhraseCount] = []
     for r in repeats:
-        words = r["phrase"].split()
-        if any(" ".join(words[:-1]) in o["phrase"] or " ".join(words[1:]) in o["phrase"] for o in out):
+        words = r.phrase.split()
+        if any(" ".join(words[:-1]) in o.phrase or " ".join(words[1:]) in o.phrase for o in out):
             continue
         out.append(r)
         if len(out) >= limit:

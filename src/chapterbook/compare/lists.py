@@ -2,7 +2,8 @@
 
 A story may add to any list with a file of the same name in ``<story folder>/compare/``
 (for example ``stories/my-book/compare/cliches.txt``). Its lines are added to the
-shipped list; if its first line is ``# replace`` it replaces the shipped list instead.
+shipped list; a line ``!entry`` takes one shipped entry out; if its first line is
+``# replace`` it replaces the shipped list instead.
 Nothing is ever downloaded: the shipped lists are package data.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location
 
-LIST_NAMES = ("easy_words.txt", "spache_revised.txt", "cliches.txt", "safety.txt", "synonyms.txt", "stopwords.txt")
+LIST_NAMES = ("easy_words.txt", "spache_revised.txt", "cliches.txt", "safety.txt", "synonyms.txt", "stopwords.txt", "myths.txt")
 OVERRIDE_DIR = "compare"
 
 
@@ -51,13 +52,20 @@ def raw_lines(name: str, story_root: Path | None = None) -> list[str]:
 
 
 def entries(name: str, story_root: Path | None = None) -> list[str]:
-    """The entries of list `name`: stripped lines without comments or blanks."""
+    """The entries of list `name`: stripped lines without comments or blanks.
+
+    A story's line `!entry` takes that one entry out of the shipped list (case-insensitive),
+    so a book about a kitchen can drop "stove" without replacing the whole list.
+    """
     out = []
+    dropped: set[str] = set()
     for line in raw_lines(name, story_root):
         line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("[") else line.strip()
-        if line:
+        if line.startswith("!") and len(line) > 1:
+            dropped.add(line[1:].strip().lower())
+        elif line:
             out.append(line)
-    return out
+    return [e for e in out if e.lower() not in dropped] if dropped else out
 
 
 def overrides_used(story_root: Path | None) -> list[str]:

@@ -1,5 +1,7 @@
 """Size, rhythm and readability of one version: Spache, Flesch-Kincaid, easy-word share.
 
+The formulas themselves (and the syllable counter) are chapterbook.readability's, the
+one place they are written; this module counts what they need from a version's prose.
 Spache (revised 1978) is the formula made for grades 1-3:
     grade = 0.121 * (words / sentences) + 0.082 * (percent unfamiliar words) + 0.659
 where a word is unfamiliar when it is not on the Spache revised list. As Spache
@@ -15,11 +17,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chapterbook import readability as formulas
 from chapterbook.compare import lists
+from chapterbook.compare.metrics import Readability
 from chapterbook.compare.prose import Prose
 from chapterbook.compare.words import base_forms, norm
 from chapterbook.spec.models import StorySpec
-from chapterbook.text import syllables
 from chapterbook.text import words as split_words
 
 
@@ -45,10 +48,11 @@ def word_lists(spec: StorySpec | None = None, story_root: Path | None = None) ->
     """The word lists for a story: shipped lists, the story's additions, its names."""
     names: set[str] = set()
     if spec is not None:
-        for person in [*spec.characters, *spec.scientists]:
-            for part in person.name.replace("-", " ").split():
+        people: list[tuple[str, str]] = [(p.name, p.id) for p in spec.characters] + [(p.name, p.id) for p in spec.scientists]
+        for name, pid in people:
+            for part in name.replace("-", " ").split():
                 names.add(norm(part.strip(".,")))
-            names.add(norm(person.id))
+            names.add(norm(pid))
     taught = {norm(w) for c in (spec.concepts if spec else []) for kt in c.key_terms for w in split_words(kt.term)}
     return _lists(story_root, tuple(sorted(names)), tuple(sorted(taught)))
 
@@ -110,27 +114,20 @@ def _spache_and_hard(prose: Prose, wl: WordLists) -> tuple[Counter[str], Counter
     return spache, hard
 
 
-_syllables = functools.lru_cache(maxsize=65536)(syllables)
-
-
-def spache_grade(words_per_sentence: float, percent_unfamiliar: float) -> float:
-    """Spache revised (1978) grade level."""
-    return round(0.121 * words_per_sentence + 0.082 * percent_unfamiliar + 0.659, 2)
+_syllables = functools.lru_cache(maxsize=65536)(formulas.syllables)
+spache_grade = formulas.spache_grade  # the formula is written once, in chapterbook.readability
 
 
 def fk_grade(prose: Prose) -> float | None:
     """Flesch-Kincaid grade from the same sentences and words the other metrics use.
 
-    Same formula and syllable counter as chapterbook.text.flesch_kincaid_grade.
+    The formula and syllable counter are chapterbook.readability's, as the lint's are.
     """
-    if not prose.sentences or not prose.words:
-        return None
     syl = sum(_syllables(w) for w in prose.words)
-    n = len(prose.words)
-    return round(0.39 * n / len(prose.sentences) + 11.8 * syl / n - 15.59, 2)
+    return formulas.flesch_kincaid(len(prose.words), len(prose.sentences), syl)
 
 
-def measure(prose: Prose, spec: StorySpec, wl: WordLists) -> dict:
+def measure(prose: Prose, spec: StorySpec, wl: WordLists) -> Readability:
     """Size, rhythm, rule breaks and readability of one version."""
     rules = spec.reading_level
     n_words = prose.word_count
@@ -148,23 +145,23 @@ def measure(prose: Prose, spec: StorySpec, wl: WordLists) -> dict:
 
     long_sentences = [s.text for s in prose.sentences if len(s.words) > rules.max_words_per_sentence]
     long_paragraphs = [i for i, c in sorted(per_para.items()) if c > rules.max_sentences_per_paragraph]
-    return {
-        "words": n_words,
-        "sentences": n_sents,
-        "paragraphs": len(prose.paragraphs),
-        "words_per_sentence": wps,
-        "longest_sentence_words": max(lengths, default=0),
-        "longest_sentence": longest.text if longest else "",
-        "sentences_per_paragraph": round(n_sents / len(prose.paragraphs), 2) if prose.paragraphs else 0.0,
-        "long_sentences": long_sentences,
-        "long_paragraphs": [i + 1 for i in long_paragraphs],
-        "spache_grade": spache_grade(wps, pct_unfamiliar) if n_sents else None,
-        "spache_unfamiliar_percent": round(pct_unfamiliar, 2),
-        "spache_unfamiliar": sorted(spache_unf),
-        "fk_grade": fk_grade(prose),
-        "hard_word_share": round(hard_share, 4),
-        "hard_words": [w for w, _ in sorted(hard.items(), key=lambda kv: (-kv[1], kv[0]))],
-    }
+    return Readability(
+        words=n_words,
+        sentences=n_sents,
+        paragraphs=len(prose.paragraphs),
+        words_per_sentence=wps,
+        longest_sentence_words=max(lengths, default=0),
+        longest_sentence=longest.text if longest else "",
+        sentences_per_paragraph=round(n_sents / len(prose.paragraphs), 2) if prose.paragraphs else 0.0,
+        long_sentences=long_sentences,
+        long_paragraphs=[i + 1 for i in long_paragraphs],
+        spache_grade=spache_grade(wps, pct_unfamiliar) if n_sents else None,
+        spache_unfamiliar_percent=round(pct_unfamiliar, 2),
+        spache_unfamiliar=sorted(spache_unf),
+        fk_grade=fk_grade(prose),
+        hard_word_share=round(hard_share, 4),
+        hard_words=[w for w, _ in sorted(hard.items(), key=lambda kv: (-kv[1], kv[0]))],
+    )
 
 
 def targets(spec: StorySpec) -> dict:

@@ -6,6 +6,8 @@ and prints what this returns.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,10 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from chapterbook import templating
-from chapterbook.compare import craft, lists, readability, safety, science, similarity
+from chapterbook.compare import context, craft, lists, myths, readability, safety, science, similarity, teaching
+from chapterbook.compare.metrics import METRICS_SCHEMA, PairSimilarity, Verdict, VersionMetrics
 from chapterbook.compare.prose import Prose, parse
+from chapterbook.compare.verdicts import verdicts
 from chapterbook.compare.versions import Collected, FailedDraft, collect
 from chapterbook.output import atomic_write, book_dir, package_versions, write_json
 from chapterbook.spec.load import Story
@@ -28,8 +32,8 @@ TEMPLATE = "html/compare.html.j2"
 class VersionResult:
     version: ChapterVersion
     prose: Prose
-    metrics: dict[str, Any]
-    verdicts: list[dict[str, str]] = field(default_factory=list)  # {level: good|warn|bad, text}
+    metrics: VersionMetrics
+    verdicts: list[Verdict] = field(default_factory=list)
 
 
 @dataclass
@@ -39,7 +43,7 @@ class ChapterResult:
     concepts: list[Concept]
     versions: list[VersionResult]
     failed: list[FailedDraft]
-    similarity: list[dict]
+    similarity: list[PairSimilarity]
 
 
 @dataclass
@@ -59,30 +63,49 @@ def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
     vocab = science.vocab(root)
     cliches = craft.cliche_patterns(root)
     safety_pats = safety.patterns(root)
+    known_myths = myths.load(root)
     goals = readability.targets(spec)
+    min_age = spec.book.age_range.min
+    adults = context.grown_ups([(c.name, c.role) for c in spec.characters])
+
+    measured: dict[int, list[VersionResult]] = {}
+    for i, ch in enumerate(spec.chapters):
+        concepts = [c for c in (spec.concept(cid) for cid in ch.concepts) if c is not None]
+        for v in (v for v in collected.versions if v.chapter == i):
+            prose = parse(v.text)
+            sc = science.measure(prose, concepts, vocab)
+            sc.myths = myths.find(prose, known_myths)
+            m = VersionMetrics(
+                readability=readability.measure(prose, spec, wl),
+                science=sc,
+                craft=craft.measure(prose, cliches, vocab.stopwords),
+                safety=safety.measure(prose, safety_pats, min_age, adults),
+            )
+            measured.setdefault(i, []).append(VersionResult(v, prose, m))
+    # Each chapter is judged on the facts it is meant to teach (compare.teaching), which may
+    # depend on what the author's own chapters state.
+    told = {
+        i: {(c.id, k) for c in r.metrics.science.concepts for k, f in enumerate(c.facts) if f.stated}
+        for i, rs in measured.items()
+        for r in rs
+        if r.version.label == "human"
+    }
+    judged = teaching.facts_taught(spec, told)
 
     chapters: list[ChapterResult] = []
     for i, ch in enumerate(spec.chapters):
-        vs = [v for v in collected.versions if v.chapter == i]
+        results = measured.get(i, [])
         failed = [f for f in collected.failed if f.chapter == i]
-        if not vs and not failed:
+        if not results and not failed:
             continue
         concepts = [c for c in (spec.concept(cid) for cid in ch.concepts) if c is not None]
-        results = []
-        for v in vs:
-            prose = parse(v.text)
-            m = {
-                "size": readability.measure(prose, spec, wl),
-                "science": science.measure(prose, concepts, vocab),
-                "craft": craft.measure(prose, cliches, vocab.stopwords),
-                "safety": safety.measure(prose, safety_pats),
-            }
-            results.append(VersionResult(v, prose, m))
+        for r in results:
+            r.metrics.science = teaching.restrict(r.metrics.science, judged[i])
         labels = [r.version.label for r in results]
         sets = [similarity.shingles(r.prose.lower, normalised=True) for r in results]
         human = next((k for k, r in enumerate(results) if r.version.label == "human"), None)
         for k, r in enumerate(results):
-            r.metrics["similarity_to_human"] = (
+            r.metrics.similarity_to_human = (
                 similarity.containment(sets[k], sets[human]) if human is not None and k != human else None
             )
         for r in results:
@@ -90,92 +113,6 @@ def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
             r.verdicts = verdicts(r.metrics, goals, status)
         chapters.append(ChapterResult(i, ch.title, concepts, results, [f for f in failed if f.label not in labels], similarity.matrix(labels, sets)))
     return chapters
-
-
-# --- verdicts ------------------------------------------------------------------------------
-
-
-def _short(text: str, n: int = 70) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
-
-
-def _list(items: list[str], n: int = 6) -> str:
-    shown = ", ".join(items[:n])
-    return shown + (f" and {len(items) - n} more" if len(items) > n else "")
-
-
-def verdicts(m: dict, goals: dict, status: str | None = None) -> list[dict[str, str]]:
-    """Short plain-words judgements of one version, worst first within each topic."""
-    out: list[dict[str, str]] = []
-
-    def add(level: str, text: str) -> None:
-        out.append({"level": level, "text": text})
-
-    if status and status != "ok":
-        add("bad", f"the drafting run marked this draft '{status}'" + (" (cut off at the length limit)" if status == "length" else ""))
-    sc, sz, cr, sa = m["science"], m["size"], m["craft"], m["safety"]
-    if sz["words"] == 0:
-        add("bad", "has no prose to measure")
-        return out
-
-    total, stated = sc["facts_total"], sc["facts_stated"]
-    if total:
-        if stated == 0:
-            add("bad", f"teaches no science: 0 of {total} facts stated")
-        elif stated < total:
-            missing = [f["fact"] for c in sc["concepts"] for f in c["facts"] if not f["stated"]]
-            add("warn", f"states {stated} of {total} facts; missing: “{_short(missing[0])}”" + (f" and {len(missing) - 1} more" if len(missing) > 1 else ""))
-        else:
-            add("good", f"states all {total} facts")
-    terms = [t for c in sc["concepts"] for t in c["key_terms"]]
-    if terms:
-        unused = [t["term"] for t in terms if not t["count"]]
-        if len(unused) == len(terms):
-            add("bad", f"never names a key term ({_list(unused)})")
-        elif unused:
-            add("warn", f"does not use the key terms {_list(unused)}")
-    if total and sc["science_share"] < 0.2:
-        add("warn", f"mostly setting: {round(sc['science_share'] * 100)}% of sentences carry the science")
-    if total and not sc["explanations"]:
-        add("warn", "explains nothing: no 'because', 'so' or 'that is why'")
-    for mis in sc["misconceptions_repeated"]:
-        add("bad", f"repeats a misconception: “{_short(mis['sentence'])}”")
-    for mis in sc.get("misconceptions_voiced", []):
-        add("warn", f"a character voices a misconception; check the text shows it wrong: “{_short(mis['sentence'])}”")
-
-    lo, hi = goals["words_per_sentence"]
-    if sz["words_per_sentence"] > hi:
-        add("bad", f"sentences average {sz['words_per_sentence']:.0f} words; target at most {hi:.0f}")
-    if sz["long_sentences"]:
-        add("warn", f"{len(sz['long_sentences'])} sentence(s) longer than {goals['longest_sentence_words'][1]:.0f} words (longest {sz['longest_sentence_words']})")
-    sp = sz["spache_grade"]
-    slo, shi = goals["spache_grade"]
-    if sp is not None and not slo <= sp <= shi:
-        add("warn" if sp < shi + 1 else "bad", f"Spache grade {sp:.1f}; target {slo:.0f}-{shi:.0f}")
-    hlo, hhi = goals["hard_word_share"]
-    if sz["hard_word_share"] > hhi:
-        add("warn", f"{round(sz['hard_word_share'] * 100)}% hard words (target at most {round(hhi * 100)}%): {_list(sz['hard_words'])}")
-
-    names = {"scary": "scary for the age", "violent": "violent", "unsafe": "unsafe to copy"}
-    for cat, found in sa["flags"].items():
-        add("bad", f"{names.get(cat, cat)}: {_list(found)}")
-
-    if not cr["reader_challenges"]:
-        add("warn", "no challenge to the reader (no 'Can you...?' or 'Try...')")
-    else:
-        add("good", f"{len(cr['reader_challenges'])} challenge(s) to the reader")
-    if cr["character_questions"]:
-        add("good", f"characters ask {cr['character_questions']} question(s)")
-    if cr["cliches"]:
-        add("warn", "clichés: " + _list([c["phrase"] for c in cr["cliches"]]))
-    over = [r for r in cr["repeated_phrases"] if r["count"] >= 3]
-    if over:
-        add("warn", "repeats itself: " + _list([f"“{r['phrase']}” ×{r['count']}" for r in over], 3))
-    sim = m.get("similarity_to_human")
-    if sim is not None and sim >= similarity.NEAR_COPY:
-        add("bad", f"near copy of the human text: {round(sim * 100)}% of its 3-word runs are in it")
-    order = {"bad": 0, "warn": 1, "good": 2}
-    return sorted(out, key=lambda v: order[v["level"]])
 
 
 # --- HTML ------------------------------------------------------------------------------------
@@ -238,29 +175,31 @@ def _fmt(value: Any, kind: str) -> str:
     return str(value)
 
 
-ROWS = [
+ROWS: list[tuple[str, Callable[[VersionMetrics], Any], str, str | None]] = [
     # (label, getter, format, target key or None)
-    ("Words", lambda m: m["size"]["words"], "int", None),
-    ("Sentences", lambda m: m["size"]["sentences"], "int", None),
-    ("Words per sentence", lambda m: m["size"]["words_per_sentence"], "float", "words_per_sentence"),
-    ("Longest sentence (words)", lambda m: m["size"]["longest_sentence_words"], "int", "longest_sentence_words"),
-    ("Sentences per paragraph", lambda m: m["size"]["sentences_per_paragraph"], "float", "sentences_per_paragraph"),
-    ("Spache grade", lambda m: m["size"]["spache_grade"], "float", "spache_grade"),
-    ("Flesch-Kincaid grade", lambda m: m["size"]["fk_grade"], "float", "fk_grade"),
-    ("Hard words (not on easy list)", lambda m: m["size"]["hard_word_share"], "pct", "hard_word_share"),
-    ("Facts stated", lambda m: m["science"]["facts_stated"], "facts", "facts"),
-    ("Key terms used", lambda m: sum(c["terms_used"] for c in m["science"]["concepts"]), "terms", "terms"),
-    ("Sentences carrying science", lambda m: m["science"]["science_share"], "pct", None),
-    ("Explanations (because, so...)", lambda m: m["science"]["explanations"], "int", None),
-    ("Misconceptions repeated", lambda m: len(m["science"]["misconceptions_repeated"]), "int", "zero"),
-    ("Dialogue share", lambda m: m["craft"]["dialogue_share"], "pct", None),
-    ("Questions characters ask", lambda m: m["craft"]["character_questions"], "int", None),
-    ("Exclamations", lambda m: m["craft"]["exclamations"], "int", None),
-    ("Challenges to the reader", lambda m: len(m["craft"]["reader_challenges"]), "int", "some"),
-    ("Clichés", lambda m: sum(c["count"] for c in m["craft"]["cliches"]), "int", "zero"),
-    ("Safety flags", lambda m: sum(m["safety"]["counts"].values()), "int", "zero"),
-    ("Illustration slots", lambda m: m["craft"]["illustration_slots"], "int", None),
-    ("3-word runs shared with human", lambda m: m.get("similarity_to_human"), "pct", "similarity"),
+    ("Words", lambda m: m.readability.words, "int", None),
+    ("Sentences", lambda m: m.readability.sentences, "int", None),
+    ("Words per sentence", lambda m: m.readability.words_per_sentence, "float", "words_per_sentence"),
+    ("Longest sentence (words)", lambda m: m.readability.longest_sentence_words, "int", "longest_sentence_words"),
+    ("Sentences per paragraph", lambda m: m.readability.sentences_per_paragraph, "float", "sentences_per_paragraph"),
+    ("Spache grade", lambda m: m.readability.spache_grade, "float", "spache_grade"),
+    ("Flesch-Kincaid grade", lambda m: m.readability.fk_grade, "float", "fk_grade"),
+    ("Hard words (not on easy list)", lambda m: m.readability.hard_word_share, "pct", "hard_word_share"),
+    ("Facts stated", lambda m: m.science.facts_stated, "facts", "facts"),
+    ("Key terms used", lambda m: m.science.terms_used, "terms", "terms"),
+    ("Sentences carrying science", lambda m: m.science.science_share, "pct", None),
+    ("Explanations (because, so...)", lambda m: m.science.explanations, "int", None),
+    ("Misconceptions repeated", lambda m: len(m.science.misconceptions_repeated), "int", "zero"),
+    ("Myths stated as fact", lambda m: sum(not x.corrected for x in m.science.myths), "int", "zero"),
+    ("Dialogue share", lambda m: m.craft.dialogue_share, "pct", None),
+    ("Questions characters ask", lambda m: m.craft.character_questions, "int", None),
+    ("Exclamations", lambda m: m.craft.exclamations, "int", None),
+    ("Challenges to the reader", lambda m: len(m.craft.reader_challenges), "int", "some"),
+    ("Clichés", lambda m: sum(c.count for c in m.craft.cliches), "int", "zero"),
+    ("Safety flags", lambda m: m.safety.flag_count, "int", "zero"),
+    ("Events to check for the age", lambda m: len(m.safety.events), "int", "zero"),
+    ("Illustration slots", lambda m: m.craft.illustration_slots, "int", None),
+    ("3-word runs shared with human", lambda m: m.similarity_to_human, "pct", "similarity"),
 ]
 
 
@@ -276,12 +215,12 @@ def metric_rows(results: list[VersionResult], goals: dict) -> list[dict]:
             cls = ""
             text = _fmt(v, "int" if kind in ("facts", "terms") else kind)
             if kind == "facts":
-                total = m["science"]["facts_total"]
+                total = m.science.facts_total
                 text = f"{v} of {total}"
                 tgt_text = "all"
                 cls = "" if not total else ("in" if v == total else "out")
             elif kind == "terms":
-                total = sum(len(c["key_terms"]) for c in m["science"]["concepts"])
+                total = m.science.terms_total
                 text = f"{v} of {total}"
                 tgt_text = "all"
                 cls = "" if not total else ("in" if v == total else "out")
@@ -307,8 +246,8 @@ def _version_json(r: VersionResult) -> dict:
         "title": r.version.title,
         "origin": r.version.origin,
         "illustrations": r.version.illustrations,
-        "metrics": r.metrics,
-        "verdicts": r.verdicts,
+        "metrics": r.metrics.to_json(),
+        "verdicts": [dataclasses.asdict(v) for v in r.verdicts],
     }
 
 
@@ -332,6 +271,7 @@ def compare(
     judged: dict[tuple[int, str], dict] = judge(story, chapters) if judge is not None else {}
 
     data = {
+        "schema": METRICS_SCHEMA,
         "book": story.spec.book.title,
         "story": str(story.path),
         "source": collected.source or "human text only",
@@ -349,7 +289,7 @@ def compare(
                     for r in c.versions
                 ],
                 "failed": [{"label": f.label, "status": f.status, "error": f.error} for f in c.failed],
-                "similarity": c.similarity,
+                "similarity": [p.to_json() for p in c.similarity],
             }
             for c in chapters
         ],
@@ -360,7 +300,7 @@ def compare(
         briefs = {ill.id: ill.brief for ill in story.spec.chapters[c.index].illustrations}
         cols = []
         for r in c.versions:
-            facts = {i for con in r.metrics["science"]["concepts"] for f in con["facts"] for i in f["sentence_index"]}
+            facts = {i for f in r.metrics.science.facts for i in f.sentence_index}
             cols.append(
                 {
                     "label": r.version.label,
@@ -369,8 +309,10 @@ def compare(
                     "flow": flow(r.prose, c.concepts, facts, briefs),
                     "illustrations": r.version.illustrations,
                     "verdicts": r.verdicts,
-                    "facts": [f for con in r.metrics["science"]["concepts"] for f in con["facts"]],
-                    "hard_words": r.metrics["size"]["hard_words"][:15],
+                    "facts": r.metrics.science.facts,
+                    "elsewhere": [f for c in r.metrics.science.concepts for f in c.facts_elsewhere],
+                    "terms_elsewhere": [t for c in r.metrics.science.concepts for t in c.terms_elsewhere],
+                    "hard_words": r.metrics.readability.hard_words[:15],
                     "judge": judged.get((c.index, r.version.label)),
                 }
             )

@@ -1,4 +1,11 @@
-"""Safety for the age: scary, violent and unsafe-to-copy words, found from a list."""
+"""Safety for the age: scary, violent and unsafe-to-copy words from a list, read in context.
+
+A word matches an entry when the word or its lemma is the entry ("stoves" -> stove,
+"died" -> die); an entry ending in * matches any ending. An unsafe-to-copy hazard
+inside a warning or a grown-up's instruction ("Stay back. Hot pots are for
+grown-ups.") is recorded as handled, not flagged. Events (threats, attacks, ...) that
+no single word gives away are found by compare.events.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from chapterbook.compare import lists
+from chapterbook.compare import context, events, lists
+from chapterbook.compare.metrics import HandledHazard, Safety
 from chapterbook.compare.prose import Prose
-from chapterbook.compare.words import norm
+from chapterbook.compare.words import lemma, norm
 
 CATEGORIES = ("scary", "violent", "unsafe")
+# Categories whose words inside a warning or a grown-up's instruction count as handled safely.
+WARNABLE = frozenset({"unsafe"})
 
 
 @functools.lru_cache(maxsize=16)
@@ -59,28 +69,47 @@ def _index(pats: tuple) -> dict[str, _Index]:
     return out
 
 
-def measure(prose: Prose, pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]) -> dict:
-    """Words found per category (as they appear in the text) and the sentences they are in."""
+def measure(
+    prose: Prose,
+    pats: dict[str, tuple[tuple[str, re.Pattern[str]], ...]],
+    min_age: int = 6,
+    adults: frozenset[str] = context.GROWN_UPS,
+) -> Safety:
+    """Words found per category (as they appear in the text), their sentences, and age-fit events.
+
+    `min_age` is the youngest reader's age: it sets how strongly each event is flagged.
+    `adults`: lower-case names of the grown-ups, whose lines count as their instructions.
+    """
     found: dict[str, dict[str, int]] = {c: {} for c in pats}
     sentences: dict[str, list[str]] = {c: [] for c in pats}
+    handled: list[HandledHazard] = []
     index = _index(tuple(pats.items()))
     vocab = set(prose.lower)
+    warnings: dict[int, bool] = {}  # sentence index -> is a warning, worked out only where a hazard is
     for cat, ix in index.items():
         # Decide each distinct word once, and keep only the phrases whose first word occurs at all.
-        flagged = {w for w in vocab if w in ix.words or (ix.prefixes and w.startswith(ix.prefixes))}
+        flagged = {w for w in vocab if w in ix.words or lemma(w) in ix.words or (ix.prefixes and w.startswith(ix.prefixes))}
         phrases = [rx for first, star, rx in ix.phrases if first in vocab or (star and any(w.startswith(first) for w in vocab))]
-        for s in prose.sentences:
+        for k, s in enumerate(prose.sentences):
             hits = [w for w in s.lower if w in flagged]
             if phrases:
                 low = norm(s.text)
                 for rx in phrases:
                     hits.extend(m.group(0) for m in rx.finditer(low))
+            if hits and cat in WARNABLE:
+                if k not in warnings:
+                    warnings[k] = context.is_warning(prose, k, adults)
+                if warnings[k]:
+                    handled.extend(HandledHazard(cat, h, s.text) for h in hits)
+                    continue
             for h in hits:
                 found[cat][h] = found[cat].get(h, 0) + 1
             if hits:
                 sentences[cat].append(s.text)
-    return {
-        "flags": {c: sorted(found[c], key=lambda w: (-found[c][w], w)) for c in found if found[c]},
-        "counts": {c: sum(found[c].values()) for c in found if found[c]},
-        "sentences": {c: sentences[c][:5] for c in sentences if sentences[c]},
-    }
+    return Safety(
+        flags={c: sorted(found[c], key=lambda w: (-found[c][w], w)) for c in found if found[c]},
+        counts={c: sum(found[c].values()) for c in found if found[c]},
+        sentences={c: sentences[c][:5] for c in sentences if sentences[c]},
+        handled=handled,
+        events=events.find(prose, min_age),
+    )

@@ -1,7 +1,7 @@
 """Does a version teach the chapter's science? Key terms, facts, explanations, misconceptions.
 
 Fact coverage is deterministic word overlap: a fact's content words (stop words
-removed, crudely stemmed, synonyms folded together) are compared with each
+removed, reduced to their lemma, synonyms folded together) are compared with each
 sentence, and with each pair of neighbouring sentences, since children's books
 often show a fact across two lines of dialogue. A fact counts as stated when
 the best window holds at least FACT_THRESHOLD of the fact's content words and at
@@ -17,10 +17,12 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from chapterbook.compare import lists
+from chapterbook.compare import context, lists
+from chapterbook.compare.metrics import ConceptScience, ExplanationMarker, FactCoverage, KeyTermUse, MisconceptionHit, Science
 from chapterbook.compare.prose import Prose
-from chapterbook.compare.words import norm, stem
+from chapterbook.compare.words import lemma, norm, term_lemma
 from chapterbook.spec.models import Concept
 from chapterbook.text import words as split_words
 
@@ -43,16 +45,12 @@ _EXPLANATION_MARKERS = [
     ("makes it / made it", re.compile(r"\bmakes? (?:it|them|the \w+)\b|\bmade (?:it|them|the \w+)\b", re.I), ("ma",)),
     ("if ... then", re.compile(r"\bif\b[^.?!]*\bthen\b", re.I), ("if", "then")),
 ]
-_REFUTATION = re.compile(
-    r"\b(?:not|n't|no|never|wrong|myth|isn't|aren't|doesn't|don't|didn't|actually|really|mistake|people think|thought that)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
 class Vocab:
     stopwords: frozenset[str]
-    synonyms: dict[str, str]  # stem -> group name (stem of the first word)
+    synonyms: dict[str, str]  # lemma -> group name (lemma of the first word)
     # word -> its content stem (None for a stop word): a chapter repeats its words, and
     # every version of a book shares most of them, so each word is decided once.
     memo: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -67,9 +65,9 @@ def vocab(story_root: Path | None = None) -> Vocab:
         group = [w.strip() for w in line.split(",") if w.strip()]
         if not group:
             continue
-        head = stem(group[0])
+        head = lemma(group[0])
         for w in group:
-            syn.setdefault(stem(w), head)
+            syn.setdefault(lemma(w), head)
     return Vocab(stop, syn)
 
 
@@ -80,12 +78,12 @@ def _content_stem(w: str, v: Vocab) -> str | None:
     n = norm(w)
     if n in v.stopwords or len(n) < 2:
         return None
-    s = stem(n)
+    s = lemma(n)
     return v.synonyms.get(s, s)
 
 
 def content_stems(text_words: list[str], v: Vocab) -> set[str]:
-    """The content words of a text, stemmed and with synonyms folded together."""
+    """The content words of a text, as lemmas, with synonyms folded together."""
     memo = v.memo
     if len(memo) > _MEMO_MAX:
         memo.clear()
@@ -101,20 +99,27 @@ def content_stems(text_words: list[str], v: Vocab) -> set[str]:
 
 
 def _term_pattern(term: str) -> list[str]:
-    return [stem(w) for w in split_words(term)]
+    """A key term as the lemmas of its words: matched whole-word, in any inflection."""
+    return [lemma(w) for w in split_words(term)]
 
 
-def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
-    """Key terms, fact coverage, science share, explanation markers and misconceptions."""
-    sent_stems = [list(map(stem, s.lower)) for s in prose.sentences]
+def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> Science:
+    """Key terms, fact coverage (every fact of the concepts), science share, explanation markers, misconceptions.
+
+    compare.teaching.restrict then keeps the facts the chapter is meant to teach.
+    """
+    term_words = frozenset(w for c in concepts for kt in c.key_terms for w in _term_pattern(kt.term))
+    sent_lemmas = [[term_lemma(w, term_words) for w in s.lower] for s in prose.sentences]
     # " a b c " strings let a key term be counted with str.count (much faster than list slicing).
-    sent_joined = [" " + " ".join(ss) + " " for ss in sent_stems]
+    sent_joined = [" " + " ".join(ss) + " " for ss in sent_lemmas]
     sent_content = [content_stems(s.lower, v) for s in prose.sentences]
     # Windows of 1 to 3 neighbouring sentences (at most WINDOW_WORDS words): early readers
     # spread one fact over several short sentences and lines of dialogue.
     windows: list[tuple[list[int], set[str]]] = []
     for i in range(len(sent_content)):
-        idx, stems, n_words = [], set(), 0
+        idx: list[int] = []
+        stems: set[str] = set()
+        n_words = 0
         for j in range(i, min(i + 3, len(sent_content))):
             n_words += len(prose.sentences[j].words)
             if j > i and (n_words > WINDOW_WORDS or prose.sentences[j].paragraph > prose.sentences[j - 1].paragraph + 1):
@@ -128,18 +133,18 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
     n_facts = n_stated = 0
     for concept in concepts:
         terms = []
-        term_patterns = [(kt.term, _term_pattern(kt.term)) for kt in concept.key_terms]
-        for term, pat in term_patterns:
+        for kt in concept.key_terms:
+            pat = _term_pattern(kt.term)
             needle = " " + " ".join(pat) + " "
             counts = [j.count(needle) for j in sent_joined] if pat else []
             science_sentences.update(i for i, c in enumerate(counts) if c)
-            terms.append({"term": term, "count": sum(counts)})
+            terms.append(KeyTermUse(kt.term, sum(counts)))
 
         facts = []
-        for fact in concept.facts:
+        for k, fact in enumerate(concept.facts):
             fact_stems = content_stems(split_words(fact), v)
             need = 1 if len(fact_stems) <= 1 else 2
-            best_ratio, best_idx = 0.0, []
+            best_ratio, best_idx = 0.0, list[int]()
             for idx, stems in windows:
                 shared = len(fact_stems & stems)
                 if shared < need or not fact_stems:
@@ -152,13 +157,14 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
             n_facts += 1
             n_stated += stated
             facts.append(
-                {
-                    "fact": fact,
-                    "stated": stated,
-                    "overlap": round(best_ratio, 2),
-                    "sentences": [prose.sentences[i].text for i in best_idx] if stated else [],
-                    "sentence_index": best_idx if stated else [],
-                }
+                FactCoverage(
+                    fact=fact,
+                    stated=stated,
+                    overlap=round(best_ratio, 2),
+                    sentences=[prose.sentences[i].text for i in best_idx] if stated else [],
+                    sentence_index=best_idx if stated else [],
+                    ref=f"{concept.id}.{k + 1}",
+                )
             )
 
         # Sentences that share enough with any piece of the concept carry science.
@@ -183,28 +189,17 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
                 if distinctive and not (c & distinctive):
                     continue
                 if m_stems and shared >= min(3, len(m_stems)) and shared / len(m_stems) >= MISCONCEPTION_THRESHOLD:
-                    sent = prose.sentences[i]
-                    # A refutation just before, in, or in the few sentences after it.
-                    nearby = " ".join(x.text for x in prose.sentences[max(0, i - 1) : i + 4])
-                    corrected = bool(_REFUTATION.search(nearby))
-                    quoted = content_stems([w for q in sent.in_quotes for w in split_words(q)], v)
-                    if sent.text.rstrip("”\"' ").endswith("?"):
-                        voice = "question"
-                    elif len(quoted & m_stems) >= shared / 2:
-                        voice = "character"  # a character says it: often set up to be shown wrong
-                    else:
-                        voice = "narrator"
-                    misconceptions.append({"misconception": wrong, "sentence": sent.text, "corrected": corrected, "voice": voice})
+                    misconceptions.append(_misconception(prose, i, wrong, m_stems, v))
         out_concepts.append(
-            {
-                "id": concept.id,
-                "name": concept.name,
-                "key_terms": terms,
-                "terms_used": sum(1 for t in terms if t["count"]),
-                "facts": facts,
-                "facts_stated": sum(1 for f in facts if f["stated"]),
-                "misconceptions": misconceptions,
-            }
+            ConceptScience(
+                id=concept.id,
+                name=concept.name,
+                key_terms=terms,
+                terms_used=sum(1 for t in terms if t.count),
+                facts=facts,
+                facts_stated=sum(1 for f in facts if f.stated),
+                misconceptions=misconceptions,
+            )
         )
 
     markers = []
@@ -222,23 +217,42 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> dict:
                 if (low is None or all(n in low for n in needles)) and pattern.search(s.text)
             ]
         if found:
-            markers.append({"marker": name, "count": len(found), "sentences": found[:5]})
+            markers.append(ExplanationMarker(name, len(found), found[:5]))
 
     n = len(prose.sentences)
-    return {
-        "concepts": out_concepts,
-        "facts_total": n_facts,
-        "facts_stated": n_stated,
-        "science_sentences": sorted(science_sentences),
-        "science_share": round(len(science_sentences) / n, 3) if n else 0.0,
-        "explanation_markers": markers,
-        "explanations": sum(m["count"] for m in markers),
+    hits = [m for c in out_concepts for m in c.misconceptions]
+    return Science(
+        concepts=out_concepts,
+        facts_total=n_facts,
+        facts_stated=n_stated,
+        science_sentences=sorted(science_sentences),
+        science_share=round(len(science_sentences) / n, 3) if n else 0.0,
+        explanation_markers=markers,
+        explanations=sum(m.count for m in markers),
         # Only the narrator stating it unchallenged counts as repeating it; a character voicing it
         # (or asking about it) is listed separately for the author to check it gets corrected.
-        "misconceptions_repeated": [m for c in out_concepts for m in c["misconceptions"] if not m["corrected"] and m["voice"] == "narrator"],
-        "misconceptions_voiced": [m for c in out_concepts for m in c["misconceptions"] if not m["corrected"] and m["voice"] != "narrator"],
-        "misconceptions_corrected": [m for c in out_concepts for m in c["misconceptions"] if m["corrected"]],
-    }
+        misconceptions_repeated=[m for m in hits if not m.corrected and m.voice == "narrator"],
+        misconceptions_voiced=[m for m in hits if not m.corrected and m.voice != "narrator"],
+        misconceptions_corrected=[m for m in hits if m.corrected],
+    )
+
+
+def _misconception(prose: Prose, i: int, wrong: str, m_stems: set[str], v: Vocab) -> MisconceptionHit:
+    """A misconception found in sentence i, read in context: who says it and whether it is corrected."""
+    sent = prose.sentences[i]
+    fixed = context.correction(prose, i, claim=wrong)
+    said = {w.lower() for w in sent.words if _content_stem(w, v) in m_stems}
+    who = context.speaker(prose, i, said)
+    voice: Literal["narrator", "character", "question", "reported"]
+    if sent.text.rstrip("”\"' *_").endswith("?"):
+        voice = "question"
+    elif who != "narrator":
+        voice = "character"  # a character says it: often set up to be shown wrong
+    elif context.framed(prose, i):
+        voice = "reported"  # the narrator reports a belief ("People say..."), not asserting it
+    else:
+        voice = "narrator"
+    return MisconceptionHit(wrong, sent.text, bool(fixed), voice, who, fixed)
 
 
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)*")
@@ -247,9 +261,9 @@ TermIndex = dict[str, list[tuple[list[str], str]]]
 
 
 def term_index(concepts: list[Concept]) -> TermIndex:
-    """The concepts' key terms as stem patterns, grouped by their first stem (in spec order).
+    """The concepts' key terms as lemma patterns, grouped by their first lemma (in spec order).
 
-    Built once per version, so highlighting looks up each word's stem instead of
+    Built once per version, so highlighting looks up each word's lemma instead of
     trying every key term at every word of every paragraph.
     """
     index: TermIndex = {}
@@ -268,7 +282,8 @@ def term_spans(paragraph: str, concepts: list[Concept], index: TermIndex | None 
     """
     if index is None:
         index = term_index(concepts)
-    stems = list(map(stem, _TOKEN.findall(paragraph)))
+    term_words = frozenset(w for entries in index.values() for pat, _ in entries for w in pat)
+    stems = [term_lemma(t, term_words) for t in _TOKEN.findall(paragraph)]
     if index.keys().isdisjoint(stems):
         return []  # most paragraphs: no key term starts anywhere, so no offsets are needed
     toks = [m.span() for m in _TOKEN.finditer(paragraph)]  # the same tokens, with their offsets

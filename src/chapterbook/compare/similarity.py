@@ -7,6 +7,7 @@ topic score well under 0.1. jaccard is the symmetric overlap.
 
 from __future__ import annotations
 
+from chapterbook.compare.metrics import PairSimilarity
 from chapterbook.compare.words import norm
 
 N = 3
@@ -27,7 +28,7 @@ def jaccard(a: frozenset, b: frozenset) -> float:
     return round(len(a & b) / len(a | b), 3) if (a or b) else 0.0
 
 
-def matrix(labels: list[str], sets: list[frozenset]) -> list[dict]:
+def matrix(labels: list[str], sets: list[frozenset]) -> list[PairSimilarity]:
     """Every ordered pair of versions with containment and jaccard.
 
     The same numbers as :func:`jaccard` and :func:`containment`, from one intersection
@@ -39,12 +40,12 @@ def matrix(labels: list[str], sets: list[frozenset]) -> list[dict]:
             b = sets[j]
             shared = len(a & b)
             out.append(
-                {
-                    "a": labels[i],
-                    "b": labels[j],
-                    "jaccard": round(shared / (len(a) + len(b) - shared), 3) if (a or b) else 0.0,
-                    "a_in_b": round(shared / len(a), 3) if a else 0.0,
-                    "b_in_a": round(shared / len(b), 3) if b else 0.0,
-                }
+                PairSimilarity(
+                    a=labels[i],
+                    b=labels[j],
+                    jaccard=round(shared / (len(a) + len(b) - shared), 3) if (a or b) else 0.0,
+                    a_in_b=round(shared / len(a), 3) if a else 0.0,
+                    b_in_a=round(shared / len(b), 3) if b else 0.0,
+                )
             )
     return out

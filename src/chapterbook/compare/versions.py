@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chapterbook.compare import chatter
 from chapterbook.errors import ChapterbookError, Location, UsageError, display_path
 from chapterbook.spec.load import Story
 from chapterbook.text import ChapterVersion, blocks
@@ -142,7 +143,7 @@ def run_versions(run_dir: Path, n_chapters: int) -> Collected:
         if path is None:
             got.failed.append(FailedDraft(number - 1, label, status if status != "ok" else "missing", str(e.get("error") or "")))
             continue
-        version = _draft_version(path, number - 1, model, sample, run_dir.name, status)
+        version = chatter.clean(_draft_version(path, number - 1, model, sample, run_dir.name, status), got.notes)
         got.versions.append(version)
         if status != "ok":
             # Kept (the text exists) but marked, e.g. 'length': the model was cut off.
@@ -250,8 +251,13 @@ def pasted_versions(path: Path, story: Story, chapter: int | None = None) -> Col
         # Sub-headings inside one pasted chapter are kept as text, not treated as chapters.
         body = "\n".join(ln for sec in with_body for ln in ([sec.title, ""] if sec is not with_body[0] and sec.title else []) + sec.lines)
         title = next((sec.title for sec in sections if sec.title), None)
-        got.versions.append(_pasted(chapter - 1, body, title, path, 1))
+        got.versions.append(chatter.clean(_pasted(chapter - 1, body, title, path, 1), got.notes))
         return got
+    if n > 1 and len(with_body) == 1 and with_body[0].number is None and not with_body[0].title:
+        raise UsageError(
+            f"{path.name} has no chapter heading, and this story has {n} chapters: which one is it?",
+            hint=f"add --chapter N (1-{n}) for a file with one chapter, or start it with a heading like 'Chapter 1: {spec_titles[0]}'",
+        )
 
     used: dict[int, int] = {}
     for s in with_body:
@@ -284,7 +290,7 @@ def pasted_versions(path: Path, story: Story, chapter: int | None = None) -> Col
             )
             continue
         used[idx] = used.get(idx, 0) + 1
-        got.versions.append(_pasted(idx, "\n".join(s.lines), s.title or None, path, used[idx], how))
+        got.versions.append(chatter.clean(_pasted(idx, "\n".join(s.lines), s.title or None, path, used[idx], how), got.notes))
     if not got.versions:
         raise ChapterbookError(
             f"no chapter in {path.name} could be matched to the story's chapters",

@@ -119,3 +119,30 @@ IRREGULAR = {
     "farther": "far", "further": "far", "pushed": "push", "children": "child", "feet": "foot",
     "mice": "mouse", "people": "person", "men": "man", "women": "woman",
 }
+
+
+@functools.lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """The dictionary form of an English word: melted, melts -> melt; froze -> freeze; freezer stays freezer.
+
+    From simplemma's shipped English lexicon (offline, no download); whole words only,
+    so a key term never matches inside a longer word the way a substring or a crude
+    stem would ("freezer" is not "freeze", "stove" is not "stovepipe").
+    """
+    import simplemma  # imported on first use: its lexicon takes a moment to load
+
+    w = norm(word)
+    return simplemma.lemmatize(w, lang="en").lower()
+
+
+@functools.lru_cache(maxsize=65536)
+def term_lemma(word: str, term_words: frozenset[str]) -> str:
+    """The word's lemma, or the key-term word it is a regular inflection of when the lexicon keeps
+    the word as its own entry ("freezing" is listed as an adjective; as a verb it is freeze).
+
+    Only -s, -ed and -ing (base_forms without adjective endings), so "freezer" never becomes "freeze".
+    """
+    lem = lemma(word)
+    if lem != norm(word) or not term_words or lem in term_words:
+        return lem
+    return next((f for f in base_forms(word)[1:] if f in term_words), lem)

@@ -1,8 +1,12 @@
 """The wrap cover (cover.pdf): back, spine and front on one sheet with bleed on every edge.
 
 Spine width comes from the interior page count and the paper; spine text is
-printed only from 79 pages (narrower spines cannot hold it reliably); the
-back keeps a clear 2 x 1.2 in area for the barcode.
+printed only from 79 pages (narrower spines cannot hold it reliably). The spine's
+colour runs WRAP_IN onto the front and back, so a binding that lands a little off
+the fold shows spine colour at the edge, never a stripe of the wrong colour on the
+spine. The front carries series, title, subtitle, author and illustrator (on solid
+bands over cover art: PDF/X-3 allows no transparency); the back the blurb and, for a
+book with an ISBN, the EAN-13 barcode with its price add-on in the 2 x 1.2 in area.
 """
 
 from __future__ import annotations
@@ -22,8 +26,11 @@ from chapterbook.errors import Problem, RenderError, Severity
 from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import images
 from chapterbook.render.fonts import book_font, typographers_quotes
+from chapterbook.render.barcode import barcode_size, draw_isbn_barcode
+from chapterbook.render.colophon import join_names
 from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
 from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.spec.models import parse_colour
 from chapterbook.text import inline_markup, typeset
 
 # Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
@@ -34,10 +41,12 @@ BLACK = CMYKColor(0, 0, 0, 1)
 WHITE = CMYKColor(0, 0, 0, 0)
 FRONT_BG = CMYKColor(0.75, 0.05, 0.15, 0)  # sea blue
 BACK_BG = CMYKColor(0.04, 0.06, 0.25, 0)  # sand
-SPINE_BG = CMYKColor(0.85, 0.35, 0.05, 0.1)
 SUN = CMYKColor(0, 0.2, 0.9, 0)
 WAVE = CMYKColor(0.45, 0, 0.1, 0)
 SAFE_IN = 0.375  # keep text this far inside the trim
+WRAP_IN = 0.0625  # how far the spine colour runs onto the front and back
+# Cover art may be cropped this much (of its width or height) to fit the panel before we say so.
+CROP_WARN = 0.10
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class CoverResult:
     spine_text: bool
     images: list[images.Placed] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    size: tuple[float, float] = (0.0, 0.0)  # the whole sheet, bleed included, in points
 
 
 def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> CoverResult:
@@ -87,9 +97,11 @@ def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> C
     trim_w, trim_h = spec.layout.trim_inches()
     spine_in = spine_inches(pages, spec.layout.paper)
     geo = CoverGeometry(inch(trim_w), inch(trim_h), inch(spine_in))
-    result = CoverResult(out_path, spine_in, pages >= SPINE_TEXT_MIN_PAGES)
-    art = _cover_art(story, geo, cache_dir, result)
+    result = CoverResult(out_path, spine_in, pages >= SPINE_TEXT_MIN_PAGES, size=geo.size)
+    barcode = _wants_barcode(story)
     w, h = geo.size
+    front = _art(story, ("layout", "cover_image"), spec.layout.cover_image, (w - geo.front_x, h), cache_dir, result, "front cover")
+    back = _art(story, ("layout", "cover", "back_image"), spec.layout.cover.back_image, (geo.spine_x, h), cache_dir, result, "back cover")
     with atomic_path(out_path) as tmp:
         c = Canvas(str(tmp), pagesize=(w, h), invariant=1, pageCompression=1, initialFontName=family.regular)
         c.setTitle(f"{spec.book.title} (cover)")
@@ -98,55 +110,148 @@ def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> C
         c.setTrimBox(geo.trim_box)
         c.setBleedBox((0, 0, w, h))
         quotes = typographers_quotes(spec, family)
-        _back(c, story, geo, family, quotes)
+        _back(c, story, geo, family, quotes, back, barcode)
+        _front(c, story, geo, family, quotes, front)
         _spine(c, story, geo, family, result.spine_text, quotes)
-        if art is not None:
-            from chapterbook.render.pdf import draw_placed
-
-            draw_placed(c, art, geo.front_x, 0, w - geo.front_x, h)
-        else:
-            _front(c, story, geo, family, quotes)
         c.showPage()
         c.save()
     return result
 
 
-def _cover_art(story: Story, geo: CoverGeometry, cache_dir: Path, result: CoverResult) -> images.Placed | None:
-    rel = story.spec.layout.cover_image
+def colours(story: Story) -> dict[str, CMYKColor]:
+    """The cover's colours: front, back, spine and text, from the spec's cover and palette or the defaults."""
+    cover, palette = story.spec.layout.cover, story.spec.layout.palette
+
+    def pick(*values: str | None, default: CMYKColor) -> CMYKColor:
+        given = next((v for v in values if v), None)
+        return CMYKColor(*parse_colour(given)) if given else default
+
+    front = pick(cover.front_colour, palette.main, default=FRONT_BG)
+    # Unless set, the spine is the front's colour: the front then runs round the fold, and no binding shift shows a stripe.
+    spine = pick(cover.spine_colour, cover.front_colour, palette.main, default=FRONT_BG)
+    return {
+        "front": front,
+        "back": pick(cover.back_colour, default=BACK_BG),
+        "spine": spine,
+        # The default sea blue is designed for white; a colour from the spec gets black or white by its lightness.
+        "text": pick(cover.text_colour, default=WHITE if front is FRONT_BG else _readable_on(front)),
+        "spine_text": pick(cover.text_colour, default=WHITE if spine is FRONT_BG else _readable_on(spine)),
+    }
+
+
+def _readable_on(background: CMYKColor) -> CMYKColor:
+    """White text on a dark background, black on a light one (by the colour's lightness)."""
+    c, m, y, k = background.cyan, background.magenta, background.yellow, background.black
+    r, g, b = (1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)
+    return BLACK if 0.299 * r + 0.587 * g + 0.114 * b > 0.62 else WHITE
+
+
+def _wants_barcode(story: Story) -> bool:
+    """Whether the back gets a barcode: asked for, or by default when the book has an ISBN."""
+    book, cover = story.spec.book, story.spec.layout.cover
+    if cover.barcode and not book.isbn:
+        raise RenderError(
+            "a barcode is asked for but the book has no ISBN",
+            where=story.where("layout", "cover", "barcode"),
+            path="layout.cover.barcode",
+            hint="add 'isbn:' under book (your ISBN agency gives you one), or remove 'barcode: true'",
+        )
+    return bool(book.isbn) if cover.barcode is None else cover.barcode
+
+
+def _art(story: Story, key: tuple, rel: str | None, box: tuple[float, float], cache_dir: Path, result: CoverResult, what: str) -> images.Placed | None:
+    """Art for one panel (`box` in points, bleed included), cropped to its shape at 300 ppi; None without it."""
     if not rel:
         return None
-    where = story.where("layout", "cover_image")
+    where = story.where(*key)
+    field_name = ".".join(str(k) for k in key)
     path = resolve_inside(story.root, rel)
     if path is None:
-        raise RenderError(f"the cover image path '{rel}' leaves the story folder", where=where, path="layout.cover_image", hint="keep the cover art inside the story folder")
+        raise RenderError(f"the {what} image path '{rel}' leaves the story folder", where=where, path=field_name, hint="keep the cover art inside the story folder")
     if not path.is_file():
         result.warnings.append(
-            Problem(f"cover image '{rel}' does not exist yet; a generated front cover is used", where, "layout.cover_image", "add the file, or remove 'cover_image' to keep the generated design", Severity.WARNING, "missing-image")
+            Problem(f"{what} image '{rel}' does not exist yet; a generated design is used", where, field_name, f"add the file, or remove '{key[-1]}' to keep the generated design", Severity.WARNING, "missing-image")
         )
         return None
-    w, h = geo.size
-    # The art fills the front panel out to the bleed; the centre is kept when its shape differs.
-    px = (round((w - geo.front_x) / 72 * images.PPI), round(h / 72 * images.PPI))
+    # The art fills the panel out to the bleed; the centre is kept when its shape differs.
+    px = (round(box[0] / 72 * images.PPI), round(box[1] / 72 * images.PPI))
+    sw, sh = images.image_size(path, where, field_name)
+    kept = min(sw / sh / (px[0] / px[1]), (px[0] / px[1]) / (sw / sh))
+    if kept < 1 - CROP_WARN:
+        side = "width" if sw / sh > px[0] / px[1] else "height"
+        result.warnings.append(
+            Problem(
+                f"{what} image '{rel}' is {sw} x {sh} pixels, a different shape from the panel "
+                f"({round(box[0] / 72, 3):g} x {round(box[1] / 72, 3):g} in with bleed): {100 * (1 - kept):.0f}% of its {side} would be cut off",
+                where, field_name, f"supply it at {px[0]} x {px[1]} pixels (or larger in that shape)", Severity.WARNING, "cover-shape",
+            )
+        )
     # The same memo as the interior's pictures: unchanged cover art is not hashed again on a rebuild.
     hashes = HashMemo(cache_dir / "sources.json")
-    placed = images.prepare(path, px, cache_dir, crop=True, where=where, field="layout.cover_image", hashes=hashes)
+    placed = images.prepare(path, px, cache_dir, crop=True, where=where, field=field_name, hashes=hashes)
     hashes.save()
     result.images.append(placed)
     if placed.source_ppi < images.PPI - 0.5:
         result.warnings.append(
-            Problem(f"cover image '{rel}' is only {placed.source_ppi:.0f} ppi on the cover", where, "layout.cover_image", f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
+            Problem(f"{what} image '{rel}' is only {placed.source_ppi:.0f} ppi on the cover", where, field_name, f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
         )
     return placed
 
 
-def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool) -> None:
+def _para(text: str, font: str, size: float, colour, quotes: bool, leading: float = 1.15) -> Paragraph:
+    return Paragraph(inline_markup(text, quotes=quotes), ParagraphStyle("c", fontName=font, fontSize=size, leading=size * leading, alignment=TA_CENTER, textColor=colour))
+
+
+def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, art: images.Placed | None) -> None:
+    """The front panel: art or the generated design, then series, title, subtitle at the top and the names at the bottom."""
     book = story.spec.book
+    ink = colours(story)
     w, h = geo.size
     x0 = geo.front_x
-    pw = w - x0
-    c.setFillColor(FRONT_BG)
+    if art is not None:
+        from chapterbook.render.pdf import draw_placed
+
+        draw_placed(c, art, x0, 0, w - x0, h)
+    else:
+        _design(c, x0, w - x0, h, ink["front"])
+    safe = inch(SAFE_IN)
+    tx, tw = x0 + safe, geo.trim_w - 2 * safe
+    size = min(geo.trim_w / 9, geo.trim_h / 13)  # a square book's title would otherwise cover half its art
+    top_parts = []
+    if book.series:
+        top_parts.append(_para(book.series, family.bold, size * 0.34, ink["text"], quotes))
+    top_parts.append(_para(book.title, family.bold, size, ink["text"], quotes))
+    if book.subtitle:
+        top_parts.append(_para(book.subtitle, family.italic, size * 0.42, ink["text"], quotes, 1.3))
+    bottom_parts = [_para(join_names(book.authors), family.bold, size * 0.45, ink["text"], quotes)]
+    if book.illustrator:
+        bottom_parts.append(_para("illustrated by " + book.illustrator, family.regular, size * 0.34, ink["text"], quotes))
+    gap = size * 0.3
+    top_h = sum(p.wrap(tw, h)[1] for p in top_parts) + gap * (len(top_parts) - 1)
+    bottom_h = sum(p.wrap(tw, h)[1] for p in bottom_parts) + gap * (len(bottom_parts) - 1)
+    top = h - geo.bleed - safe
+    bottom = geo.bleed + safe + (0 if art is not None else h * 0.2)
+    if art is not None:
+        # Solid bands the text reads on, from the bleed edge to a little past the text.
+        c.setFillColor(ink["front"])
+        c.rect(x0, top - top_h - safe * 0.6, w - x0, h - (top - top_h - safe * 0.6), stroke=0, fill=1)
+        c.rect(x0, 0, w - x0, bottom + bottom_h + safe * 0.6, stroke=0, fill=1)
+    y = top
+    for p in top_parts:
+        ph = p.wrap(tw, h)[1]
+        p.drawOn(c, tx, y - ph)
+        y -= ph + gap
+    y = bottom + bottom_h
+    for p in bottom_parts:
+        ph = p.wrap(tw, h)[1]
+        p.drawOn(c, tx, y - ph)
+        y -= ph + gap
+
+
+def _design(c: Canvas, x0: float, pw: float, h: float, background: CMYKColor) -> None:
+    """A sun and waves on the front colour: a simple, friendly design that needs no art."""
+    c.setFillColor(background)
     c.rect(x0, 0, pw, h, stroke=0, fill=1)
-    # A sun and waves: a simple, friendly design that needs no art.
     c.setFillColor(SUN)
     c.circle(x0 + pw * 0.78, h * 0.42, min(pw, h) * 0.12, stroke=0, fill=1)
     c.setFillColor(WAVE)
@@ -163,52 +268,56 @@ def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool) ->
         p.lineTo(x0, 0)
         p.close()
         c.drawPath(p, stroke=0, fill=1)
-    safe = inch(SAFE_IN)
-    tx = geo.front_x + safe
-    tw = geo.trim_w - 2 * safe
-    top = h - geo.bleed - safe
-    size = geo.trim_w / 9
-    title = Paragraph(inline_markup(book.title, quotes=quotes), ParagraphStyle("t", fontName=family.bold, fontSize=size, leading=size * 1.15, alignment=TA_CENTER, textColor=WHITE))
-    _, th = title.wrap(tw, h)
-    title.drawOn(c, tx, top - th)
-    y = top - th - size * 0.5
-    if book.subtitle:
-        sub = Paragraph(inline_markup(book.subtitle, quotes=quotes), ParagraphStyle("s", fontName=family.italic, fontSize=size * 0.42, leading=size * 0.55, alignment=TA_CENTER, textColor=WHITE))
-        _, sh = sub.wrap(tw, h)
-        sub.drawOn(c, tx, y - sh)
-    by = Paragraph(inline_markup(", ".join(book.authors), quotes=quotes), ParagraphStyle("a", fontName=family.bold, fontSize=size * 0.45, leading=size * 0.6, alignment=TA_CENTER, textColor=WHITE))
-    _, bh = by.wrap(tw, h)
-    by.drawOn(c, tx, geo.bleed + safe + h * 0.2)
 
 
-def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool) -> None:
+def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, art: images.Placed | None, barcode: bool) -> None:
+    """The back panel: art or colour, the blurb (on a light band over art), the publisher and the barcode."""
     book = story.spec.book
     _, h = geo.size
-    c.setFillColor(BACK_BG)
-    c.rect(0, 0, geo.spine_x, h, stroke=0, fill=1)
+    ink = colours(story)
+    if art is not None:
+        from chapterbook.render.pdf import draw_placed
+
+        draw_placed(c, art, 0, 0, geo.spine_x, h)
+    else:
+        c.setFillColor(ink["back"])
+        c.rect(0, 0, geo.spine_x, h, stroke=0, fill=1)
     safe = inch(SAFE_IN)
     x = geo.back_x + safe
     width = geo.trim_w - 2 * safe
-    size = 13
+    size = 15  # the blurb is read by children and the grown-ups choosing: bigger than body text on a page
     top = h - geo.bleed - safe
     if book.description:
-        blurb = Paragraph(inline_markup(book.description, quotes=quotes), ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.45, alignment=TA_LEFT, textColor=BLACK))
+        blurb = Paragraph(inline_markup(book.description, quotes=quotes), ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.4, alignment=TA_LEFT, textColor=BLACK))
         bw, bh = blurb.wrap(width, h)
+        if art is not None:
+            c.setFillColor(WHITE)
+            c.roundRect(x - safe * 0.4, top - bh - safe * 0.4, width + safe * 0.8, bh + safe * 0.8, 6, stroke=0, fill=1)
         blurb.drawOn(c, x, top - bh)
-    # The barcode area: white and empty, bottom right of the back, inside the safe zone.
+    # The barcode area: white, bottom right of the back, inside the safe zone.
     bw_, bh_ = inch(BARCODE_IN[0]), inch(BARCODE_IN[1])
+    bx, by = geo.spine_x - inch(0.25) - bw_, geo.bleed + inch(0.25)
     c.setFillColor(WHITE)
-    c.rect(geo.spine_x - inch(0.25) - bw_, geo.bleed + inch(0.25), bw_, bh_, stroke=0, fill=1)
+    c.rect(bx, by, bw_, bh_, stroke=0, fill=1)
+    if barcode and book.isbn:
+        cw, ch = barcode_size()
+        draw_isbn_barcode(c, book.isbn, story.spec.layout.cover.price_code, bx + (bw_ - cw) / 2, by + (bh_ - ch) / 2, family.regular)
     if book.publisher:
+        if art is not None:
+            c.setFillColor(WHITE)
+            c.rect(x - 4, geo.bleed + inch(0.35) - 4, stringWidth(book.publisher, family.regular, 10) + 8, 16, stroke=0, fill=1)
         c.setFillColor(BLACK)
         c.setFont(family.regular, 10)
         c.drawString(x, geo.bleed + inch(0.35), typeset(book.publisher) if quotes else book.publisher)
 
 
 def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool, quotes: bool) -> None:
+    """The spine's colour, running WRAP_IN onto the front and back, and its text when there is room."""
     _, h = geo.size
-    c.setFillColor(SPINE_BG)
-    c.rect(geo.spine_x, 0, geo.spine, h, stroke=0, fill=1)
+    ink = colours(story)
+    wrap = inch(WRAP_IN)
+    c.setFillColor(ink["spine"])
+    c.rect(geo.spine_x - wrap, 0, geo.spine + 2 * wrap, h, stroke=0, fill=1)
     if not with_text:
         return
     book = story.spec.book
@@ -223,7 +332,7 @@ def _spine(c: Canvas, story: Story, geo: CoverGeometry, family, with_text: bool,
     c.saveState()
     c.translate(geo.spine_x + geo.spine / 2, h / 2)
     c.rotate(-90)  # reads top to bottom, as on English-language spines
-    c.setFillColor(WHITE)
+    c.setFillColor(ink["spine_text"])
     c.setFont(family.bold, size)
     c.drawCentredString(0, -size * 0.35, text)
     c.restoreState()

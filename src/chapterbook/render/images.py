@@ -172,6 +172,7 @@ def plan(
     field: str = "",
     hashes: HashMemo | None = None,
     source_px: tuple[int, int] | None = None,
+    grey: bool = False,
 ) -> Placed:
     """Check the source's header and name its cache entry by content; nothing is decoded.
 
@@ -180,7 +181,7 @@ def plan(
     """
     source_px = source_px or image_size(source, where, field)
     content = hashes.sha256(source) if hashes is not None else sha256_file(source)
-    digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode())
+    digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode() + (b"|grey" if grey else b""))
     return Placed(cache_dir / f"{digest.hexdigest()[:32]}.jpg", source, px, source_px)
 
 
@@ -216,15 +217,24 @@ def prune(cache_dir: Path, unused_since: float) -> int:
     return removed
 
 
-def resample(placed: Placed, *, crop: bool = False, where: Location | None = None, field: str = "") -> None:
-    """Make the cached JPEG of a planned image, unless the cache has it already."""
+def resample(placed: Placed, *, crop: bool = False, where: Location | None = None, field: str = "", grey: bool = False) -> None:
+    """Make the cached JPEG of a planned image, unless the cache has it already.
+
+    `grey` (a black-and-white interior) stores it in greyscale, with a JPEG comment
+    saying whether the original had colour (chapterbook.render.ink reads it back)."""
     if _still_cached(placed.path):
         return
     _reuse_image_memory()
     image = _decode(placed.source, placed.px, where, field)
     image = ImageOps.fit(image, placed.px, Image.Resampling.LANCZOS) if crop else image.resize(placed.px, Image.Resampling.LANCZOS)
+    extra = {}
+    if grey:
+        from chapterbook.render.ink import WAS_COLOUR, has_colour
+
+        extra["comment"] = WAS_COLOUR if has_colour(image) else b""
+        image = image.convert("L")
     with atomic_path(placed.path) as tmp:
-        image.save(tmp, "JPEG", quality=92, subsampling=0, dpi=(PPI, PPI))
+        image.save(tmp, "JPEG", quality=92, subsampling=0, dpi=(PPI, PPI), **extra)
 
 
 def prepare(
@@ -259,8 +269,9 @@ class Resampler:
     thread writes into the cache after the render has returned.
     """
 
-    def __init__(self, cache_dir: Path, max_workers: int | None = None):
+    def __init__(self, cache_dir: Path, max_workers: int | None = None, grey: bool = False):
         self.cache_dir = cache_dir
+        self.grey = grey  # a black-and-white interior: pictures stored in greyscale
         self.hashes = HashMemo(cache_dir / "sources.json")
         self._pool = ThreadPoolExecutor(max_workers=max_workers or workers(MAX_WORKERS), thread_name_prefix="resample")
         self._jobs: dict[Path, Future] = {}
@@ -277,12 +288,12 @@ class Resampler:
         field: str = "",
         source_px: tuple[int, int] | None = None,
     ) -> Placed:
-        placed = plan(source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes, source_px=source_px)
+        placed = plan(source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes, source_px=source_px, grey=self.grey)
         job = self._jobs.get(placed.path)  # the same picture at the same size twice: resampled once
         if job is None:
             if _still_cached(placed.path):
                 return placed
-            job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field)
+            job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field, grey=self.grey)
             progress.report(PREPARING, self._done, len(self._jobs))
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)

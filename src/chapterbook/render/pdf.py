@@ -42,8 +42,10 @@ from chapterbook import progress
 from chapterbook.book import FlowItem, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
-from chapterbook.render import fonts, images
-from chapterbook.render.diagrams import DiagramFlowable, draw_diagram
+from chapterbook.render import extra_pages, fonts, images
+from chapterbook.render.colophon import copyright_lines
+from chapterbook.render.ink import colour_interior
+from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems, on_picture
 from chapterbook.render.fonts import FontFamily, book_font, missing_glyphs, typographers_quotes
 from chapterbook.render.layout import MIN_PAGES, PageGeometry, gutter_inches
 from chapterbook.spec.load import Story, format_path, resolve_inside
@@ -663,7 +665,7 @@ class Interior:
     # flowables ------------------------------------------------------------------------------
 
     def flowables(self, doc: BookDoc) -> list[Flowable]:
-        self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter")]
+        self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter", "diagram-crowded")]
         self._glyph_seen: dict[tuple, tuple[int, str, int]] = {}
         out: list[Flowable] = []
         out += self.front_matter(doc)
@@ -691,23 +693,10 @@ class Interior:
         if book.publisher:
             out += [Spacer(1, th * 0.25), self.para(book.publisher, "byline", self._where("book", "publisher"), "the publisher")]
         out += [PageBreak(), Mark(doc, "front"), Spacer(1, th * 0.45)]
-        holder = book.copyright_holder or _join(book.authors)
-        year = f"{book.publication_date.year} " if book.publication_date else ""
-        lines = [f"Text copyright © {year}{holder}. All rights reserved."]
-        if book.illustrator:
-            lines.append(f"Illustrations by {book.illustrator}.")
-        if book.edition:
-            lines.append(book.edition + (f", {book.publication_date.isoformat()}" if book.publication_date else ""))
-        elif book.publication_date:
-            lines.append(f"Published {book.publication_date.isoformat()}")
-        if book.publisher:
-            lines.append(f"Published by {book.publisher}.")
-        if book.isbn:
-            d = book.isbn
-            lines.append(f"ISBN {d[:3]}-{d[3]}-{d[4:8]}-{d[8:12]}-{d[12]}")
-        lines.append(f"Set in {self.spec.layout.font}. Made with chapterbook.")
+        lines = copyright_lines(self.spec)  # chapterbook.render.colophon
         for line in lines:
             out.append(self.para(line, "small", self._where("book"), "the copyright page"))
+        out += extra_pages.dedication(self, doc)
         out += [PageBreak(), Mark(doc, "front"), self.para("Contents", "h1", None, "the contents")]
         for ci, chapter in enumerate(self.spec.chapters):
             key = f"ch{ci + 1}"
@@ -768,8 +757,9 @@ class Interior:
         bw, bh = self.box(slot.placement)
         fs = self.spec.layout.font_size
         font = self.family.regular
+        picture = slot.placed if on_picture(slot.diagram) else None  # labelled parts of the picture itself
         if slot.placement == Placement.full:
-            if slot.placed is not None:
+            if slot.placed is not None and picture is None:
                 placed = slot.placed
 
                 def art(canv, block, placed=placed):
@@ -778,12 +768,13 @@ class Interior:
                     draw_placed(canv, placed, x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
 
             elif slot.diagram is not None:
-                self.check_glyphs(" ".join([*slot.diagram.labels, slot.diagram.object, slot.diagram.other_object]), slot.where, f"diagram '{slot.id}'")
+                self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
+                self.warnings += fit_problems(slot.diagram, bw, min(bh, bw), font, fs * 0.75, slot.where, slot.field)
 
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
                     dh = min(h, w * 1.0)
-                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75)
+                    draw_diagram(canv, d, x, y + (h - dh) / 2, w, dh, font, fs * 0.75, self.spec.layout.palette, picture)
 
             else:
 
@@ -794,13 +785,14 @@ class Interior:
 
             return [FullPage(doc, art)]
         gap = Spacer(1, self.spec.layout.line_height * 0.5)
-        if slot.placed is not None:
+        if slot.placed is not None and picture is None:
             return [gap, Picture(slot.placed), gap]
         if slot.diagram is not None:
             d = slot.diagram
-            self.check_glyphs(" ".join([*d.labels, d.object, d.other_object, d.caption]), slot.where, f"diagram '{slot.id}'")
+            self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
-            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75)]
+            self.warnings += fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field)
+            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture)]
             if d.caption:
                 parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))
             return [gap, KeepTogether(parts), gap]
@@ -835,13 +827,13 @@ class Interior:
             out.append(("questions", "Think About It"))
         if bm.note_for_grownups:
             out.append(("grownups", "A Note for Grown-ups"))
-        return out
+        return out + extra_pages.back_sections(self.spec)
 
     def back_matter(self, doc: BookDoc) -> list[Flowable]:
         out: list[Flowable] = []
         for key, title in self._back_sections():
             out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(self.markup(title), self.styles["h1"])]
-            out += getattr(self, f"_section_{key}")(doc)
+            out += getattr(self, f"_section_{key}")(doc) if hasattr(self, f"_section_{key}") else extra_pages.section(self, key)
         return out
 
     def _section_glossary(self, doc: BookDoc) -> list[Flowable]:
@@ -1040,7 +1032,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     image, font); nothing is written then.
     """
     family = None
-    with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir) as resampler:
+    with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir, grey=not colour_interior(story.spec)) as resampler:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
         gutter_pages = known.pages  # a long book laid out before gets its wider gutter at once
         for attempt in range(5):

@@ -17,8 +17,9 @@ from chapterbook.spec.load import Story
 class Outputs(dict):
     """Files written, by name; plus what the build should report and record."""
 
-    def __init__(self, files: dict[str, Path], warnings: list[Problem], reports: list, inputs: dict[str, Path]):
+    def __init__(self, files: dict[str, Path], warnings: list[Problem], reports: list, inputs: dict[str, Path], summary: str = ""):
         super().__init__(files)
+        self.summary = summary  # one line: pages, trim, ink, spine, cover size
         self.warnings = warnings
         self.reports = reports
         self.inputs = inputs
@@ -45,4 +46,8 @@ def write_pdf(story: Story, out_dir: Path, cache_dir: Path | None = None) -> Out
             inputs[str(placed.source)] = placed.source
     for font in interior.fonts:
         inputs[f"font:{font.name}"] = font
-    return Outputs({"pdf": interior.pdf, "cover": cover.pdf}, interior.warnings + cover.warnings, reports, inputs)
+    from chapterbook.render.ink import colour_picture_warnings, summary_line
+
+    warnings = interior.warnings + colour_picture_warnings(story, interior.images) + cover.warnings
+    summary = summary_line(story.spec, interior.pages, cover.spine_in, cover.size)
+    return Outputs({"pdf": interior.pdf, "cover": cover.pdf}, warnings, reports, inputs, summary)

@@ -34,6 +34,8 @@ def lint(story: Story) -> list[Problem]:
     problems += _reading_level(story)
     problems += _coverage(story)
     problems += _diagrams(story)
+    if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
+        problems.append(_problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn"))
     problems.sort(key=lambda p: (p.severity != Severity.ERROR, str(p.where.file), p.where.line or 0, p.where.column or 0))
     return problems
 
@@ -97,6 +99,12 @@ def _references(story: Story) -> Iterable[Problem]:
         for j, cid in enumerate(chapter.concepts):
             if cid not in concepts:
                 yield _unknown(story, ("chapters", i, "concepts", j), "concept", cid, concepts)
+        for j, ref in enumerate(chapter.teaches or []):  # 'concept' or 'concept.N' (fact N, from 1)
+            cid, _, n = ref.partition(".")
+            if cid not in concepts:
+                yield _unknown(story, ("chapters", i, "teaches", j), "concept", cid, concepts)
+            elif n and int(n) > len(spec.concepts[concepts.index(cid)].facts):
+                yield _problem(story, ("chapters", i, "teaches", j), f"concept '{cid}' has no fact {n}", f"it has {len(spec.concepts[concepts.index(cid)].facts)} facts, numbered from 1", "unknown-ref")
         for j, cid in enumerate(chapter.characters):
             if cid not in characters:
                 yield _unknown(story, ("chapters", i, "characters", j), "character", cid, characters)
@@ -240,12 +248,12 @@ def _diagrams(story: Story) -> Iterable[Problem]:
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
             d = ill.diagram
-            if d is not None and d.other_object and d.kind != DiagramKind.action_reaction:
+            if d is not None and d.other_object and d.kind not in (DiagramKind.action_reaction, DiagramKind.gravity):
                 yield _problem(
                     story,
                     ("chapters", ci, "illustrations", ii, "diagram", "other_object"),
                     f"a {d.kind.value} diagram shows one thing; other_object '{d.other_object}' is not drawn",
-                    "remove it, or use kind: action_reaction to show two things pushing on each other",
+                    "remove it, or use kind: action_reaction (two things pushing on each other) or gravity (two bodies pulling)",
                     "diagram-labels",
                     Severity.WARNING,
                 )

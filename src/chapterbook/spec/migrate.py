@@ -15,7 +15,14 @@ from chapterbook.errors import Location, Problem, SpecError
 from chapterbook.spec.models import CURRENT_SPEC_VERSION
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
-MIGRATIONS: dict[int, Migration] = {}
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 only adds the optional chapters[].teaches; a v1 file means the same without it."""
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 FIRST_SPEC_VERSION = 1
 
 

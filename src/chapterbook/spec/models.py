@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-CURRENT_SPEC_VERSION = 1
+CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1 forward)
 
 Id = Annotated[
     str,
@@ -67,6 +67,7 @@ class Book(Strict):
     description: str | None = Field(None, max_length=2000, description="A short blurb for the back cover.")
     publisher: str | None = None
     copyright_holder: str | None = Field(None, description="Defaults to the authors.")
+    dedication: str | None = Field(None, max_length=500, description="A dedication, printed on its own page after the copyright page, e.g. 'For Maya, who asks why.'")
 
     @field_validator("isbn", "ebook_isbn")
     @classmethod
@@ -134,16 +135,80 @@ class DiagramKind(str, Enum):
     motion_path = "motion_path"
     action_reaction = "action_reaction"
     ramp = "ramp"
+    cycle = "cycle"
+    labelled_parts = "labelled_parts"
+    sequence = "sequence"
+    before_after = "before_after"
+    bar_chart = "bar_chart"
 
 
 # What each kind of diagram has room to label, in the order `labels` fills them.
 DIAGRAM_LABELS = {
     DiagramKind.force_arrows: ("the push from the left", "the push back from the right", "an arrow up", "an arrow down"),
-    DiagramKind.gravity: ("the arrow down",),
+    DiagramKind.gravity: ("the arrow between the two things",),
     DiagramKind.motion_path: ("the start", "the end"),
     DiagramKind.action_reaction: ("the action (right arrow)", "the reaction (left arrow)"),
     DiagramKind.ramp: ("the arrow down", "the ramp"),
+    DiagramKind.cycle: (),
+    DiagramKind.labelled_parts: (),
+    DiagramKind.sequence: (),
+    DiagramKind.before_after: ("the left heading", "the right heading"),
+    DiagramKind.bar_chart: ("the title over the bars",),
 }
+# How many `items` a kind draws (fewest, most): more would not fit at 12 pt on a half page.
+DIAGRAM_ITEMS = {
+    DiagramKind.cycle: (3, 6),
+    DiagramKind.labelled_parts: (1, 6),
+    DiagramKind.sequence: (2, 6),
+    DiagramKind.before_after: (2, 2),
+    DiagramKind.bar_chart: (2, 8),
+}
+# The longest label (characters) a stage, step, part or bar has room for: three short lines at 12 pt.
+DIAGRAM_ITEM_CHARS = 40
+DIRECTIONS = {"right": 0, "up-right": 45, "up": 90, "up-left": 135, "left": 180, "down-left": 225, "down": 270, "down-right": 315}
+
+
+class MotionPathKind(str, Enum):
+    arc = "arc"
+    straight = "straight"
+    fall = "fall"
+    rise = "rise"
+    circle = "circle"
+
+
+class PartsShape(str, Enum):
+    box = "box"
+    circle = "circle"
+    bar = "bar"
+    plant = "plant"
+
+
+class DiagramArrow(Strict):
+    label: str = Field("", description="What the arrow is, e.g. 'big push', 'gravity'.")
+    direction: float | str = Field(
+        "right", description="Which way the force acts: right, up-right, up, up-left, left, down-left, down, down-right, or degrees (0 = right, 90 = up)."
+    )
+    size: float = Field(1.0, ge=0.3, le=3.0, description="Length and thickness: 1 is a normal arrow, 0.5 a small force, 2 a big one.")
+    pull: bool = Field(False, description="Draw it leaving the thing (a pull) instead of pushing into it.")
+
+    @field_validator("direction")
+    @classmethod
+    def _direction(cls, value: float | str) -> float | str:
+        if isinstance(value, str) and value.strip().lower() not in DIRECTIONS:
+            raise ValueError(f"'{value}' is not a direction: use {', '.join(DIRECTIONS)}, or a number of degrees (0 = right, 90 = up)")
+        return value.strip().lower() if isinstance(value, str) else value
+
+    def degrees(self) -> float:
+        """The arrow's direction in degrees, anticlockwise from pointing right."""
+        return float(DIRECTIONS[self.direction]) if isinstance(self.direction, str) else float(self.direction) % 360
+
+
+class DiagramItem(Strict):
+    label: str = Field(min_length=1, description="The stage, step, part or bar's name, e.g. 'water evaporates'.")
+    detail: str = Field("", description="before_after: a second line under the label, e.g. 'solid'.")
+    value: float | None = Field(None, ge=0, description="bar_chart: the bar's number. before_after: how big to draw the thing (1 = normal).")
+    x: float | None = Field(None, ge=0, le=1, description="labelled_parts: where the part is across the shape, 0 (left) to 1 (right).")
+    y: float | None = Field(None, ge=0, le=1, description="labelled_parts: where the part is up the shape, 0 (bottom) to 1 (top).")
 
 
 class Diagram(Strict):
@@ -151,15 +216,51 @@ class Diagram(Strict):
     object: str = Field("", description="What the diagram shows, e.g. 'beach cart'.")
     other_object: str = Field(
         "",
-        description="action_reaction only: the second thing, the one pushed back, e.g. 'air'. "
-        "Naming both shows that the two pushes act on two different things.",
+        description="action_reaction: the second thing, the one pushed back, e.g. 'air'. "
+        "gravity: the big body that pulls, e.g. 'Moon' (default Earth).",
     )
     labels: list[str] = Field(
         default_factory=list,
         description="Arrow or part labels, in order: force_arrows up to 4 (left, right, up, down), gravity 1, "
-        "motion_path 2 (start, end), action_reaction 2, ramp 2 (arrow, ramp).",
+        "motion_path 2 (start, end), action_reaction 2, ramp 2 (arrow, ramp), before_after 2 (headings), bar_chart 1 (title).",
     )
+    arrows: list[DiagramArrow] = Field(
+        default_factory=list,
+        max_length=6,
+        description="force_arrows: each force with its own direction and size (instead of labels); "
+        "before_after: the push on the left thing, then on the right one.",
+    )
+    path: MotionPathKind = Field(MotionPathKind.arc, description="motion_path: arc (thrown), straight, fall, rise or circle.")
+    items: list[DiagramItem] = Field(
+        default_factory=list,
+        description="cycle: 3-6 stages in order; sequence: 2-6 steps; before_after: the two things; "
+        "labelled_parts: 1-6 parts; bar_chart: 2-8 bars with a value each.",
+    )
+    shape: PartsShape = Field(PartsShape.box, description="labelled_parts: the simple shape the parts are on: box, circle, bar or plant.")
+    unit: str = Field("", max_length=20, description="bar_chart: the unit of the numbers, e.g. 'cm'.")
     caption: str = ""
+
+    @model_validator(mode="after")
+    def _room(self) -> Diagram:
+        limits = DIAGRAM_ITEMS.get(self.kind)
+        if limits is None and self.items:
+            raise ValueError(f"a {self.kind.value} diagram draws no 'items'; remove them, or use kind cycle, sequence, labelled_parts, before_after or bar_chart")
+        if limits is not None:
+            lo, hi = limits
+            n = len(self.items)
+            if not lo <= n <= hi:
+                want = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
+                raise ValueError(f"a {self.kind.value} diagram has room for {want} items; it has {n}: " + ("add some" if n < lo else "split it into two diagrams, or leave some out"))
+            for item in self.items:
+                if len(item.label) > DIAGRAM_ITEM_CHARS:
+                    raise ValueError(f"the label '{item.label}' is {len(item.label)} characters; a {self.kind.value} diagram has room for {DIAGRAM_ITEM_CHARS}: shorten it and say the rest in the caption")
+            if self.kind == DiagramKind.bar_chart and any(i.value is None for i in self.items):
+                raise ValueError("every bar of a bar_chart needs a 'value' (a number)")
+        if self.arrows and self.kind not in (DiagramKind.force_arrows, DiagramKind.before_after):
+            raise ValueError(f"a {self.kind.value} diagram draws no 'arrows'; use kind force_arrows (or labels)")
+        if self.arrows and self.kind == DiagramKind.before_after and len(self.arrows) > 2:
+            raise ValueError("a before_after diagram has room for 2 arrows (one on each thing)")
+        return self
 
 
 class Illustration(Strict):
@@ -185,6 +286,12 @@ class Chapter(Strict):
     id: Id | None = Field(None, description="Optional short name; defaults to chapter-N.")
     title: str = Field(min_length=1)
     concepts: list[str] = Field(default_factory=list, description="Ids of the concepts this chapter teaches.")
+    teaches: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(?:\.[1-9][0-9]*)?$")]] | None = Field(
+        None,
+        description="The facts this chapter is meant to teach, judged by 'compare': 'concept.N' is fact N (from 1) of that "
+        "concept, 'concept' is all of its facts. Left out: every fact of its concepts that no other chapter's "
+        "'teaches' claims.",
+    )
     characters: list[str] = Field(default_factory=list, description="Ids of the characters in this chapter.")
     setting: str = ""
     synopsis: str = ""
@@ -223,6 +330,9 @@ class BackMatter(Strict):
     activities: bool = Field(True, description="'Try it' activity pages.")
     questions: bool = True
     note_for_grownups: str | None = Field(None, description="Text of a note for parents and teachers; leave out for none.")
+    about_the_author: str | None = Field(None, description="A page 'About the Author' at the back; leave out for none.")
+    about_the_illustrator: str | None = Field(None, description="A page 'About the Illustrator' at the back; leave out for none.")
+    also_in_series: list[str] = Field(default_factory=list, description="Titles of the series' other books, listed on an 'Also in this series' page.")
 
 
 TRIM_PRESETS: dict[str, tuple[float, float]] = {
@@ -235,6 +345,71 @@ TRIM_PRESETS: dict[str, tuple[float, float]] = {
     "8.5x8.5": (8.5, 8.5),
     "8.5x11": (8.5, 11.0),
 }
+
+
+# Colours an author may name; anything else is given as #RRGGBB or cmyk(C, M, Y, K) in percent.
+COLOUR_NAMES = {
+    "black": "#000000", "white": "#ffffff", "grey": "#808080", "gray": "#808080", "red": "#d62828",
+    "orange": "#f77f00", "yellow": "#fcbf49", "green": "#2a9d8f", "blue": "#1d70b8", "navy": "#1d3557",
+    "purple": "#7b2cbf", "pink": "#ef476f", "brown": "#8d5524", "sand": "#f4e4bc", "cream": "#fdf6e3",
+    "sky": "#8ecae6", "sea": "#0081a7", "teal": "#008080",
+}
+
+
+def parse_colour(text: str) -> tuple[float, float, float, float]:
+    """The colour as CMYK fractions 0-1; ValueError saying the accepted forms when `text` is none of them."""
+    value = text.strip().lower()
+    value = COLOUR_NAMES.get(value, value)
+    m = re.fullmatch(r"#([0-9a-f]{3}|[0-9a-f]{6})", value)
+    if m:
+        hexa = m.group(1) if len(m.group(1)) == 6 else "".join(ch * 2 for ch in m.group(1))
+        r, g, b = (int(hexa[i : i + 2], 16) / 255 for i in (0, 2, 4))
+        k = 1 - max(r, g, b)
+        if k >= 1:
+            return (0.0, 0.0, 0.0, 1.0)
+        return tuple(round(v, 4) for v in ((1 - r - k) / (1 - k), (1 - g - k) / (1 - k), (1 - b - k) / (1 - k), k))  # type: ignore[return-value]
+    m = re.fullmatch(r"cmyk\(\s*([\d.]+)%?\s*,\s*([\d.]+)%?\s*,\s*([\d.]+)%?\s*,\s*([\d.]+)%?\s*\)", value)
+    if m and all(float(v) <= 100 for v in m.groups()):
+        return tuple(float(v) / 100 for v in m.groups())  # type: ignore[return-value]
+    raise ValueError(
+        f"'{text}' is not a colour chapterbook knows: write it as #RRGGBB (e.g. #1d70b8), cmyk(C, M, Y, K) in percent "
+        f"(e.g. cmyk(90, 40, 0, 0)) or one of: {', '.join(COLOUR_NAMES)}"
+    )
+
+
+def _colour(value: str | None) -> str | None:
+    if value is not None:
+        parse_colour(value)
+    return value
+
+
+Colour = Annotated[str, Field(description="#RRGGBB, cmyk(C, M, Y, K) in percent, or a name such as blue or sand.")]
+
+
+class Palette(Strict):
+    """The book's colours: diagrams and the generated cover use them."""
+
+    main: Colour | None = Field(None, description="Pushes and the cover's front background.")
+    second: Colour | None = Field(None, description="Pulls, paths and the spine.")
+    accent: Colour | None = Field(None, description="The things in diagrams (boxes, balls, stages).")
+
+    _check = field_validator("main", "second", "accent")(lambda cls, v: _colour(v))
+
+
+class Cover(Strict):
+    """The wrap cover beyond its front art (layout.cover_image)."""
+
+    front_colour: Colour | None = Field(None, description="Background of a generated front (no cover_image).")
+    back_colour: Colour | None = Field(None, description="Background of the back; defaults to sand.")
+    back_image: str | None = Field(None, description="Art for the back, relative to the story folder; the blurb is set on a band over it.")
+    spine_colour: Colour | None = Field(None, description="The spine; it runs a little onto the front and back so a binding shift shows no stripe.")
+    text_colour: Colour | None = Field(None, description="Title and names on the front; white by default.")
+    barcode: bool | None = Field(None, description="Print the ISBN barcode on the back; on by default when the book has an ISBN.")
+    price_code: str = Field(
+        "90000", pattern=r"^\d{5}$", description="The 5-digit add-on after the barcode: 90000 for no price, or currency digit + price, e.g. 50799 for US$7.99."
+    )
+
+    _check = field_validator("front_colour", "back_colour", "spine_colour", "text_colour")(lambda cls, v: _colour(v))
 
 
 class Paper(str, Enum):
@@ -256,6 +431,9 @@ class Layout(Strict):
         "(\" and '), and -- --- ... as – — …; English books only, and only when the font has them.",
     )
     cover_image: str | None = Field(None, description="Front cover art, relative to the story folder.")
+    cover: Cover = Field(default_factory=Cover, description="Back, spine, barcode and colours of the wrap cover.")
+    palette: Palette = Field(default_factory=Palette, description="The book's colours, for diagrams and the generated cover.")
+    made_with_line: bool = Field(True, description="Print 'Made with chapterbook.' on the copyright page.")
 
     @field_validator("trim")
     @classmethod

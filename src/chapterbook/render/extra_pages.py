@@ -1,0 +1,58 @@
+"""Optional pages from the spec: a dedication in the front; about the author, about the illustrator
+and "also in this series" at the back. Each is printed only when the spec gives its text.
+
+The interior (render.pdf) asks :func:`back_sections` which pages to add to its contents and
+calls :func:`section` to build one; :func:`dedication` gives the flowables of the front page.
+"""
+
+from __future__ import annotations
+
+from reportlab.platypus import Flowable
+
+SECTIONS = {
+    "about_author": "About the Author",
+    "about_illustrator": "About the Illustrator",
+    "series": "Also in This Series",
+}
+
+
+def back_sections(spec) -> list[tuple[str, str]]:
+    """(key, title) of each optional back page the spec asks for, in the order they print."""
+    bm, book = spec.back_matter, spec.book
+    out = []
+    if bm.about_the_author:
+        out.append(("about_author", "About the Author" if len(book.authors) == 1 else "About the Authors"))
+    if bm.about_the_illustrator:
+        out.append(("about_illustrator", SECTIONS["about_illustrator"]))
+    if bm.also_in_series:
+        out.append(("series", f"Also in the {book.series} Series" if book.series else SECTIONS["series"]))
+    return out
+
+
+def section(interior, key: str) -> list[Flowable]:
+    """The body of one optional back page (its title is set by the caller), as paragraphs of the book's styles."""
+    bm = interior.spec.back_matter
+    if key == "series":
+        out = []
+        for i, title in enumerate(bm.also_in_series):
+            p = interior.para(title, "bullet", interior.story.where("back_matter", "also_in_series", i), "the series list")
+            p.bulletText = "•"
+            out.append(p)
+        return out
+    field = "about_the_author" if key == "about_author" else "about_the_illustrator"
+    text = getattr(bm, field) or ""
+    where = interior.story.where("back_matter", field)
+    return [interior.para(" ".join(p.split()), "body", where, SECTIONS[key].lower()) for p in text.split("\n\n") if p.strip()]
+
+
+def dedication(interior, doc) -> list[Flowable]:
+    """A page holding the dedication, a third of the way down, centred; nothing without one."""
+    from reportlab.platypus import PageBreak, Spacer
+
+    from chapterbook.render.pdf import Mark
+
+    text = interior.spec.book.dedication
+    if not text:
+        return []
+    where = interior.story.where("book", "dedication")
+    return [PageBreak(), Mark(doc, "front"), Spacer(1, interior.geo.text_height * 0.3), interior.para(text, "subtitle", where, "the dedication", "book.dedication")]

@@ -1,0 +1,85 @@
+"""Black-and-white or colour interior: which one a book is, colour pictures in a grey book, the build's summary line.
+
+Paper white and cream are printed in black ink only, so their pictures are stored in
+greyscale (render.images does it while resampling, and marks in the cached JPEG's
+comment whether the original had colour, so a rebuild from the cache still warns).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageChops
+
+from chapterbook.errors import Problem, Severity
+from chapterbook.spec.load import Story, format_path, resolve_inside
+from chapterbook.spec.models import Paper, StorySpec
+
+WAS_COLOUR = b"chapterbook: converted from colour"
+# A picture is in colour when more than this share of its pixels is clearly coloured (not a
+# grey, sepia-free scan with a few noisy pixels).
+COLOURED_SHARE = 0.02
+SATURATION = 40  # of 255: below this a pixel reads as grey
+
+
+def colour_interior(spec: StorySpec) -> bool:
+    """Whether the interior prints in colour (paper: color) rather than black and white."""
+    return spec.layout.paper == Paper.color
+
+
+def has_colour(image: Image.Image) -> bool:
+    """Whether a decoded picture has visible colour, judged on a small copy of it."""
+    if image.mode in ("L", "1", "I", "F"):
+        return False
+    small = image.convert("RGB")
+    small.thumbnail((96, 96))
+    hsv = small.convert("HSV")
+    saturated = hsv.getchannel("S").point(lambda s: 255 if s > SATURATION else 0)
+    lit = hsv.getchannel("V").point(lambda v: 255 if v > 40 else 0)  # near-black pixels have no visible colour
+    coloured = ImageChops.multiply(saturated, lit).histogram()[255]
+    return coloured > COLOURED_SHARE * small.width * small.height
+
+
+def was_colour(jpeg: Path) -> bool:
+    """Whether a cached greyscale picture came from a colour original (reads only the file's header)."""
+    with Image.open(jpeg) as img:
+        return img.info.get("comment", b"") == WAS_COLOUR
+
+
+def colour_picture_warnings(story: Story, placed: list) -> list[Problem]:
+    """A warning for each picture of a black-and-white interior that was in colour, at its 'image:' line."""
+    if colour_interior(story.spec):
+        return []
+    where_of: dict[Path, tuple] = {}
+    for ci, chapter in enumerate(story.spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            path = resolve_inside(story.root, ill.image) if ill.image else None
+            if path is not None:
+                where_of.setdefault(path.resolve(), ("chapters", ci, "illustrations", ii, "image"))
+    out, seen = [], set()
+    for p in placed:
+        if p.source in seen or not was_colour(p.file):
+            continue
+        seen.add(p.source)
+        key = where_of.get(p.source.resolve(), ("layout", "paper"))
+        out.append(
+            Problem(
+                f"picture '{p.source.name}' is in colour; this black-and-white interior (paper: {story.spec.layout.paper.value}) prints it in grey",
+                story.where(*key),
+                format_path(key),
+                "check it still reads in grey (colours of the same lightness look alike), or use paper: color for a colour interior",
+                Severity.WARNING,
+                "colour-picture",
+            )
+        )
+    return out
+
+
+def summary_line(spec: StorySpec, pages: int, spine_in: float, cover_pt: tuple[float, float]) -> str:
+    """One line saying what was made: pages, trim, ink, spine width and the full cover size."""
+    w, h = spec.layout.trim_inches()
+    ink = "colour" if colour_interior(spec) else "black and white"
+    return (
+        f"{pages} pages, trim {w:g} x {h:g} in, {ink} interior on {spec.layout.paper.value} paper, "
+        f"spine {spine_in:.3f} in, full cover {cover_pt[0] / 72:.3f} x {cover_pt[1] / 72:.3f} in with bleed"
+    )

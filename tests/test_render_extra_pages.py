@@ -1,0 +1,39 @@
+"""Optional pages from the spec: a dedication in the front, about the author and illustrator and the series at the back."""
+
+from __future__ import annotations
+
+import subprocess
+
+from chapterbook.render.pdf import render_book
+from chapterbook.spec.load import load_story
+from render_fixtures import make_story
+
+
+def _pages(pdf) -> list[str]:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")
+
+
+def test_each_optional_page_prints_only_when_given(tmp_path):
+    plain = render_book(load_story(make_story(tmp_path / "a", illustrations="")), tmp_path / "a.pdf", tmp_path / "cache")
+    text = "\n".join(_pages(plain.pdf))
+    assert "About the Author" not in text and "Also in" not in text and "For Maya" not in text
+
+    path = make_story(tmp_path / "b", illustrations="")
+    source = path.read_text().replace("  illustrator: Ivy Drawer\n", "  illustrator: Ivy Drawer\n  series: Curious Kids\n  dedication: For Maya, who asks why.\n")
+    source = source.replace(
+        "back_matter:\n",
+        "back_matter:\n  about_the_author: Ada Writer taught science for ten years.\n"
+        "  about_the_illustrator: Ivy Drawer paints with watercolours.\n"
+        "  also_in_series: [The Magnet Mystery, The Ice Castle]\n",
+    )
+    path.write_text(source)
+    result = render_book(load_story(path), tmp_path / "b.pdf", tmp_path / "cache")
+    pages = _pages(result.pdf)
+    dedication = next(i for i, p in enumerate(pages) if "For Maya, who asks why." in p)
+    copyright_page = next(i for i, p in enumerate(pages) if "All rights reserved" in p)
+    contents = next(i for i, p in enumerate(pages) if p.strip().startswith("Contents"))
+    assert copyright_page < dedication < contents and pages[dedication].split() == "For Maya, who asks why.".split()
+    back = "\n".join(pages[contents + 1 :])
+    for title, body in [("About the Author", "taught science"), ("About the Illustrator", "paints with watercolours"), ("Also in the Curious Kids Series", "The Ice Castle")]:
+        assert title in pages[contents] and title in back and body in back, title  # listed in the contents too
