@@ -66,6 +66,10 @@ def test_output_naming_a_file(sample_copy, tmp_path):
         assert line.startswith("error: out.txt: this is a file, where a folder is needed"), line
         assert "--output" in line
     assert (tmp_path / "out.txt").read_text(encoding="utf-8") == "not a folder"
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "magnet-mystery").write_text("the book's folder is a file", encoding="utf-8")
+    line = one_line_error(chapterbook("build", str(spec), "-o", "out", cwd=tmp_path))
+    assert line.startswith("error: out/magnet-mystery: this is a file, where a folder is needed"), line
 
 
 def test_book_pdf_being_a_folder_stops_the_build_before_anything_is_replaced(built, tmp_path):

@@ -202,6 +202,8 @@ def staging(book: Path, caches: tuple[Path, ...] = ()) -> Iterator[Stage]:
     Leftovers of a killed run are cleared first, in `book` and in the build's own `caches`.
     """
     book = Path(book)
+    if book.exists() and not book.is_dir():  # mkdir would say "exists", which is no help
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(book))
     book.mkdir(parents=True, exist_ok=True)
     stage: Stage | None = None
     fd = None
