@@ -10,14 +10,15 @@ except ImportError:  # not CPython
 
 def _stop_at_once(signum: int, frame: object) -> None:
     # Start-up: nothing has been written yet, so there is nothing to clean up and no traceback to show.
-    os.write(2, b"stopped\n")
+    os.write(2, b"stopped (SIGTERM)\n" if signum == signal.SIGTERM else b"stopped (Ctrl-C)\n")
     os._exit(128 + signum)
 
 
 def run() -> int:
     """Set the signal handlers, then import and run the command line; returns the exit code."""
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _stop_at_once)  # first, before the imports: main() replaces them once it can clean up
+        if signal.getsignal(sig) != signal.SIG_IGN:  # ignored by who started us (a background job, nohup): stays so
+            signal.signal(sig, _stop_at_once)  # first, before the imports: main() replaces them once it can clean up
     from chapterbook.cli import main
 
     return main()

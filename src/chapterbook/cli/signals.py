@@ -33,8 +33,11 @@ def handle_signals() -> dict:
         return {}  # only the main thread may set handlers (and only it receives signals)
     previous: dict = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     previous = {sig: signal.SIG_DFL if h is None else h for sig, h in previous.items()}
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    # A signal ignored by whoever started us (a shell's background job ignores Ctrl-C) stays ignored.
+    if previous[signal.SIGINT] != signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if previous[signal.SIGTERM] != signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, _on_sigterm)
     previous["unraisablehook"] = hook = sys.unraisablehook
     with contextlib.suppress(OSError, ValueError):  # where there is no pipe, only raised stops are seen
         read, write = os.pipe()
