@@ -111,3 +111,21 @@ def test_a_killed_build_is_cleared_by_the_next(sample_copy, tmp_path):
     again = subprocess.run([sys.executable, "-m", "chapterbook", "build", str(spec), "-o", str(out)], env=env(), capture_output=True, text=True)
     assert again.returncode == 0, again.stderr
     assert whole(book) != before  # the new build, whole, and nothing of the killed one left
+
+
+def test_ctrl_c_ignored_by_the_parent_stays_ignored(sample_copy, tmp_path):
+    """A shell starts background jobs with Ctrl-C ignored, so that Ctrl-C stops the script and not them."""
+    spec = sample_copy("magnet-mystery")
+    out = tmp_path / "out"
+    ignoring = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731
+    proc = subprocess.Popen(
+        [sys.executable, "-c", BOOT, "build", str(spec), "-o", str(out)], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignoring
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and not TRIGGERS["staging folder made"](out / "magnet-mystery") and time.monotonic() < deadline:
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    whole(out / "magnet-mystery")
