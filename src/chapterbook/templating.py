@@ -24,7 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from chapterbook.errors import ChapterbookError, Location
-from chapterbook.text import inline_markup, typeset
+from chapterbook.text import Inline, markup, typeset
 
 
 def packaged_templates_dir() -> Path:
@@ -80,9 +80,10 @@ def _curly(value: object, on: bool = True) -> object:
     return typeset(value) if on and isinstance(value, str) and not isinstance(value, Markup) else value
 
 
-def _inline_html(value: str, quotes: bool = False) -> Markup:
-    """`{{ text | inline_html(quotes) }}`: story text as escaped HTML with <em>/<strong> for its *emphasis*."""
-    return Markup(inline_markup(value, bold="strong", italic="em", quotes=quotes))
+def _inline_html(value: Inline | str, quotes: bool = False) -> Markup:
+    """`{{ text | inline_html(quotes) }}`: story text (a parsed block's or a Markdown string) as escaped HTML
+    with <em>/<strong> for its *emphasis*."""
+    return Markup(markup(value, bold="strong", italic="em", quotes=quotes))
 
 
 def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:

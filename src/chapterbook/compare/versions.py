@@ -16,7 +16,7 @@ from pathlib import Path
 from chapterbook.compare import chatter
 from chapterbook.errors import ChapterbookError, Location, UsageError, display_path
 from chapterbook.spec.load import Story
-from chapterbook.text import ChapterVersion, blocks
+from chapterbook.text import ChapterVersion, Heading, IllustrationMarker, Paragraph, blocks, parse
 
 DRAFT_FILE = re.compile(r"^chapter-(?P<n>\d{2,})\.(?P<model>.+)\.s(?P<k>\d+)\.md$")
 TITLE_MATCH = 0.6  # difflib ratio above which a heading names a spec chapter
@@ -79,9 +79,11 @@ def latest_run(drafts_root: Path) -> Path | None:
 
 
 def _split_title(text: str) -> tuple[str | None, str]:
-    lines = text.lstrip("\ufeff").splitlines()
-    if lines and lines[0].startswith("# "):
-        return lines[0][2:].strip(), "\n".join(lines[1:]).lstrip("\n")
+    """(title, body) of a draft file: its first line '# Title' is the title (as draft/reply.py writes it)."""
+    text = text.lstrip("\ufeff")
+    first = next(iter(parse(text, tolerant=True).blocks), None)
+    if isinstance(first, Heading) and first.level == 1 and first.line == 0:
+        return first.text.plain.strip(), "\n".join(text.splitlines()[first.end :]).lstrip("\n")
     return None, text
 
 
@@ -164,9 +166,6 @@ _CHAPTER_HEADING = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*chapter\s+(?P<num>\d+|[a-z]+)\b\s*[:.\-–—)]?\s*(?P<title>.*?)\s*(?:\*\*|__)?\s*#*\s*$",
     re.I,
 )
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
-_BOLD_LINE = re.compile(r"^\s*(?:\*\*|__)(?P<title>[^*_]{1,80})(?:\*\*|__)\s*$")
-_ILLUSTRATION_ANY = re.compile(r"^\s*[*_]*\s*\[\s*(?:illustration|picture|image)\s*:\s*(?P<body>.+?)\s*\]\s*[*_]*\s*$", re.I)
 
 
 @dataclass
@@ -181,26 +180,46 @@ def _norm_title(s: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", "", s.lower().replace("’", "'")).strip()
 
 
+def _heading(block: Heading | Paragraph, first_line: str) -> tuple[int | None, str] | None:
+    """(chapter number or None, title) when a block starts a section: a Markdown heading, a
+    'Chapter N: Title' line (the block's first line) or a short line all in **bold**."""
+    typed = block.text.plain if isinstance(block, Heading) else first_line
+    m = _CHAPTER_HEADING.match(typed)
+    if m:
+        raw = m["num"].lower()
+        num = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
+        if num is not None:
+            return num, m["title"].strip(" *_:")
+    if isinstance(block, Heading):
+        return None, block.text.plain.strip(" *_")
+    spans = block.text.spans
+    if block.end - block.line == 1 and spans and all(sp.strong for sp in spans) and len(block.text.plain) <= 80:
+        return None, block.text.plain.strip(" *_")
+    return None
+
+
 def _sections(text: str) -> list[_Section]:
+    """The file cut at its headings (chapterbook.text.grammar reads it), marker lines in the author spelling."""
+    lines = text.splitlines()
+    starts: dict[int, tuple[int | None, str, int]] = {}  # line -> (number, title, first body line)
+    markers: dict[int, str] = {}
+    for block in parse(text, tolerant=True).blocks:
+        if isinstance(block, IllustrationMarker):
+            markers[block.line] = f"[illustration: {block.ref}]"
+        elif isinstance(block, (Heading, Paragraph)):
+            found = _heading(block, lines[block.line].strip())
+            if found is not None:
+                starts[block.line] = (*found, block.end if isinstance(block, Heading) else block.line + 1)
     out: list[_Section] = []
     current = _Section(None, "", [], 1)
-    for lineno, line in enumerate(text.splitlines(), 1):
-        m = _CHAPTER_HEADING.match(line)
-        num = None
-        if m:
-            raw = m["num"].lower()
-            num = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
-        if m and num is not None:
+    skip_to = 0
+    for n, line in enumerate(lines):
+        if n in starts:
             out.append(current)
-            current = _Section(num, m["title"].strip(" *_:"), [], lineno)
-            continue
-        hm = _MD_HEADING.match(line) or _BOLD_LINE.match(line)
-        if hm and not _ILLUSTRATION_ANY.match(line):
-            out.append(current)
-            current = _Section(None, hm["title"].strip(" *_"), [], lineno)
-            continue
-        im = _ILLUSTRATION_ANY.match(line)
-        current.lines.append(f"[illustration: {im['body']}]" if im else line)
+            num, title, skip_to = starts[n]
+            current = _Section(num, title, [], n + 1)
+        elif n >= skip_to:
+            current.lines.append(markers.get(n, line))
     out.append(current)
     return [s for s in out if s.title or any(ln.strip() for ln in s.lines)]
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, NumberedList, Paragraph, parse
+
 
 class IllustrationBrief(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -57,7 +59,11 @@ def _one_line(text: str) -> str:
 def _paragraph(text: str) -> str:
     # Keep a paragraph one block: blank lines inside it would split it, and a line
     # that looks like a heading or an illustration marker would change its meaning.
+    # A list or a quote (as the grammar reads it) keeps its lines, one item or line each.
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    found = parse("\n".join(lines), tolerant=True).blocks
+    if len(found) == 1 and isinstance(found[0], (BulletList, NumberedList, BlockQuote)):
+        return "\n".join(lines)
     text = " ".join(lines)
     if text.startswith("#"):
         text = text.lstrip("#").strip()
@@ -127,14 +133,28 @@ def _validated(data: Any) -> ChapterReply:
     return reply
 
 
-_HASH_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 _CHAPTER_HEADING = re.compile(r"^\s*(?:\*\*)?\s*chapter\s+(?:\d+|[a-z]+)\s*[:.\-–—]\s*(?P<title>.+?)\s*(?:\*\*)?\s*$", re.IGNORECASE)
 _TITLE_LINE = re.compile(r"^\s*(?:\*\*)?title\s*:\s*(?P<title>.+?)(?:\*\*)?\s*$", re.IGNORECASE)
-_ILLUSTRATION = re.compile(r"^\s*\[\s*illustration\s*:\s*(?P<brief>.+?)\s*\]\s*$", re.IGNORECASE)
+
+
+def _title(line: str) -> str | None:
+    """The chapter title a heading's text or a first line gives: '# Title', 'Chapter 2: Title', 'Title: Title'."""
+    for pattern in (_CHAPTER_HEADING, _TITLE_LINE):
+        m = pattern.match(line)
+        if m:
+            line = m.group("title")
+            break
+    inner = _CHAPTER_HEADING.match(line)  # "# Chapter 2: The Ramp"
+    return (inner.group("title") if inner else line).strip("*# ").strip() or None
 
 
 def parse_plain_text(content: str) -> ChapterReply:
-    """The chapter in a plain-text reply: a '# Title' or 'Chapter N: Title' heading, paragraphs, '[Illustration: ...]' lines."""
+    """The chapter in a plain-text reply: a '# Title' or 'Chapter N: Title' heading, paragraphs, '[Illustration: ...]' lines.
+
+    The reply is read by the chapter-text grammar (chapterbook.text.grammar) with the
+    marker spellings models write; a list or a quote is kept as one paragraph of its own
+    lines, and a later heading or a scene break is not chapter text.
+    """
     text = content.strip()
     m = _FENCE.match(text)
     if m:
@@ -144,40 +164,28 @@ def parse_plain_text(content: str) -> ChapterReply:
             return parse_json_reply(text)
         except ValueError:
             pass
+    lines = text.replace("\r\n", "\n").split("\n")
+    found = list(parse(text, tolerant=True).blocks)
     title: str | None = None
     paragraphs: list[str] = []
     illustrations: list[IllustrationBrief] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            paragraphs.append(" ".join(current))
-            current.clear()
-
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            flush()
-            continue
-        if title is None and not paragraphs and not current:
-            for pattern in (_CHAPTER_HEADING, _HASH_HEADING, _TITLE_LINE):
-                hm = pattern.match(stripped)
-                if hm:
-                    inner = _CHAPTER_HEADING.match(hm.group("title"))  # "# Chapter 2: The Ramp"
-                    title = (inner.group("title") if inner else hm.group("title")).strip("*# ").strip()
-                    break
-            if title is not None:
-                continue
-        im = _ILLUSTRATION.match(stripped)
-        if im:
-            flush()
-            illustrations.append(IllustrationBrief(after_paragraph=len(paragraphs), brief=im.group("brief")))
-            continue
-        if _HASH_HEADING.match(stripped) or stripped in ("***", "---", "* * *"):
-            flush()  # a later heading or a scene break: not chapter text
-            continue
-        current.append(stripped)
-    flush()
+    first = found[0] if found else None
+    if isinstance(first, Heading):
+        title = _title(first.text.plain)
+        found.pop(0)
+    elif isinstance(first, Paragraph) and (_CHAPTER_HEADING.match(lines[first.line]) or _TITLE_LINE.match(lines[first.line])):
+        title = _title(lines[first.line].strip())
+        rest = [ln.strip() for ln in lines[first.line + 1 : first.end] if ln.strip()]
+        found.pop(0)
+        if rest:
+            paragraphs.append(" ".join(rest))
+    for block in found:
+        if isinstance(block, Paragraph):
+            paragraphs.append(block.text.source)
+        elif isinstance(block, IllustrationMarker):
+            illustrations.append(IllustrationBrief(after_paragraph=len(paragraphs), brief=block.ref))
+        elif isinstance(block, (BulletList, NumberedList, BlockQuote)):
+            paragraphs.append("\n".join(ln.strip() for ln in lines[block.line : block.end] if ln.strip()))
     if title is None:
         raise ValueError("the reply has no chapter heading (expected a first line like '# Title' or 'Chapter 1: Title')")
     return _validated({"title": title, "paragraphs": paragraphs, "illustrations": [i.model_dump() for i in illustrations]})

@@ -27,7 +27,6 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
-    KeepTogether,
     PageBreak,
     PageTemplate,
     Paragraph,
@@ -39,10 +38,11 @@ from reportlab.platypus.paraparser import ParaFrag
 from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
 
 from chapterbook import progress
-from chapterbook.book import FlowItem, chapter_flow
+from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
 from chapterbook.output import atomic_path, atomic_write
 from chapterbook.render import extra_pages, fonts, images
+from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.colophon import copyright_lines
 from chapterbook.render.ink import colour_interior
 from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems, on_picture
@@ -93,6 +93,7 @@ class Slot:
     field: str = ""
     placed: images.Placed | None = None
     source: Path | None = None
+    caption: str = ""
 
 
 @dataclass
@@ -501,6 +502,7 @@ class Pictures:
                     ill.diagram,
                     self.story.where("chapters", ci, "illustrations", ii, "image" if ill.image else "id"),
                     format_path(("chapters", ci, "illustrations", ii, "image")),
+                    caption=caption(ill),
                 )
             # chapterbook.book.chapter_flow places pictures for every format alike.
             opener, flow = chapter_flow(self.story, ci)
@@ -716,28 +718,14 @@ class Interior:
         out.append(Spacer(1, self.geo.text_height * (0.04 if has_opener else 0.2)))
         out.append(paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
         out.append(self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title"))))
-        source = self.story.chapter_text(ci)
         prose = 0
         for kind, obj in items:
             if kind in ("opener", "slot"):
-                out += self.illustration(doc, obj)
+                out += captioned(self, doc, obj, self.illustration(doc, obj))
             else:
                 b: FlowItem = obj  # type: ignore[assignment]
-                where = text_location(self.story, ci, b.start) if source else None
-                missing = missing_glyphs(self.family, b.text)
-                if missing and source is not None:
-                    # Point at the first character the font lacks, not just the paragraph.
-                    found = source.text.find(missing[0][1], b.start)
-                    where = text_location(self.story, ci, found if found >= 0 else b.start)
-                what = f"chapter {ci + 1}"
-                if b.kind == "paragraph" or b.kind == "dialogue":
-                    prose += 1
-                    style = ("dialogue" if b.kind == "dialogue" else "body") + ("_tight" if ci in self.tight else "")
-                    out.append(self.para(b.text, style, where, f"{what}, paragraph {prose}"))
-                elif b.kind == "heading":
-                    out.append(self.para(b.text, "h2", where, f"{what}, a heading"))
-                elif b.kind == "break":
-                    out.append(paragraph("* * *", self.styles["ornament"]))
+                prose += b.kind not in ("heading", "break")
+                out += block_flowables(self, b, ci, prose)
         if prose == 0:
             self.warnings.append(
                 Problem(
@@ -765,7 +753,8 @@ class Interior:
                 def art(canv, block, placed=placed):
                     x, y, w, h = block
                     pw, ph = placed.size_pt
-                    draw_placed(canv, placed, x + (w - pw) / 2, y + (h - ph) / 2, pw, ph)
+                    s = min(1.0, w / pw, h / ph)  # a caption under it takes some of the page
+                    draw_placed(canv, placed, x + (w - pw * s) / 2, y + (h - ph * s) / 2, pw * s, ph * s)
 
             elif slot.diagram is not None:
                 self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
@@ -792,10 +781,8 @@ class Interior:
             self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
             self.warnings += fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field)
-            parts: list[Flowable] = [DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture)]
-            if d.caption:
-                parts.append(paragraph(self.markup(d.caption), self.styles["caption"]))
-            return [gap, KeepTogether(parts), gap]
+            # The caption is added by render.blocks.captioned, for every kind of illustration alike.
+            return [gap, DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture), gap]
         h = min(bh, bw * PANEL_RATIO[slot.placement])
         self.check_glyphs(slot.brief, slot.where, f"the brief of '{slot.id}'")
         return [gap, PlaceholderPanel(doc, slot, bw, h, font, fs), gap]

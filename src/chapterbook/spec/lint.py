@@ -14,6 +14,7 @@ from chapterbook.errors import Location, Problem, Severity
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
+from chapterbook.text.check import grammar_problems
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 MIN_WORDS_FOR_GRADE = 100
@@ -36,6 +37,7 @@ def lint(story: Story) -> list[Problem]:
     problems += _diagrams(story)
     if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
         problems.append(_problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn"))
+    problems += grammar_problems(story)  # chapter text outside the grammar (chapterbook.text.check)
     problems.sort(key=lambda p: (p.severity != Severity.ERROR, str(p.where.file), p.where.line or 0, p.where.column or 0))
     return problems
 
@@ -178,8 +180,9 @@ def _reading_level(story: Story) -> Iterable[Problem]:
     band = rules.readability
     for i, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(i)
-        if source is None:
-            if chapter.text_file is not None:
+        # A text of only headings, markers or breaks prints no story either (the PDF says so too).
+        if source is None or not paragraphs(source.text):
+            if source is None and chapter.text_file is not None:
                 continue  # the unreadable file is already reported
             yield _problem(
                 story,

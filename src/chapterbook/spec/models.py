@@ -269,6 +269,7 @@ class Illustration(Strict):
     image: str | None = Field(None, description="Image file relative to the story folder; a placeholder is drawn until it exists.")
     diagram: Diagram | None = None
     placement: Placement = Placement.half
+    caption: str = Field("", description="Printed under the picture in every format; a diagram's own caption is used when this is empty.")
     after_paragraph: int | None = Field(
         None, ge=0, description="Put it after this paragraph (0 = before the first). Or mark the spot in the text with [illustration: id]."
     )

@@ -23,7 +23,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from chapterbook import progress, templating
-from chapterbook.book import book_view
+from chapterbook.book import book_view, caption
 from chapterbook.errors import Problem, Severity
 from chapterbook.output import atomic_path
 from chapterbook.render.epub import assets
@@ -65,8 +65,7 @@ def _text(markup: str) -> str:
 
 def _alt(ill) -> str:
     """Alt text for a picture: its brief, or its caption when it has no brief; never empty."""
-    caption = ill.diagram.caption if ill.diagram is not None else ""
-    text = " ".join((ill.brief or caption or f"Illustration {ill.id}").split())
+    text = " ".join((ill.brief or caption(ill) or f"Illustration {ill.id}").split())
     return text if len(text) <= 400 else text[:397].rstrip() + "…"
 
 

@@ -1,0 +1,121 @@
+"""The chapter text's typed blocks as ReportLab flowables, and captions under illustrations.
+
+The PDF prints the same blocks (chapterbook.text.grammar, placed by chapterbook.book)
+as the manuscript and the preview: paragraphs, headings, both kinds of list, block
+quotes and scene breaks, with every illustration's caption under it, on a full page too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Flowable, KeepTogether
+
+from chapterbook.book import FlowItem
+from chapterbook.errors import Location
+from chapterbook.render.fonts import missing_glyphs
+from chapterbook.text import (
+    BlockQuote,
+    BulletList,
+    Heading,
+    Inline,
+    NumberedList,
+    Paragraph,
+    SceneBreak,
+    line_col,
+    markup,
+)
+
+if TYPE_CHECKING:  # pdf.py imports this module; these are only for the type checker
+    from chapterbook.render.pdf import BookDoc, Interior, Slot
+
+
+def _style(interior: Interior, name: str) -> str:
+    """The name of a style the book's table (pdf._styles) does not have, made once from one it has.
+
+    "quote": a block quote, the body style indented on both sides with a paragraph's space
+    above it; "bullet_end": a list's last item, with a paragraph's space after it.
+    """
+    if name not in interior.styles:
+        if name.startswith("quote"):
+            body = interior.styles[name.replace("quote", "body")]
+            indent = body.fontSize * 1.6
+            style = ParagraphStyle(name, parent=body, leftIndent=indent, rightIndent=indent, spaceBefore=body.spaceAfter)
+        else:
+            style = ParagraphStyle(name, parent=interior.styles["bullet"], spaceAfter=interior.styles["body"].spaceAfter)
+        interior.styles[name] = style
+    return name
+
+
+def _where(interior: Interior, ci: int, text: Inline) -> Location | None:
+    """Where a run of text starts in its chapter file, or its first character the font lacks."""
+    source = interior.story.chapter_text(ci)
+    if source is None:
+        return None
+    offset = text.start
+    missing = missing_glyphs(interior.family, text.plain)
+    if missing:
+        found = source.text.find(missing[0][1], text.start)
+        offset = found if found >= 0 else offset
+    return source.location(*line_col(source.text, offset))
+
+
+def block_flowables(interior: Interior, item: FlowItem, ci: int, number: int) -> list[Flowable]:
+    """The flowables of one block of chapter `ci`'s text; `number` counts its prose blocks, for messages."""
+    block = item.block
+    what = f"chapter {ci + 1}"
+    tight = "_tight" if ci in interior.tight else ""
+    if isinstance(block, SceneBreak):
+        return [interior.para("* * *", "ornament", None, what, markup=False)]
+    runs: list[tuple[Inline, str, str | None]] = []  # (text, style, bullet)
+    if isinstance(block, Paragraph):
+        runs = [(block.text, ("dialogue" if block.dialogue else "body") + tight, None)]
+        what += f", paragraph {number}"
+    elif isinstance(block, Heading):
+        runs = [(block.text, "h2", None)]
+        what += ", a heading"
+    elif isinstance(block, BulletList):
+        runs = [(text, "bullet", "•") for text in block.items]
+        what += f", the list after paragraph {number - 1}"
+    elif isinstance(block, NumberedList):
+        runs = [(text, "bullet", f"{block.first + k}.") for k, text in enumerate(block.items)]
+        what += f", the list after paragraph {number - 1}"
+    elif isinstance(block, BlockQuote):
+        runs = [(text, _style(interior, "quote" + tight), None) for text in block.paragraphs]
+        what += f", the quote after paragraph {number - 1}"
+    if isinstance(block, (BulletList, NumberedList)) and runs:
+        runs[-1] = (runs[-1][0], _style(interior, "bullet_end"), runs[-1][2])
+    out: list[Flowable] = []
+    for text, style, bullet in runs:
+        para = interior.para(markup(text, quotes=interior.quotes), style, _where(interior, ci, text), what, markup=False)
+        if bullet is not None:
+            para.bulletText = bullet
+        out.append(para)
+    return out
+
+
+def captioned(interior: Interior, doc: BookDoc, slot: Slot, flowables: list[Flowable]) -> list[Flowable]:
+    """An illustration's flowables with its caption under it; on a full page, at the foot of that page.
+
+    `flowables` is what Interior.illustration made: [gap, picture, gap] in the text, or
+    one FullPage whose art is drawn into the text block of a page of its own.
+    """
+    text = getattr(slot, "caption", "")
+    if not text:
+        return flowables
+    para = interior.para(text, "caption", slot.where, f"the caption of '{slot.id}'")
+    art = getattr(flowables[0], "art", None) if len(flowables) == 1 else None
+    if art is None:
+        gap, picture, after = flowables
+        return [gap, KeepTogether([picture, para]), after]
+
+    def art_over_caption(canv, block, art=art, para=para) -> None:
+        x, y, w, h = block
+        _, ph = para.wrap(w, h)
+        room = ph + para.style.spaceBefore + para.style.fontSize
+        art(canv, (x, y + room, w, h - room))
+        para.drawOn(canv, x, y)
+
+    flowables[0].art = art_over_caption  # type: ignore[attr-defined]
+    return flowables

@@ -1,0 +1,21 @@
+"""The one type for a chapter's text, whoever wrote it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ChapterVersion:
+    """One version of one chapter: the human text, an LLM draft or a pasted one.
+
+    `origin` says where it came from (file, model, run id, sample), so every
+    stage can show provenance without knowing who produced it.
+    """
+
+    chapter: int  # 0-based index into spec.chapters
+    label: str  # short, shown in column headings: "human", "gpt-4o-mini #1", "pasted"
+    text: str
+    origin: dict = field(default_factory=dict)
+    title: str | None = None
+    illustrations: list[str] = field(default_factory=list)  # briefs the version asks for
