@@ -210,7 +210,8 @@ def staging(book: Path, caches: tuple[Path, ...] = ()) -> Iterator[Stage]:
     try:
         fd = _lock(book)
         _clear_leftovers(book, caches)
-        stage = Stage(book, Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=book)))
+        with deferred():  # a stop between making the folder and knowing it would leave the folder behind
+            stage = Stage(book, Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=book)))
         _share_cache(stage.folder, book)
         yield stage
     except OSError as exc:
