@@ -23,7 +23,7 @@ from chapterbook.cli.signals import handle_signals, put_back, stopped_by
 from chapterbook.errors import ChapterbookError, os_error
 from chapterbook.console import err_console
 
-COMMANDS = ("new", "validate", "schema", "build", "watch", "preflight", "draft", "compare")
+COMMANDS = ("new", "validate", "schema", "build", "watch", "preflight", "draft", "compare", "models")
 
 
 class _Parser(argparse.ArgumentParser):

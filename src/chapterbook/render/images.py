@@ -29,8 +29,8 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from chapterbook import progress
 from chapterbook.errors import Location, RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
+from chapterbook.print_rules import PPI  # pictures are resampled to exactly this
 
-PPI = 300
 # A 8.5x11 in page at 300 ppi is 8.4 Mpx; 60 Mpx leaves room for generous
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
