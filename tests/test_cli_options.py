@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from chapterbook.cli import COMMANDS
-from chapterbook.cli.options import MAX_CHAPTER, number, one_line, parse_chapters
+from chapterbook.cli.options import number, one_line, parse_chapters
 from chapterbook.errors import UsageError
 
 
@@ -19,15 +19,17 @@ def test_chapter_lists(text, count, expected):
     assert parse_chapters(text).expand(count) == expected
 
 
-@pytest.mark.parametrize("text", ["", ",", "one", "0", "1-0", "-3", "1-2-3", "1.5", f"1-{MAX_CHAPTER + 1}", "1-99999999"])
+@pytest.mark.parametrize("text", ["", ",", "one", "-3", "1-2-3", "1.5", "2-", "1;2"])
 def test_chapter_lists_that_are_not(text):
     with pytest.raises(argparse.ArgumentTypeError):
         parse_chapters(text)
 
 
 def test_a_range_past_the_end_of_the_book_is_refused_before_it_is_expanded():
-    with pytest.raises(UsageError, match="the book has 3 chapters; there is no chapter 4-9000"):
+    with pytest.raises(UsageError, match="the book has 3 chapters; there is no chapter 2-9000"):
         parse_chapters("2-9000").expand(3)
+    with pytest.raises(UsageError, match="there is no chapter 1-99999999999999, 0\n"):
+        parse_chapters("1-99999999999999,0").expand(3)  # refused at once: expanding it would fill the memory
     with pytest.raises(UsageError, match="give one chapter"):
         parse_chapters("1,2").single()
 
@@ -80,7 +82,7 @@ def test_draft_chapters_beyond_the_book_fail_at_once(cli, sample_copy, monkeypat
     spec = sample_copy("magnet-mystery")  # two chapters
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens there: no request may be sent
     huge = cli("draft", str(spec), "--model", "m", "--chapters", "1-99999999")
-    assert huge.code == 2 and "chapters are numbered from 1" in huge.err
+    assert huge.code == 2 and "there is no chapter 1-99999999" in huge.err
     past = cli("draft", str(spec), "--model", "m", "--chapters", "2-5000")
     assert past.code == 2 and "there is no chapter 2-5000" in past.err
 

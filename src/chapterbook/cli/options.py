@@ -2,7 +2,8 @@
 
 - ``--output/-o DIR``: where output/<book>/ goes (:func:`add_output`);
 - ``--chapters LIST``: which chapters, as ``3``, ``2-4`` or ``1,3,5-7`` (:func:`add_chapters`,
-  :class:`Chapters`); checked against the book before it is expanded;
+  :class:`Chapters`), kept as ranges and checked against the book before they are expanded
+  (so ``1-99999999`` is a one-line error, not gigabytes of numbers);
 - ``--strict``: warnings count as failures, as in mkdocs (:func:`add_strict`);
 - numbers: :func:`number` checks bounds and refuses NaN and infinity, so a bad value is a
   usage error (exit 2) at once instead of a failure later;
@@ -47,9 +48,6 @@ def add_strict(parser: argparse.ArgumentParser, what: str = "warnings") -> None:
     parser.add_argument("--strict", action="store_true", help=f"treat {what} as problems: exit 1 (as mkdocs --strict does)")
 
 
-MAX_CHAPTER = 10_000  # far beyond any chapter book; a typo like 1-99999999 is refused before anything is built
-
-
 @dataclass(frozen=True)
 class Chapters:
     """A chapter selection as typed: (first, last) ranges, 1-based, not expanded until the book is known."""
@@ -61,11 +59,11 @@ class Chapters:
         """The chapter numbers (1-based, in the order given), each checked against a book of `count` chapters."""
         from chapterbook.errors import UsageError
 
-        too_far = [f"{max(a, count + 1)}-{b}" if b > max(a, count + 1) else str(b) for a, b in self.ranges if b > count]
-        if too_far:
+        wrong = [f"{a}" if a == b else f"{a}-{b}" for a, b in self.ranges if a < 1 or b > count]
+        if wrong:
             raise UsageError(
-                f"the book has {count} chapter{'s' if count != 1 else ''}; there is no chapter {', '.join(too_far)}",
-                hint=f"use --chapters with numbers from 1 to {count}, e.g. --chapters 1,{count}",
+                f"the book has {count} chapter{'s' if count != 1 else ''}; there is no chapter {', '.join(wrong)}",
+                hint=f"use --chapters with numbers from 1 to {count}, e.g. --chapters 1,{count} or 1-{count}",
             )
         return list(dict.fromkeys(n for a, b in self.ranges for n in range(a, b + 1)))
 
@@ -92,9 +90,7 @@ def parse_chapters(text: str) -> Chapters:
             raise argparse.ArgumentTypeError(f"'{text}' is not a list of chapter numbers like 3, 1,3 or 2-4")
         a = int(m.group(1))
         b = int(m.group(2)) if m.group(2) else a
-        if min(a, b) < 1 or max(a, b) > MAX_CHAPTER:
-            raise argparse.ArgumentTypeError(f"'{text}': chapters are numbered from 1 (and no book has more than {MAX_CHAPTER:,})")
-        ranges.append((min(a, b), max(a, b)))
+        ranges.append((min(a, b), max(a, b)))  # not expanded: the book's length decides what is wrong (expand)
     if not ranges:
         raise argparse.ArgumentTypeError("no chapter given: use a list like 3, 1,3 or 2-4")
     return Chapters(tuple(ranges), text.strip())
