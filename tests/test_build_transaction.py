@@ -125,6 +125,9 @@ def test_print_files_that_fail_preflight_are_not_moved_in(cli, sample_copy, tmp_
         return report
 
     monkeypatch.setattr(preflight_module, "preflight", failing)
+    import chapterbook.preflight_cache as preflight_cache  # the build reads reports through this cache
+
+    monkeypatch.setattr(preflight_cache, "preflight", failing)
     chapter = sorted((spec.parent / "chapters").glob("*.md"))[0]
     chapter.write_text("New words.\n\n" + chapter.read_text(encoding="utf-8"), encoding="utf-8")
     result = cli("build", str(spec), "-o", str(out))

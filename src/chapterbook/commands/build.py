@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import argparse
 
-from chapterbook.build import FORMATS, build, parse_formats
+import time
+
 from chapterbook.cli.options import add_output, add_strict
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import display_path
-from chapterbook.spec.load import load_story
 
 HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/"
 FAILS = "problems in the book, or a print file failed its checks (output/<book>/ keeps the last good build)"
+# chapterbook.build.FORMATS' names (a test holds them equal): that module imports every renderer, which a
+# build with nothing to do (chapterbook.uptodate) never needs.
+FORMAT_NAMES = ("md", "html", "pdf", "epub")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: md,html,pdf)")
+    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMAT_NAMES)} (default: md,html,pdf)")
     add_output(parser)
     parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
     add_strict(parser, "warnings (the spec's, the layout's, the print checks')")
 
 
 def run(args: argparse.Namespace) -> int:
+    from chapterbook import uptodate
+
+    # --strict judges the warnings, which a replay of the last build would not: it always builds.
+    if not args.strict and (unchanged := uptodate.check(args)) is not None:
+        return uptodate.replay(unchanged)
+    from chapterbook.build import parse_formats
+    from chapterbook.spec.load import load_story
+
+    started = time.time()
     formats = parse_formats(args.format)
     story = load_story(args.story)
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
@@ -43,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     for report in result.reports:
         print_report(report)
     if result.committed:
+        uptodate.record(args, story, result, started)
         return 0
     why = "--strict: the warnings above count as errors" if result.strict_failed else "the print files did not pass their checks"
     kept = "holds the last good build, unchanged" if (result.out_dir / "build.json").exists() else "was left as it was"
@@ -78,6 +91,8 @@ def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: 
         if name not in counted:  # first reported from the main thread, as the work is queued
             counted[name] = display.add_task(name, total=total, count="")
         display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=done < total)  # type: ignore[arg-type]
+
+    from chapterbook.build import build
 
     with display, progress.reporting(listen):
         return build(story, formats, output, pdfx=pdfx, strict=strict)

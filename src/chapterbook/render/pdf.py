@@ -46,6 +46,7 @@ from chapterbook.render.flowables import (  # noqa: F401
 from chapterbook.render.fonts import book_font
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.ink import colour_interior
+from chapterbook.render.pagecount import estimate_pages
 from chapterbook.render.interior import (  # noqa: F401
     LAYOUT_VERSION,
     PANEL_RATIO,
@@ -120,7 +121,8 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     family = None
     with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir, grey=not colour_interior(story.spec)) as resampler:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
-        gutter_pages = known.pages  # a long book laid out before gets its wider gutter at once
+        # A long book gets its wider gutter at once: known from its last layout, or estimated (render/pagecount.py).
+        gutter_pages = known.pages if known.hit else estimate_pages(story, PageGeometry.for_layout(story.spec.layout))
         for attempt in range(5):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
             pictures = Pictures(story, geo, resampler)
@@ -139,6 +141,8 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             runts = doc.runt_chapters(story.spec.layout.line_height) - known.tight
             if not trial and inside_inches(pages) == inside_inches(gutter_pages) and not runts:
                 break
+            if inside_inches(pages) != inside_inches(gutter_pages):
+                resampler.drop_pending()  # queued at the old text width
             gutter_pages = pages
             known.tight |= runts
         known.pages = pages
