@@ -5,7 +5,7 @@ import os
 try:  # the C module: `signal` itself imports enum first, and a Ctrl-C could land in that import
     import _signal as signal
 except ImportError:  # not CPython
-    import signal  # type: ignore[no-redef]
+    import signal
 
 
 def _stop_at_once(signum: int, frame: object) -> None:

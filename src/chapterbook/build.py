@@ -18,9 +18,9 @@ from pathlib import Path
 
 from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
+from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
 from chapterbook.render import images
 from chapterbook.render.printfiles import write_pdf
-from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
 from chapterbook.spec.lint import errors, lint
 from chapterbook.spec.load import Story
 

@@ -186,7 +186,7 @@ def _clear_leftovers(book: Path, caches: tuple[Path, ...] = ()) -> None:
             except (OSError, ValueError):
                 journal = None
             try:
-                _move_in(entry, book, journal)  # type: ignore[arg-type]
+                _move_in(entry, book, journal)
             except (TypeError, KeyError, ValueError):  # no journal, or not one of ours: never passed, so dropped
                 shutil.rmtree(entry, ignore_errors=True)
         elif entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file():
@@ -352,7 +352,7 @@ def package_versions(names: tuple[str, ...] = ("chapterbook", "reportlab", "jinj
     return {"python": platform.python_version(), **{name: _installed_version(name) for name in names}}
 
 
-@functools.lru_cache(maxsize=None)  # installed packages do not change while we run
+@functools.cache  # installed packages do not change while we run
 
 
 def _installed_version(name: str) -> str:

@@ -20,8 +20,8 @@ from typing import NoReturn
 from chapterbook import __version__
 from chapterbook.cli.options import exit_codes_epilog
 from chapterbook.cli.signals import handle_signals, put_back, stopped_by
-from chapterbook.errors import ChapterbookError, os_error
 from chapterbook.console import err_console
+from chapterbook.errors import ChapterbookError, os_error
 
 COMMANDS = ("new", "validate", "schema", "build", "watch", "preflight", "draft", "compare", "models")
 

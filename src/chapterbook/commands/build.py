@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-
 import time
 
 from chapterbook.cli.options import add_output, add_strict
@@ -90,7 +89,7 @@ def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: 
             return
         if name not in counted:  # first reported from the main thread, as the work is queued
             counted[name] = display.add_task(name, total=total, count="")
-        display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=done < total)  # type: ignore[arg-type]
+        display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=(done or 0) < total)  # type: ignore[arg-type]
 
     from chapterbook.build import build
 
