@@ -51,7 +51,11 @@ def handle_signals() -> dict:
             import _thread
 
             _swallowed.append(info.exc_value)
-            _thread.interrupt_main(signal.SIGINT)  # stop again, at the next instruction that can take it
+            # Stop again, from another thread a moment later: called here, the stop would land inside this
+            # hook and be swallowed once more. Should it land in such a place again, this repeats.
+            later = threading.Timer(0.01, _thread.interrupt_main, (signal.SIGINT,))
+            later.daemon = True
+            later.start()
             return
         hook(info)
 
