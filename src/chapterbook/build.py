@@ -20,6 +20,7 @@ from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
 from chapterbook.render import images
+from chapterbook.render.checks import unique_warnings
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.spec.lint import errors, lint
 from chapterbook.spec.load import Story
@@ -119,7 +120,8 @@ def build(
             except ChapterbookError as exc:
                 pdfx_failed = exc  # book.pdf and cover.pdf are fine: move them in without PDF/X copies, then report it
                 outputs = {name: path for name, path in outputs.items() if not name.endswith("-pdfx")}
-        warnings = problems + extra_warnings
+        # lint (validate) already found what the renderer warns about: each is reported once.
+        warnings = unique_warnings(problems + extra_warnings)
         strict_failed = strict and bool(warnings or any(r.warnings for r in reports))
         committed = all(r.ok for r in reports) and not strict_failed
         record_path = None
