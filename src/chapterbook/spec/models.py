@@ -16,10 +16,6 @@ from pydantic import Field, field_validator, model_validator
 from chapterbook.print_rules import TRIM_HEIGHT_IN, TRIM_PRESETS, TRIM_WIDTH_IN
 from chapterbook.spec.base import Id, Strict  # shared with the diagram models
 from chapterbook.spec.diagrams import (  # noqa: F401  (importable from here, as before)
-
-CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1 forward)
-
-
     DIAGRAM_ITEM_CHARS,
     DIAGRAM_ITEMS,
     DIAGRAM_LABELS,
@@ -31,6 +27,8 @@ CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1
     MotionPathKind,
     PartsShape,
 )
+
+CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1 forward)
 
 
 # --- book ------------------------------------------------------------------
