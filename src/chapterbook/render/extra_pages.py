@@ -17,16 +17,10 @@ SECTIONS = {
 
 
 def back_sections(spec) -> list[tuple[str, str]]:
-    """(key, title) of each optional back page the spec asks for, in the order they print."""
-    bm, book = spec.back_matter, spec.book
-    out = []
-    if bm.about_the_author:
-        out.append(("about_author", "About the Author" if len(book.authors) == 1 else "About the Authors"))
-    if bm.about_the_illustrator:
-        out.append(("about_illustrator", SECTIONS["about_illustrator"]))
-    if bm.also_in_series:
-        out.append(("series", f"Also in the {book.series} Series" if book.series else SECTIONS["series"]))
-    return out
+    """(key, title) of each optional back page the spec asks for, in the order they print (chapterbook.book decides)."""
+    from chapterbook.book import back_sections as book_sections
+
+    return [(s.key, s.title) for s in book_sections(spec, [], []) if s.key in SECTIONS]
 
 
 def section(interior, key: str) -> list[Flowable]:
