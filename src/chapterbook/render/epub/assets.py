@@ -123,6 +123,8 @@ def subset_font(font: Path, text: str, cache: Path) -> bytes:
         options.name_IDs = ["*"]
         options.notdef_outline = True
         options.recalc_timestamp = False  # the font's own dates, not today's: the ebook stays byte-identical
+        # SIL's own tables (Andika has them) fontTools cannot subset: it drops them anyway, but says so on the terminal.
+        options.drop_tables += ["Silt", "Silf", "Sill", "Glat", "Gloc", "Feat"]
         loaded = subset.load_font(io.BytesIO(font.read_bytes()), options, dontLoadGlyphNames=True)
         sub = subset.Subsetter(options)
         sub.populate(text=chars)
