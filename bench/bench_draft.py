@@ -34,7 +34,8 @@ from statistics import median
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the fake server lives with the tests
 
-from chapterbook.draft.client import Endpoint, RetryPolicy  # noqa: E402
+from chapterbook.llm.endpoint import Endpoint  # noqa: E402
+from chapterbook.llm.retry import RetryPolicy  # noqa: E402
 from chapterbook.draft.run import DraftOptions, run_drafts  # noqa: E402
 from chapterbook.spec.load import load_story  # noqa: E402
 from machine import calibrate  # noqa: E402  (bench/machine.py: this folder is on sys.path when run as a script)
@@ -134,7 +135,7 @@ def main() -> int:
             cold.append(time.perf_counter() - t)
             cpu["cold"].append(time.process_time() - c)
             cold_requests.append(server.count - before)
-            assert len([d for d in first.drafts if d["status"] == "ok"]) == ns.chapters, first.problems
+            assert len([d for d in first.drafts if d.status == "ok"]) == ns.chapters, first.problems
 
             before = server.count
             t, c = time.perf_counter(), time.process_time()
@@ -142,9 +143,9 @@ def main() -> int:
             warm.append(time.perf_counter() - t)
             cpu["warm"].append(time.process_time() - c)
             warm_requests.append(server.count - before)
-            assert all(d["cached"] for d in second.drafts)
+            assert all(d.cached for d in second.drafts)
 
-            messages = [d["prompt"]["messages"] for d in first.drafts]
+            messages = [d.prompt.messages for d in first.drafts]
             before = server.count
             t, c = time.perf_counter(), time.process_time()
             asyncio.run(peer(server.base_url, messages, ns.concurrency))

@@ -43,6 +43,8 @@ class Reply:
     model: str | None = None  # the model name the server claims; defaults to the requested one
     title: str | None = None
     usage: tuple[int, int] = (120, 80)
+    message: dict[str, Any] = field(default_factory=dict)  # fields laid over the reply's message (malformed replies)
+    completion: dict[str, Any] = field(default_factory=dict)  # top-level fields laid over the reply (malformed replies)
 
     # --- constructors ------------------------------------------------------------------
 
@@ -84,6 +86,16 @@ class Reply:
         return cls("hang", latency=seconds)
 
     @classmethod
+    def shaped(cls, *, message: dict[str, Any] | None = None, **completion: Any) -> Reply:
+        """A chapter reply with some fields replaced, e.g. shaped(message={"content": 42}) or shaped(usage={...})."""
+        return cls("chapter", message=message or {}, completion=completion)
+
+    @classmethod
+    def echo_key(cls) -> Reply:
+        """A reply whose text repeats the API key the request carried (a misbehaving proxy)."""
+        return cls("echo")
+
+    @classmethod
     def malformed(cls) -> Reply:
         """HTTP 200 whose body is not JSON at all."""
         return cls("malformed")
@@ -100,7 +112,11 @@ def chapter_from_prompt(body: dict) -> tuple[int, str]:
 
 
 def chapter_content(body: dict, title: str | None = None) -> str:
-    """A small valid chapter, shaped the way the request asked (JSON schema or text)."""
+    """A small valid chapter, shaped the way the request asked (JSON schema or text); or the answer to `models`' check."""
+    wants_json = (body.get("response_format") or {}).get("type") == "json_schema"
+    if 'Answer with the word \\"ready\\"' in json.dumps(body.get("messages", [])):
+        asked_in_words = "JSON object" in json.dumps(body.get("messages", []))
+        return '{"word": "ready"}' if wants_json or asked_in_words else "ready"
     number, prompt_title = chapter_from_prompt(body)
     title = title or prompt_title
     paragraphs = [
@@ -108,17 +124,160 @@ def chapter_content(body: dict, title: str | None = None) -> str:
         "She gave it a push. The cart rolled and rolled.",
         "\"Things keep going until something stops them,\" said Mom.",
     ]
-    wants_json = (body.get("response_format") or {}).get("type") == "json_schema"
     if wants_json:
         return json.dumps({"title": title, "paragraphs": paragraphs, "illustrations": [{"after_paragraph": 1, "brief": "Cassie pushing the cart on the sand"}]})
     return f"Chapter {number}: {title}\n\n{paragraphs[0]}\n\n[Illustration: Cassie pushing the cart on the sand]\n\n" + "\n\n".join(paragraphs[1:]) + "\n"
 
 
-class FakeOpenAI:
-    """The server; use as a context manager or call start()/stop()."""
+# --- how real servers answer (profiles) and how chat models answer (quirks) -------------------------
+#
+# Built from each project's documentation and issue tracker:
+# - OpenAI: chat completions reference. usage always; finish_reason stop/length/content_filter; errors
+#   {"error": {"message", "type", "param", "code"}}; json_schema strict supported; no reasoning field.
+# - Ollama (OpenAI-compatible /v1): system_fingerprint "fp_ollama"; thinking models' reasoning in
+#   message.reasoning; errors {"error": {"message", "type": "api_error", ...}}; /v1/models owned_by "library".
+# - llama.cpp server: extra "timings"; reasoning in message.reasoning_content (--reasoning-format deepseek,
+#   the default); errors {"error": {"code", "message", "type"}}; /v1/models entries carry "meta".
+# - vLLM: choices carry "stop_reason"; reasoning_content from its reasoning parsers; errors in the older
+#   flat form {"object": "error", "message", "type": "BadRequestError", "param", "code"}; models carry max_model_len.
+# - LM Studio: extra "stats"; no usage on some builds; errors as a bare string {"error": "..."}
+#   (e.g. "'response_format.type' must be 'json_schema' or 'text'"); models owned_by "organization_owner".
 
-    def __init__(self, *, reject_json_schema: bool = False, default: Reply | None = None):
-        self.reject_json_schema = reject_json_schema
+
+def _message_of(body: Any) -> str:
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            return str(inner.get("message", "error"))
+        return str(inner)
+    return "error"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How one kind of server shapes its answers."""
+
+    name: str
+    model_ids: tuple[str, ...]
+    usage: bool = True
+    json_schema: bool = True
+    reasoning_field: str | None = None  # where a thinking model's reasoning goes
+    no_schema_message: str = "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model."
+    extra: dict[str, Any] = field(default_factory=dict)  # top-level fields of its own
+    choice_extra: dict[str, Any] = field(default_factory=dict)
+    model_extra: dict[str, Any] = field(default_factory=dict)  # fields of each /v1/models entry
+    models_extra: dict[str, Any] = field(default_factory=dict)  # top-level fields of /v1/models
+
+    def completion(self, *, n: int, model: str, message: dict, finish_reason: str, usage: tuple[int, int], reasoning: str) -> dict:
+        if self.reasoning_field and message.get("content") is not None:
+            message = {**message, self.reasoning_field: reasoning}
+        out: dict[str, Any] = {
+            "id": f"chatcmpl-fake{n:04d}",
+            "object": "chat.completion",
+            "created": 1764130000,
+            "model": model,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None, **self.choice_extra}],
+            "system_fingerprint": "fp_fake",
+            **self.extra,
+        }
+        if self.usage:
+            out["usage"] = {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)}
+        return out
+
+    def error_body(self, status: int, message: str, original: Any) -> Any:
+        if self.name == "openai":
+            return original if original is not None else {"error": {"message": message, "type": "invalid_request_error", "param": "response_format"}}
+        if self.name == "ollama":
+            return {"error": {"message": message, "type": "api_error", "param": None, "code": None}}
+        if self.name == "llamacpp":
+            return {"error": {"code": status, "message": message, "type": "invalid_request_error" if status < 500 else "server_error"}}
+        if self.name == "vllm":
+            return {"object": "error", "message": message, "type": "BadRequestError" if status < 500 else "InternalServerError", "param": None, "code": status}
+        return {"error": message}  # LM Studio
+
+    def models_body(self) -> dict:
+        data = [{"id": m, "object": "model", "created": 1764130000, **self.model_extra} for m in self.model_ids]
+        return {"object": "list", "data": data, **self.models_extra}
+
+
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in (
+        Profile("openai", ("gpt-4o-mini", "fake-model"), extra={"service_tier": "default"}, model_extra={"owned_by": "openai"}),
+        Profile(
+            "ollama",
+            ("llama3.2:latest", "qwen3:8b"),
+            reasoning_field="reasoning",
+            extra={"system_fingerprint": "fp_ollama"},
+            model_extra={"owned_by": "library"},
+        ),
+        Profile(
+            "llamacpp",
+            ("qwen3-8b-q4_k_m.gguf",),
+            reasoning_field="reasoning_content",
+            extra={"timings": {"prompt_n": 120, "predicted_n": 80, "predicted_per_second": 31.5}},
+            model_extra={"owned_by": "llamacpp", "meta": {"n_ctx_train": 32768}},
+            models_extra={"models": [{"name": "qwen3-8b-q4_k_m.gguf", "model": "qwen3-8b-q4_k_m.gguf"}]},
+        ),
+        Profile(
+            "vllm",
+            ("Qwen/Qwen3-8B",),
+            reasoning_field="reasoning_content",
+            extra={"prompt_logprobs": None, "kv_transfer_params": None},
+            choice_extra={"stop_reason": None},
+            model_extra={"owned_by": "vllm", "root": "Qwen/Qwen3-8B", "parent": None, "max_model_len": 32768},
+        ),
+        Profile(
+            "lmstudio",
+            ("qwen2.5-7b-instruct",),
+            usage=False,
+            extra={"stats": {}},
+            model_extra={"owned_by": "organization_owner"},
+        ),
+        # An older build of a local server that only speaks text: json_schema answered with a 400.
+        Profile("text-only", ("local-model",), json_schema=False, no_schema_message="response_format json_schema is not supported"),
+    )
+}
+
+QUIRKS = ("fenced", "prose", "think", "think-unopened", "chatter")
+
+
+def apply_quirk(quirk: str | None, body: dict, content: str) -> tuple[str, str | None]:
+    """The reply a chat model gives when nothing enforces the format; and reasoning it put in a field (None)."""
+    if quirk is None:
+        return content, None
+    number, _ = chapter_from_prompt(body)
+    if quirk == "prose":  # ignores response_format: the chapter as Markdown whatever was asked
+        return chapter_content({**body, "response_format": None}), None
+    if quirk == "fenced":
+        lang = "json" if content.lstrip().startswith("{") else "markdown"
+        return f"Here is chapter {number} as you asked:\n\n```{lang}\n{content}\n```\n", None
+    if quirk == "think":
+        return f"<think>\nThe readers are 7. Short sentences. Maybe {{\"title\": \"draft\"}} first?\n</think>\n\n{content}", None
+    if quirk == "think-unopened":  # Qwen3's template opens the block in the prompt; only the close is in the reply
+        return f"Okay, let me plan chapter {number}: a cart, a push, {{inertia}}.\n</think>\n\n{content}", None
+    if quirk == "chatter":
+        return (
+            f"Sure! Here is Chapter {number} of the story for you.\n\n{content}\n\n"
+            "I hope you enjoy this chapter! Let me know if you would like any changes."
+        ), None
+    raise ValueError(f"unknown quirk {quirk}")
+
+
+class FakeOpenAI:
+    """The server; use as a context manager or call start()/stop().
+
+    `profile` makes it answer the way one real server does (see fake_profiles.py);
+    `quirk` makes the model answer the way chat models do when nothing enforces a format.
+    """
+
+    def __init__(
+        self, *, reject_json_schema: bool = False, default: Reply | None = None, profile: Any = None, quirk: str | None = None, keep_alive: bool = True
+    ):
+        self.keep_alive = keep_alive  # False: one request per connection, so stop() really ends the conversation
+        self.profile = profile or PROFILES["openai"]
+        self.quirk = quirk
+        self.reject_json_schema = reject_json_schema or not self.profile.json_schema
         self.default = default or Reply.chapter()
         self.requests: list[dict] = []  # bodies, in arrival order
         self.arrivals: list[float] = []  # time.monotonic() of each arrival
@@ -192,7 +351,7 @@ class FakeOpenAI:
                 if self.path.rstrip("/").endswith("/_count"):  # for a server run in another process (bench)
                     self._json(200, {"count": fake.count})
                 elif self.path.rstrip("/").endswith("/models"):
-                    self._json(200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+                    self._json(200, fake.profile.models_body())
                 else:
                     self._json(404, {"error": {"message": "not found"}})
 
@@ -223,7 +382,7 @@ class FakeOpenAI:
                     if fake._stopping.wait(reply.latency):
                         return
                 if fake.reject_json_schema and (body.get("response_format") or {}).get("type") == "json_schema":
-                    self._json(400, {"error": {"message": "Invalid parameter: 'response_format' of type 'json_schema' is not supported with this model.", "type": "invalid_request_error", "param": "response_format"}})
+                    self._json(400, fake.profile.error_body(400, fake.profile.no_schema_message, None))
                     return
                 self._answer(reply, body)
 
@@ -233,31 +392,34 @@ class FakeOpenAI:
                     self.close_connection = True
                     return
                 if reply.kind == "status":
-                    self._json(reply.status, reply.body, reply.headers)
+                    self._json(reply.status, fake.profile.error_body(reply.status, _message_of(reply.body), reply.body), reply.headers)
                     return
                 if reply.kind == "malformed":
                     self._raw(200, b'{"id": "chatcmpl-broken", "choices": [ {"message": ', "application/json")
                     return
                 message: dict[str, Any] = {"role": "assistant", "content": None}
+                reasoning = None
                 if reply.kind == "refusal":
                     message["refusal"] = reply.content
                 elif reply.kind == "chapter":
-                    message["content"] = chapter_content(body, reply.title)
+                    message["content"], reasoning = apply_quirk(fake.quirk, body, chapter_content(body, reply.title))
+                elif reply.kind == "echo":
+                    key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                    message["content"] = f"Your key {key} is not allowed to write chapters."
                 else:
                     message["content"] = reply.content
                 n = len(fake.requests)
-                self._json(
-                    200,
-                    {
-                        "id": f"chatcmpl-fake{n:04d}",
-                        "object": "chat.completion",
-                        "created": 1764130000,
-                        "model": reply.model or f"{body.get('model')}-2026-01-01",
-                        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason, "logprobs": None}],
-                        "usage": {"prompt_tokens": reply.usage[0], "completion_tokens": reply.usage[1], "total_tokens": sum(reply.usage)},
-                        "system_fingerprint": "fp_fake",
-                    },
+                completion = fake.profile.completion(
+                    n=n,
+                    model=reply.model or f"{body.get('model')}-2026-01-01",
+                    message=message,
+                    finish_reason=reply.finish_reason,
+                    usage=reply.usage,
+                    reasoning="I should plan the chapter first. {Cassie, cart, push}" if reasoning is None else reasoning,
                 )
+                completion["choices"][0]["message"].update(reply.message)
+                completion.update(reply.completion)
+                self._json(200, completion)
 
             def _json(self, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
                 self._raw(status, json.dumps(obj).encode(), "application/json", headers)
@@ -269,6 +431,9 @@ class FakeOpenAI:
                     self.send_header("Content-Length", str(len(data)))
                     for k, v in (headers or {}).items():
                         self.send_header(k, v)
+                    if not fake.keep_alive:
+                        self.send_header("Connection", "close")
+                        self.close_connection = True
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
@@ -311,8 +476,12 @@ if __name__ == "__main__":  # a manual server for trying `chapterbook draft --ba
     ap = argparse.ArgumentParser(description="run the fake OpenAI-compatible server")
     ap.add_argument("--latency", type=float, default=0.2)
     ap.add_argument("--no-json-schema", action="store_true")
+    ap.add_argument("--profile", choices=sorted(PROFILES), default="openai", help="answer the way this server does")
+    ap.add_argument("--quirk", choices=QUIRKS, help="answer the way chat models do when nothing enforces a format")
     ns = ap.parse_args()
-    srv = FakeOpenAI(reject_json_schema=ns.no_json_schema, default=Reply.chapter(latency=ns.latency)).start()
+    srv = FakeOpenAI(
+        reject_json_schema=ns.no_json_schema, default=Reply.chapter(latency=ns.latency), profile=PROFILES[ns.profile], quirk=ns.quirk
+    ).start()
     print(srv.base_url, flush=True)
     try:
         threading.Event().wait()

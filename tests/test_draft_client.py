@@ -7,11 +7,14 @@ import json
 
 from pydantic import BaseModel
 
-from chapterbook.draft.cache import Cache
-from chapterbook.draft.client import ChatClient, ChatRequest, Endpoint, RetryPolicy, ask
-from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, json_schema, parse_json_reply, parse_plain_text
+from chapterbook.llm.cache import Cache
+from chapterbook.llm.backend import ChatRequest
+from chapterbook.llm.client import ChatClient, ask
+from chapterbook.llm.endpoint import Endpoint
+from chapterbook.llm.retry import RetryPolicy
+from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, parse_plain_text
 from draft_support import FAKE_KEY, server  # noqa: F401  (fixture)
-from fake_openai import Reply
+from fake_openai import FakeOpenAI, Reply
 
 # Quick retries, but a generous timeout: on a busy CI machine a healthy answer can take seconds,
 # and a timeout firing there would make a test about something else flaky.
@@ -27,8 +30,8 @@ def chapter_request(**over) -> ChatRequest:
         schema=json_schema(),
         schema_name="chapter",
         text_instructions=TEXT_FORMAT_INSTRUCTIONS,
-        parse_json=parse_json_reply,
-        parse_text=parse_plain_text,
+        from_json=chapter_from_json,
+        from_text=parse_plain_text,
     )
     fields.update(over)
     return ChatRequest(**fields)
@@ -116,6 +119,7 @@ def test_server_without_json_schema_gets_plain_text_once_per_model(server):  # n
     # The first request was refused and sent again as text; the second went straight to text.
     assert [("response_format" in r) for r in server.requests] == [True, False, False]
     assert second.status == "ok" and second.mode == "text"
+    assert (first.attempts, second.attempts) == (2, 1)  # the refused request counts: attempts are HTTP requests
 
 
 def test_cache_answers_the_same_request_and_only_that(server, tmp_path):  # noqa: F811
@@ -156,6 +160,7 @@ def test_unknown_model_says_what_to_check(server):  # noqa: F811
 
 
 def test_unreachable_server_fails_fast_after_the_first_request(server):  # noqa: F811
+    # Issue 19: a refused connection is not retried (nothing is listening; waiting will not start it).
     url = server.base_url
     server.stop()
 
@@ -164,8 +169,27 @@ def test_unreachable_server_fails_fast_after_the_first_request(server):  # noqa:
             return [await client.chat(chapter_request()) for _ in range(2)], client.requests_sent
 
     (first, second), sent = asyncio.run(go())
-    assert first.status == second.status == "error" and "could not reach" in first.error
-    assert sent == 2  # two tries for the first; none for the second
+    assert first.status == second.status == "error" and f"nothing is listening at {url}" in first.error
+    assert "is the server running?" in first.error and first.attempts == 0  # one TCP connection, no request
+    assert second.attempts == 0 and second.error.startswith("not sent: ")
+    assert sent == 0
+
+
+def test_a_server_that_goes_away_mid_run_stops_the_rest():
+    server = FakeOpenAI(keep_alive=False).start()
+
+    async def go():
+        async with ChatClient(Endpoint(server.base_url, "k"), policy=RetryPolicy(attempts=3, backoff=0.01, timeout=10)) as client:
+            first = await client.chat(chapter_request())
+            server.stop()
+            gone = await client.chat(chapter_request(model="other"))
+            after = await client.chat(chapter_request(model="third"))
+            return first, gone, after, client.requests_sent
+
+    first, gone, after, sent = asyncio.run(go())
+    assert first.ok and gone.status == "error" and f"at {server.base_url}" in gone.error and "is the server running?" in gone.error
+    assert gone.attempts == 1  # a refused connection is not retried
+    assert after.error.startswith("not sent: ") and sent == 2
 
 
 class Verdict(BaseModel):
@@ -186,3 +210,17 @@ def test_ask_for_the_judge_uses_the_schema_and_the_cache(server, tmp_path, monke
     server.reject_json_schema = True
     fallback = ask([{"role": "user", "content": "judge that"}], model="judge", schema=Verdict, base_url=server.base_url)
     assert fallback.ok and fallback.mode == "text" and fallback.parsed.score == 4
+
+
+def test_ask_many_sends_every_request_in_one_loop_at_once(server, tmp_path, monkeypatch):  # noqa: F811
+    # The judge scores all versions through this: one client, one event loop, requests side by side.
+    from chapterbook.llm.client import ask_many, chat_request
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    server.default = Reply.text('{"score": 3, "reason": "fine"}', latency=0.3)
+    requests = [chat_request([{"role": "user", "content": f"judge version {i}"}], model="judge", schema=Verdict) for i in range(4)]
+    results = ask_many(requests, base_url=server.base_url, cache_dir=tmp_path, concurrency=4)
+    assert [r.parsed for r in results] == [Verdict(score=3, reason="fine")] * 4
+    assert server.count == 4 and server.max_in_flight >= 2
+    again = ask_many(requests, base_url=server.base_url, cache_dir=tmp_path)
+    assert all(r.cached for r in again) and server.count == 4

@@ -9,10 +9,20 @@ import time
 
 import pytest
 
-from chapterbook.draft.cache import Cache, request_key
-from chapterbook.draft.client import RetryPolicy, redact, retry_after_seconds
+from chapterbook.llm.cache import Cache, request_key
+from chapterbook.llm.endpoint import redact
+from chapterbook.llm.reading import read_reply, split_reasoning, without_chatter
+from chapterbook.llm.retry import RetryPolicy, retry_after_seconds
 from chapterbook.draft.prompts import chapter_prompt
-from chapterbook.draft.reply import ChapterReply, IllustrationBrief, json_schema, parse_json_reply, parse_plain_text
+from chapterbook.draft.reply import (
+    ChapterReply,
+    IllustrationBrief,
+    chapter_from_json,
+    json_schema,
+    parse_json_reply,
+    parse_plain_text,
+    read_chapter_text,
+)
 from chapterbook.draft.run import Price, draft_filename, model_slug, new_run_id, parse_price, price_for
 from chapterbook.errors import UsageError
 from chapterbook.spec.load import load_story
@@ -220,3 +230,53 @@ def test_prices():
     assert price_for("x", "gpt-4o-mini-2024-07-18", {}, openai) == Price(0.15, 0.60)
     assert price_for("gpt-4o-mini", None, {}, "http://localhost:11434/v1") is None  # a local model is not billed
     assert price_for("llama", None, {"llama": Price(0, 0)}, "http://localhost:11434/v1") == Price(0, 0)
+
+
+# --- the reading chain (chapterbook.llm.reading) ---------------------------------------------
+
+CHAPTER_JSON = '{"title": "T", "paragraphs": ["One.", "Two."], "illustrations": []}'
+
+
+def _read(content):
+    return read_reply(content, from_json=chapter_from_json, from_text=read_chapter_text)
+
+
+def test_reading_chain_ways():
+    assert _read(CHAPTER_JSON).read_as == "json"
+    assert _read(f"Sure, here it is:\n```json\n{CHAPTER_JSON}\n```\nEnjoy!").read_as == "json-in-chat"
+    assert _read(f"Here you go: {CHAPTER_JSON} Hope that helps.").read_as == "json-in-chat"
+    text = _read("Sure! Here is chapter 1.\n\n# T\n\nOne.\n\nTwo.\n\nI hope you enjoy it! Let me know if you want changes.")
+    assert text.read_as == "text" and text.parsed.paragraphs == ["One.", "Two."]
+
+
+def test_reasoning_is_kept_apart_and_a_sketch_inside_it_is_not_the_answer():
+    sketch = '{"title": "Draft", "paragraphs": ["not this"], "illustrations": []}'
+    r = _read(f"<think>Maybe {sketch}? No, shorter.</think>\n{CHAPTER_JSON}")
+    assert r.read_as == "json" and r.parsed.title == "T" and sketch in r.reasoning
+    r = _read(f"<think>plan {sketch}</think>\nSure! ```json\n{CHAPTER_JSON}\n```")
+    assert r.read_as == "json-in-chat" and r.parsed.title == "T"
+    r = _read("First I plan the {cart}.\n</think>\n\n# T\n\nOne.")  # Qwen3: the opening tag was in the prompt
+    assert r.read_as == "text" and r.reasoning == "First I plan the {cart}." and r.parsed.paragraphs == ["One."]
+    only = _read("<think>I will write about a cart and then")  # ran out of tokens while thinking
+    assert not only.ok and "only the model's reasoning" in only.error and only.reasoning
+
+
+def test_split_reasoning_variants():
+    assert split_reasoning("no thinking here") == ("no thinking here", None)
+    assert split_reasoning("<THINKING>a</THINKING>b") == ("b", "a")
+    assert split_reasoning("<think>a</think>x<think>b</think>y") == ("xy", "a\n\nb")
+
+
+def test_chatter_is_dropped_only_at_the_edges():
+    story_end = '# T\n\nCassie pushed.\n\n"Okay," said Mom. "Great job!"\n'
+    assert _read(story_end).parsed.paragraphs[-1] == '"Okay," said Mom. "Great job!"'  # a story line, not chat
+    fenced = "Here is the chapter:\n\n```markdown\n# T\n\nOne.\n```\n\nLet me know!"
+    assert without_chatter(fenced) == "# T\n\nOne.\n"
+    assert _read("# T\n\nOne.\n\n---\n\nI hope you like it.").parsed.paragraphs == ["One."]
+    assert _read("Okay! Let me write it.\n\n# T\n\nOne.").parsed.paragraphs == ["One."]
+
+
+def test_unreadable_replies_say_why():
+    assert "not valid JSON" in _read('{"title": "T", "paragraphs": [').error
+    assert "no chapter heading" in _read("Cassie ran.\n\nShe fell.").error
+    assert "chapter shape" in _read('{"title": "T", "paragraphs": "a", "illustrations": []}').error

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from chapterbook.cli import main
-from chapterbook.draft.client import Endpoint, RetryPolicy
+from chapterbook.llm.endpoint import Endpoint
+from chapterbook.llm.retry import RetryPolicy
 from chapterbook.draft.run import DraftOptions, arun_drafts
 from chapterbook.spec.load import load_story
 from draft_support import FAKE_KEY, no_key, server, story_path  # noqa: F401  (fixtures)
@@ -175,3 +176,15 @@ def test_bad_options_are_usage_errors(server, story_path, no_key, capsys):  # no
     assert draft(server, story_path, "--model", "m1", "--temperature", "3") == 2
     assert "--temperature" in capsys.readouterr().err
     assert server.count == 0
+
+
+def test_run_json_is_the_typed_record_and_every_field_is_documented(server, story_path, no_key):  # noqa: F811
+    from chapterbook.draft.records import DraftRecord, RunRecord
+
+    assert draft(server, story_path, "--model", "m1", "--chapters", "1") == 0
+    text = (runs(story_path)[0] / "run.json").read_text(encoding="utf-8")
+    record = RunRecord.model_validate_json(text)  # extra="forbid": nothing written that the model does not know
+    assert record.drafts[0].read_as == "json" and record.format == 2
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "drafting.md").read_text(encoding="utf-8")
+    for name in [*RunRecord.model_fields, *DraftRecord.model_fields]:
+        assert f"`{name}`" in docs, f"run.json field {name} is not in docs/drafting.md"

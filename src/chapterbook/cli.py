@@ -17,7 +17,7 @@ from chapterbook import __version__
 from chapterbook.errors import ChapterbookError
 from chapterbook.console import err_console
 
-COMMANDS = ("new", "validate", "schema", "build", "watch", "preflight", "draft", "compare")
+COMMANDS = ("new", "validate", "schema", "build", "watch", "preflight", "draft", "compare", "models")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,26 +19,44 @@ examples:
   chapterbook draft stories/my-book/story.yaml --chapters 1,3 --model a --model b --temperature 0.9
   chapterbook draft stories/my-book/story.yaml --model llama3.2 --base-url http://localhost:11434/v1
   chapterbook draft stories/my-book/story.yaml --model gpt-4o-mini --replay   # from the cache only
+  chapterbook draft stories/my-book/story.yaml --model qwen3 --base-url http://localhost:8080/v1 --reply text
+  chapterbook models --base-url http://localhost:11434/v1     # what a server can do, before drafting
 
 Drafts go to output/<book>/drafts/<run-id>/ with run.json. Exit code 0 when every draft is fine,
 1 when any draft was cut short, refused, unreadable or failed, 2 for a wrong command.
 """
 
 
-def _optional(kind: type) -> Any:
+def _number(kind: type, low: float | None = None, high: float | None = None, *, none: bool = False) -> Any:
+    """An argparse type: a whole number or number within [low, high] (never NaN or infinite), or None for 'none' when `none`."""
+    word = "whole number" if kind is int else "number"
+
     def parse(text: str) -> Any:
-        if text.strip().lower() in ("none", "off", "unset"):
+        if none and text.strip().lower() in ("none", "off", "unset"):
             return None
         try:
-            return kind(text)
+            value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a {'whole number' if kind is int else 'number'} (or 'none')") from None
+            raise argparse.ArgumentTypeError(f"'{text}' is not a {word}" + (" (or 'none')" if none else "")) from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"'{text}' is not a {word} chapterbook can use")
+        if low is not None and high is not None and not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is out of range: give a {word} from {low:g} to {high:g}")
+        return value
 
     return parse
 
 
-def _chapters(text: str) -> list[int]:
-    out: list[int] = []
+def seconds_option(text: str) -> float:
+    value = _number(float)(text)
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give a number of seconds above 0 (at most 86400)")
+    return value
+
+
+def _chapters(text: str) -> list[int | tuple[int, int]]:
+    """'1,3' or '2-4' as numbers and (first, last) ranges: checked against the book before they are expanded."""
+    out: list[int | tuple[int, int]] = []
     for part in text.split(","):
         part = part.strip()
         if not part:
@@ -45,7 +64,7 @@ def _chapters(text: str) -> list[int]:
         try:
             if "-" in part:
                 a, b = (int(x) for x in part.split("-", 1))
-                out.extend(range(min(a, b), max(a, b) + 1))
+                out.append((min(a, b), max(a, b)))
             else:
                 out.append(int(part))
         except ValueError:
@@ -60,42 +79,47 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.add_argument("story", help="the story.yaml (or its folder)")
     parser.add_argument("-m", "--model", dest="models", action="append", default=[], metavar="MODEL", help="model name; repeat for several")
-    parser.add_argument("-n", "--samples", type=int, default=1, metavar="N", help="drafts per chapter and model (default 1)")
+    parser.add_argument("-n", "--samples", type=_number(int, 1, 100), default=1, metavar="N", help="drafts per chapter and model, 1 to 100 (default 1)")
     parser.add_argument("--chapters", type=_chapters, metavar="LIST", help="which chapters, e.g. 1,3 or 2-4 (default: all)")
     fields = SamplingParams.model_fields
     for name, field in fields.items():
         kind = int if field.annotation in (int, int | None) else float
         parser.add_argument(
             f"--{name.replace('_', '-')}",
-            type=_optional(kind),
+            type=_number(kind, none=True),  # bounds are SamplingParams' own, checked in run()
             default=field.default,
             metavar="N",
             help=f"{field.description} (default {field.default}; 'none' to not send it)",
         )
-    parser.add_argument("--concurrency", type=int, default=4, metavar="N", help="requests at the same time (default 4)")
+    parser.add_argument("--concurrency", type=_number(int, 1, 64), default=4, metavar="N", help="requests at the same time, 1 to 64 (default 4)")
     parser.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama (default: OpenAI)")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS", help="wait this long for each answer (default 120)")
-    parser.add_argument("--retries", type=int, default=4, metavar="N", help="retry busy or failing servers this many times (default 4)")
+    parser.add_argument("--timeout", type=seconds_option, default=120.0, metavar="SECONDS", help="wait this long for each answer, above 0 (default 120)")
+    parser.add_argument("--retries", type=_number(int, 0, 10), default=4, metavar="N", help="retry busy or failing servers this many times, 0 to 10 (default 4)")
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="ask again even when the same request was answered before")
     cache.add_argument("--replay", action="store_true", help="use cached answers only; fail if any is missing")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="where answers are cached (default output/<book>/.cache/llm)")
     parser.add_argument("--output", type=Path, default=None, metavar="DIR", help="output folder (default ./output)")
     parser.add_argument(
+        "--reply",
+        choices=("auto", "json", "text"),
+        default="auto",
+        help="how to ask for the chapter: json (structured output), text (the chapter as Markdown; suits small local models), "
+        "auto (json, and text when the server cannot do it; default). Every reply is read the same way.",
+    )
+    parser.add_argument(
         "--price", action="append", default=[], metavar="MODEL=IN/OUT", help="US dollars per million input/output tokens, e.g. gpt-4o-mini=0.15/0.60"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from chapterbook.draft.client import RetryPolicy
+    from chapterbook.llm.retry import RetryPolicy
     from chapterbook.draft.run import DraftOptions, SamplingParams, parse_price, run_drafts
     from chapterbook.spec.load import load_story
     from pydantic import ValidationError
 
     if not args.models:
         raise UsageError("no model given", hint="name one with --model, e.g. --model gpt-4o-mini (or --model llama3.2 with --base-url for Ollama)")
-    if args.concurrency < 1 or args.samples < 1 or args.retries < 0 or args.timeout <= 0:
-        raise UsageError("--concurrency, -n and --timeout must be above 0, --retries 0 or more")
     try:
         params = SamplingParams(**{name: getattr(args, name) for name in SamplingParams.model_fields})
     except ValidationError as exc:
@@ -115,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         output_root=args.output,
         prices=dict(parse_price(p) for p in args.price),
+        reply=args.reply,
     )
     return _run_with_progress(story, options, run_drafts)
 
@@ -130,15 +155,15 @@ def _run_with_progress(story: Any, options: Any, run_drafts: Any) -> int:
         state["folder"] = folder
         state["task"] = progress.add_task("drafting", total=total)
 
-    def on_done(job: Any, record: dict) -> None:
-        mark = "" if record["status"] == "ok" else f" ({record['status']})"
+    def on_done(job: Any, record: Any) -> None:
+        mark = "" if record.status == "ok" else f" ({record.status})"
         progress.update(state["task"], advance=1, description=f"chapter {job.chapter} {job.model} #{job.sample}{mark}")
 
     try:
         with progress:
             result = run_drafts(story, options, on_start=on_start, on_done=on_done)
     except KeyboardInterrupt:
-        if "folder" in state:
+        if "folder" in state and state["folder"].is_dir():
             err.print(f"stopped: finished drafts are kept in {display_path(state['folder'])} (see run.json)", markup=False)
         raise
     _summary(result)
@@ -150,27 +175,41 @@ def _summary(result: Any) -> None:
 
     out = out_console()
     table = Table(show_edge=False, pad_edge=False, box=None)
-    for name in ("chapter", "model", "sample", "status", "tokens in/out", "seconds", "file or problem"):
+    for name in ("chapter", "model", "sample", "status", "read as", "tokens in/out", "seconds", "file or problem"):
         table.add_column(name, justify="right" if name in ("chapter", "sample", "seconds") else "left")
     for d in result.drafts:
-        usage = d["usage"]
-        tokens = f"{usage['prompt_tokens']}/{usage['completion_tokens']}" if usage["prompt_tokens"] is not None else "-"
-        status = d["status"] + (" (cached)" if d["cached"] else "")
-        table.add_row(str(d["chapter"]), d["model"], str(d["sample"]), status, tokens, f"{d['seconds']:.1f}", d["file"] or d["error"] or "")
+        usage = d.usage
+        tokens = f"{usage.prompt_tokens}/{usage.completion_tokens}" if usage.prompt_tokens is not None else "-"
+        status = d.status + (" (cached)" if d.cached else "")
+        seconds = f"{d.seconds:.1f}" if d.attempts or d.cached else "-"
+        # Problems are listed in full below the table; in a narrow column they would only wrap.
+        table.add_row(str(d.chapter), d.model, str(d.sample), status, d.read_as or "-", tokens, seconds, d.file or "see below")
     out.print(table)
-    totals = result.record["totals"]
-    folder = display_path(result.folder)
-    out.print(f"{totals['ok']} of {totals['drafts']} drafts written to {folder}/ (details in run.json)", markup=False)
-    out.print(f"{totals['cached']} from the cache, {result.requests_sent} requests sent", markup=False)
-    cost = totals["cost_usd"]
+    totals = result.record.totals
+    if result.saved:
+        out.print(f"{totals.ok} of {totals.drafts} drafts written to {display_path(result.folder)}/ (details in run.json)", markup=False)
+    else:
+        out.print(f"0 of {totals.drafts} drafts written: no draft got an answer, so no run folder was made", markup=False)
+    took = f"{result.record.seconds:.1f} s" if result.record.seconds >= 0.05 else "under 0.1 s"
+    out.print(f"{totals.cached} from the cache, {result.requests_sent} requests sent in {took}", markup=False)
+    cost = totals.cost_usd
     if cost is None:
         out.print("estimated cost: unknown (add --price MODEL=IN/OUT in dollars per million tokens to estimate it)", markup=False)
     else:
         out.print(f"estimated cost of this run: ${cost:.4f}", markup=False)
     if result.problems:
-        err = err_console()
-        err.print(f"{len(result.problems)} draft(s) need a look:", markup=False)
-        for d in result.problems:
-            where = f"chapter {d['chapter']}, {d['model']}, sample {d['sample']}"
-            kept = f" (the reply is in {d['raw_file']})" if d.get("raw_file") else ""
-            err.print(f"  {where}: {d['status']}: {d['error']}{kept}", markup=False)
+        _problems(result.problems)
+
+
+def _problems(problems: list[Any]) -> None:
+    err = err_console()
+    err.print(f"{len(problems)} draft(s) need a look:", markup=False)
+    not_sent = [d for d in problems if d.attempts == 0 and not d.cached and (d.error or "").startswith("not sent: ")]
+    for d in problems:
+        if d in not_sent:
+            continue
+        kept = f" (the reply is in {d.raw_file})" if d.raw_file else ""
+        err.print(f"  {d.label}: {d.status}: {d.error}{kept}", markup=False)
+    if not_sent:
+        reason = (not_sent[0].error or "")[len("not sent: ") :]
+        err.print(f"  {len(not_sent)} more draft(s) were not sent, for the same reason: {reason}", markup=False)

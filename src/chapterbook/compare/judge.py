@@ -1,7 +1,8 @@
 """Optional LLM judge: a rubric (accuracy, depth, age fit, engagement), each with a reason.
 
-Goes through the drafting stage's client and cache (chapterbook.draft.client.ask),
-so a rerun with the same inputs makes no request. Shown apart from the measured
+Goes through the same LLM client, retries and cache as drafting
+(chapterbook.llm.client.ask_many): every version is scored concurrently in one
+event loop, and a rerun with the same inputs makes no request. Shown apart from the measured
 metrics: it is an opinion, not a measurement.
 """
 
@@ -51,30 +52,29 @@ def messages_for(story: Story, chapter_index: int, text: str) -> list[dict[str, 
     ]
 
 
-def make_judge(model: str, *, base_url: str | None = None, cache_dir: Path | None = None, use_cache: bool = True) -> Callable[..., dict]:
+def make_judge(
+    model: str, *, base_url: str | None = None, cache_dir: Path | None = None, use_cache: bool = True, concurrency: int = 4
+) -> Callable[..., dict]:
     """A judge for compare(): scores every version of every chapter with `model`."""
 
     def judge(story: Story, chapters: list[Any]) -> dict[tuple[int, str], dict]:
-        from chapterbook.draft.client import ask
+        from chapterbook.llm.client import ask_many, chat_request
 
+        keys = [(ch.index, r.version.label) for ch in chapters for r in ch.versions]
+        requests = [
+            chat_request(messages_for(story, ch.index, r.version.text), model=model, schema=Rubric, temperature=0.0)
+            for ch in chapters
+            for r in ch.versions
+        ]
+        results = ask_many(requests, base_url=base_url, cache_dir=cache_dir, use_cache=use_cache, concurrency=concurrency)
         out: dict[tuple[int, str], dict] = {}
-        for ch in chapters:
-            for r in ch.versions:
-                res = ask(
-                    messages_for(story, ch.index, r.version.text),
-                    model=model,
-                    schema=Rubric,
-                    base_url=base_url,
-                    cache_dir=cache_dir,
-                    use_cache=use_cache,
-                    temperature=0.0,
-                )
-                entry: dict[str, Any] = {"model": model, "scores": {}, "cached": res.cached}
-                if res.ok and isinstance(res.parsed, Rubric):
-                    entry["scores"] = {k: v.model_dump() for k, v in res.parsed}
-                else:
-                    entry["error"] = f"{res.status}: {res.error or 'no usable reply'}"
-                out[(ch.index, r.version.label)] = entry
+        for key, res in zip(keys, results, strict=True):
+            entry: dict[str, Any] = {"model": model, "scores": {}, "cached": res.cached}
+            if res.ok and isinstance(res.parsed, Rubric):
+                entry["scores"] = {k: v.model_dump() for k, v in res.parsed}
+            else:
+                entry["error"] = f"{res.status}: {res.error or 'no usable reply'}"
+            out[key] = entry
         return out
 
     return judge

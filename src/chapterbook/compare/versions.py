@@ -87,7 +87,11 @@ def _split_title(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def _draft_version(path: Path, chapter: int, model: str, sample: int, run_id: str, status: str) -> ChapterVersion:
+# How the drafting stage read each reply (run.json's read_as), in words for the report.
+READ_AS_WORDS = {"json": "followed the JSON structure", "json-in-chat": "JSON with chat around it", "text": "plain text, read as a pasted chapter"}
+
+
+def _draft_version(path: Path, chapter: int, model: str, sample: int, run_id: str, status: str, read_as: str | None = None) -> ChapterVersion:
     try:
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -98,7 +102,10 @@ def _draft_version(path: Path, chapter: int, model: str, sample: int, run_id: st
         chapter=chapter,
         label=f"{model} #{sample}",
         text=body,
-        origin={"kind": "draft", "run": run_id, "model": model, "sample": sample, "file": display_path(path), "status": status},
+        origin={
+            "kind": "draft", "run": run_id, "model": model, "sample": sample, "file": display_path(path), "status": status,
+            "read_as": READ_AS_WORDS.get(read_as or "", read_as),
+        },  # fmt: skip
         title=title,
         illustrations=ills,
     )
@@ -145,7 +152,7 @@ def run_versions(run_dir: Path, n_chapters: int) -> Collected:
         if path is None:
             got.failed.append(FailedDraft(number - 1, label, status if status != "ok" else "missing", str(e.get("error") or "")))
             continue
-        version = chatter.clean(_draft_version(path, number - 1, model, sample, run_dir.name, status), got.notes)
+        version = chatter.clean(_draft_version(path, number - 1, model, sample, run_dir.name, status, e.get("read_as")), got.notes)
         got.versions.append(version)
         if status != "ok":
             # Kept (the text exists) but marked, e.g. 'length': the model was cut off.

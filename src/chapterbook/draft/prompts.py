@@ -118,8 +118,9 @@ class PromptMaker:
             self.template_hashes[name] = digest
             self.template_sources[name] = "story" if _inside(Path(path), story.root) else "chapterbook"
 
-    def prompt(self, index: int) -> ChapterPrompt:
-        context = prompt_context(self.story.spec, index)
+    def prompt(self, index: int, *, reply: str = "auto") -> ChapterPrompt:
+        """The messages for chapter `index` (0-based); `reply` ("auto", "json", "text") is the templates' `reply`."""
+        context = {**prompt_context(self.story.spec, index), "reply": reply}
         messages = []
         for role, name in (("system", SYSTEM_TEMPLATE), ("user", CHAPTER_TEMPLATE)):
             try:

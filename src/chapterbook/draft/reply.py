@@ -1,8 +1,10 @@
 """The chapter a model writes: a Pydantic model, its JSON schema, and the plain-text fallback parser.
 
-The model is asked for JSON matching :class:`ChapterReply`. Servers that cannot
-do JSON-schema output get the same request in plain text and the reply is
-parsed by :func:`parse_plain_text`. Either way the draft is saved as Markdown by
+The model is asked for JSON matching :class:`ChapterReply` (or, with
+``--reply text``, for the chapter as text). Every reply goes through the
+reading chain in :mod:`chapterbook.llm.reading`: JSON is checked by
+:func:`chapter_from_json`, plain text is read by :func:`parse_plain_text`, the
+same chapter grammar pasted drafts are read with. Either way the draft is saved as Markdown by
 :meth:`ChapterReply.to_markdown`, the format every other stage reads.
 """
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chapterbook.llm.structured import strict_schema
 from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, NumberedList, Paragraph, parse
 
 
@@ -75,32 +78,6 @@ def json_schema() -> dict[str, Any]:
     return strict_schema(ChapterReply.model_json_schema())
 
 
-def strict_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """A copy of a Pydantic JSON schema made acceptable to OpenAI's strict structured outputs."""
-    return _strict_node(schema)
-
-
-def _strict_node(node: Any) -> Any:
-    # Walk schema nodes only: the keys of "properties" and "$defs" are field and type
-    # names (a field may well be called "title"), so they are kept as they are.
-    if isinstance(node, list):
-        return [_strict_node(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in ("title", "default"):
-            continue  # strict mode refuses defaults; titles only add tokens
-        if key in ("properties", "$defs"):
-            out[key] = {name: _strict_node(sub) for name, sub in value.items()}
-        else:
-            out[key] = _strict_node(value)
-    if out.get("type") == "object" and "properties" in out:
-        out["additionalProperties"] = False
-        out["required"] = list(out["properties"])
-    return out
-
-
 # --- reading replies ----------------------------------------------------------------
 
 _FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n(?P<body>.*?)\n\s*```\s*$", re.DOTALL)
@@ -116,10 +93,11 @@ def parse_json_reply(content: str) -> ChapterReply:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"the reply is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
-    return _validated(data)
+    return chapter_from_json(data)
 
 
-def _validated(data: Any) -> ChapterReply:
+def chapter_from_json(data: Any) -> ChapterReply:
+    """The chapter in decoded JSON; raises ValueError in plain words when it does not have the chapter shape."""
     try:
         reply = ChapterReply.model_validate(data)
     except ValidationError as exc:
@@ -188,7 +166,15 @@ def parse_plain_text(content: str) -> ChapterReply:
             paragraphs.append("\n".join(ln.strip() for ln in lines[block.line : block.end] if ln.strip()))
     if title is None:
         raise ValueError("the reply has no chapter heading (expected a first line like '# Title' or 'Chapter 1: Title')")
-    return _validated({"title": title, "paragraphs": paragraphs, "illustrations": [i.model_dump() for i in illustrations]})
+    return chapter_from_json({"title": title, "paragraphs": paragraphs, "illustrations": [i.model_dump() for i in illustrations]})
+
+
+def read_chapter_text(content: str) -> ChapterReply:
+    """The chapter in a plain-text reply, chat before and after it removed by the rule pasted drafts go through."""
+    from chapterbook.compare.chatter import strip_chatter
+
+    text, _removed = strip_chatter(content)
+    return parse_plain_text(text)
 
 
 TEXT_FORMAT_INSTRUCTIONS = (

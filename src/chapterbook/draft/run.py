@@ -10,24 +10,31 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import re
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chapterbook.draft.cache import Cache
-from chapterbook.draft.client import ChatClient, ChatRequest, ChatResult, Endpoint, NotCached, RetryPolicy, endpoint_from_env
+from chapterbook.draft.prices import OPENAI_PRICES, Price, parse_price, price_for  # noqa: F401  (callers priced drafts from here)
 from chapterbook.draft.prompts import ChapterPrompt, PromptMaker
-from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, json_schema, parse_json_reply, parse_plain_text
+from chapterbook.draft.records import DraftRecord, PromptRecord, RunRecord, TokenUsage, run_json, totals
+from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, read_chapter_text
 from chapterbook.errors import ChapterbookError, UsageError
+from chapterbook.llm.backend import ChatRequest
+from chapterbook.llm.cache import Cache
+from chapterbook.llm.client import ChatClient, ChatResult, NotCached
+from chapterbook.llm.endpoint import Endpoint, endpoint_from_env, redact_data
+from chapterbook.llm.retry import RetryPolicy
 from chapterbook.output import atomic_write, book_dir, input_hashes, package_versions, write_json
 from chapterbook.spec.load import Story
+
+REPLY_MODES = ("auto", "json", "text")
+ChapterRange = tuple[int, int]  # (first, last), 1-based, as --chapters 2-4 gives it
 
 
 class SamplingParams(BaseModel):
@@ -37,64 +44,13 @@ class SamplingParams(BaseModel):
 
     temperature: float | None = Field(0.8, ge=0, le=2, description="randomness: 0 = most predictable, 1 = lively, 2 = wild")
     seed: int | None = Field(
-        1, description="starting seed; sample K uses seed+K-1 so samples differ but reruns repeat (servers honour it on a best-effort basis)"
+        1,
+        ge=-(2**63),
+        le=2**63 - 1,  # servers take a 64-bit integer
+        description="starting seed; sample K uses seed+K-1 so samples differ but reruns repeat (servers honour it on a best-effort basis)"
     )
-    max_tokens: int | None = Field(3000, ge=1, description="longest reply allowed, in tokens; a chapter of 1,000 words needs about 1,500")
+    max_tokens: int | None = Field(3000, ge=1, le=1_000_000, description="longest reply allowed, in tokens; a chapter of 1,000 words needs about 1,500")
     top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling (leave unset unless you know you want it)")
-
-
-@dataclass(frozen=True)
-class Price:
-    """US dollars per million tokens."""
-
-    input: float
-    output: float
-
-    def cost(self, usage: dict[str, int | None]) -> float | None:
-        if usage.get("prompt_tokens") is None or usage.get("completion_tokens") is None:
-            return None
-        return round((usage["prompt_tokens"] * self.input + usage["completion_tokens"] * self.output) / 1_000_000, 6)
-
-
-# OpenAI's list prices (USD per million tokens) when this was written; override with --price.
-# Used only for api.openai.com: a local server's model costs nothing per token.
-OPENAI_PRICES: dict[str, Price] = {
-    "gpt-4o-mini": Price(0.15, 0.60),
-    "gpt-4o": Price(2.50, 10.00),
-    "gpt-4.1": Price(2.00, 8.00),
-    "gpt-4.1-mini": Price(0.40, 1.60),
-    "gpt-4.1-nano": Price(0.10, 0.40),
-    "gpt-5": Price(1.25, 10.00),
-    "gpt-5-mini": Price(0.25, 2.00),
-    "gpt-5-nano": Price(0.05, 0.40),
-}
-
-
-def parse_price(text: str) -> tuple[str, Price]:
-    """'MODEL=INPUT/OUTPUT' (USD per million tokens) -> (model, Price); raises UsageError in plain words."""
-    m = re.fullmatch(r"\s*(?P<model>[^=]+?)\s*=\s*\$?(?P<input>\d+(?:\.\d*)?)\s*/\s*\$?(?P<output>\d+(?:\.\d*)?)\s*", text)
-    if not m:
-        raise UsageError(
-            f"--price '{text}' is not in the form MODEL=INPUT/OUTPUT",
-            hint="give dollars per million tokens, e.g. --price gpt-4o-mini=0.15/0.60 (or 0/0 for a free local model)",
-        )
-    return m.group("model"), Price(float(m.group("input")), float(m.group("output")))
-
-
-def price_for(model: str, returned_model: str | None, prices: dict[str, Price], base_url: str) -> Price | None:
-    """The price of a model: the user's --price first, then OpenAI's list for api.openai.com; None if unknown."""
-    for name in (model, returned_model):
-        if name and name in prices:
-            return prices[name]
-    if urlparse(base_url).hostname == "api.openai.com":
-        for name in (model, returned_model):
-            if name and name in OPENAI_PRICES:
-                return OPENAI_PRICES[name]
-        if returned_model:  # 'gpt-4o-mini-2024-07-18' is priced as 'gpt-4o-mini'
-            matches = [k for k in OPENAI_PRICES if returned_model.startswith(k + "-")]
-            if matches:
-                return OPENAI_PRICES[max(matches, key=len)]
-    return None
 
 
 # --- a run --------------------------------------------------------------------------------
@@ -106,7 +62,7 @@ class DraftOptions:
 
     models: list[str]
     samples: int = 1
-    chapters: list[int] | None = None
+    chapters: list[int | ChapterRange] | None = None  # numbers or (first, last) ranges, 1-based
     params: SamplingParams = field(default_factory=SamplingParams)
     concurrency: int = 4
     base_url: str | None = None
@@ -116,6 +72,7 @@ class DraftOptions:
     cache_dir: Path | None = None
     output_root: Path | None = None
     prices: dict[str, Price] = field(default_factory=dict)
+    reply: str = "auto"  # auto: JSON schema, plain chapter text when refused; json: JSON only; text: the chapter as text
 
 
 @dataclass
@@ -139,14 +96,15 @@ class DraftRun:
 
     run_id: str
     folder: Path
-    drafts: list[dict[str, Any]]
-    record: dict[str, Any]
+    drafts: list[DraftRecord]
+    record: RunRecord
     interrupted: bool = False
     requests_sent: int = 0
+    saved: bool = True  # False when no draft got any answer: then no run folder is left behind
 
     @property
-    def problems(self) -> list[dict[str, Any]]:
-        return [d for d in self.drafts if d["status"] != "ok"]
+    def problems(self) -> list[DraftRecord]:
+        return [d for d in self.drafts if d.status != "ok"]
 
 
 def model_slug(model: str) -> str:
@@ -173,18 +131,23 @@ def default_cache_dir(story: Story, output_root: Path | None) -> Path:
     return book_dir(story, output_root) / ".cache" / "llm"
 
 
-def select_chapters(story: Story, chapters: list[int] | None) -> list[int]:
-    """The 1-based chapter numbers to draft; raises UsageError for numbers the book does not have."""
+def select_chapters(story: Story, chapters: list[int | ChapterRange] | None) -> list[int]:
+    """The 1-based chapter numbers to draft; raises UsageError for numbers the book does not have.
+
+    Ranges are checked against the book before they are expanded, so
+    '--chapters 1-99999999' is a one-line error, not gigabytes of numbers.
+    """
     count = len(story.spec.chapters)
     if not chapters:
         return list(range(1, count + 1))
-    wrong = [n for n in chapters if not 1 <= n <= count]
+    ranges = [(c, c) if isinstance(c, int) else (min(c), max(c)) for c in chapters]
+    wrong = [f"{a}" if a == b else f"{a}-{b}" for a, b in ranges if a < 1 or b > count]
     if wrong:
         raise UsageError(
-            f"the book has {count} chapter{'s' if count != 1 else ''}; there is no chapter {', '.join(map(str, wrong))}",
-            hint=f"use --chapters with numbers from 1 to {count}, e.g. --chapters 1,{count}",
+            f"the book has {count} chapter{'s' if count != 1 else ''}; there is no chapter {', '.join(wrong)}",
+            hint=f"use --chapters with numbers from 1 to {count}, e.g. --chapters 1,{count} or 1-{count}",
         )
-    return sorted(set(chapters))
+    return sorted({n for a, b in ranges for n in range(a, b + 1)})
 
 
 def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
@@ -193,11 +156,18 @@ def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
         raise UsageError("no model given", hint="name one with --model, e.g. --model gpt-4o-mini (or --model llama3.2 for Ollama)")
     if options.samples < 1:
         raise UsageError("-n must be at least 1")
-    schema = json_schema()
+    blank = [m for m in options.models if not m.strip() or any(c in m for c in "\r\n\t")]
+    if blank:
+        raise UsageError(f"--model {blank[0]!r} is not a model name", hint="give the name the server lists, e.g. --model llama3.2 (chapterbook models lists them)")
+    if options.reply not in REPLY_MODES:
+        raise UsageError(f"--reply must be one of {', '.join(REPLY_MODES)}, not '{options.reply}'")
+    schema = json_schema() if options.reply != "text" else None
+    # When the server refuses JSON schema: auto asks for the chapter as text, json for JSON in words.
+    fallback = TEXT_FORMAT_INSTRUCTIONS if options.reply == "auto" else "Reply with one JSON object only, matching this JSON schema:\n" + json.dumps(schema)
     prompts = PromptMaker(story)
     jobs = []
     for number in select_chapters(story, options.chapters):
-        prompt = prompts.prompt(number - 1)
+        prompt = prompts.prompt(number - 1, reply=options.reply)
         for model in options.models:
             for sample in range(1, options.samples + 1):
                 params = options.params.model_dump()
@@ -209,9 +179,10 @@ def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
                     params=params,
                     schema=schema,
                     schema_name="chapter",
-                    text_instructions=TEXT_FORMAT_INSTRUCTIONS,
-                    parse_json=parse_json_reply,
-                    parse_text=parse_plain_text,
+                    text_instructions=fallback if schema is not None else None,
+                    # One reading chain for every mode: a model asked for text may still answer JSON.
+                    from_json=chapter_from_json,
+                    from_text=read_chapter_text,
                     # Two samples with the same seed (or no seed) must still be two requests.
                     cache_extra={"sample": sample},
                 )
@@ -225,7 +196,7 @@ def run_drafts(
     *,
     endpoint: Endpoint | None = None,
     on_start: Callable[[int, Path], None] | None = None,
-    on_done: Callable[[DraftJob, dict[str, Any]], None] | None = None,
+    on_done: Callable[[DraftJob, DraftRecord], None] | None = None,
 ) -> DraftRun:
     """Draft the chosen chapters and write them with run.json; returns the run.
 
@@ -236,18 +207,33 @@ def run_drafts(
     return asyncio.run(arun_drafts(story, options, endpoint=endpoint, on_start=on_start, on_done=on_done))
 
 
+def _no_file_in_the_way(folder: Path, option: str) -> None:
+    """Raises UsageError in plain words when `folder` or one of its parents is a file (nothing is made here)."""
+    blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(
+            f"{option}: {blocker} is a file, not a folder",
+            hint=f"give {option} a folder (it is made if missing), or move the file away",
+        )
+
+
 async def arun_drafts(
     story: Story,
     options: DraftOptions,
     *,
     endpoint: Endpoint | None = None,
     on_start: Callable[[int, Path], None] | None = None,
-    on_done: Callable[[DraftJob, dict[str, Any]], None] | None = None,
+    on_done: Callable[[DraftJob, DraftRecord], None] | None = None,
 ) -> DraftRun:
     """The async body of :func:`run_drafts`."""
     endpoint = endpoint or endpoint_from_env(options.base_url)
     jobs = plan(story, options)
     cache_dir = options.cache_dir or default_cache_dir(story, options.output_root)
+    drafts_root = book_dir(story, options.output_root) / "drafts"
+    # Checked before any request: a file where a folder must go is a usage mistake, found after
+    # the requests were sent it would waste them.
+    _no_file_in_the_way(drafts_root, "--output")
+    _no_file_in_the_way(cache_dir, "--cache-dir")
     client = ChatClient(endpoint, policy=options.policy, cache=Cache(cache_dir), use_cache=options.use_cache, replay=options.replay)
     if options.replay:
         missing = [job for job in jobs if not client.is_cached(job.request)]
@@ -260,11 +246,10 @@ async def arun_drafts(
             )
 
     run_id = new_run_id()
-    folder = book_dir(story, options.output_root) / "drafts" / run_id
-    folder.mkdir(parents=True, exist_ok=False)
+    folder = drafts_root / run_id  # made when the first reply is saved: drafts never sent leave no folder
     created = dt.datetime.now(dt.timezone.utc)
     started = time.monotonic()
-    records: dict[int, dict[str, Any]] = {}
+    records: dict[int, DraftRecord] = {}
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
     if on_start:
         on_start(len(jobs), folder)
@@ -287,10 +272,37 @@ async def arun_drafts(
         raise
     finally:
         await _close_quietly(client)
-        drafts = [records.get(i) or _unfinished(job, endpoint) for i, job in enumerate(jobs)]
-        record = _run_record(story, options, endpoint, run_id, created, time.monotonic() - started, drafts, interrupted, cache_dir, client.requests_sent)
-        write_json(folder / "run.json", record)
-    return DraftRun(run_id=run_id, folder=folder, drafts=drafts, record=record, interrupted=interrupted, requests_sent=client.requests_sent)
+        drafts = [records.get(i) or _unfinished(job) for i, job in enumerate(jobs)]
+        record = RunRecord(
+            run_id=run_id,
+            created=created.isoformat(timespec="seconds"),
+            story=str(story.path),
+            book=story.spec.book.title,
+            base_url=endpoint.public_url,
+            models=list(options.models),
+            samples=options.samples,
+            reply=options.reply,
+            chapters=sorted({d.chapter for d in drafts}),
+            params=options.params.model_dump(),
+            concurrency=options.concurrency,
+            retry={"attempts": options.policy.attempts, "backoff": options.policy.backoff, "timeout": options.policy.timeout},
+            cache={"dir": str(cache_dir), "read": options.use_cache or options.replay, "replay": options.replay},
+            prices_usd_per_million_tokens={k: {"input": v.input, "output": v.output} for k, v in sorted(options.prices.items())},
+            interrupted=interrupted,
+            seconds=round(time.monotonic() - started, 3),
+            requests_sent=client.requests_sent,
+            totals=totals(drafts),
+            inputs=input_hashes(story),
+            versions=package_versions(),
+            drafts=drafts,
+        )
+        saved = folder.is_dir() or any(d.status != "error" for d in drafts)
+        if saved:
+            # A last safety net: whatever a server or a prompt put in, no secret reaches the file.
+            write_json(folder / "run.json", redact_data(run_json(record), *endpoint.secrets))
+    return DraftRun(
+        run_id=run_id, folder=folder, drafts=drafts, record=record, interrupted=interrupted, requests_sent=client.requests_sent, saved=saved
+    )
 
 
 async def _close_quietly(client: ChatClient) -> None:
@@ -300,8 +312,8 @@ async def _close_quietly(client: ChatClient) -> None:
         pass
 
 
-def _save(folder: Path, job: DraftJob, result: ChatResult, endpoint: Endpoint, options: DraftOptions) -> dict[str, Any]:
-    """Write the draft (or the raw reply of a failed one) and return its run.json record."""
+def _save(folder: Path, job: DraftJob, result: ChatResult, endpoint: Endpoint, options: DraftOptions) -> DraftRecord:
+    """Write the draft (or the raw reply of a failed one) and return its record."""
     file_name = raw_name = None
     if result.ok and isinstance(result.parsed, ChapterReply):
         file_name = draft_filename(job.chapter, job.model, job.sample)
@@ -309,108 +321,47 @@ def _save(folder: Path, job: DraftJob, result: ChatResult, endpoint: Endpoint, o
     elif result.content:
         # Kept so the author can see what went wrong; not .md, so no stage mistakes it for a draft.
         raw_name = draft_filename(job.chapter, job.model, job.sample, ".failed.txt")
-        atomic_write(folder / raw_name, result.content)
+        atomic_write(folder / raw_name, endpoint.redact(result.content))
     price = price_for(job.model, result.returned_model, options.prices, endpoint.base_url)
-    return {
-        "chapter": job.chapter,
-        "model": job.model,
-        "returned_model": result.returned_model,
-        "sample": job.sample,
-        "file": file_name,
-        "raw_file": raw_name,
-        "status": result.status,
-        "error": result.error,
-        "finish_reason": result.finish_reason,
-        "response_id": result.response_id,
-        "usage": {"prompt_tokens": result.usage.get("prompt_tokens"), "completion_tokens": result.usage.get("completion_tokens")},
-        "cost_usd": price.cost(result.usage) if price else None,
-        "seconds": round(result.seconds, 3),
-        "cached": result.cached,
-        "attempts": result.attempts,
-        "mode": result.mode,
-        "title": result.parsed.title if isinstance(result.parsed, ChapterReply) else None,
-        "prompt": {
-            "messages": result.messages_sent or job.request.messages,
-            "template_hashes": job.prompt.template_hashes,
-            "template_sources": job.prompt.template_sources,
-        },
-        "params": job.request.params,
-        "cache_key": result.cache_key,
-    }
+    return DraftRecord(
+        chapter=job.chapter,
+        model=job.model,
+        sample=job.sample,
+        status=result.status,
+        error=result.error,
+        file=file_name,
+        raw_file=raw_name,
+        returned_model=result.returned_model,
+        finish_reason=result.finish_reason,
+        response_id=result.response_id,
+        usage=TokenUsage(**result.usage),
+        cost_usd=price.cost(result.usage) if price else None,
+        seconds=round(result.seconds, 3),
+        cached=result.cached,
+        attempts=result.attempts,
+        mode=result.mode,
+        read_as=result.read_as,
+        reasoning=result.reasoning,
+        title=result.parsed.title if isinstance(result.parsed, ChapterReply) else None,
+        prompt=_prompt_record(job, result.messages_sent),
+        params=job.request.params,
+        cache_key=result.cache_key or None,
+    )
 
 
-def _unfinished(job: DraftJob, endpoint: Endpoint) -> dict[str, Any]:
-    return {
-        "chapter": job.chapter,
-        "model": job.model,
-        "returned_model": None,
-        "sample": job.sample,
-        "file": None,
-        "raw_file": None,
-        "status": "error",
-        "error": "stopped before this draft was finished",
-        "finish_reason": None,
-        "response_id": None,
-        "usage": {"prompt_tokens": None, "completion_tokens": None},
-        "cost_usd": None,
-        "seconds": 0.0,
-        "cached": False,
-        "attempts": 0,
-        "mode": None,
-        "title": None,
-        "prompt": {"messages": job.request.messages, "template_hashes": job.prompt.template_hashes, "template_sources": job.prompt.template_sources},
-        "params": job.request.params,
-        "cache_key": None,
-    }
+def _prompt_record(job: DraftJob, messages_sent: list[dict[str, str]] | None = None) -> PromptRecord:
+    return PromptRecord(
+        messages=messages_sent or job.request.messages, template_hashes=job.prompt.template_hashes, template_sources=job.prompt.template_sources
+    )
 
 
-def _run_record(
-    story: Story,
-    options: DraftOptions,
-    endpoint: Endpoint,
-    run_id: str,
-    created: dt.datetime,
-    seconds: float,
-    drafts: list[dict[str, Any]],
-    interrupted: bool,
-    cache_dir: Path,
-    requests_sent: int,
-) -> dict[str, Any]:
-    spent = [d["cost_usd"] for d in drafts if not d["cached"] and d["cost_usd"] is not None]
-    all_costs = [d["cost_usd"] for d in drafts if d["cost_usd"] is not None]
-
-    def tokens(kind: str) -> int:
-        return sum(d["usage"][kind] or 0 for d in drafts)
-
-    return {
-        "run_id": run_id,
-        "created": created.isoformat(timespec="seconds"),
-        "story": str(story.path),
-        "book": story.spec.book.title,
-        "base_url": endpoint.base_url,  # never the key
-        "models": list(options.models),
-        "samples": options.samples,
-        "chapters": sorted({d["chapter"] for d in drafts}),
-        "params": options.params.model_dump(),
-        "concurrency": options.concurrency,
-        "retry": {"attempts": options.policy.attempts, "backoff": options.policy.backoff, "timeout": options.policy.timeout},
-        "cache": {"dir": str(cache_dir), "read": options.use_cache or options.replay, "replay": options.replay},
-        "prices_usd_per_million_tokens": {k: {"input": v.input, "output": v.output} for k, v in sorted(options.prices.items())},
-        "interrupted": interrupted,
-        "seconds": round(seconds, 3),
-        "requests_sent": requests_sent,
-        "totals": {
-            "drafts": len(drafts),
-            "ok": sum(d["status"] == "ok" for d in drafts),
-            "problems": sum(d["status"] != "ok" for d in drafts),
-            "cached": sum(bool(d["cached"]) for d in drafts),
-            "prompt_tokens": tokens("prompt_tokens"),
-            "completion_tokens": tokens("completion_tokens"),
-            # What this run cost (cached drafts were paid for by an earlier run), and what all its drafts cost.
-            "cost_usd": round(sum(spent), 6) if spent else (0.0 if all(d["cached"] for d in drafts) else None),
-            "cost_usd_all_drafts": round(sum(all_costs), 6) if all_costs else None,
-        },
-        "inputs": input_hashes(story),
-        "versions": package_versions(),
-        "drafts": drafts,
-    }
+def _unfinished(job: DraftJob) -> DraftRecord:
+    return DraftRecord(
+        chapter=job.chapter,
+        model=job.model,
+        sample=job.sample,
+        status="error",
+        error="stopped before this draft was finished",
+        prompt=_prompt_record(job),
+        params=job.request.params,
+    )

@@ -13,10 +13,12 @@ so an interrupted run leaves either a whole entry or none.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 from pathlib import Path
 from typing import Any
 
+from chapterbook.llm.endpoint import normalize_endpoint
 from chapterbook.output import write_json
 
 CACHE_FORMAT = 1
@@ -31,7 +33,7 @@ def request_key(*, endpoint: str, model: str, messages: list[dict], params: dict
     """The sha256 that names a request in the cache."""
     payload = {
         "format": CACHE_FORMAT,
-        "endpoint": normalize_endpoint(endpoint),
+        "endpoint": normalize_endpoint(endpoint),  # the public URL: credentials never shape (or enter) a key
         "model": model,
         "messages": messages,
         # None means "not sent", so it must not make a different key from leaving it out.
@@ -42,15 +44,10 @@ def request_key(*, endpoint: str, model: str, messages: list[dict], params: dict
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
-def normalize_endpoint(base_url: str) -> str:
-    """The base URL without a trailing slash, so 'http://x/v1/' and 'http://x/v1' share a cache."""
-    return base_url.strip().rstrip("/")
-
-
 class Cache:
     """Cached replies in a folder; get/put by request key."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | os.PathLike[str]):
         self.folder = Path(folder)
 
     def path(self, key: str) -> Path:
