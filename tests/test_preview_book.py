@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
+from render_fixtures import make_story, write_image
 
 from chapterbook.book import book_view
 from chapterbook.manuscript import render_manuscript, render_preview, shown_text
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
-from render_fixtures import make_story, write_image
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "stories" / "beach-ride-quest" / "story.yaml"
