@@ -33,7 +33,7 @@ from typing import Any
 class Reply:
     """What the server does with one request."""
 
-    kind: str = "chapter"  # chapter | content | status | hang | malformed | refusal
+    kind: str = "chapter"  # chapter | revised | content | status | hang | malformed | refusal
     content: str | None = None
     finish_reason: str = "stop"
     status: int = 200
@@ -52,6 +52,11 @@ class Reply:
     def chapter(cls, *, title: str | None = None, latency: float = 0.0, model: str | None = None) -> Reply:
         """A well-formed chapter: JSON when the request asks for it, Markdown otherwise."""
         return cls("chapter", title=title, latency=latency, model=model)
+
+    @classmethod
+    def revised(cls, title: str, paragraphs: list[str]) -> Reply:
+        """A revised chapter (for draft --revise): exactly these paragraphs, as JSON or Markdown as the request asks."""
+        return cls("revised", title=title, body=list(paragraphs))
 
     @classmethod
     def text(cls, content: str, *, finish_reason: str = "stop", latency: float = 0.0, model: str | None = None) -> Reply:
@@ -403,6 +408,11 @@ class FakeOpenAI:
                     message["refusal"] = reply.content
                 elif reply.kind == "chapter":
                     message["content"], reasoning = apply_quirk(fake.quirk, body, chapter_content(body, reply.title))
+                elif reply.kind == "revised":
+                    if (body.get("response_format") or {}).get("type") == "json_schema":
+                        message["content"] = json.dumps({"title": reply.title, "paragraphs": reply.body, "illustrations": []})
+                    else:
+                        message["content"] = f"# {reply.title}\n\n" + "\n\n".join(reply.body) + "\n"
                 elif reply.kind == "echo":
                     key = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     message["content"] = f"Your key {key} is not allowed to write chapters."

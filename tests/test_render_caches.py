@@ -18,7 +18,7 @@ from reportlab.pdfbase.ttfonts import TTFont, TTFontFace
 
 from chapterbook import output
 from chapterbook.output import HashMemo, sha256_file
-from chapterbook.render import fonts
+from chapterbook.render import fonts, rl_fast
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
 from render_fixtures import make_story
@@ -46,11 +46,11 @@ def _same_face(restored: TTFontFace, parsed: TTFontFace) -> None:
 
 def test_font_metrics_from_the_cache_are_what_reportlab_parses(tmp_path):
     memo = HashMemo(tmp_path / "fonts.json")
-    first = fonts._ttfont("t-italic", ITALIC, memo)
+    first = rl_fast.ttfont("t-italic", ITALIC, memo)
     assert type(first.face) is TTFontFace  # nothing cached yet: parsed, then stored
     assert len(list(tmp_path.glob("*.metrics"))) == 1
-    second = fonts._ttfont("t-italic", ITALIC, memo)
-    assert isinstance(second.face, fonts._LazyFace)
+    second = rl_fast.ttfont("t-italic", ITALIC, memo)
+    assert isinstance(second.face, rl_fast.LazyFace)
     parsed = TTFont("t-italic", str(ITALIC))
     # The font object around the face, as TTFont.__init__ builds it (checks the copy in _ttfont).
     assert sorted(second.__dict__) == sorted(parsed.__dict__)
@@ -62,8 +62,8 @@ def test_font_metrics_from_the_cache_are_what_reportlab_parses(tmp_path):
 
 def test_a_face_nobody_asks_about_is_never_unmarshalled(tmp_path):
     memo = HashMemo(tmp_path / "fonts.json")
-    fonts._ttfont("t-italic", ITALIC, memo)
-    font = fonts._ttfont("t-italic", ITALIC, memo)
+    rl_fast.ttfont("t-italic", ITALIC, memo)
+    font = rl_fast.ttfont("t-italic", ITALIC, memo)
     # Registering only needs the name, which is stored apart from the metrics.
     assert set(font.face.__dict__) == {"name", "_ttf_data", "_load"}
     assert font.face.name.ustr == "Andika-Italic"
@@ -75,43 +75,43 @@ def test_a_face_nobody_asks_about_is_never_unmarshalled(tmp_path):
 def test_a_lazy_face_is_parsed_and_stored_only_when_first_used(tmp_path, monkeypatch):
     memo = HashMemo(tmp_path / "fonts.json")
     parses = []
-    real = fonts.TTFontFace
-    monkeypatch.setattr(fonts, "TTFontFace", lambda *a, **k: parses.append(a) or real(*a, **k))
-    font = fonts._ttfont("t-italic", ITALIC, memo, lazy=True)
-    assert isinstance(font.face, fonts._LazyFace) and font.face.name.ustr == "Andika-Italic"
+    real = rl_fast.TTFontFace
+    monkeypatch.setattr(rl_fast, "TTFontFace", lambda *a, **k: parses.append(a) or real(*a, **k))
+    font = rl_fast.ttfont("t-italic", ITALIC, memo, lazy=True)
+    assert isinstance(font.face, rl_fast.LazyFace) and font.face.name.ustr == "Andika-Italic"
     assert parses == [] and list(tmp_path.glob("*.metrics")) == []  # registered by name only
     parsed = TTFont("t-italic", str(ITALIC))
     assert font.stringWidth("Cassie pushed the cart.", 14) == parsed.stringWidth("Cassie pushed the cart.", 14)
     assert len(parses) == 1 and len(list(tmp_path.glob("*.metrics"))) == 1
     _same_face(font.face, parsed.face)
     # The next build restores what the first one stored, and parses nothing.
-    again = fonts._ttfont("t-italic", ITALIC, memo, lazy=True)
+    again = rl_fast.ttfont("t-italic", ITALIC, memo, lazy=True)
     _same_face(again.face, parsed.face)
     assert len(parses) == 1
 
 
 def test_a_damaged_metrics_file_is_ignored_and_written_again(tmp_path):
     memo = HashMemo(tmp_path / "fonts.json")
-    fonts._ttfont("t-italic", ITALIC, memo)
+    rl_fast.ttfont("t-italic", ITALIC, memo)
     (cached,) = tmp_path.glob("*.metrics")
     good = cached.read_bytes()
     cached.write_bytes(good[:1000] + bytes([good[1000] ^ 0xFF]) + good[1001:])
-    font = fonts._ttfont("t-italic", ITALIC, memo)
+    font = rl_fast.ttfont("t-italic", ITALIC, memo)
     assert type(font.face) is TTFontFace  # parsed from the font file, not from the damaged copy
     assert cached.read_bytes() == good
     cached.write_bytes(good[:50])  # cut short
-    assert type(fonts._ttfont("t-italic", ITALIC, memo).face) is TTFontFace
+    assert type(rl_fast.ttfont("t-italic", ITALIC, memo).face) is TTFontFace
 
 
 def test_metrics_that_pass_the_checksum_but_cannot_be_read_fall_back_to_the_font_file(tmp_path):
     memo = HashMemo(tmp_path / "fonts.json")
-    fonts._ttfont("t-italic", ITALIC, memo)
+    rl_fast.ttfont("t-italic", ITALIC, memo)
     (cached,) = tmp_path.glob("*.metrics")
     name = b"Andika-Italic"
     payload = len(name).to_bytes(2, "big") + name + b"\xff not marshal data"
     cached.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
-    font = fonts._ttfont("t-italic", ITALIC, memo)
-    assert isinstance(font.face, fonts._LazyFace)
+    font = rl_fast.ttfont("t-italic", ITALIC, memo)
+    assert isinstance(font.face, rl_fast.LazyFace)
     _same_face(font.face, TTFont("t-italic", str(ITALIC)).face)
 
 
@@ -136,7 +136,7 @@ def test_a_rebuild_with_cached_font_metrics_gives_the_same_pdf(tmp_path, fonts_u
     assert len(list((cache / "fonts").glob("*.metrics"))) == 3
     fonts_unregistered()
     family = fonts.book_font(story, cache / "fonts")
-    assert isinstance(pdfmetrics.getFont(family.regular).face, fonts._LazyFace)
+    assert isinstance(pdfmetrics.getFont(family.regular).face, rl_fast.LazyFace)
     fonts_unregistered()
     second = render_book(story, tmp_path / "second.pdf", cache)
     assert second.pdf.read_bytes() == first.pdf.read_bytes()

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from chapterbook.render import pdf
+from chapterbook.render import document, pdf
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
 from render_fixtures import make_story
@@ -45,7 +45,7 @@ def runt_case(tmp_path_factory):
     """A paragraph count whose chapter ends on a page with a single line when nothing is done about it."""
     tmp = tmp_path_factory.mktemp("runts")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pdf, "RUNT_LINES", 0)  # nothing counts as a runt: the layout as it falls
+        mp.setattr(document, "RUNT_LINES", 0)  # nothing counts as a runt: the layout as it falls
         for n in range(30, 80):
             result = render_book(_story(tmp, n), tmp / f"plain-{n}.pdf", tmp / f"cache-plain-{n}")
             first, last = _chapter_pages(result)
@@ -61,7 +61,7 @@ def test_a_one_line_last_page_is_taken_in(runt_case):
     first, last = _chapter_pages(result)
     _, plain_last = _chapter_pages(plain)
     assert last == plain_last - 1  # the chapter is a page shorter
-    assert len(_page_lines(result.pdf, last)) > pdf.RUNT_LINES
+    assert len(_page_lines(result.pdf, last)) > document.RUNT_LINES
     text = lambda r: subprocess.run(["pdftotext", str(r.pdf), "-"], capture_output=True, text=True, check=True).stdout  # noqa: E731
     assert text(result).count(LINE) == text(plain).count(LINE) == n  # no text lost on the way
     memo = json.loads((tmp / "cache" / "layout.json").read_text())

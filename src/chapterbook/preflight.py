@@ -18,21 +18,19 @@ from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
-from pypdf.generic import ContentStream, IndirectObject
+from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
 from chapterbook.errors import ChapterbookError, Severity, UsageError
+from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PLACEHOLDER_LABEL, PPI, inch
 
-BLEED_PT = 9.0  # 0.125 in
+# The rules themselves are print_rules'; these are the names preflight reads them by.
+BLEED_PT = inch(BLEED_IN)
 TOLERANCE_PT = 0.6
-MIN_PPI = 300.0
-HARD_MIN_PPI = 150.0  # below this a printer rejects the file, not just warns
-MIN_PAGES, MAX_PAGES = 24, 828
-MAX_SPINE_IN = MAX_PAGES * 0.0025 + 0.06  # the thickest paperback: cream paper, with a little room
-PLACEHOLDER_LABEL = "PLACEHOLDER"
+MIN_PPI = float(PPI)
 # ReportLab's font subsets keep ASCII at its own codes, so the label is readable in the raw
 # content stream (the "·" separator gets some other code); full text extraction would cost
 # seconds per book. Placeholders drawn by other tools are not recognised.
-_PLACEHOLDER = re.compile(rb"PLACEHOLDER [^A-Za-z0-9 ]{1,4} ([A-Za-z0-9_-]+)")
+_PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_LABEL.encode()) + rb" [^A-Za-z0-9 ]{1,4} ([A-Za-z0-9_-]+)")
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 
 
@@ -172,9 +170,11 @@ def _preflight(pdf: Path, kind: str, trim_in: tuple[float, float] | None) -> Pre
             report.images.append(ImageInfo(number, name, wpx, hpx, round(x_ppi, 1), round(y_ppi, 1)))
         if scan.rich_text:
             rgb_text_pages.append(number)
-        if "/Annots" in page and len(page["/Annots"] or []) > 0:
+        annots = page.get("/Annots")
+        annots = annots.get_object() if annots is not None else None
+        if annots:
             report.findings.append(
-                Finding("annotations", Severity.ERROR, f"the page has {len(page['/Annots'])} annotation(s) (links, comments or form fields)", "remove links and comments; print files must not carry annotations", number)
+                Finding("annotations", Severity.ERROR, f"the page has {len(annots)} annotation(s) (links, comments or form fields)", "remove links and comments; print files must not carry annotations", number)
             )
         report.placeholders += [(number, slot) for slot in scan.placeholders]
     report.fonts = sorted(fonts.values(), key=lambda f: f.name)
@@ -213,13 +213,13 @@ def _check_boxes(report: PreflightReport, page, number: int, kind: str) -> None:
     tw, th = _size(trim)
     want_w = BLEED_PT if kind == "interior" else 2 * BLEED_PT
     if abs((mw - tw) - want_w) > TOLERANCE_PT or abs((mh - th) - 2 * BLEED_PT) > TOLERANCE_PT:
-        expect = "0.125 in wider and 0.25 in taller" if kind == "interior" else "0.25 in wider and 0.25 in taller"
+        expect = f"{want_w / 72:g} in wider and {2 * BLEED_IN:g} in taller"
         report.findings.append(
             Finding(
                 "page-size",
                 Severity.ERROR,
                 f"the page is {mw / 72:.3f} x {mh / 72:.3f} in for a {tw / 72:.3f} x {th / 72:.3f} in trim; with bleed it must be {expect}",
-                "set bleed to 0.125 in on the outside, top and bottom edges (interior) or all four edges (cover)",
+                f"set bleed to {BLEED_IN:g} in on the outside, top and bottom edges (interior) or all four edges (cover)",
                 number,
             )
         )
@@ -246,16 +246,16 @@ def _check_images(report: PreflightReport) -> None:
             continue
         need = (math.ceil(img.width_px * MIN_PPI / ppi), math.ceil(img.height_px * MIN_PPI / ppi))
         report.findings.append(
-            Finding("images", sev, f"image {img.name} is {ppi:.0f} ppi at its printed size, {what} 300 ppi", f"supply it at least {need[0]} x {need[1]} pixels, or print it smaller", img.page)
+            Finding("images", sev, f"image {img.name} is {ppi:.0f} ppi at its printed size, {what} {MIN_PPI:.0f} ppi", f"supply it at least {need[0]} x {need[1]} pixels, or print it smaller", img.page)
         )
 
 
 def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_in: tuple[float, float] | None) -> None:
-    root = reader.trailer["/Root"]
-    outlines = root.get("/Outlines")
+    root = reader.trailer["/Root"].get_object()
+    outlines = root.get("/Outlines") if isinstance(root, DictionaryObject) else None
     if outlines is not None:
         outlines = outlines.get_object()
-        if outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0:
+        if isinstance(outlines, DictionaryObject) and (outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0):
             report.findings.append(Finding("outlines", Severity.ERROR, "the PDF has bookmarks (outlines)", "turn bookmarks off for the print file; keep them for the e-book"))
     if kind == "interior":
         n = report.pages
@@ -353,9 +353,9 @@ class _PageScan:
                 if fill in ("rgb-black", "rich-black"):
                     self.rich_text = True
                 if operands:
-                    m = _PLACEHOLDER.search(_shown(op, operands))
-                    if m:
-                        self.placeholders.append(m.group(1).decode("ascii"))
+                    label = _PLACEHOLDER.search(_shown(op, operands))
+                    if label:
+                        self.placeholders.append(label.group(1).decode("ascii"))
             elif op == b"Do" and operands:
                 name = str(operands[0])
                 xobj = xobjects.get(name)

@@ -7,6 +7,7 @@ from pathlib import Path
 from chapterbook import templating
 from chapterbook.errors import UsageError
 from chapterbook.output import atomic_write
+from chapterbook.print_rules import PAPER_THICKNESS_IN, SHIPPED_FONTS, TRIM_PRESETS
 
 
 def new_story(folder: str | Path, title: str | None = None) -> Path:
@@ -21,7 +22,13 @@ def new_story(folder: str | Path, title: str | None = None) -> Path:
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder", hint="choose another name")
     title = title or folder.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My Book"
-    spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": folder.as_posix()})
+    # The choices the comments list come from the print rules, so they never fall behind them.
+    choices = {
+        "trims": ", ".join(TRIM_PRESETS),
+        "fonts": ", ".join(SHIPPED_FONTS),
+        "papers": ", ".join(list(PAPER_THICKNESS_IN)[:-1]) + " or " + list(PAPER_THICKNESS_IN)[-1],
+    }
+    spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": folder.as_posix(), **choices})
     chapter_text = templating.render("new/chapter.md", {})
     (folder / "images").mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "chapters" / "01-first-chapter.md", chapter_text)

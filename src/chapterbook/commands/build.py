@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import argparse
 
-from chapterbook.build import FORMATS, build, parse_formats
+import time
+
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import display_path
-from chapterbook.spec.load import load_story
 
 HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/"
+# chapterbook.build.FORMATS' names (a test holds them equal): that module imports every renderer, which a
+# build with nothing to do (chapterbook.uptodate) never needs.
+FORMAT_NAMES = ("md", "html", "pdf", "epub")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMATS)} (default: md,html,pdf)")
+    parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMAT_NAMES)} (default: md,html,pdf)")
     parser.add_argument("--output", "-o", default=None, help="output folder (default: ./output)")
     parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
 
 
 def run(args: argparse.Namespace) -> int:
+    from chapterbook import uptodate
+
+    if (unchanged := uptodate.check(args)) is not None:
+        return uptodate.replay(unchanged)
+    from chapterbook.build import parse_formats
+    from chapterbook.spec.load import load_story
+
+    started = time.time()
     formats = parse_formats(args.format)
     story = load_story(args.story)
     result = _build_with_progress(story, formats, args.output, args.pdfx)
@@ -37,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
 
     for report in result.reports:
         print_report(report)
-    return 0 if all(r.ok for r in result.reports) else 1
+    if not all(r.ok for r in result.reports):
+        return 1
+    uptodate.record(args, story, result, started)
+    return 0
 
 
 def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bool):
@@ -64,6 +78,8 @@ def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bo
         if name not in counted:  # first reported from the main thread, as the work is queued
             counted[name] = display.add_task(name, total=total, count="")
         display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=done < total)  # type: ignore[arg-type]
+
+    from chapterbook.build import build
 
     with display, progress.reporting(listen):
         return build(story, formats, output, pdfx=pdfx)

@@ -21,6 +21,8 @@ examples:
   chapterbook draft stories/my-book/story.yaml --model gpt-4o-mini --replay   # from the cache only
   chapterbook draft stories/my-book/story.yaml --model qwen3 --base-url http://localhost:8080/v1 --reply text
   chapterbook models --base-url http://localhost:11434/v1     # what a server can do, before drafting
+  chapterbook draft stories/my-book/story.yaml --revise output/my-book/drafts/<run-id>   # revise each draft
+                                                 # against its own compare findings (a new run)
 
 Drafts go to output/<book>/drafts/<run-id>/ with run.json. Exit code 0 when every draft is fine,
 1 when any draft was cut short, refused, unreadable or failed, 2 for a wrong command.
@@ -108,6 +110,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "auto (json, and text when the server cannot do it; default). Every reply is read the same way.",
     )
     parser.add_argument(
+        "--revise",
+        type=Path,
+        metavar="RUN",
+        help="revise every draft of an earlier run (output/<book>/drafts/<run-id>) against what compare finds wrong with it; "
+        "makes a new run that names RUN as its parent. Each draft is revised by the model that wrote it unless --model says otherwise",
+    )
+    parser.add_argument(
         "--price", action="append", default=[], metavar="MODEL=IN/OUT", help="US dollars per million input/output tokens, e.g. gpt-4o-mini=0.15/0.60"
     )
 
@@ -118,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     from chapterbook.spec.load import load_story
     from pydantic import ValidationError
 
-    if not args.models:
+    if not args.models and args.revise is None:
         raise UsageError("no model given", hint="name one with --model, e.g. --model gpt-4o-mini (or --model llama3.2 with --base-url for Ollama)")
     try:
         params = SamplingParams(**{name: getattr(args, name) for name in SamplingParams.model_fields})
@@ -141,7 +150,29 @@ def run(args: argparse.Namespace) -> int:
         prices=dict(parse_price(p) for p in args.price),
         reply=args.reply,
     )
+    if args.revise is not None:
+        return _revise(story, options, args.revise, run_drafts)
     return _run_with_progress(story, options, run_drafts)
+
+
+def _revise(story: Any, options: Any, folder: Path, run_drafts: Any) -> int:
+    """Revise the drafts of the run at `folder` (draft --revise); returns the exit code."""
+    from chapterbook.draft.revise import plan_revisions
+
+    plan = plan_revisions(story, folder, options)
+    err = err_console()
+    for line in plan.skipped:
+        err.print(f"not revised: {line}", markup=False)
+    if not plan.jobs:
+        out_console().print(f"nothing to revise in {display_path(folder)}: no draft there has anything compare would fix", markup=False)
+        return 0
+    options.models = list(dict.fromkeys(job.model for job in plan.jobs))
+    out_console().print(f"revising {len(plan.jobs)} draft(s) of run {plan.parent.run_id} against their compare findings", markup=False)
+
+    def revise_run(story: Any, options: Any, **hooks: Any) -> Any:
+        return run_drafts(story, options, jobs=plan.jobs, parent=plan.parent, **hooks)
+
+    return _run_with_progress(story, options, revise_run)
 
 
 def _run_with_progress(story: Any, options: Any, run_drafts: Any) -> int:

@@ -19,7 +19,8 @@ from chapterbook.compare import context, craft, lists, myths, readability, safet
 from chapterbook.compare.metrics import METRICS_SCHEMA, PairSimilarity, Verdict, VersionMetrics
 from chapterbook.compare.prose import Prose, parse
 from chapterbook.compare.verdicts import verdicts
-from chapterbook.compare.versions import Collected, FailedDraft, collect
+from chapterbook.compare.revision import Revision, revision
+from chapterbook.compare.versions import Collected, FailedDraft, collect, latest_run
 from chapterbook.output import atomic_write, book_dir, package_versions, write_json
 from chapterbook.spec.load import Story
 from chapterbook.spec.models import Concept
@@ -53,6 +54,7 @@ class CompareResult:
     chapters: list[ChapterResult]
     collected: Collected
     data: dict[str, Any]
+    revision: Revision | None = None  # a revision run's before/after (draft --revise), else None
 
 
 def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
@@ -269,6 +271,8 @@ def compare(
     chapters = analyse(story, collected)
     goals = readability.targets(story.spec)
     judged: dict[tuple[int, str], dict] = judge(story, chapters) if judge is not None else {}
+    run_dir = drafts if drafts is not None and drafts.is_dir() else (latest_run(out_dir / "drafts") if drafts is None else None)
+    revised = revision(story, run_dir, chapters, goals, collected.notes)
 
     data = {
         "schema": METRICS_SCHEMA,
@@ -290,9 +294,11 @@ def compare(
                 ],
                 "failed": [{"label": f.label, "status": f.status, "error": f.error} for f in c.failed],
                 "similarity": [p.to_json() for p in c.similarity],
+                "revisions": [p.to_json() for p in revised.of_chapter(c.index)] if revised else [],
             }
             for c in chapters
         ],
+        "revises_run": revised.parent_run if revised else None,
     }
 
     view_chapters = []
@@ -325,6 +331,7 @@ def compare(
                 "failed": c.failed,
                 "rows": metric_rows(c.versions, goals),
                 "similarity": c.similarity,
+                "revisions": revised.of_chapter(c.index) if revised else [],
             }
         )
     ages = story.spec.book.age_range
@@ -335,10 +342,11 @@ def compare(
         "notes": collected.notes,
         "chapters": view_chapters,
         "overrides": data["lists_overridden"],
+        "revises_run": data["revises_run"],
         "has_drafts": any(v.label != "human" for v in collected.versions) or bool(collected.failed),
     }
     html_text = templating.render(TEMPLATE, context, story.root)
     compare_dir = out_dir / "compare"
     report = atomic_write(compare_dir / "report.html", html_text)
     metrics = write_json(compare_dir / "metrics.json", data)
-    return CompareResult(report, metrics, chapters, collected, data)
+    return CompareResult(report, metrics, chapters, collected, data, revised)

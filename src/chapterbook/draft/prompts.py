@@ -18,6 +18,7 @@ from chapterbook.spec.models import StorySpec
 
 SYSTEM_TEMPLATE = "prompts/system.md.j2"
 CHAPTER_TEMPLATE = "prompts/chapter.md.j2"
+REVISE_TEMPLATE = "prompts/revise.md.j2"  # the user message of a revision (--revise)
 
 
 @dataclass(frozen=True)
@@ -101,13 +102,14 @@ def chapter_prompt(story: Story, index: int) -> ChapterPrompt:
 class PromptMaker:
     """Fills the prompt templates for many chapters of one story, compiling each template once."""
 
-    def __init__(self, story: Story):
+    def __init__(self, story: Story, user_template: str = CHAPTER_TEMPLATE):
         self.story = story
+        self.user_template = user_template
         self._env = templating.shared_environment(story.root)  # compiled once per process
         self._templates: dict[str, Any] = {}
         self.template_hashes: dict[str, str] = {}
         self.template_sources: dict[str, str] = {}
-        for name in (SYSTEM_TEMPLATE, CHAPTER_TEMPLATE):
+        for name in (SYSTEM_TEMPLATE, user_template):
             try:
                 self._templates[name] = self._env.get_template(name)
             except Exception:
@@ -118,11 +120,14 @@ class PromptMaker:
             self.template_hashes[name] = digest
             self.template_sources[name] = "story" if _inside(Path(path), story.root) else "chapterbook"
 
-    def prompt(self, index: int, *, reply: str = "auto") -> ChapterPrompt:
-        """The messages for chapter `index` (0-based); `reply` ("auto", "json", "text") is the templates' `reply`."""
-        context = {**prompt_context(self.story.spec, index), "reply": reply}
+    def prompt(self, index: int, *, reply: str = "auto", extra: dict[str, Any] | None = None) -> ChapterPrompt:
+        """The messages for chapter `index` (0-based); `reply` ("auto", "json", "text") is the templates' `reply`.
+
+        `extra` adds names the user template may use (a revision's `draft` and `findings`).
+        """
+        context = {**prompt_context(self.story.spec, index), "reply": reply, **(extra or {})}
         messages = []
-        for role, name in (("system", SYSTEM_TEMPLATE), ("user", CHAPTER_TEMPLATE)):
+        for role, name in (("system", SYSTEM_TEMPLATE), ("user", self.user_template)):
             try:
                 text = self._templates[name].render(**context)
             except Exception:

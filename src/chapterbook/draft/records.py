@@ -58,6 +58,7 @@ class DraftRecord(BaseModel):
     prompt: PromptRecord
     params: dict[str, Any]
     cache_key: str | None = None
+    revises: str | None = None  # in a revision run: the file of the parent run's draft it revises
 
     @property
     def label(self) -> str:
@@ -73,6 +74,15 @@ class RunTotals(BaseModel):
     completion_tokens: int
     cost_usd: float | None  # what this run cost (cached drafts were paid for by an earlier run)
     cost_usd_all_drafts: float | None  # what all its drafts cost
+
+
+class ParentRun(BaseModel):
+    """The run a revision run (draft --revise) revised."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str  # its folder name, a sibling of the revision run's folder
+    folder: str  # where it was when revised, as the command was given it
 
 
 class RunRecord(BaseModel):
@@ -102,6 +112,7 @@ class RunRecord(BaseModel):
     inputs: dict[str, str]
     versions: dict[str, str]
     drafts: list[DraftRecord]
+    parent: ParentRun | None = None  # set by draft --revise: the run whose drafts these revise
 
 
 def totals(drafts: list[DraftRecord]) -> RunTotals:

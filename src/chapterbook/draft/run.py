@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chapterbook.draft.prices import OPENAI_PRICES, Price, parse_price, price_for  # noqa: F401  (callers priced drafts from here)
 from chapterbook.draft.prompts import ChapterPrompt, PromptMaker
-from chapterbook.draft.records import DraftRecord, PromptRecord, RunRecord, TokenUsage, run_json, totals
+from chapterbook.draft.records import DraftRecord, ParentRun, PromptRecord, RunRecord, TokenUsage, run_json, totals
 from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, read_chapter_text
 from chapterbook.errors import ChapterbookError, UsageError
 from chapterbook.llm.backend import ChatRequest
@@ -84,6 +84,7 @@ class DraftJob:
     sample: int
     prompt: ChapterPrompt
     request: ChatRequest
+    revises: str | None = None  # a revision (--revise): the parent run's draft file it revises
 
     @property
     def label(self) -> str:
@@ -150,6 +151,35 @@ def select_chapters(story: Story, chapters: list[int | ChapterRange] | None) -> 
     return sorted({n for a, b in ranges for n in range(a, b + 1)})
 
 
+def check_reply(options: DraftOptions) -> None:
+    """Raises UsageError for a --reply value chapterbook does not know."""
+    if options.reply not in REPLY_MODES:
+        raise UsageError(f"--reply must be one of {', '.join(REPLY_MODES)}, not '{options.reply}'")
+
+
+def chapter_request(prompt: ChapterPrompt, model: str, sample: int, options: DraftOptions) -> ChatRequest:
+    """The request asking `model` for a chapter with `prompt`'s messages: a draft, or a revision of one."""
+    schema = json_schema() if options.reply != "text" else None
+    # When the server refuses JSON schema: auto asks for the chapter as text, json for JSON in words.
+    fallback = TEXT_FORMAT_INSTRUCTIONS if options.reply == "auto" else "Reply with one JSON object only, matching this JSON schema:\n" + json.dumps(schema)
+    params = options.params.model_dump()
+    if params.get("seed") is not None:
+        params["seed"] = params["seed"] + sample - 1
+    return ChatRequest(
+        model=model,
+        messages=prompt.messages,
+        params=params,
+        schema=schema,
+        schema_name="chapter",
+        text_instructions=fallback if schema is not None else None,
+        # One reading chain for every mode: a model asked for text may still answer JSON.
+        from_json=chapter_from_json,
+        from_text=read_chapter_text,
+        # Two samples with the same seed (or no seed) must still be two requests.
+        cache_extra={"sample": sample},
+    )
+
+
 def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
     """Every request the run will make, with its prompt; in chapter, model, sample order."""
     if not options.models:
@@ -159,34 +189,14 @@ def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
     blank = [m for m in options.models if not m.strip() or any(c in m for c in "\r\n\t")]
     if blank:
         raise UsageError(f"--model {blank[0]!r} is not a model name", hint="give the name the server lists, e.g. --model llama3.2 (chapterbook models lists them)")
-    if options.reply not in REPLY_MODES:
-        raise UsageError(f"--reply must be one of {', '.join(REPLY_MODES)}, not '{options.reply}'")
-    schema = json_schema() if options.reply != "text" else None
-    # When the server refuses JSON schema: auto asks for the chapter as text, json for JSON in words.
-    fallback = TEXT_FORMAT_INSTRUCTIONS if options.reply == "auto" else "Reply with one JSON object only, matching this JSON schema:\n" + json.dumps(schema)
+    check_reply(options)
     prompts = PromptMaker(story)
     jobs = []
     for number in select_chapters(story, options.chapters):
         prompt = prompts.prompt(number - 1, reply=options.reply)
         for model in options.models:
             for sample in range(1, options.samples + 1):
-                params = options.params.model_dump()
-                if params.get("seed") is not None:
-                    params["seed"] = params["seed"] + sample - 1
-                request = ChatRequest(
-                    model=model,
-                    messages=prompt.messages,
-                    params=params,
-                    schema=schema,
-                    schema_name="chapter",
-                    text_instructions=fallback if schema is not None else None,
-                    # One reading chain for every mode: a model asked for text may still answer JSON.
-                    from_json=chapter_from_json,
-                    from_text=read_chapter_text,
-                    # Two samples with the same seed (or no seed) must still be two requests.
-                    cache_extra={"sample": sample},
-                )
-                jobs.append(DraftJob(number, model, sample, prompt, request))
+                jobs.append(DraftJob(number, model, sample, prompt, chapter_request(prompt, model, sample, options)))
     return jobs
 
 
@@ -197,14 +207,17 @@ def run_drafts(
     endpoint: Endpoint | None = None,
     on_start: Callable[[int, Path], None] | None = None,
     on_done: Callable[[DraftJob, DraftRecord], None] | None = None,
+    jobs: list[DraftJob] | None = None,
+    parent: ParentRun | None = None,
 ) -> DraftRun:
     """Draft the chosen chapters and write them with run.json; returns the run.
 
     Raises UsageError without a key or base URL, ChapterbookError in replay
-    mode when something is not cached. On Ctrl-C the drafts already finished
+    mode when something is not cached. `jobs` replaces the planned drafts and `parent`
+    names the run they revise (see chapterbook.draft.revise). On Ctrl-C the drafts already finished
     stay, run.json is written, and KeyboardInterrupt is raised again.
     """
-    return asyncio.run(arun_drafts(story, options, endpoint=endpoint, on_start=on_start, on_done=on_done))
+    return asyncio.run(arun_drafts(story, options, endpoint=endpoint, on_start=on_start, on_done=on_done, jobs=jobs, parent=parent))
 
 
 def _no_file_in_the_way(folder: Path, option: str) -> None:
@@ -224,10 +237,15 @@ async def arun_drafts(
     endpoint: Endpoint | None = None,
     on_start: Callable[[int, Path], None] | None = None,
     on_done: Callable[[DraftJob, DraftRecord], None] | None = None,
+    jobs: list[DraftJob] | None = None,
+    parent: ParentRun | None = None,
 ) -> DraftRun:
-    """The async body of :func:`run_drafts`."""
+    """The async body of :func:`run_drafts`.
+
+    `jobs` (default: :func:`plan`'s) and `parent` let a revision run (draft.revise) reuse it all.
+    """
     endpoint = endpoint or endpoint_from_env(options.base_url)
-    jobs = plan(story, options)
+    jobs = plan(story, options) if jobs is None else jobs
     cache_dir = options.cache_dir or default_cache_dir(story, options.output_root)
     drafts_root = book_dir(story, options.output_root) / "drafts"
     # Checked before any request: a file where a folder must go is a usage mistake, found after
@@ -295,6 +313,7 @@ async def arun_drafts(
             inputs=input_hashes(story),
             versions=package_versions(),
             drafts=drafts,
+            parent=parent,
         )
         saved = folder.is_dir() or any(d.status != "error" for d in drafts)
         if saved:
@@ -346,6 +365,7 @@ def _save(folder: Path, job: DraftJob, result: ChatResult, endpoint: Endpoint, o
         prompt=_prompt_record(job, result.messages_sent),
         params=job.request.params,
         cache_key=result.cache_key or None,
+        revises=job.revises,
     )
 
 
@@ -364,4 +384,5 @@ def _unfinished(job: DraftJob) -> DraftRecord:
         error="stopped before this draft was finished",
         prompt=_prompt_record(job),
         params=job.request.params,
+        revises=job.revises,
     )

@@ -1,6 +1,10 @@
-"""Rendering a story to print-ready PDFs: the interior (pdf.py) and the wrap cover (cover.py).
+"""Rendering a story to print-ready PDFs (the interior, pdf.py; the wrap cover, cover.py) and the ebook (epub/).
 
-One concern per module: layout.py (trim, bleed, margins, spine), fonts.py,
-images.py (load, resample to 300 ppi, cache), diagrams.py (vector science
-diagrams), pdf.py (the interior), cover.py (the wrap).
+The numbers come from chapterbook.print_rules (trim, bleed, margins, gutter, spine
+width); one job per module here: geometry.py (page boxes), document.py (page
+machinery), styles.py, flowables.py, interior/ (the book's content), blocks.py
+(the text's blocks), fonts.py, images.py (load, resample to 300 ppi, cache),
+diagrams/ (vector science diagrams), cover.py and barcode.py (the wrap),
+rl_fast.py (the only module touching ReportLab's internals). docs/architecture.md
+draws the tree.
 """

@@ -18,6 +18,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from stdnum import isbn as stdnum_isbn
 
+from chapterbook.render.rl_fast import set_past_checks
+
 BLACK = CMYKColor(0, 0, 0, 1)
 WHITE = CMYKColor(0, 0, 0, 0)
 MAGNIFICATION = 0.85
@@ -41,8 +43,7 @@ def barcode_size(font_size: float = 9) -> tuple[float, float]:
 def _quiet(widget, left: int, right: int):
     """`widget` with quiet zones of `left` and `right` modules. ReportLab's attribute checks declare
     these as booleans though its code reads them as lengths, so they are set past the check."""
-    widget.__dict__["lquiet"] = left * MODULE
-    widget.__dict__["rquiet"] = right * MODULE
+    set_past_checks(widget, lquiet=left * MODULE, rquiet=right * MODULE)  # ReportLab internals live in rl_fast
     return widget
 
 

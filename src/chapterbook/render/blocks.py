@@ -27,8 +27,10 @@ from chapterbook.text import (
     markup,
 )
 
-if TYPE_CHECKING:  # pdf.py imports this module; these are only for the type checker
-    from chapterbook.render.pdf import BookDoc, Interior, Slot
+if TYPE_CHECKING:  # the interior imports this module; these are only for the type checker
+    from chapterbook.render.document import BookDoc
+    from chapterbook.render.interior.base import InteriorBase as Interior
+    from chapterbook.render.interior.plan import Slot
 
 
 def _style(interior: Interior, name: str) -> str:

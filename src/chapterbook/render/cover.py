@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reportlab import rl_config
 from reportlab.lib.colors import CMYKColor
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.styles import ParagraphStyle
@@ -24,18 +23,15 @@ from reportlab.platypus import Paragraph
 
 from chapterbook.errors import Problem, RenderError, Severity
 from chapterbook.output import HashMemo, atomic_path
-from chapterbook.render import images
-from chapterbook.render.fonts import book_font, typographers_quotes
+from chapterbook.print_rules import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
+from chapterbook.print_rules import COVER_SAFE_IN as SAFE_IN
+from chapterbook.render import images, rl_fast
 from chapterbook.render.barcode import barcode_size, draw_isbn_barcode
 from chapterbook.render.colophon import join_names
-from chapterbook.render.layout import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, inch, spine_inches
+from chapterbook.render.fonts import book_font, typographers_quotes
 from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.models import parse_colour
 from chapterbook.text import inline_markup, typeset
-
-# Binary image streams: ReportLab's default ASCII85 text encoding makes the file 25% larger
-# and, without its C accelerator, costs most of the render time.
-rl_config.useA85 = 0
 
 BLACK = CMYKColor(0, 0, 0, 1)
 WHITE = CMYKColor(0, 0, 0, 0)
@@ -43,7 +39,6 @@ FRONT_BG = CMYKColor(0.75, 0.05, 0.15, 0)  # sea blue
 BACK_BG = CMYKColor(0.04, 0.06, 0.25, 0)  # sand
 SUN = CMYKColor(0, 0.2, 0.9, 0)
 WAVE = CMYKColor(0.45, 0, 0.1, 0)
-SAFE_IN = 0.375  # keep text this far inside the trim
 WRAP_IN = 0.0625  # how far the spine colour runs onto the front and back
 # Cover art may be cropped this much (of its width or height) to fit the panel before we say so.
 CROP_WARN = 0.10
@@ -92,6 +87,7 @@ class CoverResult:
 
 def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> CoverResult:
     """Write the wrap cover for a book of `pages` interior pages (atomically)."""
+    rl_fast.configure()
     spec = story.spec
     family = book_font(story, cache_dir / "fonts")
     trim_w, trim_h = spec.layout.trim_inches()

@@ -4,49 +4,31 @@ ReportLab embeds and subsets every TrueType font it draws with; the base-14
 fonts (Helvetica…) are never embedded, so nothing here or in the renderers may
 fall back to them.
 
-ReportLab reads a font's metrics (character map, widths, glyph offsets) in
-pure Python, about 75 million instructions per Andika face: for a warm
-rebuild of a short book the four faces cost more than laying out every page.
-So the metrics it extracts are kept in a small cache file per font file,
-keyed by the font's content and the ReportLab and Python versions, and a
-rebuild restores them instead of parsing again. Either way a face is only
-loaded when the book first draws with it: registering needs just its name.
+The fonts' metrics are parsed once and then restored from a cache, and a face is
+only loaded when the book first draws with it: that reaches inside ReportLab, so
+it lives in :mod:`rl_fast` (``ttfont``); this module decides which files to use.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import marshal
-import sys
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
-import reportlab
-from reportlab import rl_config
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTEncoding, TTFError, TTFNameBytes, TTFont, TTFontFace, TTFontFile
+from reportlab.pdfbase.ttfonts import TTFError
 
+from chapterbook import print_rules
 from chapterbook.errors import RenderError
-from chapterbook.output import HashMemo, atomic_path, sha256_file
+from chapterbook.output import HashMemo, sha256_file
+from chapterbook.render.rl_fast import covered_chars, ttfont
 from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.models import StorySpec
 from chapterbook.text import TYPOGRAPHERS
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "fonts"
-SHIPPED = {
-    "Andika": {
-        "regular": "Andika-Regular.ttf",
-        "bold": "Andika-Bold.ttf",
-        "italic": "Andika-Italic.ttf",
-        "bolditalic": "Andika-BoldItalic.ttf",
-    }
-}
+# The one list of shipped fonts is in print_rules; these names are kept for the modules that use them.
+FONT_DIR = print_rules.FONT_DIR
+SHIPPED = print_rules.SHIPPED_FONTS
 
 
 @dataclass(frozen=True)
@@ -60,159 +42,11 @@ class FontFamily:
     files: tuple[Path, ...]
 
 
-# The characters each face has, as a set of str: checking a paragraph is then one set difference in C.
-_COVERED: WeakKeyDictionary[TTFontFace, frozenset[str]] = WeakKeyDictionary()
-
-
-def _covered(name: str) -> frozenset[str]:
-    face = pdfmetrics.getFont(name).face
-    chars = _COVERED.get(face)
-    if chars is None:
-        chars = _COVERED[face] = frozenset(map(chr, face.charToGlyph))
-    return chars
-
-
-# --- the metrics cache ------------------------------------------------------------------------
-
-# Bumped whenever what is stored changes, so old cache files are not read.
-METRICS_FORMAT = "2"
-_NAME = "__ttfname__"  # marks a TTFNameBytes (the font's names), which marshal would turn into plain bytes
-_NOT_STORED = ("_ttf_data", "_pdfScale")  # the file's bytes are read again; the scale is a function of unitsPerEm
-
-
-def _metrics_file(cache_dir: Path, content: str) -> Path:
-    key = hashlib.sha256(content.encode())
-    key.update(f"|reportlab {reportlab.Version}|python {sys.version_info[:2]}|{METRICS_FORMAT}".encode())
-    return cache_dir / f"{key.hexdigest()[:32]}.metrics"
-
-
-def _store_metrics(face: TTFontFace, file: Path) -> None:
-    """Write what ReportLab extracted from the font to `file`; silently skipped if it cannot be stored.
-
-    The file is a CRC-32, the face's PostScript name (length-prefixed UTF-8) and the
-    marshalled metrics. marshal is not meant for damaged data, so nothing is
-    unmarshalled unless the checksum matches.
-    """
-    state = {}
-    for key, value in face.__dict__.items():
-        if key in _NOT_STORED:
-            continue
-        state[key] = (_NAME, value.ustr) if isinstance(value, TTFNameBytes) else value
-    try:
-        body = marshal.dumps(state)
-    except ValueError:  # a value marshal cannot hold (a newer ReportLab): parse every time instead
-        return
-    name = face.name.ustr.encode("utf8")
-    payload = len(name).to_bytes(2, "big") + name + body
-    with atomic_path(file) as tmp:
-        tmp.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
-
-
-class _LazyFace(TTFontFace):
-    """A TTFontFace whose metrics are loaded the first time one is asked for.
-
-    Registering a face only needs its name. A book draws with two or three of its
-    family's four faces (bold italic rarely), and loading a face costs about as
-    much as laying out four pages restored from the cache, and about 75 million
-    instructions parsed from the font, so a face nobody draws with is never loaded.
-    `load` returns the attributes ReportLab's parser would have set.
-    """
-
-    def __init__(self, name: str, data: bytes, load: Callable[[], dict]):
-        # Deliberately not calling TTFontFace.__init__: that is the parse this class puts off.
-        self.__dict__.update(name=TTFNameBytes(name.encode("utf8")), _ttf_data=data, _load=load)
-
-    def __getattr__(self, key: str):  # only called for attributes not (yet) in __dict__
-        if key.startswith("__") or "_load" not in self.__dict__:
-            raise AttributeError(key)
-        load = self.__dict__.pop("_load")
-        self.__dict__.update(load())
-        return getattr(self, key)
-
-
-def _face_state(body: bytes, path: Path, data: bytes) -> dict:
-    """The attributes ReportLab's parser gives a face, from `body`; parsed from the font file if it cannot be read."""
-    try:
-        stored = marshal.loads(body)
-    except (EOFError, ValueError, TypeError):
-        return TTFontFace(str(path)).__dict__
-    state = {}
-    for key, value in stored.items():
-        if isinstance(value, tuple) and len(value) == 2 and value[0] == _NAME:
-            value = TTFNameBytes(value[1].encode("utf8"))
-        state[key] = value
-    state["_ttf_data"] = data
-    # The same scale TTFontFile.extractInfo makes: font units to 1/1000 em.
-    units = state["unitsPerEm"]
-    state["_pdfScale"] = (lambda x: x) if units == 1000 else (lambda x, m=1000 / units: x * m)
-    return state
-
-
-def _restore_metrics(file: Path, path: Path, data: bytes) -> TTFontFace | None:
-    """The face ReportLab would parse from `path` (whose bytes are `data`), or None when there is no usable cache file.
-
-    Only the name is read now; the metrics when the face is first asked for one.
-    """
-    try:
-        blob = file.read_bytes()
-    except OSError:
-        return None
-    payload = blob[4:]
-    if len(blob) < 6 or zlib.crc32(payload).to_bytes(4, "big") != blob[:4]:
-        return None
-    size = int.from_bytes(payload[:2], "big")
-    body = payload[2 + size :]
-    return _LazyFace(payload[2 : 2 + size].decode("utf8"), data, lambda: _face_state(body, path, data))
-
-
-def _parse_later(file: Path, path: Path, data: bytes) -> TTFontFace:
-    """The face of `path` with only its name read (cheap); parsed, and its metrics stored in `file`, when first used.
-
-    Only for fonts known to parse cleanly (the shipped ones): a font that fails
-    halfway through its tables would otherwise fail in the middle of the layout.
-    """
-    head = TTFontFile(io.BytesIO(data), charInfo=0)  # the name and embedding rights, without the glyph tables
-
-    def parse() -> dict:
-        face = TTFontFace(str(path))
-        _store_metrics(face, file)
-        return face.__dict__
-
-    return _LazyFace(head.name.ustr, data, parse)
-
-
-def _ttfont(name: str, path: Path, cache: HashMemo | None, *, lazy: bool = False) -> TTFont:
-    """ReportLab's TTFont for `path`, with its metrics from the cache (beside `cache`'s file) when they are there.
-
-    With `lazy`, a face not in the cache is parsed when it is first drawn with, not now.
-    """
-    if cache is None:
-        return TTFont(name, str(path))
-    data = path.read_bytes()
-    file = _metrics_file(cache.file.parent, cache.sha256(path))
-    face = _restore_metrics(file, path, data)
-    if face is None and lazy:
-        face = _parse_later(file, path, data)
-    elif face is None:
-        font = TTFont(name, str(path))
-        _store_metrics(font.face, file)
-        return font
-    # What TTFont.__init__ does around parsing the file (ReportLab 4-5); a test checks the two agree.
-    font = TTFont.__new__(TTFont)
-    font.fontName = name
-    font.face = face
-    font.encoding = TTEncoding()
-    font.state = WeakKeyDictionary()
-    font._asciiReadable = rl_config.ttfAsciiReadable
-    font.shapable = not any(fnmatch(name, glob) for glob in (rl_config.unShapedFontGlob or ()))
-    return font
-
-
 def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: bool = False) -> str:
     # Asking getFont() for an unknown name makes ReportLab scan every AFM file it knows (seconds).
     if name not in pdfmetrics.getRegisteredFontNames():
         try:
-            pdfmetrics.registerFont(_ttfont(name, path, cache, lazy=lazy))
+            pdfmetrics.registerFont(ttfont(name, path, cache, lazy=lazy))
         except TTFError as exc:
             raise RenderError(
                 f"the font file {path.name} cannot be used: {exc}",
@@ -280,7 +114,7 @@ def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
 def missing_glyphs(family: FontFamily, text: str) -> list[tuple[int, str]]:
     """(offset, char) for each character in `text` the font cannot draw (whitespace excepted)."""
     # Checking the distinct characters first keeps this cheap: almost every paragraph is fully covered.
-    lacking = {ch for ch in set(text).difference(_covered(family.regular)) if not ch.isspace()}
+    lacking = {ch for ch in set(text).difference(covered_chars(family.regular)) if not ch.isspace()}
     if not lacking:
         return []
     return [(i, ch) for i, ch in enumerate(text) if ch in lacking]

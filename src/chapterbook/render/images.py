@@ -29,8 +29,8 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from chapterbook import progress
 from chapterbook.errors import Location, RenderError
 from chapterbook.output import HashMemo, atomic_path, sha256_file
+from chapterbook.print_rules import PPI  # pictures are resampled to exactly this
 
-PPI = 300
 # A 8.5x11 in page at 300 ppi is 8.4 Mpx; 60 Mpx leaves room for generous
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
@@ -77,12 +77,68 @@ def _fail(message: str, source: Path, where: Location | None, field: str, hint: 
     return RenderError(f"{message}: {source.name}", where=where, path=field, hint=hint)
 
 
+# What image_size found, by (path, inode, size, mtime_ns): a build asks for the same picture once per layout
+# attempt and again for the preview. A changed file has a new stat, so it is read again.
+_PROBED: dict[tuple[str, int, int, int], tuple[int, int]] = {}
+
+
 def image_size(source: Path, where: Location | None = None, field: str = "") -> tuple[int, int]:
     """Width and height in pixels after EXIF orientation, read from the header only.
 
     Refuses files that are not images, are not a supported format, or claim
     more pixels than :data:`MAX_PIXELS` (decompression bombs).
     """
+    try:
+        st = os.stat(source)
+        key = (os.fspath(source), st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _PROBED:
+        return _PROBED[key]
+    size = _probe(source, where, field)
+    if key is not None:
+        _PROBED[key] = size
+    return size
+
+
+def _png_orientation(img: Image.Image) -> int:
+    """A PNG's EXIF orientation, from its eXIf chunk wherever it is, without decoding a pixel.
+
+    Pillow's PNG getexif() decodes the whole image when no eXIf chunk precedes the
+    pixel data (it reads on past them): for a 4,000 px picture that is most of a
+    warm build's time. Here the chunks after the pixels are skipped over by their
+    lengths instead.
+    """
+    exif = img.info.get("exif")
+    if exif is None:
+        fp = img.fp
+        pos = fp.tell()
+        try:
+            fp.seek(8)  # the signature; then length, type, data, CRC per chunk
+            while True:
+                head = fp.read(8)
+                if len(head) < 8:
+                    break
+                length, ctype = int.from_bytes(head[:4], "big"), head[4:]
+                if ctype == b"eXIf":
+                    exif = fp.read(length)
+                    break
+                if ctype == b"IEND":
+                    break
+                fp.seek(length + 4, os.SEEK_CUR)
+        finally:
+            fp.seek(pos)
+    if not exif:
+        return 1
+    data = Image.Exif()
+    try:
+        data.load(exif)  # with or without the "Exif\0\0" prefix
+    except Exception:  # noqa: BLE001 - unreadable EXIF: upright, as Pillow's own reading treats it
+        return 1
+    return data.get(0x0112, 1)
+
+
+def _probe(source: Path, where: Location | None, field: str) -> tuple[int, int]:
     try:
         with warnings.catch_warnings():
             # Pillow warns (and our pytest config turns warnings into errors) before its
@@ -92,7 +148,10 @@ def image_size(source: Path, where: Location | None = None, field: str = "") -> 
                 fmt, (w, h) = img.format, img.size
                 if w * h > MAX_PIXELS:
                     raise _too_big(source, where, field, (w, h))
-                orientation = img.getexif().get(0x0112, 1) if fmt in ("JPEG", "MPO", "TIFF", "WEBP", "PNG") else 1
+                if fmt == "PNG":
+                    orientation = _png_orientation(img)
+                else:
+                    orientation = img.getexif().get(0x0112, 1) if fmt in ("JPEG", "MPO", "TIFF", "WEBP") else 1
     except Image.DecompressionBombError as exc:
         # Pillow's own (higher) limit fired first; it only tells the pixel count.
         m = re.search(r"\((\d+) pixels\)", str(exc))
@@ -298,11 +357,26 @@ class Resampler:
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)
 
-    def _one_done(self, _job: Future) -> None:
+    def _one_done(self, job: Future) -> None:
+        if job.cancelled():  # dropped (drop_pending), not done
+            return
         with self._lock:  # called on the worker threads
             self._done += 1
             done, total = self._done, len(self._jobs)
         progress.report(PREPARING, done, total)
+
+    def drop_pending(self) -> int:
+        """Cancel the pictures not started yet (planned at a size the layout no longer wants); returns how many.
+
+        Those already being resampled finish; they may still be wanted, and their
+        cache entries are pruned later if not.
+        """
+        with self._lock:
+            dropped = [path for path, job in self._jobs.items() if job.cancel()]
+            for path in dropped:
+                del self._jobs[path]
+            self._done = sum(1 for job in self._jobs.values() if job.done())
+        return len(dropped)
 
     def finish(self) -> None:
         """Wait for every picture; raises the first failure in the order they were submitted."""

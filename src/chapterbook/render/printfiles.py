@@ -27,7 +27,7 @@ class Outputs(dict):
 
 def write_pdf(story: Story, out_dir: Path) -> Outputs:
     """Render book.pdf and cover.pdf into `out_dir` and preflight them."""
-    from chapterbook.preflight import preflight
+    from chapterbook.preflight_cache import preflight_cached
     from chapterbook.render.cover import render_cover
     from chapterbook.render.pdf import render_book
 
@@ -37,7 +37,8 @@ def write_pdf(story: Story, out_dir: Path) -> Outputs:
     cover = render_cover(story, out_dir / "cover.pdf", cache, interior.pages)
     trim = story.spec.layout.trim_inches()
     progress.report("Checking the PDFs for print")
-    reports = [preflight(interior.pdf, kind="interior", trim_in=trim), preflight(cover.pdf, kind="cover", trim_in=trim)]
+    checked = out_dir / ".cache" / "preflight"  # an unchanged PDF keeps its report (chapterbook.preflight_cache)
+    reports = [preflight_cached(interior.pdf, checked, kind="interior", trim_in=trim), preflight_cached(cover.pdf, checked, kind="cover", trim_in=trim)]
     inputs: dict[str, Path] = {}
     for placed in interior.images + cover.images:
         try:

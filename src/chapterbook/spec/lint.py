@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from pathlib import Path
 
 from chapterbook.errors import Location, Problem, Severity
+from chapterbook.print_rules import SHIPPED_FONTS
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
@@ -18,12 +18,11 @@ from chapterbook.text.check import grammar_problems
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 MIN_WORDS_FOR_GRADE = 100
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 
 
 def shipped_fonts() -> list[str]:
-    """Names of the font families that ship with chapterbook."""
-    return sorted({p.stem.split("-")[0] for p in FONTS_DIR.glob("*.ttf")})
+    """Names of the font families that ship with chapterbook (print_rules.SHIPPED_FONTS)."""
+    return sorted(SHIPPED_FONTS)
 
 
 def lint(story: Story) -> list[Problem]:

@@ -184,7 +184,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
         root = yaml.compose(source)
         if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
             raise SpecError([_alias_bomb(path)])
-        doc = yaml.load(source)
+        doc = yaml.constructor.construct_document(root)  # from the composed nodes: the text is parsed once
     except YAMLError as exc:
         raise SpecError([_yaml_problem(exc, path, source)]) from None
     except RecursionError:

@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chapterbook.print_rules import TRIM_HEIGHT_IN, TRIM_PRESETS, TRIM_WIDTH_IN
+
 CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1 forward)
 
 Id = Annotated[
@@ -336,18 +338,6 @@ class BackMatter(Strict):
     also_in_series: list[str] = Field(default_factory=list, description="Titles of the series' other books, listed on an 'Also in this series' page.")
 
 
-TRIM_PRESETS: dict[str, tuple[float, float]] = {
-    "5x8": (5.0, 8.0),
-    "5.25x8": (5.25, 8.0),
-    "5.5x8.5": (5.5, 8.5),
-    "6x9": (6.0, 9.0),
-    "7x10": (7.0, 10.0),
-    "8x10": (8.0, 10.0),
-    "8.5x8.5": (8.5, 8.5),
-    "8.5x11": (8.5, 11.0),
-}
-
-
 # Colours an author may name; anything else is given as #RRGGBB or cmyk(C, M, Y, K) in percent.
 COLOUR_NAMES = {
     "black": "#000000", "white": "#ffffff", "grey": "#808080", "gray": "#808080", "red": "#d62828",
@@ -414,6 +404,8 @@ class Cover(Strict):
 
 
 class Paper(str, Enum):
+    """The interior paper; its thickness per page (print_rules.PAPER_THICKNESS_IN) sets the spine width."""
+
     white = "white"
     cream = "cream"
     color = "color"
@@ -445,8 +437,9 @@ class Layout(Strict):
         if not m:
             raise ValueError(f"trim '{value}' is not a preset ({', '.join(TRIM_PRESETS)}) nor 'WIDTHxHEIGHT' in inches")
         w, h = float(m.group(1)), float(m.group(2))
-        if not (4.0 <= w <= 8.5 and 6.0 <= h <= 11.69):
-            raise ValueError(f"trim {w}x{h} in is outside what print-on-demand services print (4-8.5 in wide, 6-11.69 in tall)")
+        (w0, w1), (h0, h1) = TRIM_WIDTH_IN, TRIM_HEIGHT_IN
+        if not (w0 <= w <= w1 and h0 <= h <= h1):
+            raise ValueError(f"trim {w}x{h} in is outside what print-on-demand services print ({w0:g}-{w1:g} in wide, {h0:g}-{h1:g} in tall)")
         return f"{w:g}x{h:g}"
 
     def trim_inches(self) -> tuple[float, float]:

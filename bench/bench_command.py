@@ -1,0 +1,162 @@
+"""Benchmark: the whole `chapterbook build` command against WeasyPrint's CLI, at about 30, 120 and 450 pages.
+
+    PYTHONPATH=src python bench/bench_command.py [--repeat 2] [--sizes 30,120,450] [--one-core] [--work DIR]
+
+What a user waits for: every case is a whole process (interpreter start, imports,
+reading the spec, rendering, preflight, build.json), timed from launch to exit.
+The books come from bench/genbook.py (varied prose, ~1.5 pictures a chapter, PNG
+and JPEG, 1,100-4,800 px, diagrams); the same book goes to WeasyPrint as one HTML
+file with print CSS (genbook.html_for). Cases, per size, in one run, alternating
+(the order rotates each round, so a slow stretch of the shared machine hits all):
+
+* cb cold       - `chapterbook build --format pdf` with no output folder (no .cache)
+* cb warm       - the same command again, nothing changed
+* weasyprint    - `weasyprint book.html out.pdf`
+* cb md,html    - `chapterbook build --format md,html`, warm (its own output folder)
+* markdown      - python-markdown converting the same chapter files to HTML, a whole process too
+* cb cold 1core - (--one-core) the cold build under `taskset -c 0`: what one core gives
+
+Per case: the median wall seconds, CPU seconds (the child's rusage: user + system,
+its own children included) and peak RSS (ru_maxrss), each with its ratio to its
+peer and the issue's target, and seconds per page. Medians of few runs on a busy
+machine are rough; the ratios of cases run alternately are what to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+BIN = Path(PY).parent
+SRC = Path(__file__).resolve().parent.parent / "src"
+MARKDOWN = r"""
+import sys, markdown
+parts = [markdown.markdown(open(p, encoding="utf-8").read()) for p in sys.argv[2:]]
+open(sys.argv[1], "w", encoding="utf-8").write("<!doctype html><html><body>" + "".join(parts) + "</body></html>")
+"""
+# (case, peer, target ratio of wall seconds); peak RSS is held to <= 1.0x of the peer everywhere.
+TARGETS = {"cb cold": ("weasyprint", 0.5), "cb warm": ("weasyprint", 0.05), "cb md,html": ("markdown", 2.0), "cb cold 1core": ("weasyprint", 0.5)}
+
+
+def timed(cmd: list[str], env: dict) -> dict:
+    """Run `cmd` to completion; its wall seconds, CPU seconds and peak RSS (MB), from wait4's rusage."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0,):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024}
+
+
+def pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+class Size:
+    """One book size: its files and the command of every case."""
+
+    def __init__(self, work: Path, size: int, one_core: bool):
+        self.size = size
+        # Made in a child process: this one stays small, because a child's peak RSS (ru_maxrss) starts
+        # from what it was forked from, before it runs its own program.
+        book = work / f"book-{size}"
+        subprocess.run([PY, str(HERE / "genbook.py"), str(book), "--size", str(size), "--html"], check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(SRC)})
+        self.story, self.html = book / "story.yaml", book / "book.html"
+        self.out_pdf = work / f"out-{size}"
+        self.out_md = work / f"out-md-{size}"
+        self.weasy_pdf = work / f"weasy-{size}.pdf"
+        self.md_html = work / f"markdown-{size}.html"
+        cb = [PY, "-m", "chapterbook", "build", str(self.story)]
+        self.cmds = {
+            "cb cold": cb + ["--format", "pdf", "-o", str(self.out_pdf)],
+            "cb warm": cb + ["--format", "pdf", "-o", str(self.out_pdf)],
+            "weasyprint": [str(BIN / "weasyprint"), str(self.html), str(self.weasy_pdf)],
+            "cb md,html": cb + ["--format", "md,html", "-o", str(self.out_md)],
+            "markdown": [PY, "-c", MARKDOWN, str(self.md_html), *map(str, sorted((book / "chapters").glob("ch*.md")))],
+        }
+        if one_core:
+            self.cmds["cb cold 1core"] = ["taskset", "-c", "0"] + self.cmds["cb cold"]
+        self.runs: dict[str, list[dict]] = {k: [] for k in self.cmds}
+
+    def run(self, case: str, env: dict) -> None:
+        if case.startswith("cb cold"):
+            shutil.rmtree(self.out_pdf, ignore_errors=True)  # cold: no output folder, no .cache
+        self.runs[case].append(timed(self.cmds[case], env))
+
+    def book_pdf(self) -> Path:
+        return next(self.out_pdf.glob("*/book.pdf"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=2, help="rounds (each runs every case once per size); default 2, keep it low on a shared machine")
+    parser.add_argument("--sizes", default="30,120,450", help="rough page counts, comma-separated")
+    parser.add_argument("--one-core", action="store_true", help="also time the cold build pinned to one core (taskset -c 0)")
+    parser.add_argument("--work", type=Path, help="keep books and outputs here (books are reused between runs)")
+    args = parser.parse_args()
+    if not (BIN / "weasyprint").exists():
+        raise SystemExit(f"no {BIN / 'weasyprint'}: pip install 'weasyprint>=60' (the bench extra)")
+    work = args.work or Path(tempfile.mkdtemp(prefix="cb-command-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    sizes = [Size(work, int(s), args.one_core) for s in args.sizes.split(",")]
+    for s in sizes:  # a first md,html build, so the timed ones are warm
+        timed(s.cmds["cb md,html"], env)
+    started = time.time()
+    print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores", flush=True)
+    for r in range(args.repeat):
+        for s in sizes:
+            # cold is always followed by warm (warm needs what cold left); the other cases rotate around the pair
+            units = [["cb cold", "cb warm"], ["weasyprint"], ["cb md,html"], ["markdown"]] + ([["cb cold 1core"]] if args.one_core else [])
+            k = r % len(units)
+            for unit in units[k:] + units[:k]:
+                for case in unit:
+                    s.run(case, env)
+            print(f"  round {r + 1}, {s.size}: " + ", ".join(f"{c} {v[-1]['wall']:.2f}s" for c, v in s.runs.items()), flush=True)
+    print(f"load after: {os.getloadavg()[0]:.2f} (1 min); {time.time() - started:.0f} s of runs")
+
+    print(f"\nmedian of {args.repeat} runs; ratio = case / peer (target)")
+    head = f"{'pages':>5} {'case':<14} {'wall s':>7} {'ratio':>16} {'cpu s':>7} {'ratio':>7} {'RSS MB':>7} {'ratio':>6} {'ms/page':>8}"
+    print(head)
+    for s in sizes:
+        n_cb, n_w = pages(s.book_pdf()), pages(s.weasy_pdf)
+        med = {c: {k: statistics.median(x[k] for x in v) for k in ("wall", "cpu")} | {"rss": max(x["rss"] for x in v)} for c, v in s.runs.items()}
+        for case, m in med.items():
+            n = n_w if case == "weasyprint" else n_cb
+            peer, target = TARGETS.get(case, (None, None))
+            if peer:
+                p = med[peer]
+                r = m["wall"] / p["wall"]
+                ratio = f"{r:.2f}x ({'<=' if r <= target else '> '}{target})"
+                cpu = f"{m['cpu'] / p['cpu']:.2f}x"
+                rss = f"{m['rss'] / p['rss']:.2f}x"
+            else:
+                ratio = cpu = rss = ""
+            print(f"{n:>5} {case:<14} {m['wall']:>7.2f} {ratio:>16} {m['cpu']:>7.2f} {cpu:>7} {m['rss']:>7.0f} {rss:>6} {1000 * m['wall'] / n:>8.1f}")
+        s.summary = (n_cb, med)
+    if len(sizes) > 1:
+        print("\nscaling: extra ms per extra page between sizes (wall, median)")
+        for a, b in zip(sizes, sizes[1:]):
+            (na, ma), (nb, mb) = a.summary, b.summary
+            slopes = ", ".join(f"{c} {1000 * (mb[c]['wall'] - ma[c]['wall']) / max(1, nb - na):.1f}" for c in ma)
+            print(f"  {na} -> {nb} pages: {slopes}")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""Preflight reports remembered by the PDF's content, so an identical PDF is not read through again.
+
+Preflight parses every page's content stream with pypdf (pure Python): about half a
+second per hundred pages. A rebuild that writes the same bytes as before (the
+renderer is deterministic) gets the same findings, so the report is kept in the
+output's ``.cache/preflight/`` under a key made of the PDF's SHA-256, the kind and
+trim asked for, and the fingerprint of chapterbook's files and installed packages
+(a changed rule or a new pypdf means a fresh check). Entries are JSON, never
+pickles: an output folder may come from somebody else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import asdict
+from enum import Enum
+from pathlib import Path
+
+from chapterbook.errors import Severity
+from chapterbook.output import atomic_write, sha256_file
+from chapterbook.preflight import FontInfo, Finding, ImageInfo, PageBoxes, PreflightReport, preflight
+from chapterbook.uptodate import code_fingerprint
+
+VERSION = 1
+
+
+def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[float, float] | None) -> PreflightReport:
+    """preflight(pdf, kind=kind, trim_in=trim_in), from `cache_dir` when this very PDF was checked before."""
+    key = hashlib.sha256(f"{VERSION}|{code_fingerprint()}|{kind}|{trim_in}|{sha256_file(pdf)}".encode()).hexdigest()[:32]
+    file = cache_dir / f"{kind}-{key}.json"
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
+        return _report(json.loads(file.read_text(encoding="utf-8")), Path(pdf))
+    report = preflight(pdf, kind=kind, trim_in=trim_in)
+    with contextlib.suppress(OSError):
+        for old in cache_dir.glob(f"{kind}-*.json"):  # one entry per kind: the book's PDFs as they are now
+            old.unlink()
+        atomic_write(file, json.dumps({**asdict(report), "pdf": None}, default=lambda v: v.value if isinstance(v, Enum) else str(v)))
+    return report
+
+
+def _report(data: dict, pdf: Path) -> PreflightReport:
+    """The report stored as JSON, for `pdf` (the same bytes under whatever name)."""
+
+    def box(value):
+        return tuple(value) if value is not None else None
+
+    return PreflightReport(
+        pdf=pdf,
+        kind=data["kind"],
+        pages=data["pages"],
+        findings=[Finding(**{**f, "severity": Severity(f["severity"])}) for f in data["findings"]],
+        fonts=[FontInfo(**f) for f in data["fonts"]],
+        images=[ImageInfo(**i) for i in data["images"]],
+        boxes=[PageBoxes(b["page"], box(b["media"]), box(b["trim"]), box(b["bleed"])) for b in data["boxes"]],
+        placeholders=[tuple(p) for p in data["placeholders"]],
+    )

@@ -1,0 +1,154 @@
+"""The page machinery of book.pdf: recto and verso templates, page boxes, running heads and folios,
+openers on right-hand pages, full-page art after the page that calls it, padding to a printable count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reportlab.platypus import Frame, PageTemplate
+
+from chapterbook.render.flowables import fit_width
+from chapterbook.render.fonts import FontFamily
+from chapterbook.render.geometry import PageGeometry
+from chapterbook.render.rl_fast import DeferredSaveDocTemplate
+from chapterbook.render.styles import BLACK, PARAGRAPH_SPACE, SOFT
+from chapterbook.spec.load import Story
+from chapterbook.text import plain, typeset
+
+# A chapter whose last page holds only this many lines (a "runt" page, turned for one or two lines)
+# is set again with its paragraphs spaced closer: PARAGRAPH_SPACE of a line, times styles.TIGHT.
+RUNT_LINES = 2
+
+
+class BookDoc(DeferredSaveDocTemplate):
+    """Recto/verso page templates, openers on rectos, art pages and padding to a printable count."""
+
+    def __init__(self, filename, geo: PageGeometry, family: FontFamily, story: Story, min_pages: int, quotes: bool, trial: bool = False):
+        spec = story.spec
+        super().__init__(
+            filename,
+            pagesize=geo.page_size,
+            invariant=1,
+            pageCompression=0 if trial else 1,
+            initialFontName=family.regular,
+            title=spec.book.title,
+            author=", ".join(spec.book.authors),
+            subject=spec.book.subtitle or "",
+            creator="chapterbook",
+            leftMargin=0,
+            rightMargin=0,
+            topMargin=0,
+            bottomMargin=0,
+        )
+        self.geo = geo
+        self.family = family
+        # A trial layout only finds where the pages break: pictures are not drawn, so it need not
+        # wait for them to be resampled, and what it writes is thrown away.
+        self.trial = trial
+        # Running heads are drawn as plain strings: no emphasis markers, the book's quotes.
+        self.quotes = quotes
+        self.book_title = self.head_text(spec.book.title)
+        self.font_size = spec.layout.font_size
+        self.min_pages = min_pages
+        self.page_kind = "front"
+        self.running = ""
+        self.need_recto = False
+        self.pending_art: list[Callable[[object, tuple[float, float, float, float]], None]] = []
+        self.toc: dict[str, int] = {}
+        self.toc_keys: list[str] = []
+        self.placeholder_pages: list[tuple[str, str, int]] = []
+        self.chapter_ends: dict[int, tuple[int, float]] = {}  # chapter index -> (last page, height used on it)
+        templates = []
+        for name, recto in (("recto", True), ("verso", False)):
+            x, y, w, h = geo.text_block(recto)
+            frame = Frame(x, y, w, h, leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=name)
+            templates.append(PageTemplate(name, [frame], onPage=self._on_page, onPageEnd=self._on_page_end))
+        self.addPageTemplates(templates)
+
+    # page flow -------------------------------------------------------------------------------
+
+    def handle_documentBegin(self) -> None:
+        self.canv.chapterbook_trial = self.trial  # read by draw_placed
+        super().handle_documentBegin()
+
+    def handle_pageBegin(self) -> None:
+        if self.need_recto and (self.page + 1) % 2 == 0:
+            self._manual_page()  # a blank verso so the opener lands on a right-hand page
+        self.need_recto = False
+        self.pageTemplate = self.pageTemplates[0 if (self.page + 1) % 2 else 1]
+        self.page_kind = "body"
+        super().handle_pageBegin()
+
+    def handle_pageEnd(self) -> None:
+        super().handle_pageEnd()
+        while self.pending_art:
+            self._manual_page(self.pending_art.pop(0))
+
+    def handle_rectoBreak(self) -> None:
+        self.handle_pageBreak()
+        self.need_recto = True
+
+    def _manual_page(self, art: Callable | None = None) -> None:
+        """Emit a page outside the flow: a blank page or a full-page illustration."""
+        self.page += 1
+        recto = self.page % 2 == 1
+        self._set_boxes(recto)
+        if art is not None:
+            art(self.canv, self.geo.text_block(recto))
+        self.canv.showPage()
+
+    def finish(self) -> None:
+        """Pad to a printable page count, fill in the contents' page numbers and save (a trial saves nothing)."""
+        while self.page < self.min_pages or self.page % 2:
+            self._manual_page()
+        if self.trial:
+            return  # only the page breaks were wanted: nothing is written
+        # Page numbers in the contents are forms filled in now that every page is known.
+        for key in self.toc_keys:
+            self.canv.beginForm(f"toc-{key}", -200, -20, 10, 40)
+            self.canv.setFillColor(BLACK)
+            self.canv.setFont(self.family.regular, self.font_size * 0.9)
+            self.canv.drawRightString(0, 0, str(self.toc.get(key, "")))
+            self.canv.endForm()
+        self.canv.save()
+
+    # page furniture --------------------------------------------------------------------------
+
+    def runt_chapters(self, leading: float) -> set[int]:
+        """Chapters (indexes) whose last page holds at most RUNT_LINES lines; not those that are one page long."""
+        most = RUNT_LINES * leading + (RUNT_LINES - 1) * leading * PARAGRAPH_SPACE + 1  # as many one-line paragraphs
+        return {
+            ci
+            for ci, (page, used) in self.chapter_ends.items()
+            if page > self.toc.get(f"ch{ci + 1}", page) and 0 < used <= most
+        }
+
+    def _set_boxes(self, recto: bool) -> None:
+        self.canv.setTrimBox(self.geo.trim_box(recto))
+        self.canv.setBleedBox(self.geo.bleed_box())
+
+    def head_text(self, text: str) -> str:
+        text = plain(text)
+        return typeset(text) if self.quotes else text
+
+    def _on_page(self, canv, doc) -> None:
+        self._set_boxes(self.page % 2 == 1)
+
+    def _on_page_end(self, canv, doc) -> None:
+        if self.page_kind != "body":
+            return
+        recto = self.page % 2 == 1
+        x0, y0, x1, y1 = self.geo.trim_box(recto)
+        bx, _, bw, _ = self.geo.text_block(recto)
+        centre = bx + bw / 2
+        size = self.font_size * 0.65
+        canv.saveState()
+        canv.setFillColor(SOFT)
+        canv.setFont(self.family.regular, size)
+        head = self.head_text(self.running) if recto else self.book_title
+        canv.drawCentredString(centre, y1 - self.geo.top * 0.55, fit_width(head, self.family.regular, size, bw))
+        canv.setFillColor(BLACK)
+        canv.setFont(self.family.regular, self.font_size * 0.75)
+        canv.drawCentredString(centre, y0 + self.geo.bottom * 0.45, str(self.page))
+        canv.restoreState()

@@ -1,0 +1,167 @@
+"""Picture planning: where every illustration of the book goes, and at what size its picture is resampled.
+
+Planned before the fonts are read and the pages laid out, so the pictures are
+resampled (on the :class:`images.Resampler`'s threads) meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from chapterbook.book import FlowItem, caption, chapter_flow
+from chapterbook.errors import Location, Problem, RenderError, Severity
+from chapterbook.render import images
+from chapterbook.render.geometry import PageGeometry
+from chapterbook.spec.load import Story, format_path, resolve_inside
+from chapterbook.spec.models import Diagram, Placement
+from chapterbook.text import line_col
+
+# Largest share of the text block an illustration may take, by placement: (width, height).
+SHARE = {
+    Placement.opener: (1.0, 0.40),
+    Placement.full: (1.0, 1.0),
+    Placement.half: (1.0, 0.42),
+    Placement.spot: (0.55, 0.30),
+}
+# Shape of a placeholder or diagram (height / width) when no picture gives one.
+PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
+
+
+@dataclass
+class Slot:
+    """One illustration to place: from the spec, or a free brief marked in the text."""
+
+    id: str
+    brief: str
+    placement: Placement
+    image: str | None = None
+    diagram: Diagram | None = None
+    where: Location | None = None
+    field: str = ""
+    placed: images.Placed | None = None
+    source: Path | None = None
+    caption: str = ""
+
+
+def text_location(story: Story, ci: int, offset: int) -> Location | None:
+    """Where a character of chapter `ci`'s text is: in its text file, or the chapter's entry in the spec."""
+    source = story.chapter_text(ci)
+    if source is None:
+        return story.where("chapters", ci)
+    line, col = line_col(source.text, offset)
+    return source.location(line, col)
+
+
+class Pictures:
+    """Where every illustration of the book goes, its picture already queued for resampling.
+
+    Planned before the fonts are read, so the pictures are resampled (on the
+    :class:`images.Resampler`'s threads) while the rest of the book is laid out.
+    """
+
+    def __init__(self, story: Story, geo: PageGeometry, resampler: images.Resampler):
+        self.story = story
+        self.geo = geo
+        self.warnings: list[Problem] = []
+        self.chapter_slots: list[list[tuple[str, Slot | FlowItem]]] = []  # ("opener" | "slot", Slot) or ("block", FlowItem)
+        self.extra_slots: dict[str, Slot] = {}
+        self._plan(resampler)
+
+    def _plan(self, resampler: images.Resampler) -> None:
+        spec = self.story.spec
+        for ci, chapter in enumerate(spec.chapters):
+            by_id = {}
+            for ii, ill in enumerate(chapter.illustrations):
+                by_id[ill.id] = Slot(
+                    ill.id,
+                    ill.brief,
+                    ill.placement,
+                    ill.image,
+                    ill.diagram,
+                    self.story.where("chapters", ci, "illustrations", ii, "image" if ill.image else "id"),
+                    format_path(("chapters", ci, "illustrations", ii, "image")),
+                    caption=caption(ill),
+                )
+            # chapterbook.book.chapter_flow places pictures for every format alike.
+            opener, flow = chapter_flow(self.story, ci)
+            items: list[tuple[str, Slot | FlowItem]] = [("opener", by_id[opener.id])] if opener is not None else []
+            for item in flow:
+                if item.kind == "illustration" and item.illustration is not None:
+                    items.append(("slot", by_id[item.illustration.id]))
+                elif item.kind == "marker":
+                    # A free brief (pasted or drafted text): a placeholder panel shows it.
+                    slot = Slot(f"ch{ci + 1}-marker-{len(items)}", item.text, Placement.half)
+                    slot.where = text_location(self.story, ci, item.start)
+                    items.append(("slot", slot))
+                else:
+                    items.append(("block", item))
+            self.chapter_slots.append(items)
+            # Queued chapter by chapter, so the first pictures are resampling while the later chapters are planned.
+            for slot in by_id.values():
+                self._queue(slot, resampler)
+        for si, sci in enumerate(spec.scientists):
+            if sci.portrait:
+                slot = Slot(
+                    f"portrait-{sci.id}",
+                    f"Portrait of {sci.name}",
+                    Placement.spot,
+                    sci.portrait,
+                    where=self.story.where("scientists", si, "portrait"),
+                    field=format_path(("scientists", si, "portrait")),
+                )
+                self.extra_slots[slot.id] = slot
+                self._queue(slot, resampler)
+
+    def box(self, placement: Placement) -> tuple[float, float]:
+        ws, hs = SHARE[placement]
+        return self.geo.text_width * ws, self.geo.text_height * hs - (0 if placement == Placement.full else 30)
+
+    def _queue(self, slot: Slot, resampler: images.Resampler) -> None:
+        """Check the slot's picture and queue it for resampling; a missing one becomes a placeholder."""
+        if not slot.image:
+            return
+        path = resolve_inside(self.story.root, slot.image)
+        if path is None:
+            raise RenderError(
+                f"the image path '{slot.image}' leaves the story folder",
+                where=slot.where,
+                path=slot.field,
+                hint="keep pictures inside the story folder, for example images/cart.png",
+            )
+        if not path.is_file():
+            self.warnings.append(
+                Problem(
+                    f"image '{slot.image}' does not exist yet; a placeholder panel with the brief is printed instead",
+                    slot.where or Location(),
+                    slot.field,
+                    "add the picture at that path, or leave it: preflight lists every placeholder",
+                    Severity.WARNING,
+                    "missing-image",
+                )
+            )
+            return
+        slot.source = path
+        source_px = images.image_size(path, slot.where, slot.field)
+        px = images.fit(source_px, self.box(slot.placement))
+        placed = slot.placed = resampler.submit(path, px, where=slot.where, field=slot.field, source_px=source_px)
+        if placed.source_ppi < images.PPI - 0.5:
+            self.warnings.append(
+                Problem(
+                    f"image '{slot.image}' is only {placed.source_ppi:.0f} ppi at its printed size "
+                    f"({placed.px[0]} x {placed.px[1]} pixels needed, it has {placed.source_px[0]} x {placed.source_px[1]}); it will look soft",
+                    slot.where or Location(),
+                    slot.field,
+                    f"supply it at least {placed.px[0]} x {placed.px[1]} pixels",
+                    Severity.WARNING,
+                    "low-ppi",
+                )
+            )
+
+    @property
+    def placed_images(self) -> list[images.Placed]:
+        out: list[images.Placed] = []
+        for items in self.chapter_slots:
+            out.extend(obj.placed for _, obj in items if isinstance(obj, Slot) and obj.placed)
+        out.extend(s.placed for s in self.extra_slots.values() if s.placed)
+        return out

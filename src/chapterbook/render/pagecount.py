@@ -1,0 +1,59 @@
+"""A quick estimate of a book's page count, to choose its gutter before any picture is resampled.
+
+The inside margin grows with the page count (print_rules' gutter table), the text width
+with it, and every picture's pixel size with that. A book not laid out before used to
+be planned at the narrowest gutter; a book that turned out longer than 150 pages was
+then planned again, its first pictures resampled for nothing, and laid out three
+times (issue #20). This estimate comes from the text's length, the line length and
+the pictures' shapes, in a few milliseconds. It only picks the first guess: the
+trial layout still counts the real pages, and a wrong guess costs what it always did.
+"""
+
+from __future__ import annotations
+
+import math
+
+from chapterbook.render import images
+from chapterbook.render.geometry import PageGeometry
+from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.text import blocks
+
+# Average advance of a character of prose, in ems (Andika and similar book faces: 0.47-0.52),
+# and the pages around the chapters (title, copyright, contents; back matter).
+CHAR_EM = 0.5
+FRONT_PAGES, BACK_PAGES = 4, 2
+
+
+def estimate_pages(story: Story, geo: PageGeometry) -> int:
+    """About how many pages the interior will have at geometry `geo`."""
+    from chapterbook.render.interior import SHARE  # the renderer's own proportions
+    from chapterbook.render.styles import PARAGRAPH_SPACE
+
+    layout = story.spec.layout
+    leading, size = layout.line_height, layout.font_size
+    per_line = max(10, int(geo.text_width / (size * CHAR_EM)))
+    height = geo.text_height
+    pages = FRONT_PAGES + BACK_PAGES
+    for ci, chapter in enumerate(story.spec.chapters):
+        source = story.chapter_text(ci)
+        used = height * 0.3  # the chapter's heading
+        for block in blocks(source.text) if source is not None else []:
+            if block.kind in ("paragraph", "dialogue", "heading"):
+                used += (math.ceil(len(block.text) / per_line) + PARAGRAPH_SPACE) * leading
+        for ill in chapter.illustrations:
+            share_w, share_h = SHARE[ill.placement]
+            if share_h >= 1.0:
+                used += height
+                continue
+            ratio = 0.62  # a diagram or a missing picture: a panel
+            path = resolve_inside(story.root, ill.image) if ill.image else None
+            if path is not None and path.is_file():
+                try:
+                    w, h = images.image_size(path)
+                    ratio = h / w
+                except Exception:  # noqa: BLE001 - the real layout reports a bad picture; a guess only skips it
+                    pass
+            used += min(height * share_h, geo.text_width * share_w * ratio) + leading
+        chapter_pages = math.ceil(used / height)
+        pages += chapter_pages + (chapter_pages % 2)  # the next chapter starts on a recto
+    return pages

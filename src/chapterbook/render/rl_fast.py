@@ -1,0 +1,310 @@
+"""Everything that reaches inside ReportLab: its settings, private attributes and parsers' results.
+
+This is the only module that changes ``rl_config`` or touches a ReportLab name
+starting with an underscore (or an object's ``__dict__``); the rest of the
+renderer uses ReportLab's public API and calls the functions here. Each does
+something ReportLab has no public way to do, for speed or for byte-identical
+output, and says so.
+
+Checked against ReportLab 5.1.0 (the version installed and tested; pyproject
+bounds it to 5.x), read against its source: ``Canvas.drawImage`` and
+``_setXObjects`` (draw_image_file), ``Frame._y``/``_y2``/``_topPadding``,
+``BaseDocTemplate._endBuild``/``_doSave``, ``ParaFrag``, ``TTFont.__init__`` and
+``TTFontFace``'s attributes. tests/test_render_caches.py compares a restored font
+with a parsed one attribute by attribute and tests/test_render_paragraphs.py the
+fast paragraphs with the parser's, so a ReportLab that changes them fails there,
+not in a book. Upgrading ReportLab's major version means reading this module
+against its source again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import marshal
+import sys
+import zlib
+from collections.abc import Callable
+from fnmatch import fnmatch
+from pathlib import Path
+from weakref import WeakKeyDictionary
+
+import reportlab
+from reportlab import rl_config
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.ttfonts import (
+    TTEncoding,
+    TTFNameBytes,
+    TTFont,
+    TTFontFace,
+    TTFontFile,
+)
+from reportlab.platypus import BaseDocTemplate, Paragraph
+from reportlab.platypus.paragraph import cleanBlockQuotedText, textTransformFrags
+from reportlab.platypus.paraparser import ParaFrag
+
+from chapterbook.output import HashMemo, atomic_path
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def configure() -> None:
+    """Set ReportLab up as chapterbook's PDFs need it; called before each render (cheap, idempotent).
+
+    Binary image and page streams: ReportLab's default ASCII85 text encoding makes the
+    file 25% larger and, without its C accelerator, costs most of the render time.
+    ReportLab reads the setting when it writes each stream, so setting it here, not at
+    import, is enough.
+    """
+    rl_config.useA85 = 0
+
+
+# --- drawing ----------------------------------------------------------------------------------
+
+
+def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h: float) -> None:
+    """Draw the JPEG `file` as the image XObject `name` into (x, y, w, h), embedding it once per PDF.
+
+    ReportLab's drawImage names a file image after its path, which would make two builds
+    with different output folders differ byte for byte; this registers the XObject under
+    `name` instead, as drawImage does internally.
+    """
+    reg = canv._doc.getXObjectName(name)
+    if not canv._doc.idToObject.get(reg):
+        xobj = pdfdoc.PDFImageXObject(name, str(file), mask=None)
+        xobj.name = name
+        canv._setXObjects(xobj)
+        canv._doc.Reference(xobj, reg)
+        canv._doc.addForm(name, xobj)
+    canv._currentPageHasImages = 1
+    canv.saveState()
+    canv.translate(x, y)
+    canv.scale(w, h)
+    canv._code.append(f"/{reg} Do")
+    canv.restoreState()
+    canv._formsinuse.append(name)
+
+
+def set_past_checks(widget, **values: float) -> None:
+    """Set attributes of a ReportLab widget without its attribute checks.
+
+    The EAN barcode widgets declare their quiet zones (lquiet, rquiet) as booleans
+    though their code reads them as lengths, so setting a length the ordinary way
+    raises; render/barcode.py needs lengths for the printers' quiet zones.
+    """
+    widget.__dict__.update(values)
+
+
+def frame_height_used(frame) -> float:
+    """How far down `frame` the flowables placed in it so far reach, in points."""
+    return frame._y2 - frame._topPadding - frame._y
+
+
+class DeferredSaveDocTemplate(BaseDocTemplate):
+    """A BaseDocTemplate that, when the flowables run out, calls `finish()` before (instead of) saving.
+
+    ReportLab saves the canvas at the end of `build`; a book still has pages to add
+    then (padding, pending art) and forms to fill (the contents' page numbers).
+    `finish` does that and saves the canvas itself, or not at all.
+    """
+
+    def _endBuild(self) -> None:
+        self._doSave = 0
+        super()._endBuild()
+        self.finish()
+
+    def finish(self) -> None:
+        self.canv.save()
+
+
+# --- paragraphs without the markup parser -------------------------------------------------------
+
+# One fragment per style, as ReportLab's parser makes it for markup-free text (see `plain_frags`).
+_PLAIN_FRAGS: WeakKeyDictionary[ParagraphStyle, ParaFrag] = WeakKeyDictionary()
+
+
+def plain_frags(markup: str, style: ParagraphStyle) -> tuple[str, list[ParaFrag]] | None:
+    """(text, fragments) of a paragraph of markup-free text, as ReportLab's parser would make them;
+    None when `markup` has a tag or an entity and must go through the parser.
+
+    ReportLab runs Python's html.parser over every paragraph, about half the cost
+    of building one. Most paragraphs of a story are plain text (inline_markup
+    escapes `<` and `&`, so any tag or entity shows as one of them), and the parser
+    turns plain text into a single fragment carrying the style's settings. That
+    fragment is made once per style by the parser itself and copied with each
+    paragraph's text (styles are not changed after they are made, so it stays
+    right); tests/test_render_paragraphs.py compares the result with the parser's,
+    fragment by fragment and line break by line break.
+    """
+    text = cleanBlockQuotedText(markup)
+    if "<" in markup or "&" in markup or not text:
+        return None
+    template = _PLAIN_FRAGS.get(style)
+    if template is None:
+        (template,) = Paragraph("x", style).frags
+        _PLAIN_FRAGS[style] = template
+    # A fresh copy of each list (links, underlines) per paragraph, as the parser would make.
+    frag = ParaFrag(**{k: list(v) if isinstance(v, list) else v for k, v in template.__dict__.items()})
+    frag.text = text
+    frags = [frag]
+    textTransformFrags(frags, style)
+    return text, frags
+
+
+# --- font metrics: parsed once, then restored ---------------------------------------------------
+#
+# ReportLab reads a font's metrics (character map, widths, glyph offsets) in pure
+# Python, about 75 million instructions per Andika face: for a warm rebuild of a
+# short book the four faces cost more than laying out every page. So the metrics
+# it extracts are kept in a small cache file per font file, keyed by the font's
+# content and the ReportLab and Python versions, and a rebuild restores them
+# instead of parsing again. Either way a face is only loaded when the book first
+# draws with it: registering needs just its name.
+
+# The characters each face has, as a set of str: checking a paragraph is then one set difference in C.
+_COVERED: WeakKeyDictionary[TTFontFace, frozenset[str]] = WeakKeyDictionary()
+
+
+def covered_chars(name: str) -> frozenset[str]:
+    """The characters the registered font `name` has a glyph for."""
+    face = pdfmetrics.getFont(name).face
+    chars = _COVERED.get(face)
+    if chars is None:
+        chars = _COVERED[face] = frozenset(map(chr, face.charToGlyph))
+    return chars
+
+
+# Bumped whenever what is stored changes, so old cache files are not read.
+METRICS_FORMAT = "2"
+_NAME = "__ttfname__"  # marks a TTFNameBytes (the font's names), which marshal would turn into plain bytes
+_NOT_STORED = ("_ttf_data", "_pdfScale")  # the file's bytes are read again; the scale is a function of unitsPerEm
+
+
+def _metrics_file(cache_dir: Path, content: str) -> Path:
+    key = hashlib.sha256(content.encode())
+    key.update(f"|reportlab {reportlab.Version}|python {sys.version_info[:2]}|{METRICS_FORMAT}".encode())
+    return cache_dir / f"{key.hexdigest()[:32]}.metrics"
+
+
+def _store_metrics(face: TTFontFace, file: Path) -> None:
+    """Write what ReportLab extracted from the font to `file`; silently skipped if it cannot be stored.
+
+    The file is a CRC-32, the face's PostScript name (length-prefixed UTF-8) and the
+    marshalled metrics. marshal is not meant for damaged data, so nothing is
+    unmarshalled unless the checksum matches.
+    """
+    state = {}
+    for key, value in face.__dict__.items():
+        if key in _NOT_STORED:
+            continue
+        state[key] = (_NAME, value.ustr) if isinstance(value, TTFNameBytes) else value
+    try:
+        body = marshal.dumps(state)
+    except ValueError:  # a value marshal cannot hold (a newer ReportLab): parse every time instead
+        return
+    name = face.name.ustr.encode("utf8")
+    payload = len(name).to_bytes(2, "big") + name + body
+    with atomic_path(file) as tmp:
+        tmp.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
+
+
+class LazyFace(TTFontFace):
+    """A TTFontFace whose metrics are loaded the first time one is asked for.
+
+    Registering a face only needs its name. A book draws with two or three of its
+    family's four faces (bold italic rarely), and loading a face costs about as
+    much as laying out four pages restored from the cache, and about 75 million
+    instructions parsed from the font, so a face nobody draws with is never loaded.
+    `load` returns the attributes ReportLab's parser would have set.
+    """
+
+    def __init__(self, name: str, data: bytes, load: Callable[[], dict]):
+        # Deliberately not calling TTFontFace.__init__: that is the parse this class puts off.
+        self.__dict__.update(name=TTFNameBytes(name.encode("utf8")), _ttf_data=data, _load=load)
+
+    def __getattr__(self, key: str):  # only called for attributes not (yet) in __dict__
+        if key.startswith("__") or "_load" not in self.__dict__:
+            raise AttributeError(key)
+        load = self.__dict__.pop("_load")
+        self.__dict__.update(load())
+        return getattr(self, key)
+
+
+def _face_state(body: bytes, path: Path, data: bytes) -> dict:
+    """The attributes ReportLab's parser gives a face, from `body`; parsed from the font file if it cannot be read."""
+    try:
+        stored = marshal.loads(body)
+    except (EOFError, ValueError, TypeError):
+        return TTFontFace(str(path)).__dict__
+    state = {}
+    for key, value in stored.items():
+        if isinstance(value, tuple) and len(value) == 2 and value[0] == _NAME:
+            value = TTFNameBytes(value[1].encode("utf8"))
+        state[key] = value
+    state["_ttf_data"] = data
+    # The same scale TTFontFile.extractInfo makes: font units to 1/1000 em.
+    units = state["unitsPerEm"]
+    state["_pdfScale"] = (lambda x: x) if units == 1000 else (lambda x, m=1000 / units: x * m)
+    return state
+
+
+def _restore_metrics(file: Path, path: Path, data: bytes) -> TTFontFace | None:
+    """The face ReportLab would parse from `path` (whose bytes are `data`), or None when there is no usable cache file.
+
+    Only the name is read now; the metrics when the face is first asked for one.
+    """
+    try:
+        blob = file.read_bytes()
+    except OSError:
+        return None
+    payload = blob[4:]
+    if len(blob) < 6 or zlib.crc32(payload).to_bytes(4, "big") != blob[:4]:
+        return None
+    size = int.from_bytes(payload[:2], "big")
+    body = payload[2 + size :]
+    return LazyFace(payload[2 : 2 + size].decode("utf8"), data, lambda: _face_state(body, path, data))
+
+
+def _parse_later(file: Path, path: Path, data: bytes) -> TTFontFace:
+    """The face of `path` with only its name read (cheap); parsed, and its metrics stored in `file`, when first used.
+
+    Only for fonts known to parse cleanly (the shipped ones): a font that fails
+    halfway through its tables would otherwise fail in the middle of the layout.
+    """
+    head = TTFontFile(io.BytesIO(data), charInfo=0)  # the name and embedding rights, without the glyph tables
+
+    def parse() -> dict:
+        face = TTFontFace(str(path))
+        _store_metrics(face, file)
+        return face.__dict__
+
+    return LazyFace(head.name.ustr, data, parse)
+
+
+def ttfont(name: str, path: Path, cache: HashMemo | None, *, lazy: bool = False) -> TTFont:
+    """ReportLab's TTFont for `path`, with its metrics from the cache (beside `cache`'s file) when they are there.
+
+    With `lazy`, a face not in the cache is parsed when it is first drawn with, not now.
+    Raises ReportLab's TTFError for a font it cannot use.
+    """
+    if cache is None:
+        return TTFont(name, str(path))
+    data = path.read_bytes()
+    file = _metrics_file(cache.file.parent, cache.sha256(path))
+    face = _restore_metrics(file, path, data)
+    if face is None and lazy:
+        face = _parse_later(file, path, data)
+    elif face is None:
+        font = TTFont(name, str(path))
+        _store_metrics(font.face, file)
+        return font
+    # What TTFont.__init__ does around parsing the file (ReportLab 5.1); a test checks the two agree.
+    font = TTFont.__new__(TTFont)
+    font.fontName = name
+    font.face = face
+    font.encoding = TTEncoding()
+    font.state = WeakKeyDictionary()
+    font._asciiReadable = rl_config.ttfAsciiReadable
+    font.shapable = not any(fnmatch(name, glob) for glob in (rl_config.unShapedFontGlob or ()))
+    return font
