@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from chapterbook.spec.load import Story
-from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, KeyTerm, Placement, Scientist
+from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, KeyTerm, Placement, Scientist, StorySpec
 from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, Inline, NumberedList, Paragraph, TextBlock, markup, parse, plain
 
 
@@ -267,30 +267,29 @@ def paragraphs(text: str | None) -> list[str]:
     return [" ".join(p.split()) for p in (text or "").split("\n\n") if p.strip()]
 
 
-def glossary(story: Story) -> list[GlossaryEntry]:
+def glossary(spec: StorySpec) -> list[GlossaryEntry]:
     """Key terms of every concept, alphabetical by casefold; the first definition of a term wins."""
     seen: dict[str, GlossaryEntry] = {}
-    for ci, concept in enumerate(story.spec.concepts):
+    for ci, concept in enumerate(spec.concepts):
         for ti, term in enumerate(concept.key_terms):
             seen.setdefault(term.term.casefold(), GlossaryEntry(term.term, term.definition, concept.name, ci, ti))
     return [seen[k] for k in sorted(seen)]
 
 
-def scientists(story: Story) -> list[ScientistEntry]:
+def scientists(spec: StorySpec) -> list[ScientistEntry]:
     """The scientists met at the back: those a concept names, else (none named) every scientist of the spec."""
-    spec = story.spec
     used = {c.scientist for c in spec.concepts if c.scientist}
     chosen = [(i, s) for i, s in enumerate(spec.scientists) if s.id in used] or list(enumerate(spec.scientists))
     return [ScientistEntry(i, s, tuple(c for c in spec.concepts if c.scientist == s.id)) for i, s in chosen]
 
 
-def front_sections(spec) -> list[Section]:
+def front_sections(spec: StorySpec) -> list[Section]:
     """The optional front pages the spec asks for (a dedication), in print order."""
     text = spec.book.dedication
     return [Section("dedication", "Dedication", "dedication", (text,), field="book.dedication")] if text else []
 
 
-def back_sections(spec, glossary_: list[GlossaryEntry], scientists_: list[ScientistEntry]) -> list[Section]:
+def back_sections(spec: StorySpec, glossary_: list[GlossaryEntry], scientists_: list[ScientistEntry]) -> list[Section]:
     """The back matter the book has, in the order the print book sets it and lists it in its contents."""
     bm, book, chapters = spec.back_matter, spec.book, spec.chapters
     out: list[Section] = []
@@ -304,7 +303,7 @@ def back_sections(spec, glossary_: list[GlossaryEntry], scientists_: list[Scient
         out.append(Section("questions", "Think About It", "appendix"))
     if bm.note_for_grownups:
         out.append(Section("grownups", "A Note for Grown-ups", "afterword", tuple(paragraphs(bm.note_for_grownups)), field="back_matter.note_for_grownups"))
-    # The optional pages (render.extra_pages prints them in the PDF).
+    # The optional pages (render.extra_pages prints their bodies in the PDF).
     if bm.about_the_author:
         title = "About the Author" if len(book.authors) == 1 else "About the Authors"
         out.append(Section("about_author", title, "appendix", tuple(paragraphs(bm.about_the_author)), field="back_matter.about_the_author"))
@@ -325,7 +324,7 @@ def book_view(story: Story) -> BookView:
         concepts = [c for cid in chapter.concepts if (c := story.spec.concept(cid)) is not None]
         chapters.append(ChapterView(i + 1, story.spec.chapter_id(i), chapter, concepts, opener, flow))
     # The glossary and the scientists are chosen here once; every format (PDF, ebook, manuscript, preview) prints these.
-    terms, people = glossary(story), scientists(story)
+    terms, people = glossary(story.spec), scientists(story.spec)
     return BookView(story, chapters, terms, people, front_sections(story.spec), back_sections(story.spec, terms, people))
 
 
