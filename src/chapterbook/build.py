@@ -15,6 +15,7 @@ from pathlib import Path
 from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
 from chapterbook.render import images
+from chapterbook.render.checks import unique_warnings
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, write_json
 from chapterbook.spec.lint import errors, lint
@@ -114,7 +115,8 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     record_path = write_json(out_dir / "build.json", record)
     if pdfx_failed is not None:
         raise pdfx_failed
-    warnings = [p for p in problems if p not in errors(problems)] + extra_warnings
+    # lint (validate) already found what the renderer warns about: each is reported once.
+    warnings = unique_warnings([p for p in problems if p not in errors(problems)] + extra_warnings)
     return BuildResult(out_dir, outputs, warnings, record_path, reports, summary)
 
 

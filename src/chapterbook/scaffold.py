@@ -21,14 +21,21 @@ def new_story(folder: str | Path, title: str | None = None) -> Path:
         raise UsageError(f"{spec_path} already exists", hint="choose a new folder name; chapterbook never overwrites a story")
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder", hint="choose another name")
-    title = title or folder.resolve().name.replace("-", " ").replace("_", " ").strip().title() or "My Book"
+    if title and (not title.strip() or any(ch in title for ch in "\n\r\x85\u2028\u2029") or not title.isprintable()):
+        raise UsageError(
+            f"the title {title[:60]!r} is empty, or holds a line break or control character",
+            hint="give the title on one line, e.g. --title \"The Falling Apple\"",
+        )
+    # A folder name may hold anything a file name can: its words only, so the comments stay one line each.
+    title = title or " ".join(folder.resolve().name.replace("-", " ").replace("_", " ").split()).title() or "My Book"
+    shown_folder = " ".join(folder.as_posix().splitlines())
     # The choices the comments list come from the print rules, so they never fall behind them.
     choices = {
         "trims": ", ".join(TRIM_PRESETS),
         "fonts": ", ".join(SHIPPED_FONTS),
         "papers": ", ".join(list(PAPER_THICKNESS_IN)[:-1]) + " or " + list(PAPER_THICKNESS_IN)[-1],
     }
-    spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": folder.as_posix(), **choices})
+    spec_text = templating.render("new/story.yaml.j2", {"title": title, "folder": shown_folder, **choices})
     chapter_text = templating.render("new/chapter.md", {})
     (folder / "images").mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "chapters" / "01-first-chapter.md", chapter_text)

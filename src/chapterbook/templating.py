@@ -24,6 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from chapterbook.errors import ChapterbookError, Location
+from chapterbook.spec.story import TEMPLATE_FILE, file_fault, story_file
 from chapterbook.text import Inline, markup, typeset
 
 
@@ -55,9 +56,24 @@ class _Loader(jinja2.FileSystemLoader):
     folder already existed) must get that copy, as a fresh environment would.
     """
 
+    def __init__(self, searchpath: list[str], story_dirs: tuple[str, ...] = ()):
+        super().__init__(searchpath)
+        self.story_dirs = story_dirs  # search folders inside a story: what is found there must stay in the story
+
     def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[override]
-        source, filename, uptodate = super().get_source(environment, template)
         pieces = jinja2.loaders.split_template_path(template)
+        for folder in self.story_dirs:
+            candidate = Path(folder, *pieces)
+            if candidate.exists() or candidate.is_symlink():
+                # The story's own copy goes through the one path check before Jinja opens it: a link
+                # to /etc/passwd must not be printed into manuscript.md, nor a FIFO hang the build.
+                root = Path(folder).parent
+                found = story_file(root, candidate.relative_to(root).as_posix())
+                if not found.ok:
+                    message, hint, _ = file_fault(TEMPLATE_FILE, found)
+                    raise ChapterbookError(message, where=Location(candidate), hint=hint)
+                break
+        source, filename, uptodate = super().get_source(environment, template)
 
         def still_current() -> bool:
             if not uptodate():
@@ -87,8 +103,9 @@ def _inline_html(value: Inline | str, quotes: bool = False) -> Markup:
 
 
 def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
+    shipped = str(packaged_templates_dir())
     env = ImmutableSandboxedEnvironment(
-        loader=_Loader(list(paths)),
+        loader=_Loader(list(paths), tuple(p for p in paths if p != shipped)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "xhtml", "html.j2", "htm.j2", "xml.j2", "xhtml.j2"), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -122,10 +139,18 @@ def shared_environment(story_root: Path | None = None) -> jinja2.Environment:
 
 def render(name: str, context: dict, story_root: Path | None = None) -> str:
     """Render template `name` with `context`; template mistakes become plain errors."""
-    env = shared_environment(story_root)
+    return _plainly(name, story_root, lambda: shared_environment(story_root).get_template(name).render(**context))
+
+
+def compile_template(name: str, story_root: Path | None = None) -> None:
+    """Find and compile template `name` as a build would (without rendering it); mistakes raise plain errors."""
+    _plainly(name, story_root, lambda: shared_environment(story_root).get_template(name))
+
+
+def _plainly(name: str, story_root: Path | None, work):
+    """`work()`'s result, with Jinja's exceptions turned into ChapterbookErrors an author can act on."""
     try:
-        template = env.get_template(name)
-        return template.render(**context)
+        return work()
     except jinja2.TemplateNotFound as exc:
         raise ChapterbookError(
             f"template '{exc.name}' was not found",

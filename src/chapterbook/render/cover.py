@@ -28,9 +28,11 @@ from chapterbook.print_rules import COVER_SAFE_IN as SAFE_IN
 from chapterbook.render import images, rl_fast
 from chapterbook.render.barcode import barcode_size, draw_isbn_barcode
 from chapterbook.render.colophon import join_names
+from chapterbook.render.checks import cover_art_px, cover_shape, low_ppi
 from chapterbook.render.fonts import book_font, typographers_quotes
-from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.spec.load import Story
 from chapterbook.spec.models import parse_colour
+from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
 from chapterbook.text import inline_markup, typeset
 
 BLACK = CMYKColor(0, 0, 0, 1)
@@ -40,8 +42,6 @@ BACK_BG = CMYKColor(0.04, 0.06, 0.25, 0)  # sand
 SUN = CMYKColor(0, 0.2, 0.9, 0)
 WAVE = CMYKColor(0.45, 0, 0.1, 0)
 WRAP_IN = 0.0625  # how far the spine colour runs onto the front and back
-# Cover art may be cropped this much (of its width or height) to fit the panel before we say so.
-CROP_WARN = 0.10
 
 
 @dataclass(frozen=True)
@@ -161,36 +161,29 @@ def _art(story: Story, key: tuple, rel: str | None, box: tuple[float, float], ca
         return None
     where = story.where(*key)
     field_name = ".".join(str(k) for k in key)
-    path = resolve_inside(story.root, rel)
+    found = story_file(story.root, rel)
+    path = found.path
+    if found.fault is not None and found.fault != MISSING:
+        message, hint, _ = file_fault(IMAGE_FILE, found)
+        raise RenderError(f"{what} {message}", where=where, path=field_name, hint=hint)
     if path is None:
-        raise RenderError(f"the {what} image path '{rel}' leaves the story folder", where=where, path=field_name, hint="keep the cover art inside the story folder")
-    if not path.is_file():
         result.warnings.append(
             Problem(f"{what} image '{rel}' does not exist yet; a generated design is used", where, field_name, f"add the file, or remove '{key[-1]}' to keep the generated design", Severity.WARNING, "missing-image")
         )
         return None
-    # The art fills the panel out to the bleed; the centre is kept when its shape differs.
-    px = (round(box[0] / 72 * images.PPI), round(box[1] / 72 * images.PPI))
-    sw, sh = images.image_size(path, where, field_name)
-    kept = min(sw / sh / (px[0] / px[1]), (px[0] / px[1]) / (sw / sh))
-    if kept < 1 - CROP_WARN:
-        side = "width" if sw / sh > px[0] / px[1] else "height"
-        result.warnings.append(
-            Problem(
-                f"{what} image '{rel}' is {sw} x {sh} pixels, a different shape from the panel "
-                f"({round(box[0] / 72, 3):g} x {round(box[1] / 72, 3):g} in with bleed): {100 * (1 - kept):.0f}% of its {side} would be cut off",
-                where, field_name, f"supply it at {px[0]} x {px[1]} pixels (or larger in that shape)", Severity.WARNING, "cover-shape",
-            )
-        )
+    # The art fills the panel out to the bleed (both panels are trim + bleed); the centre is kept when its shape differs.
+    px = cover_art_px(story.spec.layout.trim_inches())
+    shape = cover_shape(what, rel, images.image_size(path, where, field_name), px, story.spec.layout.trim_inches(), where, field_name)
+    if shape is not None:
+        result.warnings.append(shape)
     # The same memo as the interior's pictures: unchanged cover art is not hashed again on a rebuild.
     hashes = HashMemo(cache_dir / "sources.json")
     placed = images.prepare(path, px, cache_dir, crop=True, where=where, field=field_name, hashes=hashes)
     hashes.save()
     result.images.append(placed)
-    if placed.source_ppi < images.PPI - 0.5:
-        result.warnings.append(
-            Problem(f"{what} image '{rel}' is only {placed.source_ppi:.0f} ppi on the cover", where, field_name, f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
-        )
+    low = low_ppi(rel, placed.px, placed.source_px, where, field_name, cover=what)
+    if low is not None:
+        result.warnings.append(low)
     return placed
 
 

@@ -11,24 +11,101 @@ it lives in :mod:`rl_fast` (``ttfont``); this module decides which files to use.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError
+from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
 
 from chapterbook import print_rules
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, sha256_file
 from chapterbook.render.rl_fast import covered_chars, ttfont
-from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.models import StorySpec
+from chapterbook.spec.story import FONT_FILE, Story, file_fault, story_file
 from chapterbook.text import TYPOGRAPHERS
 
 # The one list of shipped fonts is in print_rules; these names are kept for the modules that use them.
 FONT_DIR = print_rules.FONT_DIR
 SHIPPED = print_rules.SHIPPED_FONTS
+
+
+STYLES = ("regular", "bold", "italic", "bolditalic")
+# A story's own family: Name-Regular.ttf (or Name.ttf), with Name-Bold.ttf, Name-Italic.ttf and
+# Name-BoldItalic.ttf beside it when the family has them.
+STYLE_NAMES = {"bold": "Bold", "italic": "Italic", "bolditalic": "BoldItalic"}
+# What a style the family lacks prints in, best first.
+_FALLBACK = {"bold": ("regular",), "italic": ("regular",), "bolditalic": ("bold", "italic", "regular")}
+# What ReportLab raises, besides its own TTFError, on a damaged font file.
+_DAMAGED = (TTFError, struct.error, IndexError, KeyError, ValueError, OverflowError)
+
+
+def font_files(story: Story) -> dict[str, Path]:
+    """The book's font files by style; a style the family lacks is left out.
+
+    The one check of `layout.font` for validate and build: raises a RenderError
+    located at layout.font when it is neither a shipped family nor a TrueType
+    file inside the story folder.
+    """
+    wanted = story.spec.layout.font
+    if wanted in SHIPPED:
+        return {style: FONT_DIR / fn for style, fn in SHIPPED[wanted].items()}
+    where = story.where("layout", "font")
+    if wanted.lower().endswith(".otf"):
+        raise RenderError(
+            f"'{wanted}' is an OpenType (.otf) font; chapterbook embeds TrueType (.ttf) fonts only",
+            where=where,
+            path="layout.font",
+            hint="use the .ttf version of the family (most families ship one), or leave out 'font:' to use Andika",
+        )
+    if not wanted.lower().endswith(".ttf"):
+        raise RenderError(
+            f"the font '{wanted}' is neither a shipped font ({', '.join(SHIPPED)}) nor a .ttf file in the story folder",
+            where=where,
+            path="layout.font",
+            hint="write 'font: Andika', or put a .ttf file in the story folder and give its path",
+        )
+    found = story_file(story.root, wanted)
+    if found.path is None:
+        message, fix, _ = file_fault(FONT_FILE, found)
+        raise RenderError(message, where=where, path="layout.font", hint=fix)
+    files = {"regular": found.path}
+    base = found.path.stem.removesuffix("-Regular")
+    folder = Path(wanted).parent
+    for style, name in STYLE_NAMES.items():
+        face = story_file(story.root, (folder / f"{base}-{name}.ttf").as_posix())
+        if face.path is not None:
+            files[style] = face.path
+    return files
+
+
+def family_styles(files: dict[str, Path]) -> dict[str, Path]:
+    """Every style's file: the family's own face, or the face that stands in for it (see _FALLBACK)."""
+    return {style: files.get(style) or next(files[f] for f in _FALLBACK[style] if f in files) for style in STYLES}
+
+
+def read_face(path: Path, where=None) -> TTFontFace:
+    """ReportLab's parse of a TrueType file (what drawing with it needs); a file it cannot use raises a located RenderError."""
+    try:
+        return TTFontFace(str(path))
+    except (*_DAMAGED, OSError) as exc:
+        raise _unusable(path, exc, where) from None
+
+
+def face_chars(face: TTFontFace) -> frozenset[str]:
+    """The characters a parsed face can draw."""
+    return frozenset(map(chr, face.charToGlyph))
+
+
+def _unusable(path: Path, exc: Exception, where=None) -> RenderError:
+    return RenderError(
+        f"the font file {path.name} cannot be used: it is damaged or not a TrueType font ({exc or type(exc).__name__})",
+        where=where,
+        path="layout.font" if where is not None else "",
+        hint="use a TrueType (.ttf) font with outlines that allow embedding, or leave 'font: Andika'",
+    )
 
 
 @dataclass(frozen=True)
@@ -42,31 +119,22 @@ class FontFamily:
     files: tuple[Path, ...]
 
 
-def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: bool = False) -> str:
+def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: bool = False, where=None) -> str:
     # Asking getFont() for an unknown name makes ReportLab scan every AFM file it knows (seconds).
     if name not in pdfmetrics.getRegisteredFontNames():
         try:
             pdfmetrics.registerFont(ttfont(name, path, cache, lazy=lazy))
-        except TTFError as exc:
-            raise RenderError(
-                f"the font file {path.name} cannot be used: {exc}",
-                hint="use a TrueType (.ttf) font with outlines that allow embedding, or leave 'font: Andika'",
-            ) from None
+        except _DAMAGED as exc:
+            raise _unusable(path, exc, where) from None
     return name
 
 
 def face_files(story: Story) -> dict[str, Path]:
-    """The book font's files by style (regular, bold, italic, bolditalic); a story's own .ttf serves every style.
+    """The book font's files by style (regular, bold, italic, bolditalic); a style the family lacks is left out.
 
-    For outputs that carry the font itself (the ebook). Assumes a book that passed `validate`.
+    For outputs that carry the font itself (the ebook). The same check as the PDF's: :func:`font_files`.
     """
-    wanted = story.spec.layout.font
-    if wanted in SHIPPED:
-        return {style: FONT_DIR / fn for style, fn in SHIPPED[wanted].items()}
-    path = resolve_inside(story.root, wanted)
-    if path is None or not path.is_file():
-        raise RenderError(f"the font '{wanted}' cannot be read", where=story.where("layout", "font"), path="layout.font", hint="check the font's path")
-    return {"regular": path}
+    return font_files(story)
 
 
 def register_face(path: Path) -> str:
@@ -81,25 +149,18 @@ def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
     """
     wanted = story.spec.layout.font
     cache = HashMemo(cache_dir / "fonts.json") if cache_dir is not None else None
+    files = font_files(story)
     if wanted in SHIPPED:
-        files = {style: FONT_DIR / fn for style, fn in SHIPPED[wanted].items()}
         # The shipped faces are known to parse, so each is parsed only if the book draws with it.
         names = {style: _register(f"{wanted}-{style}", path, cache, lazy=True) for style, path in files.items()}
     else:
-        path = resolve_inside(story.root, wanted)
         where = story.where("layout", "font")
-        if path is None or not path.is_file() or path.suffix.lower() != ".ttf":
-            raise RenderError(
-                f"the font '{wanted}' is neither a shipped font ({', '.join(SHIPPED)}) nor a .ttf file in the story folder",
-                where=where,
-                path="layout.font",
-                hint="write 'font: Andika', or put a .ttf file in the story folder and give its path",
-            )
-        # The file's content names it, so two stories with different fonts of the same file name never clash.
-        tag = (cache.sha256(path) if cache is not None else sha256_file(path))[:10]
-        regular = _register(f"story-{tag}", path, cache)
-        names = dict.fromkeys(("regular", "bold", "italic", "bolditalic"), regular)
-        files = {"regular": path}
+        by_file: dict[Path, str] = {}
+        for path in dict.fromkeys(files.values()):
+            # The file's content names it, so two stories with different fonts of the same file name never clash.
+            tag = (cache.sha256(path) if cache is not None else sha256_file(path))[:10]
+            by_file[path] = _register(f"story-{tag}", path, cache, where=where)
+        names = {style: by_file[path] for style, path in family_styles(files).items()}
     if cache is not None:
         cache.save()
     family = FontFamily(names["regular"], names["bold"], names["italic"], names["bolditalic"], tuple(sorted(set(files.values()))))
@@ -111,16 +172,20 @@ def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
     return family
 
 
-def missing_glyphs(family: FontFamily, text: str) -> list[tuple[int, str]]:
-    """(offset, char) for each character in `text` the font cannot draw (whitespace excepted)."""
+def missing_glyphs(family: FontFamily | frozenset[str], text: str) -> list[tuple[int, str]]:
+    """(offset, char) for each character in `text` the font cannot draw (whitespace excepted).
+
+    `family` is a registered family, or the characters a face has (see :func:`face_chars`), as validate has.
+    """
+    covered = family if isinstance(family, frozenset) else covered_chars(family.regular)
     # Checking the distinct characters first keeps this cheap: almost every paragraph is fully covered.
-    lacking = {ch for ch in set(text).difference(covered_chars(family.regular)) if not ch.isspace()}
+    lacking = {ch for ch in set(text).difference(covered) if not ch.isspace()}
     if not lacking:
         return []
     return [(i, ch) for i, ch in enumerate(text) if ch in lacking]
 
 
-def typographers_quotes(spec: StorySpec, family: FontFamily) -> bool:
+def typographers_quotes(spec: StorySpec, family: FontFamily | frozenset[str]) -> bool:
     """Whether the book sets “ ” ‘ ’ for straight quotes (and – — … for -- --- ...): the layout asks for
     it (the default), the book is in English (other languages quote differently: „…“, « … ») and its
     font has all seven characters."""

@@ -70,7 +70,12 @@ class Placed:
     @property
     def source_ppi(self) -> float:
         """The resolution the original would have had at this placed size."""
-        return min(self.source_px[0] / self.px[0], self.source_px[1] / self.px[1]) * PPI
+        return ppi_at(self.source_px, self.px)
+
+
+def ppi_at(source_px: tuple[int, int], px: tuple[int, int]) -> float:
+    """The resolution a picture of `source_px` pixels has when printed at `px` pixels of 300 ppi."""
+    return min(source_px[0] / px[0], source_px[1] / px[1]) * PPI
 
 
 def _fail(message: str, source: Path, where: Location | None, field: str, hint: str) -> RenderError:
@@ -389,6 +394,11 @@ class Resampler:
 
     def __exit__(self, *exc) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def decode(source: Path, px: tuple[int, int], where: Location | None = None, field: str = "") -> Image.Image:
+    """The picture upright, on white, in 8-bit sRGB, decoded for a size of about `px` (JPEG decodes smaller when it can)."""
+    return _decode(source, px, where, field)
 
 
 def _decode(source: Path, px: tuple[int, int], where: Location | None, field: str) -> Image.Image:

@@ -1,22 +1,27 @@
-"""Checks on a loaded story beyond its shape: references, files, reading level.
+"""Checks on a loaded story beyond its shape: references, files, reading level, and what a build would say.
 
 Errors are things that stop a build (an unknown concept id, a missing image);
 warnings are things an author should look at (a sentence too long for the age).
+`lint` runs every function in CHECKS; each takes the Story and yields Problems,
+so a new check is one function added to that tuple. What the renderer would
+refuse or warn about (fonts, glyphs, picture resolution) is decided in
+:mod:`chapterbook.render.checks` and reported from here, so `validate` knows it
+before `build` draws a page.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
-from chapterbook.errors import Location, Problem, Severity
+from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.print_rules import SHIPPED_FONTS
-from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
+from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 from chapterbook.text.check import grammar_problems
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"}
 MIN_WORDS_FOR_GRADE = 100
 
 
@@ -26,17 +31,10 @@ def shipped_fonts() -> list[str]:
 
 
 def lint(story: Story) -> list[Problem]:
-    """Every cross-reference, file and reading-level problem in the story."""
+    """Every cross-reference, file, reading-level and build problem in the story, errors first."""
     problems: list[Problem] = list(story.problems)
-    problems += _duplicate_ids(story)
-    problems += _references(story)
-    problems += _files(story)
-    problems += _reading_level(story)
-    problems += _coverage(story)
-    problems += _diagrams(story)
-    if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
-        problems.append(_problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn"))
-    problems += grammar_problems(story)  # chapter text outside the grammar (chapterbook.text.check)
+    for check in CHECKS:
+        problems += check(story)
     problems.sort(key=lambda p: (p.severity != Severity.ERROR, str(p.where.file), p.where.line or 0, p.where.column or 0))
     return problems
 
@@ -140,38 +138,49 @@ def _files(story: Story) -> Iterable[Problem]:
             wanted.append((("scientists", i, "portrait"), s.portrait))
     if spec.layout.cover_image:
         wanted.append((("layout", "cover_image"), spec.layout.cover_image))
+    if spec.layout.cover.back_image:
+        wanted.append((("layout", "cover", "back_image"), spec.layout.cover.back_image))
     for key, rel in wanted:
-        target = resolve_inside(story.root, rel)
-        if target is None:
-            yield _problem(
-                story, key, f"image path '{rel}' leaves the story folder", "keep images inside the story folder, e.g. images/cart.png", "outside-story"
-            )
-        elif not target.is_file():
-            yield _problem(
-                story,
-                key,
-                f"image file '{rel}' does not exist",
-                f"add the file under {story.root}, fix the path, or remove 'image:' to get a placeholder with the brief",
-                "missing-file",
-            )
-        elif target.suffix.lower() not in IMAGE_SUFFIXES:
-            yield _problem(
-                story, key, f"'{rel}' is not an image type chapterbook reads", "use PNG, JPEG, WebP or TIFF", "bad-image-type"
-            )
-    font = spec.layout.font
-    if font.lower().endswith((".ttf", ".otf")):
-        target = resolve_inside(story.root, font)
-        if target is None or not target.is_file():
-            yield _problem(story, ("layout", "font"), f"font file '{font}' does not exist in the story folder", "fix the path or use a shipped font: " + ", ".join(shipped_fonts()), "missing-file")
-    elif font not in shipped_fonts():
-        guess = difflib.get_close_matches(font, shipped_fonts(), n=1)
-        yield _problem(
-            story,
-            ("layout", "font"),
-            f"font '{font}' does not ship with chapterbook" + (f" — did you mean '{guess[0]}'?" if guess else ""),
-            "use one of: " + ", ".join(shipped_fonts()) + ", or the path of a .ttf file in the story folder",
-            "unknown-font",
-        )
+        found = story_file(story.root, rel)
+        if found.path is None:
+            yield _problem(story, key, *file_fault(IMAGE_FILE, found))
+        elif found.path.suffix.lower() not in IMAGE_SUFFIXES:
+            yield _problem(story, key, f"'{rel}' is not an image type chapterbook reads", "use PNG, JPEG, WebP or TIFF", "bad-image-type")
+
+
+def _templates(story: Story) -> Iterable[Problem]:
+    """The story's own copies of the templates a build uses: inside the folder, and readable by Jinja."""
+    from chapterbook import manuscript, templating
+
+    own = story.root / "templates"
+    if not own.is_dir():
+        return
+    for name in manuscript.used_templates():
+        if not (own / name).exists() and not (own / name).is_symlink():
+            continue
+        rel = (Path("templates") / name).as_posix()
+        found = story_file(story.root, rel)
+        where = Location(story.root / rel)
+        if found.path is None:
+            message, hint, code = file_fault(TEMPLATE_FILE, found)
+            yield Problem(message, where, "", hint, Severity.ERROR, code)
+            continue
+        try:
+            templating.compile_template(name, story.root)
+        except ChapterbookError as exc:
+            for p in exc.problems():
+                yield Problem(p.message, p.where if p.where.file is not None else where, "", p.hint, Severity.ERROR, "template")
+
+
+def _barcode(story: Story) -> Iterable[Problem]:
+    if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
+        yield _problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn")
+
+
+def _build(story: Story) -> Iterable[Problem]:
+    from chapterbook.render.checks import build_problems
+
+    return build_problems(story)
 
 
 def _reading_level(story: Story) -> Iterable[Problem]:
@@ -183,13 +192,13 @@ def _reading_level(story: Story) -> Iterable[Problem]:
         if source is None or not paragraphs(source.text):
             if source is None and chapter.text_file is not None:
                 continue  # the unreadable file is already reported
-            yield _problem(
-                story,
-                ("chapters", i, "title"),
+            yield Problem(
                 f"chapter {i + 1} '{chapter.title}' has no text yet",
+                story.where("chapters", i),
+                format_path(("chapters", i, "title")),
                 "write it under 'text:' or 'text_file:', or draft one with: chapterbook draft",
-                "no-text",
                 Severity.WARNING,
+                "no-text",
             )
             continue
         for para in paragraphs(source.text):
@@ -275,8 +284,22 @@ def _diagrams(story: Story) -> Iterable[Problem]:
             )
 
 
+CHECKS: tuple[Callable[[Story], Iterable[Problem]], ...] = (
+    _duplicate_ids,
+    _references,
+    _files,
+    _templates,
+    _reading_level,
+    _coverage,
+    _diagrams,
+    _barcode,
+    grammar_problems,  # chapter text outside the grammar (chapterbook.text.check)
+    _build,
+)
+
+
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == Severity.ERROR]
 
 
-__all__ = ["lint", "errors", "shipped_fonts", "Location"]
+__all__ = ["Location", "errors", "lint", "shipped_fonts"]

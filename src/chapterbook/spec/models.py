@@ -320,6 +320,12 @@ class ReadabilityBand(Strict):
     min: float = Field(0.0, description="Lowest acceptable grade level.")
     max: float = Field(3.0, description="Highest acceptable grade level.")
 
+    @model_validator(mode="after")
+    def _ordered(self) -> ReadabilityBand:
+        if self.min > self.max:
+            raise ValueError(f"the lowest grade {self.min:g} is above the highest {self.max:g}; swap them")
+        return self
+
 
 class ReadingLevel(Strict):
     max_words_per_sentence: int = Field(14, ge=3, le=60)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable
 
+from chapterbook.render import checks
 from chapterbook.render.document import BookDoc
 from chapterbook.render.interior.back import BackMatter
 from chapterbook.render.interior.chapters import Chapters
@@ -25,7 +26,7 @@ class Interior(FrontMatter, Chapters, BackMatter):
     def flowables(self, doc: BookDoc) -> list[Flowable]:
         """Every flowable of the book, front to back; warnings of an earlier layout of it are replaced."""
         self.warnings = [w for w in self.warnings if w.code not in ("missing-glyph", "empty-chapter", "diagram-crowded")]
-        self._glyph_seen: dict[tuple, tuple[int, str, int]] = {}
+        self._glyphs = checks.GlyphReport(self.warnings)
         out: list[Flowable] = []
         out += self.front_matter(doc)
         for ci in range(len(self.spec.chapters)):

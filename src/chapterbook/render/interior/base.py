@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
-from chapterbook.errors import Location, Problem, Severity
+from chapterbook.errors import Location, Problem
+from chapterbook.render import checks
 from chapterbook.render.diagrams import DiagramFlowable, diagram_text, draw_diagram, fit_problems, on_picture
 from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import FullPage, Picture, PlaceholderPanel, draw_placed, draw_placeholder
@@ -34,28 +35,14 @@ class InteriorBase:
         self.extra_slots = pictures.extra_slots
         self.box = pictures.box
         self.quotes = typographers_quotes(self.spec, family)
-        self._glyph_seen: dict[tuple, tuple[int, str, int]] = {}  # reset for each layout by Interior.flowables
+        self._glyphs = checks.GlyphReport(self.warnings)  # made again for each layout by Interior.flowables
 
     def _hyphenation(self) -> str:
         """The pyphen patterns for the book's language when `layout.hyphenate` asks for them ("" for none)."""
-        if not self.spec.layout.hyphenate:
-            return ""
-        import pyphen
-
-        language = self.spec.book.language
-        found = pyphen.language_fallback(language.replace("-", "_"))
-        if found is None:
-            self.warnings.append(
-                Problem(
-                    f"there are no hyphenation patterns for the book's language '{language}', so words are not hyphenated",
-                    self._where("layout", "hyphenate"),
-                    "layout.hyphenate",
-                    "check book.language (a code such as en, en-GB, de, fr), or set 'hyphenate: false'",
-                    Severity.WARNING,
-                    "hyphenation",
-                )
-            )
-        return found or ""
+        patterns, problem = checks.hyphenation(self.story)
+        if problem is not None:
+            self.warnings.append(problem)
+        return patterns
 
     def markup(self, text: str) -> str:
         """Story text as paragraph markup: escaped, emphasis kept, quotes set as the book sets them."""
@@ -65,30 +52,7 @@ class InteriorBase:
 
     def check_glyphs(self, text: str, where: Location | None, what: str, field: str = "") -> None:
         """Warn (once per part of the book and set of characters) about characters the font lacks."""
-        missing = missing_glyphs(self.family, text)
-        if not missing:
-            return
-        chars = tuple(dict.fromkeys(ch for _, ch in missing))  # in the order they appear in the text
-        key = (what.split(",")[0], tuple(sorted(chars)))
-        if key in self._glyph_seen:
-            index, first, count = self._glyph_seen[key]
-            self._glyph_seen[key] = (index, first, count + 1)
-            old = self.warnings[index]
-            self.warnings[index] = Problem(f"{first} (and {count} more place{'s' if count > 1 else ''} in {key[0]})", old.where, old.path, old.hint, old.severity, old.code)
-            return
-        shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6]) + (f" and {len(chars) - 6} more" if len(chars) > 6 else "")
-        message = f"the font has no glyph for {shown} in {what}; it prints as an empty box"
-        self._glyph_seen[key] = (len(self.warnings), message, 1)
-        self.warnings.append(
-            Problem(
-                message,
-                where or Location(),
-                field,
-                "replace the character with words, or choose a font that has it (layout.font)",
-                Severity.WARNING,
-                "missing-glyph",
-            )
-        )
+        self._glyphs.add(missing_glyphs(self.family, text), where, what, field)
 
     def para(self, text: str, style: str, where: Location | None = None, what: str = "the book", field: str = "", markup: bool = True) -> Paragraph:
         """A paragraph of story text, escaped, with its glyphs checked."""

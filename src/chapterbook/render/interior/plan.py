@@ -11,21 +11,15 @@ from pathlib import Path
 
 from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
-from chapterbook.render import images
+from chapterbook.render import checks, images
+from chapterbook.render.checks import PANEL_RATIO, SHARE  # noqa: F401  (importable from here, as before)
 from chapterbook.render.geometry import PageGeometry
-from chapterbook.spec.load import Story, format_path, resolve_inside
+from chapterbook.spec.load import Story, format_path
+from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
 from chapterbook.spec.models import Diagram, Placement
 from chapterbook.text import line_col
 
-# Largest share of the text block an illustration may take, by placement: (width, height).
-SHARE = {
-    Placement.opener: (1.0, 0.40),
-    Placement.full: (1.0, 1.0),
-    Placement.half: (1.0, 0.42),
-    Placement.spot: (0.55, 0.30),
-}
-# Shape of a placeholder or diagram (height / width) when no picture gives one.
-PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
+# The planning rules (SHARE, PANEL_RATIO, the box, 300 ppi) are in render.checks, which validate uses too.
 
 
 @dataclass
@@ -114,22 +108,18 @@ class Pictures:
                 self._queue(slot, resampler)
 
     def box(self, placement: Placement) -> tuple[float, float]:
-        ws, hs = SHARE[placement]
-        return self.geo.text_width * ws, self.geo.text_height * hs - (0 if placement == Placement.full else 30)
+        return checks.picture_box(self.geo, placement)
 
     def _queue(self, slot: Slot, resampler: images.Resampler) -> None:
         """Check the slot's picture and queue it for resampling; a missing one becomes a placeholder."""
         if not slot.image:
             return
-        path = resolve_inside(self.story.root, slot.image)
+        found = story_file(self.story.root, slot.image)
+        path = found.path
+        if found.fault is not None and found.fault != MISSING:
+            message, hint, _ = file_fault(IMAGE_FILE, found)
+            raise RenderError(message, where=slot.where, path=slot.field, hint=hint)
         if path is None:
-            raise RenderError(
-                f"the image path '{slot.image}' leaves the story folder",
-                where=slot.where,
-                path=slot.field,
-                hint="keep pictures inside the story folder, for example images/cart.png",
-            )
-        if not path.is_file():
             self.warnings.append(
                 Problem(
                     f"image '{slot.image}' does not exist yet; a placeholder panel with the brief is printed instead",
@@ -145,18 +135,9 @@ class Pictures:
         source_px = images.image_size(path, slot.where, slot.field)
         px = images.fit(source_px, self.box(slot.placement))
         placed = slot.placed = resampler.submit(path, px, where=slot.where, field=slot.field, source_px=source_px)
-        if placed.source_ppi < images.PPI - 0.5:
-            self.warnings.append(
-                Problem(
-                    f"image '{slot.image}' is only {placed.source_ppi:.0f} ppi at its printed size "
-                    f"({placed.px[0]} x {placed.px[1]} pixels needed, it has {placed.source_px[0]} x {placed.source_px[1]}); it will look soft",
-                    slot.where or Location(),
-                    slot.field,
-                    f"supply it at least {placed.px[0]} x {placed.px[1]} pixels",
-                    Severity.WARNING,
-                    "low-ppi",
-                )
-            )
+        low = checks.low_ppi(slot.image, placed.px, placed.source_px, slot.where, slot.field)
+        if low is not None:
+            self.warnings.append(low)
 
     @property
     def placed_images(self) -> list[images.Placed]:

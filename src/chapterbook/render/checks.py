@@ -1,0 +1,315 @@
+"""What a build would refuse or warn about, found without drawing a page: the one place for these rules.
+
+`validate` (through :func:`chapterbook.spec.lint.lint`, which `build` also runs
+before rendering) reports these, and the renderer plans with the same functions:
+the font family (:func:`fonts.font_files`), each picture's printed size
+(:func:`picture_box`) and the 300 ppi rule (:func:`low_ppi`), glyph coverage
+(:class:`glyphs.GlyphReport`, fed by :func:`fonts.missing_glyphs`), hyphenation
+patterns (:func:`hyphenation`), cover art's shape (:func:`cover_shape`). Pictures
+are measured from their headers; only the colour check of a black-and-white book
+decodes a small copy of each (ink.has_colour judges pixels).
+
+Sizes are planned for the narrowest gutter (a book of the fewest pages): the
+widest text block, so the largest picture box and the lowest ppi a picture can
+get. A book long enough for a wider gutter prints its pictures a little smaller,
+never larger.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from chapterbook.errors import (
+    ChapterbookError,
+    Location,
+    Problem,
+    RenderError,
+    Severity,
+)
+from chapterbook.render import fonts, images
+from chapterbook.render.diagrams import fit_problems, on_picture
+from chapterbook.render.ink import colour_interior, has_colour
+from chapterbook.print_rules import BLEED_IN, MIN_PAGES, inch
+from chapterbook.render.geometry import PageGeometry
+from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
+from chapterbook.spec.models import Placement
+from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
+
+# Largest share of the text block an illustration may take, by placement: (width, height).
+SHARE = {
+    Placement.opener: (1.0, 0.40),
+    Placement.full: (1.0, 1.0),
+    Placement.half: (1.0, 0.42),
+    Placement.spot: (0.55, 0.30),
+}
+
+
+# Shape of a placeholder or diagram (height / width) when no picture gives one.
+PANEL_RATIO = {Placement.opener: 0.56, Placement.full: 1.3, Placement.half: 0.62, Placement.spot: 0.8}
+
+
+def diagram_box(geo: PageGeometry, placement: Placement) -> tuple[float, float]:
+    """The (width, height) in points a diagram of `placement` is drawn at on a page of `geo`."""
+    bw, bh = picture_box(geo, placement)
+    return bw, min(bh, bw) if placement == Placement.full else min(bh, bw * PANEL_RATIO[placement])
+
+
+def picture_box(geo: PageGeometry, placement: Placement) -> tuple[float, float]:
+    """The largest (width, height) in points an illustration of `placement` may take on a page of `geo`."""
+    ws, hs = SHARE[placement]
+    return geo.text_width * ws, geo.text_height * hs - (0 if placement == Placement.full else 30)
+
+
+def cover_art_px(trim_in: tuple[float, float]) -> tuple[int, int]:
+    """Pixels at 300 ppi the front cover art fills: the front panel out to the bleed (the spine does not change it)."""
+    w, h = inch(trim_in[0]) + inch(BLEED_IN), inch(trim_in[1]) + 2 * inch(BLEED_IN)
+    return round(w / 72 * images.PPI), round(h / 72 * images.PPI)
+
+
+def low_ppi(rel: str, px: tuple[int, int], source_px: tuple[int, int], where: Location | None, field: str, *, cover: str = "") -> Problem | None:
+    """The warning for a picture of `source_px` printed at `px` (300 ppi pixels) when it falls short of 300 ppi.
+
+    `cover` names the cover panel ("front cover") for cover art.
+    """
+    ppi = images.ppi_at(source_px, px)
+    if ppi >= images.PPI - 0.5:
+        return None
+    if cover:
+        message = f"{cover} image '{rel}' is only {ppi:.0f} ppi on the cover"
+    else:
+        message = (
+            f"image '{rel}' is only {ppi:.0f} ppi at its printed size "
+            f"({px[0]} x {px[1]} pixels needed, it has {source_px[0]} x {source_px[1]}); it will look soft"
+        )
+    return Problem(message, where or Location(), field, f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
+
+
+# Cover art of another shape than its panel is cropped from the centre; past this share lost, say so.
+CROP_WARN = 0.10
+
+
+def cover_shape(
+    what: str, rel: str, source_px: tuple[int, int], px: tuple[int, int], trim_in: tuple[float, float], where: Location, field: str
+) -> Problem | None:
+    """The warning for cover art whose shape differs from its panel's (`px`) so much that over CROP_WARN is cut off."""
+    sw, sh = source_px
+    kept = min(sw / sh / (px[0] / px[1]), (px[0] / px[1]) / (sw / sh))
+    if kept >= 1 - CROP_WARN:
+        return None
+    side = "width" if sw / sh > px[0] / px[1] else "height"
+    panel = (round(trim_in[0] + BLEED_IN, 3), round(trim_in[1] + 2 * BLEED_IN, 3))
+    return Problem(
+        f"{what} image '{rel}' is {sw} x {sh} pixels, a different shape from the panel "
+        f"({panel[0]:g} x {panel[1]:g} in with bleed): {100 * (1 - kept):.0f}% of its {side} would be cut off",
+        where,
+        field,
+        f"supply it at {px[0]} x {px[1]} pixels (or larger in that shape)",
+        Severity.WARNING,
+        "cover-shape",
+    )
+
+
+def hyphenation(story: Story) -> tuple[str, Problem | None]:
+    """The pyphen patterns the book is hyphenated with ("" for none), and the warning when its language has none."""
+    spec = story.spec
+    if not spec.layout.hyphenate:
+        return "", None
+    import pyphen
+
+    language = spec.book.language
+    found = pyphen.language_fallback(language.replace("-", "_"))
+    if found is not None:
+        return found, None
+    return "", Problem(
+        f"there are no hyphenation patterns for the book's language '{language}', so words are not hyphenated",
+        story.where("layout", "hyphenate"),
+        "layout.hyphenate",
+        "check book.language (a code such as en, en-GB, de, fr), or set 'hyphenate: false'",
+        Severity.WARNING,
+        "hyphenation",
+    )
+
+
+def unique_warnings(problems: list[Problem]) -> list[Problem]:
+    """`problems` with each warning kept once, the first (validate's) winning over the renderer's repeat.
+
+    The same thing at the same place is one warning even when its figures differ: validate
+    plans pictures for the narrowest gutter, and counts "(and 2 more places)" over the whole book.
+    """
+    kept: dict[tuple, Problem] = {}
+    for p in problems:
+        stem = "" if p.code == "low-ppi" else re.sub(r" \(and \d+ more places? in .*\)$", "", p.message)
+        kept.setdefault((p.code, p.where, p.path, p.severity, stem), p)
+    return list(kept.values())
+
+
+# --- what validate checks ---------------------------------------------------------------------
+
+
+def build_problems(story: Story) -> list[Problem]:
+    """Everything the renderer would refuse or warn about in `story`, found without drawing."""
+    problems: list[Problem] = []
+    covered = _font(story, problems)
+    if covered is not None:
+        glyph_problems(story, covered, problems)
+    problems += _pictures(story)
+    problems += _colour_pictures(story)
+    if covered is not None:
+        problems += _crowded_diagrams(story)
+    problems += _illustrations(story)
+    _, hyphen = hyphenation(story)
+    if hyphen is not None:
+        problems.append(hyphen)
+    return problems
+
+
+def _error(exc: ChapterbookError, fallback: Location, field: str) -> Problem:
+    """A located error from a RenderError the renderer would raise."""
+    (p,) = exc.problems()
+    return Problem(p.message, exc.where or fallback, exc.path or field, p.hint, Severity.ERROR, "render-refused")
+
+
+def _font(story: Story, problems: list[Problem]) -> frozenset[str] | None:
+    """Check the book's font family; returns the characters its regular face has (None when it cannot be used)."""
+    where = story.where("layout", "font")
+    try:
+        files = fonts.font_files(story)
+        chars = {style: _face_chars(path, where) for style, path in files.items()}
+    except RenderError as exc:
+        problems.append(_error(exc, where, "layout.font"))
+        return None
+    lacking = [style for style in ("bold", "italic", "bolditalic") if style not in files]
+    if lacking:
+        regular = files["regular"]
+        base = regular.stem.removesuffix("-Regular")
+        names = ", ".join(f"{base}-{fonts.STYLE_NAMES[s]}.ttf" for s in lacking)
+        problems.append(
+            Problem(
+                f"the font has no {', '.join(s.replace('bolditalic', 'bold italic') for s in lacking)} face beside '{story.spec.layout.font}'; "
+                "titles, headings and emphasis print in the regular face",
+                where,
+                "layout.font",
+                f"add {names} from the same family beside it, or use a shipped font ({', '.join(fonts.SHIPPED)})",
+                Severity.WARNING,
+                "font-faces",
+            )
+        )
+    return chars["regular"]
+
+
+def _face_chars(path: Path, where: Location) -> frozenset[str]:
+    """The characters of the face in `path`, parsed as the renderer will (a damaged file raises its RenderError)."""
+    st = path.stat()
+    return _parsed_chars(str(path), st.st_size, st.st_mtime_ns, where)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_chars(path: str, _size: int, _mtime: int, where: Location) -> frozenset[str]:
+    # Keyed by size and time too, so an edited font is parsed again; a face takes about 50 ms to parse.
+    return fonts.face_chars(fonts.read_face(Path(path), where))
+
+
+def _pictures(story: Story) -> Iterable[Problem]:
+    """Pictures the renderer would refuse (damaged, unsupported, too large) or print below 300 ppi."""
+    spec = story.spec
+    geo = PageGeometry.for_layout(spec.layout, MIN_PAGES)
+    wanted: list[tuple[tuple, str, Placement | None]] = []
+    for ci, chapter in enumerate(spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            if ill.image:
+                wanted.append((("chapters", ci, "illustrations", ii, "image"), ill.image, ill.placement))
+    for si, sci in enumerate(spec.scientists):
+        if sci.portrait and spec.back_matter.meet_the_scientist:
+            wanted.append((("scientists", si, "portrait"), sci.portrait, Placement.spot))
+    covers = {("layout", "cover_image"): "front cover", ("layout", "cover", "back_image"): "back cover"}
+    if spec.layout.cover_image:
+        wanted.append((("layout", "cover_image"), spec.layout.cover_image, None))
+    if spec.layout.cover.back_image:
+        wanted.append((("layout", "cover", "back_image"), spec.layout.cover.back_image, None))
+    for key, rel, placement in wanted:
+        found = story_file(story.root, rel)
+        if found.path is None or found.path.suffix.lower() not in IMAGE_SUFFIXES:
+            continue  # lint reports the path itself
+        where, field = story.where(*key), format_path(key)
+        try:
+            source_px = images.image_size(found.path, where, field)
+        except RenderError as exc:
+            yield _error(exc, where, field)
+            continue
+        if placement is None:
+            px = cover_art_px(spec.layout.trim_inches())
+            shape = cover_shape(covers[key], rel, source_px, px, spec.layout.trim_inches(), where, field)
+            if shape is not None:
+                yield shape
+            problem = low_ppi(rel, px, source_px, where, field, cover=covers[key])
+        else:
+            problem = low_ppi(rel, images.fit(source_px, picture_box(geo, placement)), source_px, where, field)
+        if problem is not None:
+            yield problem
+
+
+
+def _crowded_diagrams(story: Story) -> Iterable[Problem]:
+    """Diagrams whose words do not fit the room their placement gives (the renderer's dry run, at the same size)."""
+    spec = story.spec
+    geo = PageGeometry.for_layout(spec.layout, MIN_PAGES)
+    family = fonts.book_font(story)  # measuring words needs the font registered; parsing it is cheap next to drawing
+    for ci, chapter in enumerate(spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            d = ill.diagram
+            if d is None or (has_picture(story, ill.image) and not on_picture(d)):
+                continue
+            w, h = diagram_box(geo, ill.placement)
+            key = ("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
+            field = format_path(("chapters", ci, "illustrations", ii, "image"))
+            yield from fit_problems(d, w, h, family.regular, spec.layout.font_size * 0.75, story.where(*key), field)
+
+
+def _colour_pictures(story: Story) -> Iterable[Problem]:
+    """Pictures in colour in a black-and-white interior (ink.has_colour, judged on a small decode of each)."""
+    spec = story.spec
+    if colour_interior(spec):
+        return
+    wanted: list[tuple[tuple[str | int, ...], str]] = [(("chapters", ci, "illustrations", ii, "image"), ill.image) for ci, ch in enumerate(spec.chapters) for ii, ill in enumerate(ch.illustrations) if ill.image]
+    wanted += [(("layout", "paper"), s.portrait) for s in spec.scientists if s.portrait]
+    seen: set[Path] = set()
+    for key, rel in wanted:
+        found = story_file(story.root, rel)
+        if found.path is None or found.path.suffix.lower() not in IMAGE_SUFFIXES or found.path in seen:
+            continue
+        seen.add(found.path)
+        try:
+            coloured = has_colour(images.decode(found.path, (96, 96)))
+        except RenderError:
+            continue  # a damaged picture is reported where it is measured
+        if coloured:
+            yield Problem(
+                f"picture '{found.path.name}' is in colour; this black-and-white interior (paper: {spec.layout.paper.value}) prints it in grey",
+                story.where(*key),
+                format_path(key),
+                "check it still reads in grey (colours of the same lightness look alike), or use paper: color for a colour interior",
+                Severity.WARNING,
+                "colour-picture",
+            )
+
+
+def _illustrations(story: Story) -> Iterable[Problem]:
+    """An illustration with both a picture and a diagram prints only the picture."""
+    for ci, chapter in enumerate(story.spec.chapters):
+        for ii, ill in enumerate(chapter.illustrations):
+            if ill.image and ill.diagram is not None and not on_picture(ill.diagram):
+                key = ("chapters", ci, "illustrations", ii, "diagram")
+                yield Problem(
+                    f"illustration '{ill.id}' has both an image and a diagram; only the image is printed",
+                    story.where(*key),
+                    format_path(key),
+                    "remove 'diagram:' to print the picture, or 'image:' to print the diagram",
+                    Severity.WARNING,
+                    "image-and-diagram",
+                )
+
+
+__all__ = ["PANEL_RATIO", "SHARE", "diagram_box", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "unique_warnings"]
