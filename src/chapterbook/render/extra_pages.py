@@ -19,6 +19,13 @@ SECTIONS = {
 }
 
 
+def back_sections(spec) -> list[tuple[str, str]]:
+    """(key, title) of each optional back page the spec asks for, in print order (chapterbook.book decides)."""
+    from chapterbook.book import back_sections as book_sections
+
+    return [(s.key, s.title) for s in book_sections(spec, [], []) if s.key in SECTIONS]
+
+
 def section(interior, key: str) -> list[Flowable]:
     """The body of one optional back page (its title is set by the caller), as paragraphs of the book's styles."""
     bm = interior.spec.back_matter
