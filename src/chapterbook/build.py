@@ -1,12 +1,16 @@
 """Build a book: check it, render each requested format, record what went in.
 
-Renderers register in FORMATS as ``fn(story, out_dir) -> {name: path}``. A
-build refuses to start when the spec has errors, so nothing is rendered from
-a broken book.
+Renderers register in FORMATS as ``fn(story, out_dir, cache_dir) -> {name: path}``.
+A build refuses to start when the spec has errors, so nothing is rendered from
+a broken book. It is one transaction: the files are written into a staging
+folder (output.staging) and moved into output/<book>/ together once every one
+has passed, with the build.json that describes them; a build that fails, is
+stopped or does not pass its print checks leaves the last good build as it was.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,24 +18,27 @@ from pathlib import Path
 
 from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
+from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
 from chapterbook.render import images
 from chapterbook.render.checks import unique_warnings
 from chapterbook.render.printfiles import write_pdf
-from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, write_json
 from chapterbook.spec.lint import errors, lint
 from chapterbook.spec.load import Story
 
-Renderer = Callable[[Story, Path], dict[str, Path]]
+Renderer = Callable[[Story, Path, Path], dict[str, Path]]
 
 FORMATS: dict[str, Renderer] = {
     "md": manuscript.write_manuscript,
     "html": manuscript.write_preview,
     "pdf": write_pdf,  # book.pdf + cover.pdf, preflighted; see chapterbook.render.printfiles
-    "epub": lambda story, out_dir: _epub(story, out_dir),  # book.epub (only when asked for); see chapterbook.render.epub
+    "epub": lambda story, out_dir, cache_dir: _epub(story, out_dir),  # book.epub (only when asked for); see chapterbook.render.epub
 }
 DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 PRUNE_MARGIN_S = 10.0
 STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs", "epub": "Making the ebook"}
+RECORD = "build.json"
+# Every file a build can make: a rebuild that does not make one of them removes the last build's copy.
+MADE = {"manuscript.md", "preview.html", "book.pdf", "cover.pdf", "book-pdfx.pdf", "cover-pdfx.pdf", "book.epub"}
 
 
 @dataclass
@@ -42,6 +49,10 @@ class BuildResult:
     record: Path | None = None
     reports: list = field(default_factory=list)  # preflight reports of the PDFs written
     summary: list[str] = field(default_factory=list)  # a line per format that has one (pdf: pages, trim, ink, spine, cover)
+    # False when the new files were not moved in (print checks failed, or --strict found warnings):
+    # out_dir still holds the last good build, and `outputs` name where the files would have gone.
+    committed: bool = True
+    strict_failed: bool = False
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -58,14 +69,19 @@ def parse_formats(text: str | None) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def build(story: Story, formats: list[str] | None = None, output_root: str | Path | None = None, *, pdfx: bool = False) -> BuildResult:
-    """Render `formats` of the story into output/<book>/ and write build.json.
+def build(
+    story: Story, formats: list[str] | None = None, output_root: str | Path | None = None, *, pdfx: bool = False, strict: bool = False
+) -> BuildResult:
+    """Render `formats` of the story into output/<book>/ with build.json, all or nothing; returns what was made.
 
     `pdfx` also converts book.pdf and cover.pdf to PDF/X-3 (book-pdfx.pdf,
-    cover-pdfx.pdf) with Ghostscript, and preflights those too.
+    cover-pdfx.pdf) with Ghostscript, and preflights those too. `strict` treats
+    warnings (the spec's, the renderers', preflight's) as failures: the files are
+    then not moved in, as when preflight fails.
     """
+    formats = list(formats or DEFAULT_FORMATS)
     if pdfx:
-        if "pdf" not in (formats or DEFAULT_FORMATS):
+        if "pdf" not in formats:
             raise UsageError("--pdfx converts the print PDFs, and this build makes none", hint="add pdf to --format, or leave --format out")
         from chapterbook.render.pdfx import ghostscript
 
@@ -73,51 +89,76 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     problems = lint(story)
     if errors(problems):
         raise SpecError(errors(problems))
+    if strict and problems:  # every one a warning; nothing is rendered, as mkdocs --strict does
+        raise SpecError([*problems, Problem("--strict: the warnings above count as errors", hint="fix them, or build without --strict")])
     started = time.time()
     out_dir = book_dir(story, output_root)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    outputs: dict[str, Path] = {}
-    # A renderer may also return warnings, preflight reports and extra inputs (images, fonts).
-    extra_warnings: list[Problem] = []
-    reports: list = []
-    extra_inputs: dict[str, Path] = {}
-    summary: list[str] = []
-    for fmt in formats or list(DEFAULT_FORMATS):
-        progress.report(STAGES[fmt])
-        written = FORMATS[fmt](story, out_dir)
-        outputs.update(written)
-        extra_warnings += getattr(written, "warnings", [])
-        reports += getattr(written, "reports", [])
-        extra_inputs.update(getattr(written, "inputs", {}))
-        summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
-    if set(formats or DEFAULT_FORMATS) >= set(DEFAULT_FORMATS):
-        # Every format was built, so every picture still wanted was used (and marked) just now. The margin
-        # allows for file systems that store times coarsely (FAT: 2 s).
-        images.prune(out_dir / ".cache" / "images", started - PRUNE_MARGIN_S)
-    pdfx_failed: ChapterbookError | None = None
-    if pdfx:
-        try:
-            reports += _write_pdfx(story, outputs, out_dir)
-        except ChapterbookError as exc:
-            pdfx_failed = exc  # book.pdf and cover.pdf are fine: record them, then report the failure
-    templates = {}
-    for name in manuscript.used_templates():
-        path, digest = templating.template_hash(name, story.root)
-        templates[name] = {"path": path, "sha256": digest}
-    record = build_record(
-        story,
-        outputs,
-        input_hashes(story, extra_inputs),
-        templates=templates,
-        spec_sha256=sha256_text(story.spec.model_dump_json()),
-        formats=formats or list(DEFAULT_FORMATS),
-    )
-    record_path = write_json(out_dir / "build.json", record)
+    cache = out_dir / ".cache" / "images"
+    with staging(out_dir, caches=(cache,)) as stage:
+        outputs: dict[str, Path] = {}
+        # A renderer may also return warnings, preflight reports and extra inputs (images, fonts).
+        extra_warnings: list[Problem] = []
+        reports: list = []
+        extra_inputs: dict[str, Path] = {}
+        summary: list[str] = []
+        for fmt in formats:
+            progress.report(STAGES[fmt])
+            written = FORMATS[fmt](story, stage.folder, cache)
+            outputs.update(written)
+            extra_warnings += getattr(written, "warnings", [])
+            reports += getattr(written, "reports", [])
+            extra_inputs.update(getattr(written, "inputs", {}))
+            summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
+        if set(formats) >= set(DEFAULT_FORMATS):
+            # Every format was built, so every picture still wanted was used (and marked) just now. The margin
+            # allows for file systems that store times coarsely (FAT: 2 s).
+            images.prune(cache, started - PRUNE_MARGIN_S)
+        pdfx_failed: ChapterbookError | None = None
+        if pdfx:
+            try:
+                reports += _write_pdfx(story, outputs, stage.folder)
+            except ChapterbookError as exc:
+                pdfx_failed = exc  # book.pdf and cover.pdf are fine: move them in without PDF/X copies, then report it
+                outputs = {name: path for name, path in outputs.items() if not name.endswith("-pdfx")}
+        # lint (validate) already found what the renderer warns about: each is reported once.
+        warnings = unique_warnings(problems + extra_warnings)
+        strict_failed = strict and bool(warnings or any(r.warnings for r in reports))
+        committed = all(r.ok for r in reports) and not strict_failed
+        record_path = None
+        if committed:
+            templates = {}
+            for name in manuscript.used_templates():
+                path, digest = templating.template_hash(name, story.root)
+                templates[name] = {"path": path, "sha256": digest}
+            record = build_record(
+                story,
+                outputs,
+                input_hashes(story, extra_inputs),
+                templates=templates,
+                spec_sha256=sha256_text(story.spec.model_dump_json()),
+                formats=formats,
+            )
+            write_json(stage.folder / RECORD, record)
+            stage.commit([p.name for p in outputs.values()], RECORD, MADE | _last_recorded(out_dir))
+            record_path = out_dir / RECORD
+        outputs = {name: out_dir / path.name for name, path in outputs.items()}
+        for report in reports:  # the staging folder is gone: name each file where it is (or would be)
+            for attr in ("pdf", "path"):  # a PDF's preflight report, an ebook's
+                if isinstance(getattr(report, attr, None), Path):
+                    setattr(report, attr, out_dir / getattr(report, attr).name)
     if pdfx_failed is not None:
         raise pdfx_failed
-    # lint (validate) already found what the renderer warns about: each is reported once.
-    warnings = unique_warnings([p for p in problems if p not in errors(problems)] + extra_warnings)
-    return BuildResult(out_dir, outputs, warnings, record_path, reports, summary)
+    return BuildResult(out_dir, outputs, warnings, record_path, reports, summary, committed=committed, strict_failed=strict_failed)
+
+
+def _last_recorded(out_dir: Path) -> set[str]:
+    """The files the last build.json listed (none if it is missing or unreadable)."""
+    try:
+        recorded = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))["outputs"]
+        names = {str(entry["file"]) for entry in recorded.values()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
+    return {n for n in names if Path(n).name == n and not n.startswith(".")}  # a file beside it, nothing else
 
 
 def _epub(story: Story, out_dir: Path):

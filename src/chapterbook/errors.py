@@ -107,3 +107,52 @@ class RenderError(ChapterbookError):
 
 class LLMError(ChapterbookError):
     """Talking to the language model failed in a way the user can act on."""
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every cleanup that runs for one runs for both."""
+
+    exit_code = 143
+
+
+# errno name -> (what happened, what to do). "{path}" is the file or folder the system named.
+_OS_ERRORS: dict[str, tuple[str, str]] = {
+    "ENOSPC": ("there is no space left on the disk", "free some space, or write somewhere else with --output DIR"),
+    "EDQUOT": ("your disk quota is used up", "free some space, or write somewhere else with --output DIR"),
+    "EROFS": ("the disk or folder is read-only", "write somewhere else with --output DIR, or make it writable"),
+    "EACCES": ("permission denied", "check who may write there (ls -l), or write somewhere else with --output DIR"),
+    "EPERM": ("the system does not allow this", "check the file's permissions and attributes (lsattr), or write somewhere else with --output DIR"),
+    "ENOTDIR": ("this is a file, where a folder is needed", "move or rename that file, or choose another folder with --output DIR"),
+    "EISDIR": ("this is a folder, where a file is needed", "move or rename that folder if chapterbook writes a file there, or give a file's path"),
+    "EEXIST": ("something is already there", "move or rename it, then run again"),
+    "EFBIG": ("the file would be larger than this system lets one file be (ulimit -f)", "raise the limit, e.g. ulimit -f unlimited, then run again"),
+    "ENOENT": ("there is no such file or folder", "check the path"),
+    "ENAMETOOLONG": ("the name is too long for this disk", "use a shorter folder name"),
+    "ELOOP": ("this path goes round in a circle of links", "replace the links with real folders"),
+    "EMFILE": ("too many files are open at once", "raise the limit, e.g. ulimit -n 4096, then run again"),
+    "ENFILE": ("too many files are open on this computer", "close some programs, then run again"),
+    "EIO": ("the disk reported a read or write error", "check the disk (and its cable or network), then run again"),
+}
+
+
+def os_error(exc: OSError) -> ChapterbookError:
+    """The error to show for an OSError: one line naming the path and the fix."""
+    import errno as errno_names
+    import os
+
+    name = errno_names.errorcode.get(exc.errno or 0, "")
+    what, fix = _OS_ERRORS.get(name, (exc.strerror or str(exc), "run again with --debug for the details, and report it if it looks like a bug"))
+    raw = exc.filename if exc.filename is not None else exc.filename2
+    path = Path(os.fsdecode(raw)) if isinstance(raw, (str, bytes, os.PathLike)) else None
+    if path is not None and name == "ENOTDIR":
+        path = _first_file(path)
+    where = f"{display_path(path)}: " if path is not None else ""
+    return ChapterbookError(f"{where}{what} — {fix}")
+
+
+def _first_file(path: Path) -> Path:
+    """The part of `path` that is a file (so "out.txt/my-book" is reported as out.txt)."""
+    for part in reversed(path.parents):
+        if part.exists() and not part.is_dir():
+            return part
+    return path

@@ -166,12 +166,12 @@ def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None) ->
     return out
 
 
-def write_manuscript(story: Story, out_dir: Path) -> dict[str, Path]:
+def write_manuscript(story: Story, out_dir: Path, cache_dir: Path | None = None) -> dict[str, Path]:
     return {"manuscript": atomic_write(out_dir / "manuscript.md", render_manuscript(story))}
 
 
-def write_preview(story: Story, out_dir: Path) -> dict[str, Path]:
-    html = render_preview(story, out_dir / ".cache" / "images")  # the print build's picture cache
+def write_preview(story: Story, out_dir: Path, cache_dir: Path | None = None) -> dict[str, Path]:
+    html = render_preview(story, cache_dir or out_dir / ".cache" / "images")  # the print build's picture cache
     return {"preview": atomic_write(out_dir / "preview.html", html)}
 
 

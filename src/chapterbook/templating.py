@@ -60,7 +60,7 @@ class _Loader(jinja2.FileSystemLoader):
         super().__init__(searchpath)
         self.story_dirs = story_dirs  # search folders inside a story: what is found there must stay in the story
 
-    def get_source(self, environment: jinja2.Environment, template: str):  # type: ignore[override]
+    def get_source(self, environment: jinja2.Environment, template: str):
         pieces = jinja2.loaders.split_template_path(template)
         for folder in self.story_dirs:
             candidate = Path(folder, *pieces)

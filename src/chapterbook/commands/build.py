@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-
 import time
 
+from chapterbook.cli.options import add_output, add_strict
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import display_path
 
 HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/"
+FAILS = "problems in the book, or a print file failed its checks (output/<book>/ keeps the last good build)"
 # chapterbook.build.FORMATS' names (a test holds them equal): that module imports every renderer, which a
 # build with nothing to do (chapterbook.uptodate) never needs.
 FORMAT_NAMES = ("md", "html", "pdf", "epub")
@@ -18,14 +19,16 @@ FORMAT_NAMES = ("md", "html", "pdf", "epub")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
     parser.add_argument("--format", "-f", help=f"comma-separated formats: {', '.join(FORMAT_NAMES)} (default: md,html,pdf)")
-    parser.add_argument("--output", "-o", default=None, help="output folder (default: ./output)")
+    add_output(parser)
     parser.add_argument("--pdfx", action="store_true", help="also write book-pdfx.pdf and cover-pdfx.pdf (PDF/X-3) with Ghostscript")
+    add_strict(parser, "warnings (the spec's, the layout's, the print checks')")
 
 
 def run(args: argparse.Namespace) -> int:
     from chapterbook import uptodate
 
-    if (unchanged := uptodate.check(args)) is not None:
+    # --strict judges the warnings, which a replay of the last build would not: it always builds.
+    if not args.strict and (unchanged := uptodate.check(args)) is not None:
         return uptodate.replay(unchanged)
     from chapterbook.build import parse_formats
     from chapterbook.spec.load import load_story
@@ -33,14 +36,16 @@ def run(args: argparse.Namespace) -> int:
     started = time.time()
     formats = parse_formats(args.format)
     story = load_story(args.story)
-    result = _build_with_progress(story, formats, args.output, args.pdfx)
+    result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
+    err = err_console()
     for w in result.warnings:
-        err_console().print(w.format(), markup=False, highlight=False)
+        err.print(w.format(), markup=False, highlight=False)
     out = out_console()
-    for name, path in result.outputs.items():
-        out.print(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}", markup=False)
-    if result.record:
-        out.print(f"wrote {display_path(result.record)}", markup=False)
+    if result.committed:
+        for name, path in result.outputs.items():
+            out.print(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}", markup=False)
+        if result.record:
+            out.print(f"wrote {display_path(result.record)}", markup=False)
     for line in result.summary:
         out.print(line, markup=False, highlight=False)
     # The print files are preflighted as part of the build; a failure makes the build fail.
@@ -48,13 +53,16 @@ def run(args: argparse.Namespace) -> int:
 
     for report in result.reports:
         print_report(report)
-    if not all(r.ok for r in result.reports):
-        return 1
-    uptodate.record(args, story, result, started)
-    return 0
+    if result.committed:
+        uptodate.record(args, story, result, started)
+        return 0
+    why = "--strict: the warnings above count as errors" if result.strict_failed else "the print files did not pass their checks"
+    kept = "holds the last good build, unchanged" if (result.out_dir / "build.json").exists() else "was left as it was"
+    err.print(f"{why}, so nothing was replaced: {display_path(result.out_dir)} {kept}", markup=False, highlight=False)
+    return 1
 
 
-def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bool):
+def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: bool):
     """build(), with what it is doing shown on stderr while it works (nothing is left on screen after)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
     from rich.text import Text
@@ -67,7 +75,11 @@ def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bo
         def render(self, task):
             return Text("") if task.total is None else super().render(task)
 
-    display = Progress(SpinnerColumn(), TextColumn("{task.description}"), CountedBar(), TextColumn("{task.fields[count]}"), console=err_console(), transient=True)
+    console = err_console()
+    # Drawn only on a terminal: elsewhere (a log, a pipe) rich still printed a stray blank line before any message.
+    display = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), CountedBar(), TextColumn("{task.fields[count]}"), console=console, transient=True, disable=not console.is_terminal
+    )
     stage = display.add_task("Starting", total=None, count="")
     counted: dict[str, object] = {}
 
@@ -77,9 +89,9 @@ def _build_with_progress(story, formats: list[str], output: str | None, pdfx: bo
             return
         if name not in counted:  # first reported from the main thread, as the work is queued
             counted[name] = display.add_task(name, total=total, count="")
-        display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=done < total)  # type: ignore[arg-type]
+        display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=(done or 0) < total)  # type: ignore[arg-type]
 
     from chapterbook.build import build
 
     with display, progress.reporting(listen):
-        return build(story, formats, output, pdfx=pdfx)
+        return build(story, formats, output, pdfx=pdfx, strict=strict)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from chapterbook.cli.options import add_chapters, add_output
 from chapterbook.console import out_console
 from chapterbook.errors import display_path
 from chapterbook.spec.load import load_story
@@ -22,8 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a draft run folder (output/<book>/drafts/<run-id>) or a text file pasted from a chat window; "
         "default: the latest draft run",
     )
-    parser.add_argument("--chapter", type=int, metavar="N", help="the chapter a pasted one-chapter file is (1-based)")
-    parser.add_argument("--output", metavar="DIR", default="output", help="where output/<book>/ goes (default: output)")
+    add_chapters(parser, help="the chapter a pasted one-chapter file is, e.g. 2", old=("--chapter",))
+    add_output(parser)
     parser.add_argument(
         "--judge",
         metavar="MODEL",
@@ -37,17 +38,21 @@ def run(args: argparse.Namespace) -> int:
     from chapterbook.compare import compare
 
     story = load_story(args.story)
+    output = args.output or Path("output")
+    chapter = args.chapters.single() if args.chapters else None
+    if chapter is not None:
+        args.chapters.expand(len(story.spec.chapters))  # in the book, or say so
     judge = None
     if args.judge:
         from chapterbook.compare.judge import make_judge
         from chapterbook.draft.run import default_cache_dir
 
-        judge = make_judge(args.judge, base_url=args.base_url, cache_dir=default_cache_dir(story, Path(args.output)))
+        judge = make_judge(args.judge, base_url=args.base_url, cache_dir=default_cache_dir(story, output))
     result = compare(
         story,
         drafts=Path(args.drafts) if args.drafts else None,
-        output_root=Path(args.output),
-        chapter=args.chapter,
+        output_root=output,
+        chapter=chapter,
         judge=judge,
     )
     con = out_console()

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from chapterbook.cli.options import add_chapters, add_output
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import UsageError, display_path
 
@@ -24,9 +25,9 @@ examples:
   chapterbook draft stories/my-book/story.yaml --revise output/my-book/drafts/<run-id>   # revise each draft
                                                  # against its own compare findings (a new run)
 
-Drafts go to output/<book>/drafts/<run-id>/ with run.json. Exit code 0 when every draft is fine,
-1 when any draft was cut short, refused, unreadable or failed, 2 for a wrong command.
+Drafts go to output/<book>/drafts/<run-id>/ with run.json.
 """
+FAILS = "a draft was cut short, refused, unreadable or failed"
 
 
 def _number(kind: type, low: float | None = None, high: float | None = None, *, none: bool = False) -> Any:
@@ -56,24 +57,6 @@ def seconds_option(text: str) -> float:
     return value
 
 
-def _chapters(text: str) -> list[int | tuple[int, int]]:
-    """'1,3' or '2-4' as numbers and (first, last) ranges: checked against the book before they are expanded."""
-    out: list[int | tuple[int, int]] = []
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            if "-" in part:
-                a, b = (int(x) for x in part.split("-", 1))
-                out.append((min(a, b), max(a, b)))
-            else:
-                out.append(int(part))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a list of chapter numbers like 1,3 or 2-4") from None
-    return out
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from chapterbook.draft.run import SamplingParams
 
@@ -82,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="the story.yaml (or its folder)")
     parser.add_argument("-m", "--model", dest="models", action="append", default=[], metavar="MODEL", help="model name; repeat for several")
     parser.add_argument("-n", "--samples", type=_number(int, 1, 100), default=1, metavar="N", help="drafts per chapter and model, 1 to 100 (default 1)")
-    parser.add_argument("--chapters", type=_chapters, metavar="LIST", help="which chapters, e.g. 1,3 or 2-4 (default: all)")
+    add_chapters(parser)
     fields = SamplingParams.model_fields
     for name, field in fields.items():
         kind = int if field.annotation in (int, int | None) else float
@@ -101,7 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cache.add_argument("--no-cache", action="store_true", help="ask again even when the same request was answered before")
     cache.add_argument("--replay", action="store_true", help="use cached answers only; fail if any is missing")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="where answers are cached (default output/<book>/.cache/llm)")
-    parser.add_argument("--output", type=Path, default=None, metavar="DIR", help="output folder (default ./output)")
+    add_output(parser)
     parser.add_argument(
         "--reply",
         choices=("auto", "json", "text"),
@@ -138,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
     options = DraftOptions(
         models=list(dict.fromkeys(args.models)),
         samples=args.samples,
-        chapters=args.chapters,
+        chapters=list(args.chapters.ranges) if args.chapters else None,  # checked against the book by select_chapters
         params=params,
         concurrency=args.concurrency,
         base_url=args.base_url,

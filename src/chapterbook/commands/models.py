@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from chapterbook.cli.options import add_output
 from chapterbook.console import err_console, out_console
 
 HELP = "list a model server's models and check whether it does structured output (one small, cached request)"
@@ -16,9 +17,8 @@ examples:
   chapterbook models --base-url http://localhost:11434/v1          # Ollama
   chapterbook models --base-url http://localhost:8080/v1 --model qwen3-8b
   chapterbook models                                                # OpenAI, with OPENAI_API_KEY
-
-Exit code 0 when the server answered, 1 when it could not be reached or refused, 2 for a wrong command.
 """
+FAILS = "the server could not be reached or refused"
 
 # The smallest request that shows whether the server enforces a JSON schema.
 PROBE_SCHEMA = {
@@ -39,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-m", "--model", metavar="MODEL", help="the model to check (default: the first one the server lists)")
     parser.add_argument("--timeout", type=seconds_option, default=120.0, metavar="SECONDS", help="wait this long for the answer (default 120)")
     parser.add_argument("--no-cache", action="store_true", help="check again even when this server was checked before")
-    parser.add_argument("--output", type=Path, default=Path("output"), metavar="DIR", help="output folder; the check is cached in DIR/.cache/llm")
+    add_output(parser, "the check's cache (DIR/.cache/llm)")
 
 
 def _read_word(data: Any) -> str:
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     async def go() -> tuple[list[str] | None, str | None, Any]:
         policy = RetryPolicy(attempts=2, timeout=args.timeout)
-        async with ChatClient(endpoint, policy=policy, cache=Cache(args.output / ".cache" / "llm"), use_cache=not args.no_cache) as client:
+        async with ChatClient(endpoint, policy=policy, cache=Cache((args.output or Path("output")) / ".cache" / "llm"), use_cache=not args.no_cache) as client:
             listed: list[str] | None = None
             listing_problem = None
             try:

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from chapterbook.cli.options import add_strict
 from chapterbook.console import out_console
 from chapterbook.errors import UsageError
 from chapterbook.preflight import PreflightReport, preflight
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from chapterbook.render.epub.check import EpubReport
 
 HELP = "check a PDF for print (fonts, 300 ppi images, page boxes, bleed, placeholders) or an EPUB with EPUBCheck"
+FAILS = "the file failed a check (or had warnings, with --strict)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cover", action="store_true", help="check it as a wrap cover (bleed on all four edges)")
     parser.add_argument("--trim", help="the trim size it must have, e.g. 6x9 (default: any)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
+    add_strict(parser, "warnings (placeholders, pictures a little under 300 ppi)")
 
 
 def print_report(report) -> None:
@@ -56,4 +59,4 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2, default=str))
     else:
         print_report(report)
-    return 0 if report.ok else 1
+    return 0 if report.ok and not (args.strict and report.warnings) else 1

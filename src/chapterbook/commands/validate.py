@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 
+from chapterbook.cli.options import add_strict
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import Severity
 from chapterbook.spec.lint import lint
 from chapterbook.spec.load import load_story
 
 HELP = "check a story.yaml and list every problem with where it is and how to fix it"
+FAILS = "the book has errors (or warnings, with --strict)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--strict", action="store_true", help="treat warnings (reading level, unused concepts) as problems")
+    add_strict(parser, "warnings (reading level, unused concepts)")
 
 
 def run(args: argparse.Namespace) -> int:

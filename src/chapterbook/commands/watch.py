@@ -6,19 +6,20 @@ import argparse
 import threading
 import time
 
+from chapterbook.cli.options import add_output, number
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import UsageError, display_path
 
 HELP = "serve a live preview on 127.0.0.1 that rebuilds and reloads on every save (Ctrl-C stops it)"
+EXIT_CODES = {0: "stopped with Ctrl-C (or SIGTERM)", 1: "the preview could not start", 130: None, 143: None}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; a free one is used when it is taken)")
+    parser.add_argument("--port", type=number(int, low=0, high=65535), default=8000, help="port to listen on (default 8000; a free one is used when it is taken)")
     parser.add_argument("--pdf", action="store_true", help="also rebuild book.pdf on each save and show its pages at /pages")
     parser.add_argument("--open", action="store_true", help="open the preview in your web browser")
-    parser.add_argument("--output", "-o", default=None, help="output folder whose picture cache to share (default: ./output)")
-    parser.epilog = "exit codes: 0 stopped with Ctrl-C, 1 the preview could not start, 2 the command was used wrongly"
+    add_output(parser, "the output/<book>/ whose picture cache is shared")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -134,7 +134,7 @@ def run_versions(run_dir: Path, n_chapters: int) -> Collected:
                 entries.append({"chapter": int(m["n"]), "model": m["model"], "sample": int(m["k"]), "file": p.name, "status": "ok"})
     for e in entries:
         try:
-            number = int(e.get("chapter"))
+            number = int(e.get("chapter"))  # type: ignore[arg-type]  # run.json is read as it is; a bad value is skipped
         except (TypeError, ValueError):
             continue
         model = str(e.get("model") or "model")

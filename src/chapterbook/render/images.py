@@ -116,7 +116,7 @@ def _png_orientation(img: Image.Image) -> int:
     """
     exif = img.info.get("exif")
     if exif is None:
-        fp = img.fp
+        fp = img.fp  # type: ignore[attr-defined]  # an opened file (ImageFile) has its stream here
         pos = fp.tell()
         try:
             fp.seek(8)  # the signature; then length, type, data, CRC per chunk
@@ -406,7 +406,8 @@ def _decode(source: Path, px: tuple[int, int], where: Location | None, field: st
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as img:
+            with Image.open(source) as opened:
+                img: Image.Image = opened
                 if img.format == "JPEG":
                     # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
                     img.draft("RGB", (px[0], px[1]))
@@ -444,6 +445,7 @@ def _eight_bits(img: Image.Image) -> Image.Image:
     if img.mode not in ("I", "F"):
         return img
     hi = img.getextrema()[1]
+    assert isinstance(hi, (int, float))  # one band (I or F): a (low, high) pair of numbers
     if img.mode == "F" and hi <= 1.0:
         scale = 255.0  # floating point from 0 to 1
     elif hi <= 255:
@@ -468,7 +470,7 @@ def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             if not ImageCms.getProfileDescription(source).strip().lower().startswith("srgb"):
-                return ImageCms.profileToProfile(
+                converted = ImageCms.profileToProfile(
                     img,
                     source,
                     _srgb(),
@@ -476,6 +478,8 @@ def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
                     outputMode="RGB",
                     flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
                 )
+                if converted is not None:  # None only when asked to convert in place, which this does not
+                    return converted
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass
     return img if img.mode == "RGB" else img.convert("RGB")

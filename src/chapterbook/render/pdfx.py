@@ -43,7 +43,8 @@ def _creation_epoch(pdf: Path) -> int:
     from pypdf import PdfReader
 
     with contextlib.suppress(Exception):  # an unreadable or odd date only costs the date
-        created = PdfReader(pdf).metadata.creation_date
+        info = PdfReader(pdf).metadata
+        created = info.creation_date if info is not None else None
         if created is not None:
             return calendar.timegm(created.utctimetuple())
     return DEFAULT_EPOCH

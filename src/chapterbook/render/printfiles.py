@@ -25,13 +25,13 @@ class Outputs(dict):
         self.inputs = inputs
 
 
-def write_pdf(story: Story, out_dir: Path) -> Outputs:
-    """Render book.pdf and cover.pdf into `out_dir` and preflight them."""
+def write_pdf(story: Story, out_dir: Path, cache_dir: Path | None = None) -> Outputs:
+    """Render book.pdf and cover.pdf into `out_dir` and preflight them; pictures are cached in `cache_dir`."""
     from chapterbook.preflight_cache import preflight_cached
     from chapterbook.render.cover import render_cover
     from chapterbook.render.pdf import render_book
 
-    cache = out_dir / ".cache" / "images"
+    cache = cache_dir or out_dir / ".cache" / "images"
     interior = render_book(story, out_dir / "book.pdf", cache)
     progress.report("Making the cover")
     cover = render_cover(story, out_dir / "cover.pdf", cache, interior.pages)

@@ -270,7 +270,7 @@ def _diagrams(story: Story) -> Iterable[Problem]:
                 )
             room = DIAGRAM_LABELS[d.kind] if d is not None else ()
             extra = d.labels[len(room):] if d is not None else []
-            if not extra:
+            if d is None or not extra:
                 continue
             shown = ", ".join(f"'{x}'" for x in extra)
             yield _problem(

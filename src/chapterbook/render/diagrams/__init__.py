@@ -156,7 +156,7 @@ def fit_problems(diagram: Diagram, w: float, h: float, font: str, size: float, w
     return [
         Problem(
             f"the {diagram.kind.value} diagram has more words than room at {w / 72:.1f} x {h / 72:.1f} in: {trouble}",
-            where,
+            where or Location(),
             field,
             "shorten its labels, use fewer items, or give it more room (placement: half or full)",
             Severity.WARNING,
