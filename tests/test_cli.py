@@ -96,7 +96,8 @@ def test_story_text_is_data_not_template_or_markup(cli, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; <em>ran</em>" in html
     assert "<script>" not in html
     assert "<li>What did &lt;b&gt;Hero&lt;/b&gt; drop &amp; why?</li>" in html
-    assert "font-family: Andika" in html and "&#34;" not in html.split("</style>")[0]
+    # The stylesheet is inserted verbatim: its quoted family name (the embedded book font) is not escaped.
+    assert 'font-family: "BookFont", Andika' in html and "&#34;" not in html.split("</style>")[0]
 
 
 def test_build_refuses_a_book_with_errors_and_writes_nothing(cli, tmp_path):

@@ -113,9 +113,12 @@ def test_package_metadata_navigation_and_font(samples, pictured, tmp_path):
     for feature in ("schema:accessMode", "schema:accessibilityFeature", "schema:accessibilityHazard", "schema:accessibilitySummary"):
         assert feature in opf
     assert 'properties="cover-image"' in opf and 'properties="nav"' in opf
-    assert spine[:3] == ["cover-xhtml", "title-xhtml", "nav-xhtml"] and spine[3].startswith("chapter-01")
-    # The back matter follows the print book: glossary, scientists, activities, questions, note for grown-ups.
-    assert [s for s in spine if s.startswith("back-")] == ["back-glossary-xhtml", "back-scientists-xhtml", "back-activities-xhtml", "back-questions-xhtml", "back-grownups-xhtml"]
+    # The dedication sits between the title page and the contents, as in print.
+    assert spine[:4] == ["cover-xhtml", "title-xhtml", "front-dedication-xhtml", "nav-xhtml"] and spine[4].startswith("chapter-01")
+    # The back matter follows the print book: glossary, scientists, activities, questions, note for grown-ups, about the author.
+    assert [s for s in spine if s.startswith("back-")] == [
+        "back-glossary-xhtml", "back-scientists-xhtml", "back-activities-xhtml", "back-questions-xhtml", "back-grownups-xhtml", "back-about-author-xhtml",
+    ]  # fmt: skip
     assert 'epub:type="landmarks"' in nav and 'epub:type="bodymatter"' in nav and "The Ball That Kept Going" in nav
     assert set(fonts) == {f"EPUB/fonts/{s}.ttf" for s in ("regular", "bold", "italic", "bolditalic")}
     assert max(fonts.values()) < 150_000, f"the fonts are subset to the book's characters: {fonts}"

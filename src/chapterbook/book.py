@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from chapterbook.spec.load import Story
-from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, KeyTerm, Placement, Scientist
+from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, KeyTerm, Placement, Scientist, StorySpec
 from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, Inline, NumberedList, Paragraph, TextBlock, markup, parse, plain
 
 
@@ -101,11 +101,89 @@ class ChapterView:
         return any(item.kind != "illustration" for item in self.flow)
 
 
-@dataclass
+@dataclass(frozen=True)
 class GlossaryEntry:
     term: str
     definition: str
-    concept: str
+    concept: str  # the name of the concept that defines it
+    concept_index: int = 0  # where in the spec: concepts[concept_index].key_terms[term_index], for messages
+    term_index: int = 0
+
+
+@dataclass(frozen=True)
+class ScientistEntry:
+    """A scientist met at the back of the book, with the concepts they explain."""
+
+    index: int  # position in spec.scientists, for messages
+    scientist: Scientist
+    concepts: tuple[Concept, ...]
+
+    @property
+    def id(self) -> str:
+        return self.scientist.id
+
+    @property
+    def name(self) -> str:
+        return self.scientist.name
+
+    @property
+    def born(self) -> str | None:
+        return self.scientist.born
+
+    @property
+    def died(self) -> str | None:
+        return self.scientist.died
+
+    @property
+    def bio(self) -> str:
+        return self.scientist.bio
+
+    @property
+    def portrait(self) -> str | None:
+        return self.scientist.portrait
+
+    @property
+    def bio_paragraphs(self) -> list[str]:
+        """The bio's paragraphs (blank-line separated), each on one line."""
+        return paragraphs(self.scientist.bio)
+
+    @property
+    def dates(self) -> str:
+        """'1643 – 1727', '1643', or '' (as printed after the name)."""
+        return " – ".join(x for x in (self.born, self.died) if x)
+
+    @property
+    def portrait_key(self) -> str:
+        """The key of the portrait among the pictures of every format (manuscript.screen_pictures, the PDF's slots)."""
+        return f"portrait-{self.id}"
+
+    @property
+    def portrait_brief(self) -> str:
+        """What the portrait's placeholder says while its picture cannot be shown."""
+        return f"Portrait of {self.name}"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One page (or run of pages) of the front or back matter, as every format prints it.
+
+    key: "dedication" (front); "glossary", "scientists", "activities", "questions", "grownups",
+    "about_author", "about_illustrator", "series" (back, in this order when present).
+    The contents of "glossary", "scientists", "activities" and "questions" are the book
+    view's `glossary`, `scientists`, `activities` and `questions`; the others carry theirs.
+    """
+
+    key: str
+    title: str
+    epub_type: str  # the EPUB structural semantics of the section
+    paragraphs: tuple[str, ...] = ()  # the text of a dedication, note or about page (Markdown inline)
+    items: tuple[str, ...] = ()  # the titles of "also in this series"
+    field: str = ""  # the spec field it comes from, for messages
+
+    @property
+    def href(self) -> str:
+        """The ebook page that holds it."""
+        return f"{'front' if self.key == 'dedication' else 'back'}-{self.key}.xhtml"
 
 
 @dataclass
@@ -113,11 +191,27 @@ class BookView:
     story: Story
     chapters: list[ChapterView]
     glossary: list[GlossaryEntry] = field(default_factory=list)
-    scientists: list[Scientist] = field(default_factory=list)
+    scientists: list[ScientistEntry] = field(default_factory=list)
+    front: list[Section] = field(default_factory=list)  # after the copyright page, before the contents
+    back: list[Section] = field(default_factory=list)  # after the last chapter, in print order
 
     @property
     def spec(self):
         return self.story.spec
+
+    @property
+    def activities(self) -> list[ChapterView]:
+        """The chapters with an activity, for the "Try It!" pages."""
+        return [ch for ch in self.chapters if ch.activity is not None]
+
+    @property
+    def questions(self) -> list[ChapterView]:
+        """The chapters with questions, for the "Think About It" pages."""
+        return [ch for ch in self.chapters if ch.questions]
+
+    def section(self, key: str) -> Section | None:
+        """The front or back section with this key, None when the book does not have it."""
+        return next((s for s in (*self.front, *self.back) if s.key == key), None)
 
 
 # The manuscript and the preview show every block of the text; free-brief markers (which
@@ -168,13 +262,57 @@ def chapter_flow(story: Story, index: int) -> tuple[Illustration | None, list[Fl
     return opener, flow
 
 
-def glossary(story: Story) -> list[GlossaryEntry]:
-    """Key terms of every concept, alphabetical, first definition wins."""
+def paragraphs(text: str | None) -> list[str]:
+    """A spec text's paragraphs (blank-line separated), each with its line breaks and runs of spaces made single spaces."""
+    return [" ".join(p.split()) for p in (text or "").split("\n\n") if p.strip()]
+
+
+def glossary(spec: StorySpec) -> list[GlossaryEntry]:
+    """Key terms of every concept, alphabetical by casefold; the first definition of a term wins."""
     seen: dict[str, GlossaryEntry] = {}
-    for concept in story.spec.concepts:
-        for term in concept.key_terms:
-            seen.setdefault(term.term.lower(), GlossaryEntry(term.term, term.definition, concept.name))
-    return sorted(seen.values(), key=lambda e: e.term.lower())
+    for ci, concept in enumerate(spec.concepts):
+        for ti, term in enumerate(concept.key_terms):
+            seen.setdefault(term.term.casefold(), GlossaryEntry(term.term, term.definition, concept.name, ci, ti))
+    return [seen[k] for k in sorted(seen)]
+
+
+def scientists(spec: StorySpec) -> list[ScientistEntry]:
+    """The scientists met at the back: those a concept names, else (none named) every scientist of the spec."""
+    used = {c.scientist for c in spec.concepts if c.scientist}
+    chosen = [(i, s) for i, s in enumerate(spec.scientists) if s.id in used] or list(enumerate(spec.scientists))
+    return [ScientistEntry(i, s, tuple(c for c in spec.concepts if c.scientist == s.id)) for i, s in chosen]
+
+
+def front_sections(spec: StorySpec) -> list[Section]:
+    """The optional front pages the spec asks for (a dedication), in print order."""
+    text = spec.book.dedication
+    return [Section("dedication", "Dedication", "dedication", (text,), field="book.dedication")] if text else []
+
+
+def back_sections(spec: StorySpec, glossary_: list[GlossaryEntry], scientists_: list[ScientistEntry]) -> list[Section]:
+    """The back matter the book has, in the order the print book sets it and lists it in its contents."""
+    bm, book, chapters = spec.back_matter, spec.book, spec.chapters
+    out: list[Section] = []
+    if bm.glossary and glossary_:
+        out.append(Section("glossary", "Glossary", "glossary"))
+    if bm.meet_the_scientist and scientists_:
+        out.append(Section("scientists", "Meet the Scientist" if len(scientists_) == 1 else "Meet the Scientists", "appendix"))
+    if bm.activities and any(c.activity for c in chapters):
+        out.append(Section("activities", "Try It!", "appendix"))
+    if bm.questions and any(c.questions for c in chapters):
+        out.append(Section("questions", "Think About It", "appendix"))
+    if bm.note_for_grownups:
+        out.append(Section("grownups", "A Note for Grown-ups", "afterword", tuple(paragraphs(bm.note_for_grownups)), field="back_matter.note_for_grownups"))
+    # The optional pages (render.extra_pages prints their bodies in the PDF).
+    if bm.about_the_author:
+        title = "About the Author" if len(book.authors) == 1 else "About the Authors"
+        out.append(Section("about_author", title, "appendix", tuple(paragraphs(bm.about_the_author)), field="back_matter.about_the_author"))
+    if bm.about_the_illustrator:
+        out.append(Section("about_illustrator", "About the Illustrator", "appendix", tuple(paragraphs(bm.about_the_illustrator)), field="back_matter.about_the_illustrator"))
+    if bm.also_in_series:
+        title = f"Also in the {book.series} Series" if book.series else "Also in This Series"
+        out.append(Section("series", title, "appendix", items=tuple(bm.also_in_series), field="back_matter.also_in_series"))
+    return out
 
 
 def book_view(story: Story) -> BookView:
@@ -185,9 +323,12 @@ def book_view(story: Story) -> BookView:
         flow = [item for item in flow if item.kind in _TEMPLATE_KINDS]
         concepts = [c for cid in chapter.concepts if (c := story.spec.concept(cid)) is not None]
         chapters.append(ChapterView(i + 1, story.spec.chapter_id(i), chapter, concepts, opener, flow))
-    used = {c.scientist for c in story.spec.concepts if c.scientist}
-    scientists = [s for s in story.spec.scientists if s.id in used] or list(story.spec.scientists)
-    return BookView(story, chapters, glossary(story), scientists)
+    # The glossary and the scientists are chosen here once; every format (PDF, ebook, manuscript, preview) prints these.
+    terms, people = glossary(story.spec), scientists(story.spec)
+    return BookView(story, chapters, terms, people, front_sections(story.spec), back_sections(story.spec, terms, people))
 
 
-__all__ = ["BookView", "ChapterView", "FlowItem", "GlossaryEntry", "KeyTerm", "book_view", "caption", "chapter_flow", "glossary"]
+__all__ = [
+    "BookView", "ChapterView", "FlowItem", "GlossaryEntry", "KeyTerm", "ScientistEntry", "Section",
+    "back_sections", "book_view", "caption", "chapter_flow", "front_sections", "glossary", "paragraphs", "scientists",
+]  # fmt: skip

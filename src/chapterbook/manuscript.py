@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
+import re
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -36,13 +39,84 @@ def render_manuscript(story: Story) -> str:
 
 
 def render_preview(story: Story, cache_dir: Path | None = None) -> str:
-    """The whole book as one self-contained HTML page (CSS and pictures inlined; see preview_images)."""
+    """The whole book as one self-contained HTML page: CSS, pictures, diagrams (SVG) and the book's font inlined.
+
+    `cache_dir` is the build's picture cache (output/<book>/.cache/images); the diagrams and
+    the font subsets are cached beside it, in the ebook's cache, which makes the same ones.
+    """
     env = templating.environment(story.root)
     # The stylesheet is ours (or the author's own template), not story text: insert it verbatim.
     css = Markup(env.loader.get_source(env, STYLESHEET)[0])  # type: ignore[union-attr]
-    # `quotes`: the preview shows “ ” ‘ ’ where the print does (the manuscript keeps what was typed).
-    extra = {"css": css, "images": preview_images(story, cache_dir), "quotes": story.spec.typographers_quotes}
-    return templating.render(PREVIEW_TEMPLATE, {**context(story), **extra}, story.root)
+    with contextlib.ExitStack() as stack:
+        if cache_dir is None:
+            cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-"))) / "images"
+        assets_cache = cache_dir.parent / "epub"
+        faces = _faces(story)
+        pictures = preview_images(story, cache_dir)
+        pictures.update(preview_diagrams(story, faces, assets_cache, have=set(pictures)))
+        # `quotes`: the preview shows “ ” ‘ ’ where the print does (the manuscript keeps what was typed).
+        # The font is cut to the characters the page shows, so it is rendered first with a mark where the font goes.
+        extra = {"css": css, "images": pictures, "quotes": story.spec.typographers_quotes, "font_css": Markup(_FONT_MARK)}
+        page = templating.render(PREVIEW_TEMPLATE, {**context(story), **extra}, story.root)
+        return page.replace(_FONT_MARK, font_face_css(faces, shown_text(page), assets_cache) if faces else "", 1)
+
+
+_FONT_MARK = "/* chapterbook: the book's font */"
+FACE_STYLES = {"regular": ("normal", "normal"), "bold": ("normal", "bold"), "italic": ("italic", "normal"), "bolditalic": ("italic", "bold")}
+
+
+def _faces(story: Story) -> dict[str, Path]:
+    """The book font's files by style; none when the font cannot be read (the PDF build and `validate` say why)."""
+    from chapterbook.render.fonts import face_files
+
+    try:
+        return face_files(story)
+    except RenderError:
+        return {}
+
+
+def shown_text(page: str) -> str:
+    """The characters an HTML page shows (tags, styles and scripts left out, entities resolved)."""
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.DOTALL | re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]+>", " ", body))
+
+
+def font_face_css(faces: dict[str, Path], text: str, cache: Path) -> str:
+    """@font-face rules for the book font's faces, each a subset covering `text`, as data: URIs.
+
+    A face the font does not have (a story's own .ttf has one) is left to the browser to
+    slant or embolden, as the PDF does with one file.
+    """
+    from chapterbook.render.epub.assets import subset_font
+
+    rules = []
+    for style, path in faces.items():
+        font_style, weight = FACE_STYLES[style]
+        data = base64.b64encode(subset_font(path, text, cache)).decode("ascii")
+        rules.append(f'@font-face {{ font-family: "BookFont"; font-style: {font_style}; font-weight: {weight}; src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
+    return "\n".join(rules)
+
+
+def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, have: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """Illustration id -> SVG data: URI for each diagram whose illustration has no picture (in `have`), drawn as print draws it.
+
+    As <img> sources, not inline <svg>: poppler's SVGs name their glyphs and clips alike, and
+    ids repeated in one page would mix up the drawings.
+    """
+    from chapterbook.render.epub.assets import DIAGRAM_PT, diagram_svg
+
+    out: dict[str, str] = {}
+    if not faces:
+        return out
+    for chapter in story.spec.chapters:
+        for ill in chapter.illustrations:
+            if ill.diagram is not None and ill.id not in have:
+                try:
+                    svg = diagram_svg(ill.diagram, faces, cache, *DIAGRAM_PT, story.spec.layout.palette)
+                except (RenderError, OSError, subprocess.SubprocessError):
+                    continue  # the placeholder describes it; the PDF build reports what is wrong
+                out[ill.id] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+    return out
 
 
 PREVIEW_MAX_PX = 900

@@ -1,13 +1,16 @@
 """Optional pages from the spec: a dedication in the front; about the author, about the illustrator
 and "also in this series" at the back. Each is printed only when the spec gives its text.
 
-The interior (render.pdf) asks :func:`back_sections` which pages to add to its contents and
-calls :func:`section` to build one; :func:`dedication` gives the flowables of the front page.
+Which of them the book has, in what order and with what titles, chapterbook.book decides (BookView.front
+and .back, for every format). The interior (render.interior.back) calls :func:`section` to build one;
+:func:`dedication` gives the flowables of the front page.
 """
 
 from __future__ import annotations
 
 from reportlab.platypus import Flowable
+
+from chapterbook.book import paragraphs
 
 SECTIONS = {
     "about_author": "About the Author",
@@ -17,16 +20,10 @@ SECTIONS = {
 
 
 def back_sections(spec) -> list[tuple[str, str]]:
-    """(key, title) of each optional back page the spec asks for, in the order they print."""
-    bm, book = spec.back_matter, spec.book
-    out = []
-    if bm.about_the_author:
-        out.append(("about_author", "About the Author" if len(book.authors) == 1 else "About the Authors"))
-    if bm.about_the_illustrator:
-        out.append(("about_illustrator", SECTIONS["about_illustrator"]))
-    if bm.also_in_series:
-        out.append(("series", f"Also in the {book.series} Series" if book.series else SECTIONS["series"]))
-    return out
+    """(key, title) of each optional back page the spec asks for, in print order (chapterbook.book decides)."""
+    from chapterbook.book import back_sections as book_sections
+
+    return [(s.key, s.title) for s in book_sections(spec, [], []) if s.key in SECTIONS]
 
 
 def section(interior, key: str) -> list[Flowable]:
@@ -40,9 +37,8 @@ def section(interior, key: str) -> list[Flowable]:
             out.append(p)
         return out
     field = "about_the_author" if key == "about_author" else "about_the_illustrator"
-    text = getattr(bm, field) or ""
     where = interior.story.where("back_matter", field)
-    return [interior.para(" ".join(p.split()), "body", where, SECTIONS[key].lower()) for p in text.split("\n\n") if p.strip()]
+    return [interior.para(p, "body", where, SECTIONS[key].lower()) for p in paragraphs(getattr(bm, field))]
 
 
 def dedication(interior, doc) -> list[Flowable]:

@@ -17,7 +17,6 @@ import html
 import re
 import tempfile
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
@@ -32,30 +31,7 @@ from chapterbook.render.printfiles import Outputs
 from chapterbook.spec.load import Story
 
 TEMPLATES = ("epub/page.xhtml.j2", "epub/cover.xhtml.j2", "epub/title.xhtml.j2", "epub/chapter.xhtml.j2", "epub/back.xhtml.j2", "epub/nav.xhtml.j2", "epub/book.css")
-DIAGRAM_PT = (432.0, 288.0)  # drawn 6 x 4 in: the SVG scales to the screen, the proportions are the print ones
 NOMINAL_PAGES = 48  # the cover's front panel does not depend on the page count (only the spine does)
-
-
-@dataclass(frozen=True)
-class BackSection:
-    key: str
-    title: str
-    epub_type: str
-    href: str
-
-
-def back_sections(story: Story, view) -> list[BackSection]:
-    """The back matter sections the book has, in the print book's order and with its titles."""
-    bm = story.spec.back_matter
-    chapters = story.spec.chapters
-    wanted = [
-        ("glossary", "Glossary", "glossary", bm.glossary and bool(view.glossary)),
-        ("scientists", "Meet the Scientist" if len(view.scientists) == 1 else "Meet the Scientists", "appendix", bm.meet_the_scientist and bool(view.scientists)),
-        ("activities", "Try It!", "appendix", bm.activities and any(c.activity for c in chapters)),
-        ("questions", "Think About It", "appendix", bm.questions and any(c.questions for c in chapters)),
-        ("grownups", "A Note for Grown-ups", "afterword", bool(bm.note_for_grownups)),
-    ]
-    return [BackSection(key, title, kind, f"back-{key}.xhtml") for key, title, kind, present in wanted if present]
 
 
 def _text(markup: str) -> str:
@@ -94,7 +70,7 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
                 files[f"images/{ill.id}.jpg"] = screen[ill.id]
                 pictures[ill.id] = f"images/{ill.id}.jpg"
             elif ill.diagram is not None:
-                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, _font_name(faces), cache, *DIAGRAM_PT)
+                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette)
                 pictures[ill.id] = f"images/{ill.id}.svg"
             else:
                 placeholders.append((ci, ill))
@@ -116,16 +92,18 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
     pages: list[tuple[str, str, str, str]] = []  # (file, title, epub:type of body, body markup)
     pages.append(("cover.xhtml", book.title, "frontmatter", _render("epub/cover.xhtml.j2", common, story)))
     pages.append(("title.xhtml", book.title, "frontmatter", _render("epub/title.xhtml.j2", {**common, "year": year, "ebook_isbn": ebook_isbn}, story)))
+    for section in view.front:  # the dedication: after the title page, before the contents, as in print
+        pages.append((section.href, section.title, "frontmatter", _render("epub/back.xhtml.j2", {**common, "section": section}, story)))
     contents = []
     for ch in view.chapters:
         name = f"chapter-{ch.number:02d}.xhtml"
         pages.append((name, ch.title, "bodymatter", _render("epub/chapter.xhtml.j2", {**common, "ch": ch}, story)))
         contents.append({"href": name, "title": f"{ch.number}. {ch.title}"})
-    for section in back_sections(story, view):
+    for section in view.back:  # chapterbook.book decides which, in the print book's order and with its titles
         pages.append((section.href, section.title, "backmatter", _render("epub/back.xhtml.j2", {**common, "section": section}, story)))
         contents.append({"href": section.href, "title": section.title})
     nav = _render("epub/nav.xhtml.j2", {**common, "contents": contents}, story)
-    pages.insert(2, ("nav.xhtml", "Contents", "frontmatter", nav))
+    pages.insert(2 + len(view.front), ("nav.xhtml", "Contents", "frontmatter", nav))
 
     shown = "".join(_text(body) + title for _, title, _, body in pages)
     for name, title, kind, body in pages:
@@ -150,13 +128,6 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
             )
         )
     return Outputs({"epub": target}, warnings, [], {})
-
-
-def _font_name(faces: dict[str, Path]) -> str:
-    """Register the regular face with ReportLab for the diagrams and return its name."""
-    from chapterbook.render.fonts import register_face
-
-    return register_face(faces["regular"])
 
 
 def _screen_pictures(story: Story, out_dir: Path) -> dict[str, bytes]:

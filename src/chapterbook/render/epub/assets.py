@@ -19,6 +19,7 @@ from chapterbook.errors import RenderError
 from chapterbook.output import atomic_write
 
 SCREEN_MAX_PX = 1600  # long side of a picture in the ebook: sharp on a tablet, small in the file
+DIAGRAM_PT = (432.0, 288.0)  # diagrams drawn 6 x 4 in for screens: the SVG scales, the proportions are the print ones
 COVER_HEIGHT_PX = 2560  # the cover image height the ebook stores ask for (1600 x 2560 at 6 x 9.6)
 
 
@@ -40,23 +41,30 @@ def _need(tool: str, package: str) -> str:
     return found
 
 
-def diagram_svg(diagram, font_files: dict[str, Path], font_name: str, cache: Path, width_pt: float, height_pt: float) -> bytes:
+def diagram_svg(diagram, font_files: dict[str, Path], cache: Path, width_pt: float, height_pt: float, palette=None) -> bytes:
     """The diagram as SVG, drawn by the same code as the print book's (through a one-page PDF and poppler).
 
     Text in the SVG is glyph outlines, so it looks the same in every reader without the font.
+    Keyed by the diagram, the palette and the font's content: a warm build neither parses the
+    font nor draws anything (the ebook and the preview share these).
     """
-    key = json.dumps([diagram.model_dump(mode="json"), font_name, sorted(str(p) for p in font_files.values()), width_pt, height_pt, "svg-1"])
+    from chapterbook.output import sha256_file
+
+    regular = font_files["regular"]
+    colours = palette.model_dump(mode="json") if palette is not None else None
+    key = json.dumps([diagram.model_dump(mode="json"), colours, sha256_file(regular), width_pt, height_pt, "svg-2"])
 
     def make() -> bytes:
         from reportlab.pdfgen.canvas import Canvas
 
         from chapterbook.render.diagrams import draw_diagram
+        from chapterbook.render.fonts import register_face
 
         tool = _need("pdftocairo", "poppler-utils")
         with tempfile.TemporaryDirectory(prefix="chapterbook-svg-") as tmp:
             pdf = Path(tmp) / "d.pdf"
             c = Canvas(str(pdf), pagesize=(width_pt, height_pt), invariant=1)
-            draw_diagram(c, diagram, 0, 0, width_pt, height_pt, font_name, 12)
+            draw_diagram(c, diagram, 0, 0, width_pt, height_pt, register_face(regular), 12, palette)
             c.showPage()
             c.save()
             svg = Path(tmp) / "d.svg"
@@ -115,6 +123,8 @@ def subset_font(font: Path, text: str, cache: Path) -> bytes:
         options.name_IDs = ["*"]
         options.notdef_outline = True
         options.recalc_timestamp = False  # the font's own dates, not today's: the ebook stays byte-identical
+        # SIL's own tables (Andika has them) fontTools cannot subset: it drops them anyway, but says so on the terminal.
+        options.drop_tables += ["Silt", "Silf", "Sill", "Glat", "Gloc", "Feat"]
         loaded = subset.load_font(io.BytesIO(font.read_bytes()), options, dontLoadGlyphNames=True)
         sub = subset.Subsetter(options)
         sub.populate(text=chars)

@@ -4,45 +4,18 @@ from __future__ import annotations
 
 from reportlab.platypus import Flowable, PageBreak, Spacer, Table, TableStyle
 
+from chapterbook import book
 from chapterbook.render import extra_pages
 from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import Mark
 from chapterbook.render.interior.base import InteriorBase
 from chapterbook.render.styles import BLACK, BOX, SOFT, paragraph
-from chapterbook.spec.models import Scientist, StorySpec
-
-
-def glossary(spec: StorySpec) -> list[tuple[str, str, int, int]]:
-    """(term, definition, concept index, term index) of every key term, once each, in alphabetical order."""
-    seen: dict[str, tuple[str, str, int, int]] = {}
-    for ci, concept in enumerate(spec.concepts):
-        for ti, kt in enumerate(concept.key_terms):
-            seen.setdefault(kt.term.casefold(), (kt.term, kt.definition, ci, ti))
-    return [seen[k] for k in sorted(seen)]
-
-
-def scientists(spec: StorySpec) -> list[tuple[int, Scientist]]:
-    """(index, scientist) of the scientists the concepts name, or of all of them when none is named."""
-    used = {c.scientist for c in spec.concepts if c.scientist}
-    chosen = [(i, s) for i, s in enumerate(spec.scientists) if s.id in used]
-    return chosen or list(enumerate(spec.scientists))
+from chapterbook.spec.models import StorySpec
 
 
 def back_sections(spec: StorySpec) -> list[tuple[str, str]]:
-    """(key, title) of the back-matter sections the book has, in print order."""
-    bm = spec.back_matter
-    out = []
-    if bm.glossary and glossary(spec):
-        out.append(("glossary", "Glossary"))
-    if bm.meet_the_scientist and scientists(spec):
-        out.append(("scientists", "Meet the Scientist" if len(scientists(spec)) == 1 else "Meet the Scientists"))
-    if bm.activities and any(c.activity for c in spec.chapters):
-        out.append(("activities", "Try It!"))
-    if bm.questions and any(c.questions for c in spec.chapters):
-        out.append(("questions", "Think About It"))
-    if bm.note_for_grownups:
-        out.append(("grownups", "A Note for Grown-ups"))
-    return out + extra_pages.back_sections(spec)
+    """(key, title) of the back-matter sections the book has, in print order: chapterbook.book decides them for every format."""
+    return [(s.key, s.title) for s in book.back_sections(spec, book.glossary(spec), book.scientists(spec))]
 
 
 class BackMatter(InteriorBase):
@@ -57,25 +30,24 @@ class BackMatter(InteriorBase):
 
     def _section_glossary(self, doc: BookDoc) -> list[Flowable]:
         out = []
-        for term, definition, ci, ti in glossary(self.spec):
-            where = self._where("concepts", ci, "key_terms", ti)
-            self.check_glyphs(term + definition, where, f"the glossary entry '{term}'")
-            out.append(paragraph(f"<b>{self.markup(term)}</b>: {self.markup(definition)}", self.styles["glossary"]))
+        for e in book.glossary(self.spec):
+            where = self._where("concepts", e.concept_index, "key_terms", e.term_index)
+            self.check_glyphs(e.term + e.definition, where, f"the glossary entry '{e.term}'")
+            out.append(paragraph(f"<b>{self.markup(e.term)}</b>: {self.markup(e.definition)}", self.styles["glossary"]))
         return out
 
     def _section_scientists(self, doc: BookDoc) -> list[Flowable]:
         out: list[Flowable] = []
-        for si, sci in scientists(self.spec):
-            dates = " – ".join(x for x in (sci.born, sci.died) if x)
-            out.append(self.para(sci.name + (f" ({dates})" if dates else ""), "h2", self._where("scientists", si, "name"), "a scientist's name"))
-            slot = self.extra_slots.get(f"portrait-{sci.id}")
+        for sci in book.scientists(self.spec):
+            si = sci.index
+            out.append(self.para(sci.name + (f" ({sci.dates})" if sci.dates else ""), "h2", self._where("scientists", si, "name"), "a scientist's name"))
+            slot = self.extra_slots.get(sci.portrait_key)
             if slot is not None:
                 out += self.illustration(doc, slot)
-            for text in (p for p in sci.bio.split("\n\n") if p.strip()):
-                out.append(self.para(" ".join(text.split()), "body", self._where("scientists", si, "bio"), f"{sci.name}'s bio"))
-            for concept in self.spec.concepts:
-                if concept.scientist == sci.id:
-                    out.append(self.para(f"**{concept.name}:** {concept.explanation}", "body", self._where("concepts"), f"concept '{concept.id}'"))
+            for text in sci.bio_paragraphs:
+                out.append(self.para(text, "body", self._where("scientists", si, "bio"), f"{sci.name}'s bio"))
+            for concept in sci.concepts:
+                out.append(self.para(f"**{concept.name}:** {concept.explanation}", "body", self._where("concepts"), f"concept '{concept.id}'"))
         return out
 
     def _section_activities(self, doc: BookDoc) -> list[Flowable]:
@@ -120,6 +92,5 @@ class BackMatter(InteriorBase):
         return out
 
     def _section_grownups(self, doc: BookDoc) -> list[Flowable]:
-        text = self.spec.back_matter.note_for_grownups or ""
         where = self._where("back_matter", "note_for_grownups")
-        return [self.para(" ".join(p.split()), "body", where, "the note for grown-ups") for p in text.split("\n\n") if p.strip()]
+        return [self.para(p, "body", where, "the note for grown-ups") for p in book.paragraphs(self.spec.back_matter.note_for_grownups)]
