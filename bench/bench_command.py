@@ -73,7 +73,12 @@ class Size:
         # Made in a child process: this one stays small, because a child's peak RSS (ru_maxrss) starts
         # from what it was forked from, before it runs its own program.
         book = work / f"book-{size}"
-        subprocess.run([PY, str(HERE / "genbook.py"), str(book), "--size", str(size), "--html"], check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(SRC)})
+        subprocess.run(
+            [PY, str(HERE / "genbook.py"), str(book), "--size", str(size), "--html"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(SRC)},
+        )
         self.story, self.html = book / "story.yaml", book / "book.html"
         self.out_pdf = work / f"out-{size}"
         self.out_md = work / f"out-md-{size}"

@@ -141,10 +141,7 @@ def interleaved(jobs: dict[str, object], repeat: int) -> dict[str, list[float]]:
 
 
 def summary(label: str, runs: list[float]) -> str:
-    return (
-        f"{label}: fastest {min(runs):.0f} ms, median {statistics.median(runs):.0f} ms CPU"
-        f"  (runs: {', '.join(f'{t:.0f}' for t in runs)})"
-    )
+    return f"{label}: fastest {min(runs):.0f} ms, median {statistics.median(runs):.0f} ms CPU  (runs: {', '.join(f'{t:.0f}' for t in runs)})"
 
 
 def cli_runs(story_path: Path, out: Path, n: int) -> list[float]:

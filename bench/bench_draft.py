@@ -34,9 +34,9 @@ from statistics import median
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the fake server lives with the tests
 
+from chapterbook.draft.run import DraftOptions, run_drafts  # noqa: E402
 from chapterbook.llm.endpoint import Endpoint  # noqa: E402
 from chapterbook.llm.retry import RetryPolicy  # noqa: E402
-from chapterbook.draft.run import DraftOptions, run_drafts  # noqa: E402
 from chapterbook.spec.load import load_story  # noqa: E402
 from machine import calibrate  # noqa: E402  (bench/machine.py: this folder is on sys.path when run as a script)
 
@@ -127,7 +127,7 @@ def main() -> int:
         cold, warm, bare, floor = [], [], [], []
         cpu: dict[str, list[float]] = {"cold": [], "warm": [], "bare": []}
         cold_requests, warm_requests = [], []
-        for i in range(ns.repeat):
+        for _ in range(ns.repeat):
             before = server.count
             t, c = time.perf_counter(), time.process_time()
             # Fresh answers every time (not read from the cache), so each cold run really asks.
@@ -163,10 +163,14 @@ def main() -> int:
     print(f"calibration: a fixed pure-Python loop took {calibrate():.2f} s (about 0.3 s on an idle modern core)")
     print("                                   min      median   requests   client CPU min")
     print(f"  chapterbook draft, fresh:     {min(cold):7.2f} s {median(cold):7.2f} s   {cold_requests}   {min(cpu['cold']):.2f} s   target <= 4 s")
-    print(f"  chapterbook draft, cached:    {min(warm):7.2f} s {median(warm):7.2f} s   {warm_requests}   {min(cpu['warm']):.2f} s   target <= 0.5 s, 0 requests")
+    print(
+        f"  chapterbook draft, cached:    {min(warm):7.2f} s {median(warm):7.2f} s   {warm_requests}   {min(cpu['warm']):.2f} s   target <= 0.5 s, 0 requests"
+    )
     print(f"  peer: bare AsyncOpenAI+gather:{min(bare):7.2f} s {median(bare):7.2f} s   {ns.chapters} each    {min(cpu['bare']):.2f} s   (no cache, no files)")
     print(f"  machine floor: asyncio.sleep only:{min(floor):5.2f} s {median(floor):7.2f} s   (ideal {ideal:.2f} s; no HTTP, no client)")
-    print(f"  over the floor, fresh:  {min(c - f for c, f in zip(cold, floor)):5.2f} s (min)  {median(c - f for c, f in zip(cold, floor)):5.2f} s (median)   (the target leaves {4 - ideal:.2f} s over the ideal {ideal:.2f} s)")
+    print(
+        f"  over the floor, fresh:  {min(c - f for c, f in zip(cold, floor)):5.2f} s (min)  {median(c - f for c, f in zip(cold, floor)):5.2f} s (median)   (the target leaves {4 - ideal:.2f} s over the ideal {ideal:.2f} s)"
+    )
     print(f"  over the floor, peer:   {min(b - f for b, f in zip(bare, floor)):5.2f} s (min)  {median(b - f for b, f in zip(bare, floor)):5.2f} s (median)")
     print(f"  ratio fresh / peer:  {min(cold) / min(bare):5.2f}x (min)  {median(cold) / median(bare):5.2f}x (median)")
     print(f"  ratio cached / peer: {min(warm) / min(bare):5.3f}x (min)  {median(warm) / median(bare):5.3f}x (median)")

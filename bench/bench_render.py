@@ -215,7 +215,10 @@ def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[
         procs = [
             subprocess.Popen(
                 ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={report}", *case_command(case, story, out, cache)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
             )
             for case, report in zip(cases, reports)
         ]
@@ -247,7 +250,9 @@ def count_instructions(work: Path, story: Path) -> int:
     for case, n in counts.items():
         print(f"{case:<18} {n:>16,} {n / base:>8.2f}x")
     cold, warm = counts["chapterbook cold"] / base, counts["chapterbook warm"] / base
-    print(f"targets by instructions: cold <= 0.5x weasyprint: {'met' if cold <= 0.5 else 'NOT met'} ({cold:.2f}x); warm <= 0.1x: {'met' if warm <= 0.1 else 'NOT met'} ({warm:.2f}x)")
+    print(
+        f"targets by instructions: cold <= 0.5x weasyprint: {'met' if cold <= 0.5 else 'NOT met'} ({cold:.2f}x); warm <= 0.1x: {'met' if warm <= 0.1 else 'NOT met'} ({warm:.2f}x)"
+    )
     return 0
 
 

@@ -143,7 +143,8 @@ def mkdocs_mode(story: Path, edits: int) -> list[float] | None:
             time.sleep(0.3)
             result: dict[str, float] = {}
 
-            def poll() -> None:  # mkdocs' page long-polls this URL; it answers when a rebuild is done
+            def poll(epoch: str = epoch, request_id: str = request_id, result: dict[str, float] = result) -> None:
+                # mkdocs' page long-polls this URL; it answers when a rebuild is done
                 c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 c.request("GET", f"/livereload/{epoch}/{request_id}")
                 c.getresponse().read()
@@ -178,7 +179,7 @@ def main() -> None:
     ]
     peer = statistics.median(rows[2][1]) if rows[2][1] else None
     print(f"load: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores; {args.edits} edits each; story {args.story}")
-    print(f"| mode | median ms | min-max ms | vs mkdocs |\n|---|---:|---:|---:|")
+    print("| mode | median ms | min-max ms | vs mkdocs |\n|---|---:|---:|---:|")
     for name, times in rows:
         if not times:
             print(f"| {name} | - | - | (not available) |")

@@ -53,9 +53,7 @@ class PauseWatch:
         self._proc: subprocess.Popen | None = None
 
     def __enter__(self) -> PauseWatch:
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", _WATCHER, str(self.threshold)], stdout=subprocess.PIPE, text=True
-        )
+        self._proc = subprocess.Popen([sys.executable, "-c", _WATCHER, str(self.threshold)], stdout=subprocess.PIPE, text=True)
         time.sleep(0.2)  # let it start before the work does
         return self
 

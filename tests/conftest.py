@@ -14,7 +14,7 @@ from hypothesis import settings
 settings.register_profile("chapterbook", deadline=None)
 settings.load_profile("chapterbook")
 
-from chapterbook.cli import main
+from chapterbook.cli import main  # noqa: E402  (after hypothesis's profile, which must come first)
 
 REPO = Path(__file__).resolve().parents[1]
 STORIES = REPO / "stories"

@@ -75,7 +75,9 @@ class Reply:
     @classmethod
     def rate_limited(cls, retry_after: float | None = 1.0) -> Reply:
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
-        return cls("status", status=429, headers=headers, body={"error": {"message": "Rate limit reached", "type": "rate_limit_error", "code": "rate_limit_exceeded"}})
+        return cls(
+            "status", status=429, headers=headers, body={"error": {"message": "Rate limit reached", "type": "rate_limit_error", "code": "rate_limit_exceeded"}}
+        )
 
     @classmethod
     def server_error(cls, status: int = 500) -> Reply:
@@ -127,7 +129,7 @@ def chapter_content(body: dict, title: str | None = None) -> str:
     paragraphs = [
         f"Cassie looked at the beach cart. It did not move. (chapter {number})",
         "She gave it a push. The cart rolled and rolled.",
-        "\"Things keep going until something stops them,\" said Mom.",
+        '"Things keep going until something stops them," said Mom.',
     ]
     if wants_json:
         return json.dumps({"title": title, "paragraphs": paragraphs, "illustrations": [{"after_paragraph": 1, "brief": "Cassie pushing the cart on the sand"}]})
@@ -258,13 +260,12 @@ def apply_quirk(quirk: str | None, body: dict, content: str) -> tuple[str, str |
         lang = "json" if content.lstrip().startswith("{") else "markdown"
         return f"Here is chapter {number} as you asked:\n\n```{lang}\n{content}\n```\n", None
     if quirk == "think":
-        return f"<think>\nThe readers are 7. Short sentences. Maybe {{\"title\": \"draft\"}} first?\n</think>\n\n{content}", None
+        return f'<think>\nThe readers are 7. Short sentences. Maybe {{"title": "draft"}} first?\n</think>\n\n{content}', None
     if quirk == "think-unopened":  # Qwen3's template opens the block in the prompt; only the close is in the reply
         return f"Okay, let me plan chapter {number}: a cart, a push, {{inertia}}.\n</think>\n\n{content}", None
     if quirk == "chatter":
         return (
-            f"Sure! Here is Chapter {number} of the story for you.\n\n{content}\n\n"
-            "I hope you enjoy this chapter! Let me know if you would like any changes."
+            f"Sure! Here is Chapter {number} of the story for you.\n\n{content}\n\nI hope you enjoy this chapter! Let me know if you would like any changes."
         ), None
     raise ValueError(f"unknown quirk {quirk}")
 
@@ -337,7 +338,7 @@ class FakeOpenAI:
                 return self._queue.pop(0)
             text = json.dumps(body.get("messages", []), ensure_ascii=False)
             for match, reply in self._rules:
-                if (match(body) if callable(match) else (match in text or json.dumps(match)[1:-1] in text)):
+                if match(body) if callable(match) else (match in text or json.dumps(match)[1:-1] in text):
                     return reply
             return self.default
 
@@ -489,9 +490,7 @@ if __name__ == "__main__":  # a manual server for trying `chapterbook draft --ba
     ap.add_argument("--profile", choices=sorted(PROFILES), default="openai", help="answer the way this server does")
     ap.add_argument("--quirk", choices=QUIRKS, help="answer the way chat models do when nothing enforces a format")
     ns = ap.parse_args()
-    srv = FakeOpenAI(
-        reject_json_schema=ns.no_json_schema, default=Reply.chapter(latency=ns.latency), profile=PROFILES[ns.profile], quirk=ns.quirk
-    ).start()
+    srv = FakeOpenAI(reject_json_schema=ns.no_json_schema, default=Reply.chapter(latency=ns.latency), profile=PROFILES[ns.profile], quirk=ns.quirk).start()
     print(srv.base_url, flush=True)
     try:
         threading.Event().wait()

@@ -21,9 +21,7 @@ def env() -> dict[str, str]:
 
 def chapterbook(*args: str, cwd: Path, preexec=None, timeout: float = 180) -> subprocess.CompletedProcess:
     """`python -m chapterbook ARGS` as a real process (signals, rlimits and mounts need one)."""
-    return subprocess.run(
-        [sys.executable, "-m", "chapterbook", *args], cwd=cwd, env=env(), capture_output=True, text=True, preexec_fn=preexec, timeout=timeout
-    )
+    return subprocess.run([sys.executable, "-m", "chapterbook", *args], cwd=cwd, env=env(), capture_output=True, text=True, preexec_fn=preexec, timeout=timeout)
 
 
 def whole(book: Path) -> dict:

@@ -7,8 +7,7 @@ from pathlib import Path
 from PIL import Image
 
 PARAGRAPH = (
-    "Cassie pushed the beach cart. It did not move at first. Then it rolled slowly over the sand. "
-    '"Push harder!" said Caleb. Mom laughed and helped them both.'
+    'Cassie pushed the beach cart. It did not move at first. Then it rolled slowly over the sand. "Push harder!" said Caleb. Mom laughed and helped them both.'
 )
 
 

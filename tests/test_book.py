@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from chapterbook.book import book_view, chapter_flow
 from chapterbook.spec.load import load_story
-
 from conftest import BROKEN
 
 
 def _story(tmp_path, illustrations: str, text: str):
-    source = (BROKEN / "valid/story.yaml").read_text().replace(
-        "    text: |\n      Maya rolled a ball across the floor. It kept going!\n",
-        illustrations + "    text: |\n" + "".join(f"      {line}\n" for line in text.splitlines()),
+    source = (
+        (BROKEN / "valid/story.yaml")
+        .read_text()
+        .replace(
+            "    text: |\n      Maya rolled a ball across the floor. It kept going!\n",
+            illustrations + "    text: |\n" + "".join(f"      {line}\n" for line in text.splitlines()),
+        )
     )
     (tmp_path / "story.yaml").write_text(source)
     return load_story(tmp_path / "story.yaml")

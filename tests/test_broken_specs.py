@@ -13,8 +13,17 @@ CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expected.txt").exists()
 
 def test_every_mistake_the_issue_names_has_a_case():
     wanted = {
-        "bad-yaml-syntax", "wrong-type", "unknown-field", "bad-isbn", "dangling-reference", "duplicate-id",
-        "missing-file", "tab-indentation", "empty-file", "alias-bomb", "non-utf8",
+        "bad-yaml-syntax",
+        "wrong-type",
+        "unknown-field",
+        "bad-isbn",
+        "dangling-reference",
+        "duplicate-id",
+        "missing-file",
+        "tab-indentation",
+        "empty-file",
+        "alias-bomb",
+        "non-utf8",
     }
     assert wanted <= set(CASES)
 
@@ -53,7 +62,7 @@ def test_alias_bomb_refused_without_expanding(tmp_path):
     # Twelve levels of nine: 9**12 (~282 billion) values if expanded.
     lines = ["spec_version: 1", 'l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for i in range(1, 12):
-        lines.append(f"l{i}: &l{i} [" + ",".join([f"*l{i-1}"] * 9) + "]")
+        lines.append(f"l{i}: &l{i} [" + ",".join([f"*l{i - 1}"] * 9) + "]")
     lines.append("book: *l11")
     (tmp_path / "story.yaml").write_text("\n".join(lines) + "\n")
     from chapterbook.errors import SpecError
@@ -66,9 +75,7 @@ def test_alias_bomb_refused_without_expanding(tmp_path):
 
 def test_all_problems_in_a_file_are_reported_in_one_run(cli, tmp_path):
     (tmp_path / "story.yaml").write_text(
-        "spec_version: 1\n"
-        "book:\n  titel: X\n  authors: [A]\n  isbn: 978-0-306-40615-6\n"
-        "chapters:\n  - title: One\n    beats: nope\n    colour: red\n",
+        "spec_version: 1\nbook:\n  titel: X\n  authors: [A]\n  isbn: 978-0-306-40615-6\nchapters:\n  - title: One\n    beats: nope\n    colour: red\n",
         encoding="utf-8",
     )
     result = cli("validate", "story.yaml", cwd=tmp_path)

@@ -7,14 +7,14 @@ import os
 import time
 
 import pytest
-from fault_support import whole
-from render_fixtures import make_story
 
 from chapterbook import build as build_module
 from chapterbook.build import build
 from chapterbook.errors import RenderError
 from chapterbook.output import JOURNAL, STAGE_PREFIX, staging
 from chapterbook.spec.load import load_story
+from fault_support import whole
+from render_fixtures import make_story
 
 
 def test_a_rebuild_with_fewer_formats_removes_the_files_it_no_longer_makes(tmp_path):

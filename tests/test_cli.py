@@ -87,9 +87,7 @@ def test_story_text_is_data_not_template_or_markup(cli, tmp_path):
     chapter = tmp_path / "book/chapters/01-first-chapter.md"
     chapter.write_text("Hero wrote {{ 7 * 7 }} and <script>alert(1)</script> & *ran*.\n", encoding="utf-8")
     spec = tmp_path / "book/story.yaml"
-    spec.write_text(
-        spec.read_text().replace("- What did Hero drop first?", "- What did <b>Hero</b> drop & why?"), encoding="utf-8"
-    )
+    spec.write_text(spec.read_text().replace("- What did Hero drop first?", "- What did <b>Hero</b> drop & why?"), encoding="utf-8")
     assert cli("build", "book", "--format", "md,html", cwd=tmp_path).code == 0
     html = (tmp_path / "output/book/preview.html").read_text(encoding="utf-8")
     assert "{{ 7 * 7 }}" in html and "49" not in html.split("<body>")[1]

@@ -87,10 +87,7 @@ def test_a_character_corrected_by_the_next_speaker():
 
 
 NEWTON_STRAIGHT = "Isaac Newton sat under a tree. An apple fell and hit him on the head. That is how he found gravity."
-NEWTON_CORRECTED = (
-    "People say an apple fell on Newton's head. That is just a story! "
-    "Newton saw an apple fall in his garden, and he wondered why it fell down."
-)
+NEWTON_CORRECTED = "People say an apple fell on Newton's head. That is just a story! Newton saw an apple fall in his garden, and he wondered why it fell down."
 
 
 def test_scientist_myth_stated_as_fact_is_flagged_and_a_corrected_one_is_handled():
@@ -109,8 +106,15 @@ def test_scientist_myth_stated_as_fact_is_flagged_and_a_corrected_one_is_handled
 
 def test_other_shipped_myths_are_found():
     known = myths.load()
-    found = {m.scientist for t in ["Thomas Edison invented the light bulb.", "Albert Einstein failed math at school.",
-                                   "Galileo dropped two balls from the Leaning Tower of Pisa."] for m in myths.find(parse(t), known)}
+    found = {
+        m.scientist
+        for t in [
+            "Thomas Edison invented the light bulb.",
+            "Albert Einstein failed math at school.",
+            "Galileo dropped two balls from the Leaning Tower of Pisa.",
+        ]
+        for m in myths.find(parse(t), known)
+    }
     assert found == {"edison", "einstein", "galileo"}
 
 
@@ -297,7 +301,9 @@ def test_key_terms_of_facts_taught_elsewhere_are_not_expected(tmp_path):
     path = tmp_path / "ice" / "story.yaml"
     path.parent.mkdir()
     path.write_text(
-        THREE_CHAPTERS.replace("    name: Ice\n", "    name: Ice\n    key_terms: [{term: freeze, definition: x}, {term: melt, definition: y}, {term: ice, definition: z}]\n"),
+        THREE_CHAPTERS.replace(
+            "    name: Ice\n", "    name: Ice\n    key_terms: [{term: freeze, definition: x}, {term: melt, definition: y}, {term: ice, definition: z}]\n"
+        ),
         encoding="utf-8",
     )
     result = compare(load_story(path), output_root=tmp_path / "out")
@@ -319,7 +325,9 @@ def test_chatter_in_a_draft_run_is_removed_and_reported(tmp_path):
     from compare_fixtures import GOOD_DRAFT, make_run
 
     story = load_story(make_story(tmp_path))
-    chatty = GOOD_DRAFT.replace("# The Beach Cart\n\n", "# The Beach Cart\n\nCertainly! Here is the chapter:\n\n") + "\nWould you like me to write chapter 2 next?\n"
+    chatty = (
+        GOOD_DRAFT.replace("# The Beach Cart\n\n", "# The Beach Cart\n\nCertainly! Here is the chapter:\n\n") + "\nWould you like me to write chapter 2 next?\n"
+    )
     make_run(tmp_path / "out", drafts={"m": chatty}, failed=False)
     result = compare(story, output_root=tmp_path / "out")
     assert any("chapter 1, m #1: removed chat chatter" in n and "Would you like me" in n for n in result.collected.notes)

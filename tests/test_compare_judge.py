@@ -74,4 +74,4 @@ def test_judge_gives_quoted_evidence_per_rubric_line_checked_against_the_text(tm
     assert version["verdicts"] == plain["chapters"][0]["versions"][0]["verdicts"]
     assert "accuracy 3/5: accuracy reason “A moving cart keeps  moving until a force stops it.” “Inertia makes carts tired.” (not in the text)" in shown
     html = (out / "tiny" / "compare" / "report.html").read_text(encoding="utf-8")
-    assert "“Inertia makes carts tired.”</span> <span class=\"notfound\">(not found in the text)</span>" in html
+    assert '“Inertia makes carts tired.”</span> <span class="notfound">(not found in the text)</span>' in html

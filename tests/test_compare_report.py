@@ -37,7 +37,7 @@ def test_report_has_columns_highlights_and_verdicts(tmp_path):
     ch2 = html.split('id="chapter-2"')[1]
     assert "weak-model #1" in ch2 and "no draft: refusal (declined)" in ch2
     # Metrics table with targets coloured in and out.
-    assert "<td class=\"target\">≤ 10.0</td>" in ch1
+    assert '<td class="target">≤ 10.0</td>' in ch1
     assert 'class="in"' in ch1 and 'class="out"' in ch1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chapterbook.compare.versions import collect, latest_run, pasted_versions, run_versions
-from chapterbook.errors import ChapterbookError, UsageError
+from chapterbook.errors import UsageError
 from chapterbook.spec.load import load_story
 from compare_fixtures import dedent, make_run, make_story
 
@@ -139,7 +139,7 @@ def test_missing_pasted_file_is_a_usage_error(tmp_path, story):
 
 
 def test_run_folder_keeps_failed_drafts(tmp_path):
-    story = load_story(make_story(tmp_path))
+    load_story(make_story(tmp_path))  # the story the run belongs to must load
     run = make_run(tmp_path / "out")
     got = run_versions(run, 2)
     assert sorted(v.label for v in got.versions) == ["good-model #1", "weak-model #1"]
@@ -172,5 +172,8 @@ def test_collect_uses_latest_run_and_puts_human_first(tmp_path):
     make_run(tmp_path / "out")
     got = collect(story, None, tmp_path / "out" / "tiny")
     assert [(v.chapter, v.label) for v in got.versions] == [
-        (0, "human"), (0, "good-model #1"), (0, "weak-model #1"), (1, "human"),
+        (0, "human"),
+        (0, "good-model #1"),
+        (0, "weak-model #1"),
+        (1, "human"),
     ]

@@ -291,10 +291,7 @@ def find_in_order(stream: tuple[str, ...], blocks: list[Block]) -> None:
             if cursor < len(words) and words[cursor] == ws[j]:
                 cursor, j = cursor + 1, j + 1
                 continue
-            assert pending, (
-                f"{kind} block not found right after word {cursor}: {' '.join(ws)[:200]!r}\n"
-                f"the PDF has: {' '.join(words[cursor : cursor + 40])!r}"
-            )
+            assert pending, f"{kind} block not found right after word {cursor}: {' '.join(ws)[:200]!r}\nthe PDF has: {' '.join(words[cursor : cursor + 40])!r}"
             # A picture that moved on interrupts the text here, or a word or two back where the
             # block's words and its caption's begin alike: its words end with its caption (or, with
             # no caption, run up to where this block's words go on).

@@ -7,12 +7,12 @@ import json
 
 from pydantic import BaseModel
 
-from chapterbook.llm.cache import Cache
+from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, parse_plain_text
 from chapterbook.llm.backend import ChatRequest
+from chapterbook.llm.cache import Cache
 from chapterbook.llm.client import ChatClient, ask
 from chapterbook.llm.endpoint import Endpoint
 from chapterbook.llm.retry import RetryPolicy
-from chapterbook.draft.reply import TEXT_FORMAT_INSTRUCTIONS, ChapterReply, chapter_from_json, json_schema, parse_plain_text
 from draft_support import FAKE_KEY, server  # noqa: F401  (fixture)
 from fake_openai import FakeOpenAI, Reply
 
@@ -176,18 +176,18 @@ def test_unreachable_server_fails_fast_after_the_first_request(server):  # noqa:
 
 
 def test_a_server_that_goes_away_mid_run_stops_the_rest():
-    server = FakeOpenAI(keep_alive=False).start()
+    own = FakeOpenAI(keep_alive=False).start()
 
     async def go():
-        async with ChatClient(Endpoint(server.base_url, "k"), policy=RetryPolicy(attempts=3, backoff=0.01, timeout=10)) as client:
+        async with ChatClient(Endpoint(own.base_url, "k"), policy=RetryPolicy(attempts=3, backoff=0.01, timeout=10)) as client:
             first = await client.chat(chapter_request())
-            server.stop()
+            own.stop()
             gone = await client.chat(chapter_request(model="other"))
             after = await client.chat(chapter_request(model="third"))
             return first, gone, after, client.requests_sent
 
     first, gone, after, sent = asyncio.run(go())
-    assert first.ok and gone.status == "error" and f"at {server.base_url}" in gone.error and "is the server running?" in gone.error
+    assert first.ok and gone.status == "error" and f"at {own.base_url}" in gone.error and "is the server running?" in gone.error
     assert gone.attempts == 1  # a refused connection is not retried
     assert after.error.startswith("not sent: ") and sent == 2
 

@@ -9,10 +9,6 @@ import time
 
 import pytest
 
-from chapterbook.llm.cache import Cache, request_key
-from chapterbook.llm.endpoint import redact
-from chapterbook.llm.reading import read_reply, split_reasoning, without_chatter
-from chapterbook.llm.retry import RetryPolicy, retry_after_seconds
 from chapterbook.draft.prompts import chapter_prompt
 from chapterbook.draft.reply import (
     ChapterReply,
@@ -25,6 +21,10 @@ from chapterbook.draft.reply import (
 )
 from chapterbook.draft.run import Price, draft_filename, model_slug, new_run_id, parse_price, price_for
 from chapterbook.errors import UsageError
+from chapterbook.llm.cache import Cache, request_key
+from chapterbook.llm.endpoint import redact
+from chapterbook.llm.reading import read_reply, split_reasoning, without_chatter
+from chapterbook.llm.retry import RetryPolicy, retry_after_seconds
 from chapterbook.spec.load import load_story
 from chapterbook.text import blocks
 from draft_support import story_path  # noqa: F401  (fixture)
@@ -110,14 +110,14 @@ def test_file_names_and_model_slugs():
 
 
 def test_run_ids_sort_by_time():
-    early = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, tzinfo=dt.timezone.utc))
-    late = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 1, tzinfo=dt.timezone.utc))
+    early = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, tzinfo=dt.UTC))
+    late = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 1, tzinfo=dt.UTC))
     assert re.fullmatch(r"20261126T041900\.000Z-[0-9a-f]{6}", early)
     assert sorted([late, early]) == [early, late]
     # Runs in the same second still sort in the order they were made, whatever the random suffix.
     for _ in range(50):
-        a = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, 1000, tzinfo=dt.timezone.utc))
-        b = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, 2000, tzinfo=dt.timezone.utc))
+        a = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, 1000, tzinfo=dt.UTC))
+        b = new_run_id(dt.datetime(2026, 11, 26, 4, 19, 0, 2000, tzinfo=dt.UTC))
         assert sorted([b, a]) == [a, b]
 
 
@@ -125,7 +125,9 @@ def test_run_ids_sort_by_time():
 
 
 def _key(**over):
-    base = dict(endpoint="http://h/v1", model="m", messages=[{"role": "user", "content": "hi"}], params={"temperature": 0.5, "seed": 1}, schema={"type": "object"})
+    base = dict(
+        endpoint="http://h/v1", model="m", messages=[{"role": "user", "content": "hi"}], params={"temperature": 0.5, "seed": 1}, schema={"type": "object"}
+    )
     base.update(over)
     return request_key(**base)
 

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from compare_fixtures import WEAK_DRAFT, make_story
-from fake_openai import FakeOpenAI, Reply
 
 from chapterbook.cli import main
+from compare_fixtures import WEAK_DRAFT, make_story
+from fake_openai import FakeOpenAI, Reply
 
 REVISED = [
     "Cassie pushed the beach cart. It rolled down the path and kept moving.",
@@ -174,11 +174,13 @@ def test_another_model_can_revise_and_a_draft_with_nothing_to_fix_is_not_sent(bo
     # The revision of the revision: compare finds only the near copy of the author's text, so it is sent again;
     # a draft with no finding at all is not sent.
     sent = server.count
-    clean = ["Cassie and Caleb took the beach cart out. It would not budge.",
-             "It stays still until a push or pull moves it, said Mom. An object at rest stays still until a push or pull moves it.",
-             "A moving object keeps moving until a force stops it. That is inertia.",
-             "Heavier things need a bigger push to start moving, so Caleb got out.",
-             "Can you roll a ball across the floor? Try it!"]
+    clean = [
+        "Cassie and Caleb took the beach cart out. It would not budge.",
+        "It stays still until a push or pull moves it, said Mom. An object at rest stays still until a push or pull moves it.",
+        "A moving object keeps moving until a force stops it. That is inertia.",
+        "Heavier things need a bigger push to start moving, so Caleb got out.",
+        "Can you roll a ball across the floor? Try it!",
+    ]
     server._rules.clear()
     server.rule("Revise Chapter", Reply.revised("The Beach Cart", clean))
     assert main(["draft", str(story), "--revise", str(revised), *base]) == 0

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from chapterbook.cli import main
+from chapterbook.draft.run import DraftOptions, arun_drafts
 from chapterbook.llm.endpoint import Endpoint
 from chapterbook.llm.retry import RetryPolicy
-from chapterbook.draft.run import DraftOptions, arun_drafts
 from chapterbook.spec.load import load_story
 from draft_support import FAKE_KEY, no_key, server, story_path  # noqa: F401  (fixtures)
 from fake_openai import Reply
@@ -36,9 +36,7 @@ def test_drafts_land_as_markdown_with_a_full_run_record(server, story_path, no_k
     (folder,) = runs(story_path)
     assert len(folder.name) == len("20261126T041900.000Z-abcdef")
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted(
-        [f"chapter-{c:02d}.{m}.s{s}.md" for c in (1, 3) for m in ("m1", "org-m-2") for s in (1, 2)] + ["run.json"]
-    )
+    assert names == sorted([f"chapter-{c:02d}.{m}.s{s}.md" for c in (1, 3) for m in ("m1", "org-m-2") for s in (1, 2)] + ["run.json"])
     text = (folder / "chapter-03.org-m-2.s2.md").read_text(encoding="utf-8")
     assert text.splitlines()[0] == "# The Big Stop"
     assert "[illustration: Cassie pushing the cart on the sand]" in text.split("\n\n")

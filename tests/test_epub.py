@@ -35,7 +35,10 @@ def _epub(story_yaml: Path, out: Path) -> Path:
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("epub")
-    return {name: _epub(REPO / "stories" / name / "story.yaml", out) for name in ("beach-ride-quest", "magnet-mystery")}
+    books = {name: _epub(REPO / "stories" / name / "story.yaml", out) for name in ("beach-ride-quest", "magnet-mystery")}
+    # The grammar fixture uses every construct chapter text may (headings, both lists, quotes, breaks, captions).
+    books["grammar-book"] = _epub(REPO / "tests" / "fixtures" / "grammar-book" / "story.yaml", out)
+    return books
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +53,13 @@ def pictured(tmp_path_factory) -> Path:
     shutil.copy(REPO / "src" / "chapterbook" / "fonts" / "Andika-Regular.ttf", root / "MyFont.ttf")
     text = story.read_text()
     text = text.replace("  font_size:", "  font: MyFont.ttf\n  font_size:") if "font_size:" in text else text
-    text = text.replace("        diagram: {kind: force_arrows, object: cart, labels: [push, friction]}\n", "        diagram: {kind: force_arrows, object: cart, labels: [push, friction], caption: Two pushes on the cart.}\n"
+    text = text.replace(
+        "        diagram: {kind: force_arrows, object: cart, labels: [push, friction]}\n",
+        "        diagram: {kind: force_arrows, object: cart, labels: [push, friction], caption: Two pushes on the cart.}\n"
         "      - id: wide\n        brief: A long, thin view of the frozen pond.\n        image: images/wide.jpg\n        placement: half\n"
         "      - id: cmyk\n        brief: Steam rising from a kettle.\n        image: images/cmyk.jpg\n        placement: half\n"
-        "      - id: grey\n        brief: Ice cubes in a glass.\n        image: images/grey.png\n        placement: spot\n")
+        "      - id: grey\n        brief: Ice cubes in a glass.\n        image: images/grey.png\n        placement: spot\n",
+    )
     story.write_text(text)
     return story
 

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from fault_support import chapterbook, env, one_line_error, whole
 
 
@@ -25,7 +26,9 @@ def _can_mount(tmp_path: Path) -> str | None:
         return "needs Linux and unshare(1) for a private mount namespace"
     probe = tmp_path / "probe"
     probe.mkdir()
-    done = subprocess.run(["unshare", "-m", "--propagation", "private", "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True, text=True)
+    done = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         return f"cannot mount a tmpfs in a private namespace here: {done.stderr.strip()[:200]}"
     return None

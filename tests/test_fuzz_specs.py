@@ -15,7 +15,6 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from conftest import BROKEN, STORIES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -23,20 +22,89 @@ from ruamel.yaml import YAML
 from chapterbook.errors import ChapterbookError
 from chapterbook.spec.lint import lint
 from chapterbook.spec.load import load_story
+from conftest import BROKEN, STORIES
 
 SOURCES = {"valid": BROKEN / "valid", "magnet": STORIES / "magnet-mystery"}
 FUZZ = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 # What goes wrong in hand-edited YAML: structure characters, quotes, escapes, tabs, control and odd characters.
 PIECES = st.sampled_from(
-    [":", ": ", "-", "- ", "\n", "\n  ", "\t", " ", "#", "&a", "*a", "!include x", "!!binary", "{", "}", "[", "]", "'", '"',
-     "\\", '"\\ud800"', "\\x00", "|", ">", "%YAML 1.1\n", "---\n", "...\n", "@", "`", "?", "0", "-1", "1e999", ".nan",
-     "2026-13-45", "2026-02-30", "yes", "null", "~", "é", "漢", "🦖", "\u2028", "\x00", "\x07", "\ufeff", "<<: *a"]
+    [
+        ":",
+        ": ",
+        "-",
+        "- ",
+        "\n",
+        "\n  ",
+        "\t",
+        " ",
+        "#",
+        "&a",
+        "*a",
+        "!include x",
+        "!!binary",
+        "{",
+        "}",
+        "[",
+        "]",
+        "'",
+        '"',
+        "\\",
+        '"\\ud800"',
+        "\\x00",
+        "|",
+        ">",
+        "%YAML 1.1\n",
+        "---\n",
+        "...\n",
+        "@",
+        "`",
+        "?",
+        "0",
+        "-1",
+        "1e999",
+        ".nan",
+        "2026-13-45",
+        "2026-02-30",
+        "yes",
+        "null",
+        "~",
+        "é",
+        "漢",
+        "🦖",
+        "\u2028",
+        "\x00",
+        "\x07",
+        "\ufeff",
+        "<<: *a",
+    ]
 )
 # Whole values an author might type after 'key: '.
 VALUE_PIECES = st.sampled_from(
-    ["2026-13-45", "2026-02-30", "!include other.yaml", ".nan", "-.inf", "1e999", '"\\ud800"', '"\\x00"', "*a", "&a x",
-     "[", "{a: 1}", "[1, [2]]", "- x", "|", "yes", "0x1F", "~", "''", "漢字", "images/../../x.png", "/dev/zero"]
+    [
+        "2026-13-45",
+        "2026-02-30",
+        "!include other.yaml",
+        ".nan",
+        "-.inf",
+        "1e999",
+        '"\\ud800"',
+        '"\\x00"',
+        "*a",
+        "&a x",
+        "[",
+        "{a: 1}",
+        "[1, [2]]",
+        "- x",
+        "|",
+        "yes",
+        "0x1F",
+        "~",
+        "''",
+        "漢字",
+        "images/../../x.png",
+        "/dev/zero",
+    ]
 )
 BYTES = st.binary(min_size=1, max_size=4)
 VALUES = st.recursive(

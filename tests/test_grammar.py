@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BROKEN
 
 from chapterbook.draft.reply import ChapterReply, parse_plain_text
 from chapterbook.spec.lint import lint
@@ -22,6 +21,7 @@ from chapterbook.text import (
     marker,
     parse,
 )
+from conftest import BROKEN
 
 EVERY = """\
 Maya had a *red* ball and a **big** cart.
@@ -146,9 +146,13 @@ def test_anything_outside_the_grammar_is_found_where_it_is_and_printed_as_typed(
 
 
 def test_validate_warns_at_file_line_col_for_text_outside_the_grammar(tmp_path):
-    source = (BROKEN / "valid/story.yaml").read_text().replace(
-        "    text: |\n      Maya rolled a ball across the floor. It kept going!\n",
-        "    text_file: chapters/one.md\n",
+    source = (
+        (BROKEN / "valid/story.yaml")
+        .read_text()
+        .replace(
+            "    text: |\n      Maya rolled a ball across the floor. It kept going!\n",
+            "    text_file: chapters/one.md\n",
+        )
     )
     (tmp_path / "chapters").mkdir()
     (tmp_path / "chapters" / "one.md").write_text("Maya rolled a ball.\n\n| a | b |\n|---|---|\n\nIt went <i>far</i>.\n")
@@ -190,8 +194,10 @@ def test_windows_line_endings_keep_positions():
 
 
 def test_validate_says_a_chapter_of_only_headings_and_markers_has_no_text(tmp_path):
-    source = (BROKEN / "valid/story.yaml").read_text().replace(
-        "      Maya rolled a ball across the floor. It kept going!\n", "      ## Coming soon\n\n      * * *\n"
+    source = (
+        (BROKEN / "valid/story.yaml")
+        .read_text()
+        .replace("      Maya rolled a ball across the floor. It kept going!\n", "      ## Coming soon\n\n      * * *\n")
     )
     (tmp_path / "story.yaml").write_text(source)
     assert [p.code for p in lint(load_story(tmp_path / "story.yaml")) if p.code == "no-text"] == ["no-text"]

@@ -6,7 +6,6 @@ import re
 
 from chapterbook.manuscript import render_manuscript, render_preview
 from chapterbook.spec.load import load_story
-
 from conftest import BROKEN
 
 TEXT = """\"Look!\" said Maya. It's *her* ball, and \"*that* one\" is Sam's...
@@ -16,10 +15,10 @@ Maya <b>wrote</b> & drew 5 > 3."""
 
 def _story(tmp_path, book_extra: str = "", layout: str = ""):
     source = (BROKEN / "valid/story.yaml").read_text()
-    source = source.replace("  title: The Rolling Ball\n", "  title: Maya's \"Rolling\" Ball\n" + book_extra)
+    source = source.replace("  title: The Rolling Ball\n", '  title: Maya\'s "Rolling" Ball\n' + book_extra)
     source = source.replace(
         "    text: |\n      Maya rolled a ball across the floor. It kept going!\n",
-        "    text: |\n" + "".join(f"      {line}\n" if line else "\n" for line in TEXT.splitlines()) + "    questions: [\"Why didn't it stop?\"]\n",
+        "    text: |\n" + "".join(f"      {line}\n" if line else "\n" for line in TEXT.splitlines()) + '    questions: ["Why didn\'t it stop?"]\n',
     )
     (tmp_path / "story.yaml").write_text(source + layout, encoding="utf-8")
     return load_story(tmp_path / "story.yaml")
@@ -40,7 +39,7 @@ def test_the_preview_sets_typographers_quotes_like_the_print(tmp_path):
 
 def test_the_manuscript_keeps_what_was_typed(tmp_path):
     md = render_manuscript(_story(tmp_path))
-    assert "\"Look!\" said Maya. It's *her* ball" in md and "’" not in md and "“" not in md
+    assert '"Look!" said Maya. It\'s *her* ball' in md and "’" not in md and "“" not in md
 
 
 def test_switched_off_or_another_language_keeps_straight_quotes(tmp_path):
@@ -64,7 +63,7 @@ def _picture_story(tmp_path, image_name: str):
     return load_story(make_story(tmp_path / "story", chapters=["One.\n\n[illustration: pic]\n\nTwo."], illustrations=illustrations))
 
 
-def _inlined(html: str) -> dict[str, "Image.Image"]:
+def _inlined(html: str) -> dict:
     import base64
     import io
 

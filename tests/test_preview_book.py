@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
-from render_fixtures import make_story, write_image
 
 from chapterbook.book import book_view
 from chapterbook.manuscript import render_manuscript, render_preview, shown_text
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
+from render_fixtures import make_story, write_image
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "stories" / "beach-ride-quest" / "story.yaml"
@@ -30,7 +30,9 @@ def _full_story(root: Path, portrait: bool = True) -> Path:
     path = make_story(root)
     text = path.read_text()
     text = text.replace("  illustrator: Ivy Drawer\n", "  illustrator: Ivy Drawer\n  series: Curious Kids\n  dedication: For Maya, who asks *why*.\n")
-    text = text.replace("    bio: Isaac Newton wondered why things move.\n", "    bio: Isaac Newton wondered why things move.\n    portrait: images/newton.png\n")
+    text = text.replace(
+        "    bio: Isaac Newton wondered why things move.\n", "    bio: Isaac Newton wondered why things move.\n    portrait: images/newton.png\n"
+    )
     text = text.replace(
         "back_matter:\n",
         "back_matter:\n  about_the_author: Ada Writer taught science for ten years.\n"
@@ -49,7 +51,9 @@ def _back_titles_of_preview(html: str) -> list[str]:
 
 def _faces(html: str) -> dict[tuple[str, str], TTFont]:
     faces = {}
-    for style, weight, data in re.findall(r'@font-face \{ font-family: "BookFont"; font-style: (\w+); font-weight: (\w+); src: url\(data:font/ttf;base64,([^)]+)\)', html):
+    for style, weight, data in re.findall(
+        r'@font-face \{ font-family: "BookFont"; font-style: (\w+); font-weight: (\w+); src: url\(data:font/ttf;base64,([^)]+)\)', html
+    ):
         faces[(style, weight)] = TTFont(io.BytesIO(base64.b64decode(data)))
     return faces
 
@@ -142,7 +146,10 @@ def test_the_book_view_builds_glossary_and_scientists_once_as_the_print_does(tmp
     path.write_text(text)
     view = book_view(load_story(path))
     assert [(e.term, e.definition) for e in view.glossary] == [
-        ("apple", "A fruit that falls."), ("force", "A push or a pull."), ("inertia", "Things keep doing what they do."), ("Zebra", "A striped animal."),
+        ("apple", "A fruit that falls."),
+        ("force", "A push or a pull."),
+        ("inertia", "Things keep doing what they do."),
+        ("Zebra", "A striped animal."),
     ]  # fmt: skip  (alphabetical by casefold; the first definition of a term wins)
     assert [(e.concept_index, e.term_index) for e in view.glossary] == [(0, 3), (0, 0), (0, 1), (0, 4)]
     (sci,) = view.scientists

@@ -7,7 +7,6 @@ import re
 import subprocess
 
 import pytest
-from render_fixtures import make_story
 
 from chapterbook import print_rules
 from chapterbook.preflight import MAX_PAGES, MAX_SPINE_IN, MIN_PAGES
@@ -24,6 +23,7 @@ from chapterbook.scaffold import new_story
 from chapterbook.spec.lint import shipped_fonts
 from chapterbook.spec.load import load_story
 from chapterbook.spec.models import Layout, Paper
+from render_fixtures import make_story
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -200,7 +200,7 @@ def test_a_damaged_hash_file_is_treated_as_empty(tmp_path, monkeypatch):
     monkeypatch.setattr(HashMemo, "RACY_SECONDS", 0.0)
     picture = tmp_path / "a.jpg"
     picture.write_bytes(b"content")
-    for junk in ("{not json", "[1, 2]", '{"%s": "oops"}' % picture.resolve()):
+    for junk in ("{not json", "[1, 2]", '{"' + str(picture.resolve()) + '": "oops"}'):
         (tmp_path / "sources.json").write_text(junk)
         assert HashMemo(tmp_path / "sources.json").sha256(picture) == hashlib.sha256(b"content").hexdigest()
 

@@ -7,13 +7,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from chapterbook.render.diagrams import draw_diagram
 from chapterbook.render.fonts import FONT_DIR
 from chapterbook.spec.models import DIAGRAM_ITEMS, DIAGRAM_LABELS, Diagram, DiagramKind
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 
 W, H, X, Y = 300.0, 200.0, 50.0, 100.0  # the diagram's box on a 400 x 400 pt page
 FONT = "DiagramTestAndika"
@@ -75,7 +75,9 @@ def test_force_arrow_labels_stay_clear_of_the_object(tmp_path):
 
 
 def test_action_reaction_names_both_things_under_their_boxes(tmp_path):
-    words = _words(tmp_path, Diagram(kind=DiagramKind.action_reaction, object="beach ball", other_object="air", labels=["air pushed back", "ball pushed forward"]))
+    words = _words(
+        tmp_path, Diagram(kind=DiagramKind.action_reaction, object="beach ball", other_object="air", labels=["air pushed back", "ball pushed forward"])
+    )
     size = min(W, H) * 0.26  # each box: 0.26 of the shorter side, centred at 0.36 and 0.64 of the width
     left, right, ground = X + W * 0.36, X + W * 0.64, Y + H * 0.25
     names = [w for w in words if w[4] < ground + size * 0.1]  # under the boxes (the arrows' labels are higher)
@@ -118,21 +120,32 @@ FIXTURES = {
             {"label": "roots drink from the soil", "x": 0.4, "y": 0.1},
         ],
     ),
-    "parts-magnet": Diagram(kind="labelled_parts", shape="bar", items=[{"label": "north pole", "x": 0.2, "y": 0.5}, {"label": "south pole", "x": 0.8, "y": 0.5}]),
+    "parts-magnet": Diagram(
+        kind="labelled_parts", shape="bar", items=[{"label": "north pole", "x": 0.2, "y": 0.5}, {"label": "south pole", "x": 0.8, "y": 0.5}]
+    ),
     "parts-6": Diagram(kind="labelled_parts", shape="circle", items=[{"label": f"part number {i}"} for i in range(1, 7)]),
-    "sequence-4": Diagram(kind="sequence", items=[{"label": x} for x in ["fill a cup with water", "put it in the freezer", "wait one night", "look at the ice"]]),
+    "sequence-4": Diagram(
+        kind="sequence", items=[{"label": x} for x in ["fill a cup with water", "put it in the freezer", "wait one night", "look at the ice"]]
+    ),
     "sequence-6": Diagram(kind="sequence", items=[{"label": f"step {x} of the test"} for x in "abcdef"]),
     "before-after": Diagram(
         kind="before_after",
         items=[{"label": "empty cart", "detail": "little mass", "value": 1}, {"label": "full cart", "detail": "big mass", "value": 2.5}],
         arrows=[{"label": "small push", "size": 0.6}, {"label": "big push", "size": 2}],
     ),
-    "before-after-plain": Diagram(kind="before_after", labels=["in the morning", "after lunch"], items=[{"label": "ice cube", "detail": "solid"}, {"label": "puddle", "detail": "liquid"}]),
+    "before-after-plain": Diagram(
+        kind="before_after", labels=["in the morning", "after lunch"], items=[{"label": "ice cube", "detail": "solid"}, {"label": "puddle", "detail": "liquid"}]
+    ),
     "bar-chart": Diagram(
         kind="bar_chart",
         labels=["How far each car rolled"],
         unit="cm",
-        items=[{"label": "flat floor", "value": 120}, {"label": "small ramp", "value": 185}, {"label": "big ramp", "value": 240.5}, {"label": "carpet", "value": 40}],
+        items=[
+            {"label": "flat floor", "value": 120},
+            {"label": "small ramp", "value": 185},
+            {"label": "big ramp", "value": 240.5},
+            {"label": "carpet", "value": 40},
+        ],
     ),
 }
 
@@ -191,9 +204,13 @@ def test_force_arrows_point_where_the_spec_says(tmp_path):
 def _spec_with(tmp_path: Path, diagram_yaml: str) -> Path:
     from conftest import BROKEN
 
-    source = (BROKEN / "valid/story.yaml").read_text().replace(
-        "    text: |\n      Maya rolled",
-        "    illustrations:\n      - id: loop\n        brief: The water cycle.\n        diagram:\n" + diagram_yaml + "    text: |\n      Maya rolled",
+    source = (
+        (BROKEN / "valid/story.yaml")
+        .read_text()
+        .replace(
+            "    text: |\n      Maya rolled",
+            "    illustrations:\n      - id: loop\n        brief: The water cycle.\n        diagram:\n" + diagram_yaml + "    text: |\n      Maya rolled",
+        )
     )
     (tmp_path / "story.yaml").write_text(source)
     return tmp_path / "story.yaml"

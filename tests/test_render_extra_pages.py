@@ -20,7 +20,9 @@ def test_each_optional_page_prints_only_when_given(tmp_path):
     assert "About the Author" not in text and "Also in" not in text and "For Maya" not in text
 
     path = make_story(tmp_path / "b", illustrations="")
-    source = path.read_text().replace("  illustrator: Ivy Drawer\n", "  illustrator: Ivy Drawer\n  series: Curious Kids\n  dedication: For Maya, who asks why.\n")
+    source = path.read_text().replace(
+        "  illustrator: Ivy Drawer\n", "  illustrator: Ivy Drawer\n  series: Curious Kids\n  dedication: For Maya, who asks why.\n"
+    )
     source = source.replace(
         "back_matter:\n",
         "back_matter:\n  about_the_author: Ada Writer taught science for ten years.\n"
@@ -36,5 +38,9 @@ def test_each_optional_page_prints_only_when_given(tmp_path):
     assert copyright_page < dedication < contents and pages[dedication].split() == "For Maya, who asks why.".split()
     # Words joined by single spaces: a long title may wrap onto two lines of the narrower text column.
     back = " ".join("\n".join(pages[contents + 1 :]).split())
-    for title, body in [("About the Author", "taught science"), ("About the Illustrator", "paints with watercolours"), ("Also in the Curious Kids Series", "The Ice Castle")]:
+    for title, body in [
+        ("About the Author", "taught science"),
+        ("About the Illustrator", "paints with watercolours"),
+        ("Also in the Curious Kids Series", "The Ice Castle"),
+    ]:
         assert title in pages[contents] and title in back and body in back, title  # listed in the contents too

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from render_fixtures import PARAGRAPH, make_story, write_image
 from reportlab.platypus import Spacer
-from test_render_holes import AWKWARD_ILLUSTRATIONS, awkward_story
 
 from chapterbook.print_rules import PICTURE_SHRINK_FLOOR
 from chapterbook.render.flowables import Float
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
+from render_fixtures import PARAGRAPH, make_story, write_image
+from test_render_holes import AWKWARD_ILLUSTRATIONS, awkward_story
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -96,13 +96,16 @@ def test_fit_float_never_shrinks_a_picture(tmp_path):
 def _bleed_story(root: Path, size: tuple[int, int]) -> Path:
     write_image(root / "images" / "sea.png", size)
     text = "\n\n".join([PARAGRAPH] * 3 + ["[illustration: sea]"] + [PARAGRAPH] * 3)
-    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + """      - id: sea
+    illustrations = (
+        AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0]
+        + """      - id: sea
         brief: The sea, edge to edge.
         image: images/sea.png
         placement: full
         bleed: true
         caption: The sea.
 """
+    )
     return make_story(root, chapters=[text], illustrations=illustrations)
 
 
@@ -114,7 +117,7 @@ def test_a_bleed_picture_covers_the_whole_sheet(tmp_path):
     sheet = (0.0, 0.0, *geo.page_size)
     pages = [page for page in _drawn(result.pdf) if page]
     assert len(pages) == 1
-    (_, box), = pages[0]
+    ((_, box),) = pages[0]
     assert box == pytest.approx(sheet, abs=0.01)
 
 
@@ -131,13 +134,16 @@ def test_a_bleed_picture_with_too_few_pixels_warns_where_it_is(tmp_path):
 def _side_story(root: Path, side: str, before: int) -> Path:
     write_image(root / "images" / "shell.png", (900, 1100))
     text = "\n\n".join([PARAGRAPH] * before + ["[illustration: shell]"] + [PARAGRAPH] * 8)
-    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + f"""      - id: shell
+    illustrations = (
+        AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0]
+        + f"""      - id: shell
         brief: A shell.
         image: images/shell.png
         placement: spot
         side: {side}
         caption: A shell.
 """
+    )
     return make_story(root, chapters=[text], illustrations=illustrations)
 
 
@@ -148,7 +154,7 @@ def test_a_side_spot_has_the_text_beside_it(tmp_path, side):
     story = load_story(_side_story(tmp_path / "s", side, 2))
     result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
     geo = PageGeometry.for_layout(story.spec.layout, result.pages)
-    (page, (x, y, w, h)), = [(n, box) for n, found in enumerate(_drawn(result.pdf), 1) for _, box in found]
+    ((page, (x, y, w, h)),) = [(n, box) for n, found in enumerate(_drawn(result.pdf), 1) for _, box in found]
     bx, _, bw, _ = geo.text_block(page % 2 == 1)
     assert w < bw * 0.5
     page_h = geo.page_size[1]
@@ -164,12 +170,15 @@ def test_a_side_spot_has_the_text_beside_it(tmp_path, side):
 def _late_story(root: Path, before: int) -> Path:
     write_image(root / "images" / "tower.png", (700, 1500))
     text = "\n\n".join([PARAGRAPH] * before + ["[illustration: tower]", "The end."])
-    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + """      - id: tower
+    illustrations = (
+        AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0]
+        + """      - id: tower
         brief: A tall tower.
         image: images/tower.png
         placement: half
         fit: float
 """
+    )
     return make_story(root, chapters=[text, PARAGRAPH], illustrations=illustrations)
 
 
@@ -195,7 +204,9 @@ def test_a_side_spot_after_a_waiting_picture_keeps_their_order(tmp_path):
     write_image(root / "images" / "tower.png", (700, 1500))
     write_image(root / "images" / "shell.png", (1200, 500))  # short: fits where the tower does not
     text = "\n\n".join([PARAGRAPH] * 12 + ["[illustration: tower]", "[illustration: shell]"] + [PARAGRAPH] * 6)
-    illustrations = AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0] + """      - id: tower
+    illustrations = (
+        AWKWARD_ILLUSTRATIONS.split("      - id: tall1")[0]
+        + """      - id: tower
         brief: A tall tower.
         image: images/tower.png
         placement: half
@@ -206,6 +217,7 @@ def test_a_side_spot_after_a_waiting_picture_keeps_their_order(tmp_path):
         placement: spot
         side: left
 """
+    )
     story = load_story(make_story(root, chapters=[text], illustrations=illustrations))
     result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
     names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}

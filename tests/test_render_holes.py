@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from render_fixtures import PARAGRAPH, make_story, write_image
 
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
+from render_fixtures import PARAGRAPH, make_story, write_image
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -54,6 +54,5 @@ def test_the_build_prints_one_summary_line_with_the_print_figures(tmp_path, cli)
     cover_w = 2 * 5.5 + spine + 0.25
     lines = [line for line in result.out.splitlines() if line.startswith(f"{pages} pages")]
     assert lines == [
-        f"{pages} pages, trim 5.5 x 8.5 in, black and white interior on cream paper, spine {spine:.3f} in, "
-        f"full cover {cover_w:.3f} x 8.750 in with bleed"
+        f"{pages} pages, trim 5.5 x 8.5 in, black and white interior on cream paper, spine {spine:.3f} in, full cover {cover_w:.3f} x 8.750 in with bleed"
     ]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from chapterbook.render import images
 from chapterbook.print_rules import gutter_inches, inch, spine_inches
+from chapterbook.render import images
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from fault_support import env, whole
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -119,7 +120,12 @@ def test_ctrl_c_ignored_by_the_parent_stays_ignored(sample_copy, tmp_path):
     out = tmp_path / "out"
     ignoring = lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)  # noqa: E731
     proc = subprocess.Popen(
-        [sys.executable, "-c", BOOT, "build", str(spec), "-o", str(out)], env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ignoring
+        [sys.executable, "-c", BOOT, "build", str(spec), "-o", str(out)],
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ignoring,
     )
     assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
     deadline = time.monotonic() + 120

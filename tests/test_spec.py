@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chapterbook.errors import SpecError
 from chapterbook.spec import migrate as migrate_module
 from chapterbook.spec.lint import lint
 from chapterbook.spec.load import load_story
 from chapterbook.spec.models import CURRENT_SPEC_VERSION, Book, isbn13_is_valid
-
 from conftest import BROKEN, STORIES
 
 
@@ -79,10 +79,14 @@ def test_newer_spec_version_is_refused_and_older_is_migrated(tmp_path, monkeypat
 
 
 def test_missing_image_and_unknown_marker_are_errors(tmp_path):
-    source = (BROKEN / "valid/story.yaml").read_text().replace(
-        "    text: |\n      Maya rolled",
-        "    illustrations:\n      - id: ball\n        brief: A ball.\n        image: images/ball.png\n"
-        "    text: |\n      [illustration: bal]\n\n      Maya rolled",
+    source = (
+        (BROKEN / "valid/story.yaml")
+        .read_text()
+        .replace(
+            "    text: |\n      Maya rolled",
+            "    illustrations:\n      - id: ball\n        brief: A ball.\n        image: images/ball.png\n"
+            "    text: |\n      [illustration: bal]\n\n      Maya rolled",
+        )
     )
     (tmp_path / "story.yaml").write_text(source)
     problems = lint(load_story(tmp_path / "story.yaml"))
@@ -92,11 +96,15 @@ def test_missing_image_and_unknown_marker_are_errors(tmp_path):
 
 
 def test_diagram_labels_without_room_are_a_warning_at_their_line(tmp_path):
-    source = (BROKEN / "valid/story.yaml").read_text().replace(
-        "    text: |\n      Maya rolled",
-        "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
-        "        diagram: {kind: gravity, object: ball, labels: [gravity, same time]}\n"
-        "    text: |\n      Maya rolled",
+    source = (
+        (BROKEN / "valid/story.yaml")
+        .read_text()
+        .replace(
+            "    text: |\n      Maya rolled",
+            "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
+            "        diagram: {kind: gravity, object: ball, labels: [gravity, same time]}\n"
+            "    text: |\n      Maya rolled",
+        )
     )
     (tmp_path / "story.yaml").write_text(source)
     problems = [p for p in lint(load_story(tmp_path / "story.yaml")) if p.code == "diagram-labels"]
@@ -107,13 +115,17 @@ def test_diagram_labels_without_room_are_a_warning_at_their_line(tmp_path):
 
 
 def test_a_second_object_only_action_reaction_draws_is_a_warning_at_its_line(tmp_path):
-    source = (BROKEN / "valid/story.yaml").read_text().replace(
-        "    text: |\n      Maya rolled",
-        "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
-        "        diagram:\n          kind: ramp\n          object: ball\n          other_object: Earth\n"
-        "      - id: push\n        brief: Two skaters push apart.\n"
-        "        diagram: {kind: action_reaction, object: Maya, other_object: Sam}\n"
-        "    text: |\n      Maya rolled",
+    source = (
+        (BROKEN / "valid/story.yaml")
+        .read_text()
+        .replace(
+            "    text: |\n      Maya rolled",
+            "    illustrations:\n      - id: drop\n        brief: A falling ball.\n"
+            "        diagram:\n          kind: ramp\n          object: ball\n          other_object: Earth\n"
+            "      - id: push\n        brief: Two skaters push apart.\n"
+            "        diagram: {kind: action_reaction, object: Maya, other_object: Sam}\n"
+            "    text: |\n      Maya rolled",
+        )
     )
     (tmp_path / "story.yaml").write_text(source)
     problems = [p for p in lint(load_story(tmp_path / "story.yaml")) if p.code == "diagram-labels"]

@@ -7,8 +7,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BROKEN
 from PIL import Image
+
+from conftest import BROKEN
 
 FONTS = Path(__file__).resolve().parents[1] / "src" / "chapterbook" / "fonts"
 TEXT = "    text: |\n      Maya rolled a ball across the floor. It kept going!\n"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
-
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chapterbook.text import CURLY_QUOTES, blocks, flesch_kincaid_grade, inline_markup, sentences, smart_dashes, smart_quotes, syllables, typeset, words
 
@@ -32,7 +32,7 @@ def test_words_and_syllables():
 
 
 def test_blocks_find_paragraphs_dialogue_markers_and_breaks():
-    text = "First line\nsame para.\n\n\"Hi!\" said Mo.\n\n[illustration: cart]\n\n* * *\n\n# Heading\n"
+    text = 'First line\nsame para.\n\n"Hi!" said Mo.\n\n[illustration: cart]\n\n* * *\n\n# Heading\n'
     kinds = [(b.kind, b.ref) for b in blocks(text)]
     assert kinds == [("paragraph", ""), ("dialogue", ""), ("illustration", "cart"), ("break", ""), ("heading", "")]
     assert blocks(text)[0].text == "First line same para."
@@ -62,8 +62,8 @@ def test_inline_markup_emphasis():
         ('"Beach day!" shouted Caleb.', "“Beach day!” shouted Caleb."),
         ("It's Cassie's ball, not the kids' ball.", "It’s Cassie’s ball, not the kids’ ball."),
         ("She said, 'Hi.'", "She said, ‘Hi.’"),
-        ('"She said \'hi.\'"', "“She said ‘hi.’”"),
-        ('"\'Hi,\' she said."', "“‘Hi,’ she said.”"),
+        ("\"She said 'hi.'\"", "“She said ‘hi.’”"),
+        ("\"'Hi,' she said.\"", "“‘Hi,’ she said.”"),
         ('"Wait—" she said—"stop!"', "“Wait—” she said—“stop!”"),
         ("Rock 'n' roll in the '90s, 'cause we like 'em.", "Rock ’n’ roll in the ’90s, ’cause we like ’em."),
         ('("Rocky\'s")', "(“Rocky’s”)"),

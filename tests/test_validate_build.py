@@ -16,8 +16,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import BROKEN, STORIES
 from PIL import Image
+
+from conftest import BROKEN, STORIES
 
 FONTS = Path(__file__).resolve().parents[1] / "src" / "chapterbook" / "fonts"
 LOCATED = re.compile(r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+)(?::\d+)?: (?P<severity>warning|error): ", re.MULTILINE)
@@ -334,8 +335,6 @@ def test_missing_glyph_points_at_the_character(cli, tmp_path):
     built = cli("build", "story.yaml", "-o", str(tmp_path / "out"), "--format", "pdf", cwd=folder)
     assert built.code == 0, built.text
     assert built.err.count("'漢' (U+6F22) in chapter 1, paragraph 2") == 1
-
-
 
 
 def test_validate_and_the_renderer_word_glyph_warnings_the_same(tmp_path):

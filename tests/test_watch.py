@@ -19,7 +19,7 @@ import pytest
 from chapterbook.watch.changes import changed, signature
 from chapterbook.watch.loop import follow, start
 from chapterbook.watch.server import decorate
-from chapterbook.watch.session import Build, Session
+from chapterbook.watch.session import Build
 from render_fixtures import make_story
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

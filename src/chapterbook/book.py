@@ -308,7 +308,11 @@ def back_sections(spec: StorySpec, glossary_: list[GlossaryEntry], scientists_: 
         title = "About the Author" if len(book.authors) == 1 else "About the Authors"
         out.append(Section("about_author", title, "appendix", tuple(paragraphs(bm.about_the_author)), field="back_matter.about_the_author"))
     if bm.about_the_illustrator:
-        out.append(Section("about_illustrator", "About the Illustrator", "appendix", tuple(paragraphs(bm.about_the_illustrator)), field="back_matter.about_the_illustrator"))
+        out.append(
+            Section(
+                "about_illustrator", "About the Illustrator", "appendix", tuple(paragraphs(bm.about_the_illustrator)), field="back_matter.about_the_illustrator"
+            )
+        )
     if bm.also_in_series:
         title = f"Also in the {book.series} Series" if book.series else "Also in This Series"
         out.append(Section("series", title, "appendix", items=tuple(bm.also_in_series), field="back_matter.also_in_series"))

@@ -69,9 +69,7 @@ def parse_formats(text: str | None) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
-def build(
-    story: Story, formats: list[str] | None = None, output_root: str | Path | None = None, *, pdfx: bool = False, strict: bool = False
-) -> BuildResult:
+def build(story: Story, formats: list[str] | None = None, output_root: str | Path | None = None, *, pdfx: bool = False, strict: bool = False) -> BuildResult:
     """Render `formats` of the story into output/<book>/ with build.json, all or nothing; returns what was made.
 
     `pdfx` also converts book.pdf and cover.pdf to PDF/X-3 (book-pdfx.pdf,

@@ -93,7 +93,9 @@ def font_face_css(faces: dict[str, Path], text: str, cache: Path) -> str:
     for style, path in faces.items():
         font_style, weight = FACE_STYLES[style]
         data = base64.b64encode(subset_font(path, text, cache)).decode("ascii")
-        rules.append(f'@font-face {{ font-family: "BookFont"; font-style: {font_style}; font-weight: {weight}; src: url(data:font/ttf;base64,{data}) format("truetype"); }}')
+        rules.append(
+            f'@font-face {{ font-family: "BookFont"; font-style: {font_style}; font-weight: {weight}; src: url(data:font/ttf;base64,{data}) format("truetype"); }}'
+        )
     return "\n".join(rules)
 
 

@@ -347,14 +347,14 @@ def sha256_text(text: str | bytes) -> str:
     return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
 
 
-def package_versions(names: tuple[str, ...] = ("chapterbook", "reportlab", "jinja2", "pillow", "pydantic", "markdown", "openai", "ruamel.yaml")) -> dict[str, str]:
+def package_versions(
+    names: tuple[str, ...] = ("chapterbook", "reportlab", "jinja2", "pillow", "pydantic", "markdown", "openai", "ruamel.yaml"),
+) -> dict[str, str]:
     """Installed versions of the packages that shape the output."""
     return {"python": platform.python_version(), **{name: _installed_version(name) for name in names}}
 
 
 @functools.cache  # installed packages do not change while we run
-
-
 def _installed_version(name: str) -> str:
     """The Version header of a package's METADATA.
 

@@ -174,7 +174,13 @@ def _preflight(pdf: Path, kind: str, trim_in: tuple[float, float] | None) -> Pre
         annots = annots.get_object() if annots is not None else None
         if annots:
             report.findings.append(
-                Finding("annotations", Severity.ERROR, f"the page has {len(annots)} annotation(s) (links, comments or form fields)", "remove links and comments; print files must not carry annotations", number)
+                Finding(
+                    "annotations",
+                    Severity.ERROR,
+                    f"the page has {len(annots)} annotation(s) (links, comments or form fields)",
+                    "remove links and comments; print files must not carry annotations",
+                    number,
+                )
             )
         report.placeholders += [(number, slot) for slot in scan.placeholders]
     report.fonts = sorted(fonts.values(), key=lambda f: f.name)
@@ -184,11 +190,22 @@ def _preflight(pdf: Path, kind: str, trim_in: tuple[float, float] | None) -> Pre
     if rgb_text_pages:
         shown = ", ".join(map(str, rgb_text_pages[:8])) + (" …" if len(rgb_text_pages) > 8 else "")
         report.findings.append(
-            Finding("colour", Severity.WARNING, f"text is set in RGB or four-colour black on page(s) {shown}", "set text in K-only black (CMYK 0/0/0/100) so it prints sharp, without colour fringes")
+            Finding(
+                "colour",
+                Severity.WARNING,
+                f"text is set in RGB or four-colour black on page(s) {shown}",
+                "set text in K-only black (CMYK 0/0/0/100) so it prints sharp, without colour fringes",
+            )
         )
     for page_no, slot in report.placeholders:
         report.findings.append(
-            Finding("placeholders", Severity.WARNING, f"illustration '{slot}' is still a placeholder panel", f"add the picture for '{slot}' (its 'image:' in story.yaml) and rebuild", page_no)
+            Finding(
+                "placeholders",
+                Severity.WARNING,
+                f"illustration '{slot}' is still a placeholder panel",
+                f"add the picture for '{slot}' (its 'image:' in story.yaml) and rebuild",
+                page_no,
+            )
         )
     return report
 
@@ -199,16 +216,28 @@ def _check_boxes(report: PreflightReport, page, number: int, kind: str) -> None:
     bleed = _box(page["/BleedBox"]) if "/BleedBox" in page else None
     report.boxes.append(PageBoxes(number, media, trim, bleed))
     if trim is None:
-        report.findings.append(Finding("boxes", Severity.ERROR, "the page has no TrimBox", "export with page boxes (TrimBox and BleedBox) on every page; chapterbook does this", number))
+        report.findings.append(
+            Finding(
+                "boxes", Severity.ERROR, "the page has no TrimBox", "export with page boxes (TrimBox and BleedBox) on every page; chapterbook does this", number
+            )
+        )
     if bleed is None:
-        report.findings.append(Finding("boxes", Severity.ERROR, "the page has no BleedBox", "export with page boxes (TrimBox and BleedBox) on every page; chapterbook does this", number))
+        report.findings.append(
+            Finding(
+                "boxes",
+                Severity.ERROR,
+                "the page has no BleedBox",
+                "export with page boxes (TrimBox and BleedBox) on every page; chapterbook does this",
+                number,
+            )
+        )
     if trim is None:
         return
-    inside = all(
-        (trim[i] >= media[i] - TOLERANCE_PT if i < 2 else trim[i] <= media[i] + TOLERANCE_PT) for i in range(4)
-    )
+    inside = all((trim[i] >= media[i] - TOLERANCE_PT if i < 2 else trim[i] <= media[i] + TOLERANCE_PT) for i in range(4))
     if not inside:
-        report.findings.append(Finding("boxes", Severity.ERROR, "the TrimBox sticks out of the page", "rebuild the PDF: the trimmed page must lie inside the sheet", number))
+        report.findings.append(
+            Finding("boxes", Severity.ERROR, "the TrimBox sticks out of the page", "rebuild the PDF: the trimmed page must lie inside the sheet", number)
+        )
     mw, mh = _size(media)
     tw, th = _size(trim)
     want_w = BLEED_PT if kind == "interior" else 2 * BLEED_PT
@@ -229,10 +258,22 @@ def _check_fonts(report: PreflightReport) -> None:
     for font in report.fonts:
         if not font.embedded:
             report.findings.append(
-                Finding("fonts", Severity.ERROR, f"the font {font.name} is not embedded", "embed every font (printers substitute missing ones); in chapterbook every font is embedded, so this PDF came from elsewhere")
+                Finding(
+                    "fonts",
+                    Severity.ERROR,
+                    f"the font {font.name} is not embedded",
+                    "embed every font (printers substitute missing ones); in chapterbook every font is embedded, so this PDF came from elsewhere",
+                )
             )
         elif not font.subset and font.subtype != "/Type3":
-            report.findings.append(Finding("fonts", Severity.WARNING, f"the font {font.name} is embedded whole, not subset", "subsetting keeps the file small; most exporters have an option for it"))
+            report.findings.append(
+                Finding(
+                    "fonts",
+                    Severity.WARNING,
+                    f"the font {font.name} is embedded whole, not subset",
+                    "subsetting keeps the file small; most exporters have an option for it",
+                )
+            )
 
 
 def _check_images(report: PreflightReport) -> None:
@@ -246,7 +287,13 @@ def _check_images(report: PreflightReport) -> None:
             continue
         need = (math.ceil(img.width_px * MIN_PPI / ppi), math.ceil(img.height_px * MIN_PPI / ppi))
         report.findings.append(
-            Finding("images", sev, f"image {img.name} is {ppi:.0f} ppi at its printed size, {what} {MIN_PPI:.0f} ppi", f"supply it at least {need[0]} x {need[1]} pixels, or print it smaller", img.page)
+            Finding(
+                "images",
+                sev,
+                f"image {img.name} is {ppi:.0f} ppi at its printed size, {what} {MIN_PPI:.0f} ppi",
+                f"supply it at least {need[0]} x {need[1]} pixels, or print it smaller",
+                img.page,
+            )
         )
 
 
@@ -256,18 +303,38 @@ def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_
     if outlines is not None:
         outlines = outlines.get_object()
         if isinstance(outlines, DictionaryObject) and (outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0):
-            report.findings.append(Finding("outlines", Severity.ERROR, "the PDF has bookmarks (outlines)", "turn bookmarks off for the print file; keep them for the e-book"))
+            report.findings.append(
+                Finding("outlines", Severity.ERROR, "the PDF has bookmarks (outlines)", "turn bookmarks off for the print file; keep them for the e-book")
+            )
     if kind == "interior":
         n = report.pages
         if n < MIN_PAGES:
-            report.findings.append(Finding("page-count", Severity.ERROR, f"the book has {n} pages; print-on-demand paperbacks need at least {MIN_PAGES}", "add pages (chapterbook pads short books with blank pages at the end)"))
+            report.findings.append(
+                Finding(
+                    "page-count",
+                    Severity.ERROR,
+                    f"the book has {n} pages; print-on-demand paperbacks need at least {MIN_PAGES}",
+                    "add pages (chapterbook pads short books with blank pages at the end)",
+                )
+            )
         elif n > MAX_PAGES:
-            report.findings.append(Finding("page-count", Severity.ERROR, f"the book has {n} pages; the most a paperback can have is {MAX_PAGES}", "split the book into volumes"))
+            report.findings.append(
+                Finding("page-count", Severity.ERROR, f"the book has {n} pages; the most a paperback can have is {MAX_PAGES}", "split the book into volumes")
+            )
         if n % 2:
-            report.findings.append(Finding("page-count", Severity.WARNING, f"the book has an odd number of pages ({n})", "printers add a blank last page; add one yourself so you decide what it shows"))
+            report.findings.append(
+                Finding(
+                    "page-count",
+                    Severity.WARNING,
+                    f"the book has an odd number of pages ({n})",
+                    "printers add a blank last page; add one yourself so you decide what it shows",
+                )
+            )
         trims = {tuple(round(v, 1) for v in _size(b.trim)) for b in report.boxes if b.trim}
         if len(trims) > 1:
-            report.findings.append(Finding("boxes", Severity.ERROR, f"pages have {len(trims)} different trim sizes", "every interior page must have the same trim size"))
+            report.findings.append(
+                Finding("boxes", Severity.ERROR, f"pages have {len(trims)} different trim sizes", "every interior page must have the same trim size")
+            )
     if trim_in is not None:
         for b in report.boxes:
             if b.trim is None:
@@ -276,7 +343,13 @@ def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_
             want_w = trim_in[0] * 72
             if kind == "interior" and (abs(tw - want_w) > TOLERANCE_PT or abs(th - trim_in[1] * 72) > TOLERANCE_PT):
                 report.findings.append(
-                    Finding("page-size", Severity.ERROR, f"the trim is {tw / 72:.3f} x {th / 72:.3f} in, not the {trim_in[0]:g} x {trim_in[1]:g} in asked for", "rebuild with the right 'layout.trim'", b.page)
+                    Finding(
+                        "page-size",
+                        Severity.ERROR,
+                        f"the trim is {tw / 72:.3f} x {th / 72:.3f} in, not the {trim_in[0]:g} x {trim_in[1]:g} in asked for",
+                        "rebuild with the right 'layout.trim'",
+                        b.page,
+                    )
                 )
                 break
             # A wrap cover is back + spine + front: the book's height, and twice its width plus a spine

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from chapterbook.errors import Severity
 from chapterbook.output import atomic_write, sha256_file
-from chapterbook.preflight import FontInfo, Finding, ImageInfo, PageBoxes, PreflightReport, preflight
+from chapterbook.preflight import Finding, FontInfo, ImageInfo, PageBoxes, PreflightReport, preflight
 from chapterbook.uptodate import code_fingerprint
 
 VERSION = 1

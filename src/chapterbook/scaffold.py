@@ -24,7 +24,7 @@ def new_story(folder: str | Path, title: str | None = None) -> Path:
     if title and (not title.strip() or any(ch in title for ch in "\n\r\x85\u2028\u2029") or not title.isprintable()):
         raise UsageError(
             f"the title {title[:60]!r} is empty, or holds a line break or control character",
-            hint="give the title on one line, e.g. --title \"The Falling Apple\"",
+            hint='give the title on one line, e.g. --title "The Falling Apple"',
         )
     # A folder name may hold anything a file name can: its words only, so the comments stay one line each.
     title = title or " ".join(folder.resolve().name.replace("-", " ").replace("_", " ").split()).title() or "My Book"

@@ -106,7 +106,9 @@ def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
     shipped = str(packaged_templates_dir())
     env = ImmutableSandboxedEnvironment(
         loader=_Loader(list(paths), tuple(p for p in paths if p != shipped)),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml", "xhtml", "html.j2", "htm.j2", "xml.j2", "xhtml.j2"), default_for_string=False),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "htm", "xml", "xhtml", "html.j2", "htm.j2", "xml.j2", "xhtml.j2"), default_for_string=False
+        ),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

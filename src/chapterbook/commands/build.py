@@ -78,7 +78,13 @@ def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: 
     console = err_console()
     # Drawn only on a terminal: elsewhere (a log, a pipe) rich still printed a stray blank line before any message.
     display = Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), CountedBar(), TextColumn("{task.fields[count]}"), console=console, transient=True, disable=not console.is_terminal
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        CountedBar(),
+        TextColumn("{task.fields[count]}"),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     )
     stage = display.add_task("Starting", total=None, count="")
     counted: dict[str, object] = {}

@@ -20,8 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--drafts",
         metavar="PATH",
-        help="a draft run folder (output/<book>/drafts/<run-id>) or a text file pasted from a chat window; "
-        "default: the latest draft run",
+        help="a draft run folder (output/<book>/drafts/<run-id>) or a text file pasted from a chat window; default: the latest draft run",
     )
     add_chapters(parser, help="the chapter a pasted one-chapter file is, e.g. 2", old=("--chapter",))
     add_output(parser)

@@ -79,7 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=_number(int, 1, 64), default=4, metavar="N", help="requests at the same time, 1 to 64 (default 4)")
     parser.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama (default: OpenAI)")
     parser.add_argument("--timeout", type=seconds_option, default=120.0, metavar="SECONDS", help="wait this long for each answer, above 0 (default 120)")
-    parser.add_argument("--retries", type=_number(int, 0, 10), default=4, metavar="N", help="retry busy or failing servers this many times, 0 to 10 (default 4)")
+    parser.add_argument(
+        "--retries", type=_number(int, 0, 10), default=4, metavar="N", help="retry busy or failing servers this many times, 0 to 10 (default 4)"
+    )
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="ask again even when the same request was answered before")
     cache.add_argument("--replay", action="store_true", help="use cached answers only; fail if any is missing")
@@ -105,10 +107,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from chapterbook.llm.retry import RetryPolicy
-    from chapterbook.draft.run import DraftOptions, SamplingParams, parse_price, run_drafts
-    from chapterbook.spec.load import load_story
     from pydantic import ValidationError
+
+    from chapterbook.draft.run import DraftOptions, SamplingParams, parse_price, run_drafts
+    from chapterbook.llm.retry import RetryPolicy
+    from chapterbook.spec.load import load_story
 
     if not args.models and args.revise is None:
         raise UsageError("no model given", hint="name one with --model, e.g. --model gpt-4o-mini (or --model llama3.2 with --base-url for Ollama)")

@@ -16,7 +16,9 @@ EXIT_CODES = {0: "stopped with Ctrl-C (or SIGTERM)", 1: "the preview could not s
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("story", help="path to story.yaml (or its folder)")
-    parser.add_argument("--port", type=number(int, low=0, high=65535), default=8000, help="port to listen on (default 8000; a free one is used when it is taken)")
+    parser.add_argument(
+        "--port", type=number(int, low=0, high=65535), default=8000, help="port to listen on (default 8000; a free one is used when it is taken)"
+    )
     parser.add_argument("--pdf", action="store_true", help="also rebuild book.pdf on each save and show its pages at /pages")
     parser.add_argument("--open", action="store_true", help="open the preview in your web browser")
     add_output(parser, "the output/<book>/ whose picture cache is shared")

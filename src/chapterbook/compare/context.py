@@ -156,7 +156,9 @@ def correction(prose: Prose, i: int, *, window: int = 3, claim: str = "") -> str
 
 def framed(prose: Prose, i: int) -> bool:
     """True when sentence i (or the one before) reports a belief ("People say...") rather than asserting it."""
-    return bool(_FRAMING.search(prose.sentences[i].text)) or (i > 0 and bool(_FRAMING.search(prose.sentences[i - 1].text)) and prose.sentences[i - 1].text.rstrip().endswith(":"))
+    return bool(_FRAMING.search(prose.sentences[i].text)) or (
+        i > 0 and bool(_FRAMING.search(prose.sentences[i - 1].text)) and prose.sentences[i - 1].text.rstrip().endswith(":")
+    )
 
 
 GROWN_UPS = frozenset("mom mum mommy mummy mother dad daddy father grandma grandpa granny nana teacher".split())

@@ -60,7 +60,7 @@ def measure(prose: Prose, cliches: tuple[tuple[str, re.Pattern[str]], ...], stop
         chunk = prose.paragraphs[p][a:b]
         quoted_words += len(split_words(chunk))
         n_q = len(_QUESTION_IN_QUOTE.findall(chunk))
-        char_questions.extend([chunk.strip("“”\" ")] * n_q)
+        char_questions.extend([chunk.strip('“”" ')] * n_q)
     # Counted by question marks, not sentences: '"Why?" asked Caleb.' is one sentence holding one question.
     all_questions = sum(len(_QUESTION_IN_QUOTE.findall(p)) for p in prose.paragraphs)
     exclamations = sum(len(_EXCLAIM.findall(p)) for p in prose.paragraphs)

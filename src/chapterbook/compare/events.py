@@ -152,13 +152,16 @@ def find(prose: Prose, min_age: int = 6) -> list[AgeEvent]:
         for rule in RULES:
             if not rule.needs.isdisjoint(lset) and rule.test(lemmas, lset, s.text, names_someone):
                 lvl = level_for(rule.kind, min_age)
-                usual = f"books usually keep this for readers aged {rule.usual_from} and up" if min_age < rule.usual_from else "fine for the age if gentle and resolved"
+                usual = (
+                    f"books usually keep this for readers aged {rule.usual_from} and up"
+                    if min_age < rule.usual_from
+                    else "fine for the age if gentle and resolved"
+                )
                 out.append(AgeEvent(rule.kind, s.text, f"{rule.reason}; {usual}", lvl))
     return out
 
 
 # First words of a sentence that are not names (so "The crab bit the net" names no one).
 _COMMON_STARTS = frozenset(
-    "the a an it this that these those there then now when after before suddenly but and so one some all its "
-    "what why how who where yes no oh wow look".split()
+    "the a an it this that these those there then now when after before suddenly but and so one some all its what why how who where yes no oh wow look".split()
 )

@@ -58,12 +58,20 @@ def findings(m: VersionMetrics, goals: Targets) -> list[Finding]:
             )  # fmt: skip
     for category, words in sa.flags.items():
         for word in words:
-            what = {"unsafe": "something a child could copy and get hurt", "violent": "violence", "scary": "something too scary for the age"}.get(category, category)
+            what = {"unsafe": "something a child could copy and get hurt", "violent": "violence", "scary": "something too scary for the age"}.get(
+                category, category
+            )
             sentence = next((s for s in sa.sentences.get(category, []) if word.lower() in s.lower()), "")
             where = f" The sentence: “{_quote(sentence)}”" if sentence else ""
-            out.append(Finding(f"safety:{category}:{word.lower()}", "bad", f"“{word}” is {what}: take it out, or make it a grown-up's job or a clear warning.{where}"))
+            out.append(
+                Finding(f"safety:{category}:{word.lower()}", "bad", f"“{word}” is {what}: take it out, or make it a grown-up's job or a clear warning.{where}")
+            )
     for ev in sa.events:
-        out.append(Finding(f"event:{ev.kind}", ev.level, f"{ev.reason[:1].upper()}{ev.reason[1:]}: leave it out or make it gentle. The sentence: “{_quote(ev.sentence)}”"))
+        out.append(
+            Finding(
+                f"event:{ev.kind}", ev.level, f"{ev.reason[:1].upper()}{ev.reason[1:]}: leave it out or make it gentle. The sentence: “{_quote(ev.sentence)}”"
+            )
+        )
     hi = goals["words_per_sentence"][1]
     if rd.words_per_sentence > hi:
         out.append(Finding("words-per-sentence", "bad", f"Sentences average {rd.words_per_sentence:.0f} words; keep the average at {hi:.0f} or fewer."))
@@ -72,14 +80,32 @@ def findings(m: VersionMetrics, goals: Targets) -> list[Finding]:
         out.append(Finding("long-sentences", "warn", f"This sentence is longer than {longest:.0f} words; split it: “{_quote(s)}”"))
     slo, shi = goals["spache_grade"]
     if rd.spache_grade is not None and rd.spache_grade > shi:
-        out.append(Finding("spache-grade", "warn", f"The reading level (Spache grade {rd.spache_grade:.1f}) is above the band {slo:.0f}-{shi:.0f}: use shorter sentences and more everyday words."))
+        out.append(
+            Finding(
+                "spache-grade",
+                "warn",
+                f"The reading level (Spache grade {rd.spache_grade:.1f}) is above the band {slo:.0f}-{shi:.0f}: use shorter sentences and more everyday words.",
+            )
+        )
     flo, fhi = goals["fk_grade"]
     if rd.fk_grade is not None and rd.fk_grade > fhi:
-        out.append(Finding("fk-grade", "warn", f"The reading level (Flesch-Kincaid grade {rd.fk_grade:.1f}) is above the band {flo:g}-{fhi:g}: use shorter sentences and shorter words."))
+        out.append(
+            Finding(
+                "fk-grade",
+                "warn",
+                f"The reading level (Flesch-Kincaid grade {rd.fk_grade:.1f}) is above the band {flo:g}-{fhi:g}: use shorter sentences and shorter words.",
+            )
+        )
     hhi = goals["hard_word_share"][1]
     if rd.hard_word_share > hhi:
         hard = ", ".join(rd.hard_words[:8])
-        out.append(Finding("hard-words", "warn", f"{round(rd.hard_word_share * 100)}% of the words are hard for the age (at most {round(hhi * 100)}%); swap some for easier ones: {hard}."))
+        out.append(
+            Finding(
+                "hard-words",
+                "warn",
+                f"{round(rd.hard_word_share * 100)}% of the words are hard for the age (at most {round(hhi * 100)}%); swap some for easier ones: {hard}.",
+            )
+        )
     if sc.facts_total and not sc.explanations:
         out.append(Finding("no-explanation", "warn", "Nothing is explained: say why things happen (with “because”, “so”, “that is why”)."))
     if not cr.reader_challenges:

@@ -11,13 +11,13 @@ quote the model made up is shown as such.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from chapterbook.spec.load import Story
-
 
 MAX_QUOTES = 3  # evidence quotes kept per rubric line
 
@@ -59,10 +59,13 @@ def messages_for(story: Story, chapter_index: int, text: str) -> list[dict[str, 
     spec = story.spec
     ch = spec.chapters[chapter_index]
     concepts = [c for c in (spec.concept(cid) for cid in ch.concepts) if c is not None]
-    science = "\n".join(
-        f"- {c.name}: {c.explanation}\n  Facts: " + "; ".join(c.facts) + ("\n  Misconceptions: " + "; ".join(c.misconceptions) if c.misconceptions else "")
-        for c in concepts
-    ) or "- (no concepts listed)"
+    science = (
+        "\n".join(
+            f"- {c.name}: {c.explanation}\n  Facts: " + "; ".join(c.facts) + ("\n  Misconceptions: " + "; ".join(c.misconceptions) if c.misconceptions else "")
+            for c in concepts
+        )
+        or "- (no concepts listed)"
+    )
     ages = spec.book.age_range
     return [
         {
@@ -73,15 +76,12 @@ def messages_for(story: Story, chapter_index: int, text: str) -> list[dict[str, 
         },
         {
             "role": "user",
-            "content": f"Readers are aged {ages.min}-{ages.max}. The chapter \"{ch.title}\" should teach:\n{science}\n\n"
-            f"<chapter>\n{text}\n</chapter>",
+            "content": f'Readers are aged {ages.min}-{ages.max}. The chapter "{ch.title}" should teach:\n{science}\n\n<chapter>\n{text}\n</chapter>',
         },
     ]
 
 
-def make_judge(
-    model: str, *, base_url: str | None = None, cache_dir: Path | None = None, use_cache: bool = True, concurrency: int = 4
-) -> Callable[..., dict]:
+def make_judge(model: str, *, base_url: str | None = None, cache_dir: Path | None = None, use_cache: bool = True, concurrency: int = 4) -> Callable[..., dict]:
     """A judge for compare(): scores every version of every chapter with `model`."""
 
     def judge(story: Story, chapters: list[Any]) -> dict[tuple[int, str], dict]:
@@ -90,9 +90,7 @@ def make_judge(
         keys = [(ch.index, r.version.label) for ch in chapters for r in ch.versions]
         texts = [r.version.text for ch in chapters for r in ch.versions]
         requests = [
-            chat_request(messages_for(story, ch.index, r.version.text), model=model, schema=Rubric, temperature=0.0)
-            for ch in chapters
-            for r in ch.versions
+            chat_request(messages_for(story, ch.index, r.version.text), model=model, schema=Rubric, temperature=0.0) for ch in chapters for r in ch.versions
         ]
         results = ask_many(requests, base_url=base_url, cache_dir=cache_dir, use_cache=use_cache, concurrency=concurrency)
         out: dict[tuple[int, str], dict] = {}

@@ -19,7 +19,7 @@ LIST_NAMES = ("easy_words.txt", "spache_revised.txt", "cliches.txt", "safety.txt
 OVERRIDE_DIR = "compare"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _shipped(name: str) -> tuple[str, ...]:
     text = resources.files("chapterbook.compare").joinpath("data", name).read_text(encoding="utf-8")
     return tuple(text.splitlines())

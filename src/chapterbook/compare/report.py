@@ -18,8 +18,8 @@ from chapterbook import templating
 from chapterbook.compare import context, craft, lists, myths, readability, safety, science, similarity, teaching
 from chapterbook.compare.metrics import METRICS_SCHEMA, PairSimilarity, Verdict, VersionMetrics
 from chapterbook.compare.prose import Prose, parse
-from chapterbook.compare.verdicts import verdicts
 from chapterbook.compare.revision import Revision, revision
+from chapterbook.compare.verdicts import verdicts
 from chapterbook.compare.versions import Collected, FailedDraft, collect, latest_run
 from chapterbook.output import atomic_write, book_dir, package_versions, write_json
 from chapterbook.spec.load import Story
@@ -107,9 +107,7 @@ def analyse(story: Story, collected: Collected) -> list[ChapterResult]:
         sets = [similarity.shingles(r.prose.lower, normalised=True) for r in results]
         human = next((k for k, r in enumerate(results) if r.version.label == "human"), None)
         for k, r in enumerate(results):
-            r.metrics.similarity_to_human = (
-                similarity.containment(sets[k], sets[human]) if human is not None and k != human else None
-            )
+            r.metrics.similarity_to_human = similarity.containment(sets[k], sets[human]) if human is not None and k != human else None
         for r in results:
             status = next((f.status for f in failed if f.label == r.version.label), None)
             r.verdicts = verdicts(r.metrics, goals, status)
@@ -229,7 +227,7 @@ def metric_rows(results: list[VersionResult], goals: dict) -> list[dict]:
             elif target in goals and v is not None:
                 lo, hi = goals[target]
                 cls = "in" if lo <= v <= hi else "out"
-                tgt_text = (f"{_fmt(lo, kind)}–{_fmt(hi, kind)}" if lo else f"≤ {_fmt(hi, kind)}")
+                tgt_text = f"{_fmt(lo, kind)}–{_fmt(hi, kind)}" if lo else f"≤ {_fmt(hi, kind)}"
             elif target == "zero" and v is not None:
                 cls, tgt_text = ("in" if v == 0 else "out"), "0"
             elif target == "some" and v is not None:
@@ -289,8 +287,7 @@ def compare(
                 "title": c.title,
                 "concepts": [x.id for x in c.concepts],
                 "versions": [
-                    {**_version_json(r), **({"judge": judged[(c.index, r.version.label)]} if (c.index, r.version.label) in judged else {})}
-                    for r in c.versions
+                    {**_version_json(r), **({"judge": judged[(c.index, r.version.label)]} if (c.index, r.version.label) in judged else {})} for r in c.versions
                 ],
                 "failed": [{"label": f.label, "status": f.status, "error": f.error} for f in c.failed],
                 "similarity": [p.to_json() for p in c.similarity],

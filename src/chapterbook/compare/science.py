@@ -211,11 +211,7 @@ def measure(prose: Prose, concepts: list[Concept], v: Vocab) -> Science:
             needle = needles[0]
             found = [s.text for s, low in zip(prose.sentences, lowered) if (low is None or needle in low) and pattern.search(s.text)]
         else:
-            found = [
-                s.text
-                for s, low in zip(prose.sentences, lowered)
-                if (low is None or all(n in low for n in needles)) and pattern.search(s.text)
-            ]
+            found = [s.text for s, low in zip(prose.sentences, lowered) if (low is None or all(n in low for n in needles)) and pattern.search(s.text)]
         if found:
             markers.append(ExplanationMarker(name, len(found), found[:5]))
 

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 
 from chapterbook.compare.metrics import Science
 from chapterbook.compare.words import lemma
-from chapterbook.text import words
 from chapterbook.spec.models import StorySpec
+from chapterbook.text import words
 
 Judged = dict[str, list[int]]  # concept id -> 0-based fact indices judged in a chapter
 
@@ -34,7 +34,7 @@ def explicit(spec: StorySpec, index: int) -> Judged | None:
         if concept is None:
             continue  # validate reports the unknown id
         picks = out.setdefault(cid, [])
-        for k in ([int(n) - 1] if n else range(len(concept.facts))):
+        for k in [int(n) - 1] if n else range(len(concept.facts)):
             if 0 <= k < len(concept.facts) and k not in picks:
                 picks.append(k)
     return out

@@ -103,7 +103,12 @@ def _draft_version(path: Path, chapter: int, model: str, sample: int, run_id: st
         label=f"{model} #{sample}",
         text=body,
         origin={
-            "kind": "draft", "run": run_id, "model": model, "sample": sample, "file": display_path(path), "status": status,
+            "kind": "draft",
+            "run": run_id,
+            "model": model,
+            "sample": sample,
+            "file": display_path(path),
+            "status": status,
             "read_as": READ_AS_WORDS.get(read_as or "", read_as),
         },  # fmt: skip
         title=title,
@@ -164,10 +169,36 @@ def run_versions(run_dir: Path, n_chapters: int) -> Collected:
 # --- pasted -------------------------------------------------------------------------------
 
 _NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
-    "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
 _CHAPTER_HEADING = re.compile(
     r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*chapter\s+(?P<num>\d+|[a-z]+)\b\s*[:.\-–—)]?\s*(?P<title>.*?)\s*(?:\*\*|__)?\s*#*\s*$",
@@ -299,9 +330,7 @@ def pasted_versions(path: Path, story: Story, chapter: int | None = None) -> Col
                         f"but the title of chapter {t_idx + 1} ('{spec_titles[t_idx]}'); matched by number"
                     )
             else:
-                got.notes.append(
-                    f"line {s.line}: 'Chapter {s.number}' is not in this story (it has {n} chapters); that section was left out"
-                )
+                got.notes.append(f"line {s.line}: 'Chapter {s.number}' is not in this story (it has {n} chapters); that section was left out")
                 continue
         else:
             idx, _score = _match_title(s.title, spec_titles)
@@ -321,9 +350,7 @@ def pasted_versions(path: Path, story: Story, chapter: int | None = None) -> Col
         raise ChapterbookError(
             f"no chapter in {path.name} could be matched to the story's chapters",
             where=Location(path),
-            hint="start each chapter with a heading like 'Chapter 1: "
-            + spec_titles[0]
-            + "', or, for a file with one chapter, add --chapter N",
+            hint="start each chapter with a heading like 'Chapter 1: " + spec_titles[0] + "', or, for a file with one chapter, add --chapter N",
         )
     got.versions.sort(key=lambda v: (v.chapter, v.label))
     return got

@@ -53,8 +53,7 @@ def prompt_context(spec: StorySpec, index: int) -> dict[str, Any]:
             }
         )
     earlier = [
-        {"number": i + 1, "title": c.title, "summary": c.synopsis or "; ".join(c.beats) or "(no outline given)"}
-        for i, c in enumerate(spec.chapters[:index])
+        {"number": i + 1, "title": c.title, "summary": c.synopsis or "; ".join(c.beats) or "(no outline given)"} for i, c in enumerate(spec.chapters[:index])
     ]
     band = spec.reading_level.readability
     return {
@@ -73,9 +72,7 @@ def prompt_context(spec: StorySpec, index: int) -> dict[str, Any]:
             "grade_min": f"{band.min:g}",
             "grade_max": f"{band.max:g}",
         },
-        "characters": [
-            {"name": c.name, "role": c.role, "description": c.description, "appearance": c.appearance} for c in characters if c is not None
-        ],
+        "characters": [{"name": c.name, "role": c.role, "description": c.description, "appearance": c.appearance} for c in characters if c is not None],
         "concepts": concepts,
         "chapter": {
             "number": index + 1,
@@ -84,8 +81,7 @@ def prompt_context(spec: StorySpec, index: int) -> dict[str, Any]:
             "synopsis": chapter.synopsis,
             "beats": list(chapter.beats),
             "illustrations": [
-                {"id": i.id, "brief": i.brief, "placement": i.placement.value, "after_paragraph": i.after_paragraph}
-                for i in chapter.illustrations
+                {"id": i.id, "brief": i.brief, "placement": i.placement.value, "after_paragraph": i.after_paragraph} for i in chapter.illustrations
             ],
             "activity": chapter.activity.title if chapter.activity else None,
         },

@@ -47,7 +47,7 @@ class SamplingParams(BaseModel):
         1,
         ge=-(2**63),
         le=2**63 - 1,  # servers take a 64-bit integer
-        description="starting seed; sample K uses seed+K-1 so samples differ but reruns repeat (servers honour it on a best-effort basis)"
+        description="starting seed; sample K uses seed+K-1 so samples differ but reruns repeat (servers honour it on a best-effort basis)",
     )
     max_tokens: int | None = Field(3000, ge=1, le=1_000_000, description="longest reply allowed, in tokens; a chapter of 1,000 words needs about 1,500")
     top_p: float | None = Field(None, gt=0, le=1, description="nucleus sampling (leave unset unless you know you want it)")
@@ -124,7 +124,7 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     Milliseconds matter: two runs in the same second must still sort in the
     order they were made, since "the latest run" is the last name.
     """
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return now.strftime("%Y%m%dT%H%M%S") + f".{now.microsecond // 1000:03d}Z-" + secrets.token_hex(3)
 
 
@@ -188,7 +188,9 @@ def plan(story: Story, options: DraftOptions) -> list[DraftJob]:
         raise UsageError("-n must be at least 1")
     blank = [m for m in options.models if not m.strip() or any(c in m for c in "\r\n\t")]
     if blank:
-        raise UsageError(f"--model {blank[0]!r} is not a model name", hint="give the name the server lists, e.g. --model llama3.2 (chapterbook models lists them)")
+        raise UsageError(
+            f"--model {blank[0]!r} is not a model name", hint="give the name the server lists, e.g. --model llama3.2 (chapterbook models lists them)"
+        )
     check_reply(options)
     prompts = PromptMaker(story)
     jobs = []
@@ -265,7 +267,7 @@ async def arun_drafts(
 
     run_id = new_run_id()
     folder = drafts_root / run_id  # made when the first reply is saved: drafts never sent leave no folder
-    created = dt.datetime.now(dt.timezone.utc)
+    created = dt.datetime.now(dt.UTC)
     started = time.monotonic()
     records: dict[int, DraftRecord] = {}
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
@@ -319,9 +321,7 @@ async def arun_drafts(
         if saved:
             # A last safety net: whatever a server or a prompt put in, no secret reaches the file.
             write_json(folder / "run.json", redact_data(run_json(record), *endpoint.secrets))
-    return DraftRun(
-        run_id=run_id, folder=folder, drafts=drafts, record=record, interrupted=interrupted, requests_sent=client.requests_sent, saved=saved
-    )
+    return DraftRun(run_id=run_id, folder=folder, drafts=drafts, record=record, interrupted=interrupted, requests_sent=client.requests_sent, saved=saved)
 
 
 async def _close_quietly(client: ChatClient) -> None:

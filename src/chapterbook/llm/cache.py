@@ -13,8 +13,8 @@ so an interrupted run leaves either a whole entry or none.
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 from pathlib import Path
 from typing import Any
 

@@ -241,8 +241,10 @@ def read_response(reply: StoredReply, request: ChatRequest) -> ChatResult:
     if result.finish_reason == "length":
         limit = request.params.get("max_tokens")
         result.status = "length"
-        result.error = "the reply was cut off at the length limit" + (" while the model was still thinking" if only_thinking else "") + (
-            f" (max_tokens {limit}); raise --max-tokens" if limit else "; the model's context may be too small"
+        result.error = (
+            "the reply was cut off at the length limit"
+            + (" while the model was still thinking" if only_thinking else "")
+            + (f" (max_tokens {limit}); raise --max-tokens" if limit else "; the model's context may be too small")
         )
         return result
     if not (result.content or "").strip():
@@ -365,4 +367,3 @@ def _any_object(data: Any) -> Any:
     if not isinstance(data, dict):
         raise ValueError("the reply is not a JSON object")
     return data
-

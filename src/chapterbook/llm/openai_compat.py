@@ -57,7 +57,7 @@ class OpenAICompatible:
             _, writer = await asyncio.wait_for(asyncio.open_connection(parts.hostname, port), timeout=min(self.timeout, 5.0))
         except (ConnectionRefusedError, socket.gaierror) as exc:
             raise Failure("fatal", self._say(_no_server_message(self.endpoint.public_url, port, exc)), sent=False) from None
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             return
         writer.close()
         try:
@@ -117,9 +117,7 @@ class OpenAICompatible:
         except Exception as exc:
             raise self._failure(exc, model=request.model, use_schema=use_schema) from None
         try:
-            return completion_reply(
-                completion, mode="json_schema" if use_schema else "text", messages_sent=messages, seconds=time.monotonic() - started
-            )
+            return completion_reply(completion, mode="json_schema" if use_schema else "text", messages_sent=messages, seconds=time.monotonic() - started)
         except WireError as exc:
             raise Failure("retry", self._say(str(exc))) from None
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from reportlab.graphics.barcode.eanbc import Ean5BarcodeWidget, Ean13BarcodeWidget
 from reportlab.graphics.shapes import Group, Rect, String
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.lib.colors import CMYKColor
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from stdnum import isbn as stdnum_isbn
 

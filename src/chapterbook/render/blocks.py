@@ -144,5 +144,5 @@ def captioned(interior: Interior, doc: BookDoc, slot: Slot, flowables: list[Flow
             canv.restoreState()
         para.drawOn(canv, x, y)
 
-    flowables[0].art = art_over_caption  # type: ignore[attr-defined]
+    flowables[0].art = art_over_caption
     return flowables

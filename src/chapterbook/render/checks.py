@@ -30,12 +30,12 @@ from chapterbook.errors import (
     RenderError,
     Severity,
 )
+from chapterbook.print_rules import BLEED_IN, MIN_PAGES, inch
 from chapterbook.render import fonts, images
 from chapterbook.render.diagrams import fit_problems, on_picture
-from chapterbook.render.ink import colour_interior, has_colour
-from chapterbook.print_rules import BLEED_IN, MIN_PAGES, inch
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
+from chapterbook.render.ink import colour_interior, has_colour
 from chapterbook.spec.models import Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
 
@@ -279,7 +279,6 @@ def _pictures(story: Story) -> Iterable[Problem]:
             yield problem
 
 
-
 def _crowded_diagrams(story: Story) -> Iterable[Problem]:
     """Diagrams whose words do not fit the room their placement gives (the renderer's dry run, at the same size)."""
     spec = story.spec
@@ -301,7 +300,12 @@ def _colour_pictures(story: Story) -> Iterable[Problem]:
     spec = story.spec
     if colour_interior(spec):
         return
-    wanted: list[tuple[tuple[str | int, ...], str]] = [(("chapters", ci, "illustrations", ii, "image"), ill.image) for ci, ch in enumerate(spec.chapters) for ii, ill in enumerate(ch.illustrations) if ill.image]
+    wanted: list[tuple[tuple[str | int, ...], str]] = [
+        (("chapters", ci, "illustrations", ii, "image"), ill.image)
+        for ci, ch in enumerate(spec.chapters)
+        for ii, ill in enumerate(ch.illustrations)
+        if ill.image
+    ]
     wanted += [(("layout", "paper"), s.portrait) for s in spec.scientists if s.portrait]
     seen: set[Path] = set()
     for key, rel in wanted:
@@ -340,4 +344,17 @@ def _illustrations(story: Story) -> Iterable[Problem]:
                 )
 
 
-__all__ = ["PANEL_RATIO", "SHARE", "SIDE_SHARE", "bleed_px", "diagram_box", "GlyphReport", "build_problems", "cover_art_px", "hyphenation", "low_ppi", "picture_box", "unique_warnings"]
+__all__ = [
+    "PANEL_RATIO",
+    "SHARE",
+    "SIDE_SHARE",
+    "bleed_px",
+    "diagram_box",
+    "GlyphReport",
+    "build_problems",
+    "cover_art_px",
+    "hyphenation",
+    "low_ppi",
+    "picture_box",
+    "unique_warnings",
+]

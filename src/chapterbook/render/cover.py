@@ -27,8 +27,8 @@ from chapterbook.print_rules import BARCODE_IN, BLEED_IN, SPINE_TEXT_MIN_PAGES, 
 from chapterbook.print_rules import COVER_SAFE_IN as SAFE_IN
 from chapterbook.render import images, rl_fast
 from chapterbook.render.barcode import barcode_size, draw_isbn_barcode
-from chapterbook.render.colophon import join_names
 from chapterbook.render.checks import cover_art_px, cover_shape, low_ppi
+from chapterbook.render.colophon import join_names
 from chapterbook.render.fonts import book_font, typographers_quotes
 from chapterbook.spec.load import Story
 from chapterbook.spec.models import parse_colour
@@ -168,7 +168,14 @@ def _art(story: Story, key: tuple, rel: str | None, box: tuple[float, float], ca
         raise RenderError(f"{what} {message}", where=where, path=field_name, hint=hint)
     if path is None:
         result.warnings.append(
-            Problem(f"{what} image '{rel}' does not exist yet; a generated design is used", where, field_name, f"add the file, or remove '{key[-1]}' to keep the generated design", Severity.WARNING, "missing-image")
+            Problem(
+                f"{what} image '{rel}' does not exist yet; a generated design is used",
+                where,
+                field_name,
+                f"add the file, or remove '{key[-1]}' to keep the generated design",
+                Severity.WARNING,
+                "missing-image",
+            )
         )
         return None
     # The art fills the panel out to the bleed (both panels are trim + bleed); the centre is kept when its shape differs.
@@ -188,7 +195,9 @@ def _art(story: Story, key: tuple, rel: str | None, box: tuple[float, float], ca
 
 
 def _para(text: str, font: str, size: float, colour, quotes: bool, leading: float = 1.15) -> Paragraph:
-    return Paragraph(inline_markup(text, quotes=quotes), ParagraphStyle("c", fontName=font, fontSize=size, leading=size * leading, alignment=TA_CENTER, textColor=colour))
+    return Paragraph(
+        inline_markup(text, quotes=quotes), ParagraphStyle("c", fontName=font, fontSize=size, leading=size * leading, alignment=TA_CENTER, textColor=colour)
+    )
 
 
 def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, art: images.Placed | None) -> None:
@@ -277,7 +286,10 @@ def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, art
     size = 15  # the blurb is read by children and the grown-ups choosing: bigger than body text on a page
     top = h - geo.bleed - safe
     if book.description:
-        blurb = Paragraph(inline_markup(book.description, quotes=quotes), ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.4, alignment=TA_LEFT, textColor=BLACK))
+        blurb = Paragraph(
+            inline_markup(book.description, quotes=quotes),
+            ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.4, alignment=TA_LEFT, textColor=BLACK),
+        )
         bw, bh = blurb.wrap(width, h)
         if art is not None:
             c.setFillColor(WHITE)

@@ -142,11 +142,7 @@ class BookDoc(DeferredSaveDocTemplate):
     def runt_chapters(self, leading: float) -> set[int]:
         """Chapters (indexes) whose last page holds at most RUNT_LINES lines; not those that are one page long."""
         most = RUNT_LINES * leading + (RUNT_LINES - 1) * leading * PARAGRAPH_SPACE + 1  # as many one-line paragraphs
-        return {
-            ci
-            for ci, (page, used) in self.chapter_ends.items()
-            if page > self.toc.get(f"ch{ci + 1}", page) and 0 < used <= most
-        }
+        return {ci for ci, (page, used) in self.chapter_ends.items() if page > self.toc.get(f"ch{ci + 1}", page) and 0 < used <= most}
 
     def _set_boxes(self, recto: bool) -> None:
         self.canv.setTrimBox(self.geo.trim_box(recto))

@@ -51,4 +51,9 @@ def dedication(interior, doc) -> list[Flowable]:
     if not text:
         return []
     where = interior.story.where("book", "dedication")
-    return [PageBreak(), Mark(doc, "front"), Spacer(1, interior.geo.text_height * 0.3), interior.para(text, "subtitle", where, "the dedication", "book.dedication")]
+    return [
+        PageBreak(),
+        Mark(doc, "front"),
+        Spacer(1, interior.geo.text_height * 0.3),
+        interior.para(text, "subtitle", where, "the dedication", "book.dedication"),
+    ]

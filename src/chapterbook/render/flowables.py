@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from chapterbook.render.interior.plan import Slot
 
 
-
 def fit_width(text: str, font: str, size: float, width: float) -> str:
     """`text`, cut short with an ellipsis where it is wider than `width` in `font` at `size`."""
     if stringWidth(text, font, size) <= width:
@@ -34,7 +33,6 @@ def fit_width(text: str, font: str, size: float, width: float) -> str:
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
     return text.rstrip() + "…"
-
 
 
 def draw_placed(canv, placed: images.Placed, x: float, y: float, w: float, h: float) -> None:

@@ -37,13 +37,22 @@ class GlyphReport:
             index, first, count = self._seen[key]
             self._seen[key] = (index, first, count + 1)
             old = self.warnings[index]
-            self.warnings[index] = Problem(f"{first} (and {count} more place{'s' if count > 1 else ''} in {key[0]})", old.where, old.path, old.hint, old.severity, old.code)
+            self.warnings[index] = Problem(
+                f"{first} (and {count} more place{'s' if count > 1 else ''} in {key[0]})", old.where, old.path, old.hint, old.severity, old.code
+            )
             return
         shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in chars[:6]) + (f" and {len(chars) - 6} more" if len(chars) > 6 else "")
         message = f"the font has no glyph for {shown} in {what}; it prints as an empty box"
         self._seen[key] = (len(self.warnings), message, 1)
         self.warnings.append(
-            Problem(message, where or Location(), field, "replace the character with words, or choose a font that has it (layout.font)", Severity.WARNING, "missing-glyph")
+            Problem(
+                message,
+                where or Location(),
+                field,
+                "replace the character with words, or choose a font that has it (layout.font)",
+                Severity.WARNING,
+                "missing-glyph",
+            )
         )
 
 
@@ -188,7 +197,6 @@ def _back_matter_glyphs(story: Story, check, quotes: bool) -> None:
 
 def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
 
 
 def has_picture(story: Story, rel: str | None) -> bool:

@@ -46,7 +46,6 @@ from chapterbook.render.flowables import (  # noqa: F401
 from chapterbook.render.fonts import book_font
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.ink import colour_interior
-from chapterbook.render.pagecount import estimate_pages
 from chapterbook.render.interior import (  # noqa: F401
     LAYOUT_VERSION,
     PANEL_RATIO,
@@ -58,6 +57,7 @@ from chapterbook.render.interior import (  # noqa: F401
     front,
     text_location,
 )
+from chapterbook.render.pagecount import estimate_pages
 from chapterbook.render.styles import (  # noqa: F401
     BLACK,
     BOX,

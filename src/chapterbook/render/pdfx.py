@@ -27,7 +27,11 @@ INSTALL_HINT = "install Ghostscript (Debian/Ubuntu: sudo apt-get install ghostsc
 
 def _cmyk_profile() -> Path | None:
     """Ghostscript's own CMYK profile, used as the output intent."""
-    for pattern in ("/usr/share/ghostscript/*/iccprofiles/default_cmyk.icc", "/usr/local/share/ghostscript/*/iccprofiles/default_cmyk.icc", "/opt/homebrew/share/ghostscript/*/iccprofiles/default_cmyk.icc"):
+    for pattern in (
+        "/usr/share/ghostscript/*/iccprofiles/default_cmyk.icc",
+        "/usr/local/share/ghostscript/*/iccprofiles/default_cmyk.icc",
+        "/opt/homebrew/share/ghostscript/*/iccprofiles/default_cmyk.icc",
+    ):
         found = sorted(glob.glob(pattern))
         if found:
             return Path(found[-1])
@@ -57,7 +61,9 @@ def ghostscript() -> tuple[str, Path]:
         raise ChapterbookError("--pdfx needs Ghostscript, and it is not installed", hint=INSTALL_HINT)
     icc = _cmyk_profile()
     if icc is None:
-        raise ChapterbookError("--pdfx could not find Ghostscript's CMYK colour profile (default_cmyk.icc)", hint="reinstall Ghostscript with its iccprofiles folder")
+        raise ChapterbookError(
+            "--pdfx could not find Ghostscript's CMYK colour profile (default_cmyk.icc)", hint="reinstall Ghostscript with its iccprofiles folder"
+        )
     return gs, icc
 
 
@@ -72,7 +78,7 @@ def to_pdfx(pdf: Path, out: Path, title: str) -> Path:
         definition.write_text(
             f"""%!
 /ICCProfile {_ps_string(str(icc))} def
-[/GTS_PDFXVersion (PDF/X-3:2002) /Title {_ps_string(title.encode('ascii', 'replace').decode())} /Trapped /False /DOC pdfmark
+[/GTS_PDFXVersion (PDF/X-3:2002) /Title {_ps_string(title.encode("ascii", "replace").decode())} /Trapped /False /DOC pdfmark
 [/_objdef {{icc_PDFX}} /type /stream /OBJ pdfmark
 [{{icc_PDFX}} <</N 4>> /PUT pdfmark
 [{{icc_PDFX}} ICCProfile (r) file /PUT pdfmark

@@ -57,7 +57,9 @@ def book_styles(family: FontFamily, size: float, leading: float, hyphenation: st
         "glossary": style("glossary", fontSize=size, leading=leading, spaceAfter=leading * 0.5),
         "toc": style("toc", fontSize=size * 0.95, leading=size * 1.5, spaceAfter=size * 0.35),
         "chapnum": style("chapnum", fontSize=size * 0.95, leading=size * 1.4, alignment=TA_CENTER, textColor=SOFT),
-        "chaptitle": style("chaptitle", fontSize=size * 1.8, leading=size * 2.25, alignment=TA_CENTER, fontName=family.bold, spaceAfter=size * 1.2, keepWithNext=1),
+        "chaptitle": style(
+            "chaptitle", fontSize=size * 1.8, leading=size * 2.25, alignment=TA_CENTER, fontName=family.bold, spaceAfter=size * 1.2, keepWithNext=1
+        ),
         "caption": style("caption", fontSize=size * 0.75, leading=size, alignment=TA_CENTER, fontName=family.italic, spaceBefore=4),
         "ornament": style("ornament", fontSize=size, leading=leading * 1.5, alignment=TA_CENTER),
     }

@@ -100,8 +100,7 @@ class Diagram(Strict):
     object: str = Field("", description="What the diagram shows, e.g. 'beach cart'.")
     other_object: str = Field(
         "",
-        description="action_reaction: the second thing, the one pushed back, e.g. 'air'. "
-        "gravity: the big body that pulls, e.g. 'Moon' (default Earth).",
+        description="action_reaction: the second thing, the one pushed back, e.g. 'air'. gravity: the big body that pulls, e.g. 'Moon' (default Earth).",
     )
     labels: list[str] = Field(
         default_factory=list,
@@ -128,16 +127,23 @@ class Diagram(Strict):
     def _room(self) -> Diagram:
         limits = DIAGRAM_ITEMS.get(self.kind)
         if limits is None and self.items:
-            raise ValueError(f"a {self.kind.value} diagram draws no 'items'; remove them, or use kind cycle, sequence, labelled_parts, before_after or bar_chart")
+            raise ValueError(
+                f"a {self.kind.value} diagram draws no 'items'; remove them, or use kind cycle, sequence, labelled_parts, before_after or bar_chart"
+            )
         if limits is not None:
             lo, hi = limits
             n = len(self.items)
             if not lo <= n <= hi:
                 want = f"exactly {lo}" if lo == hi else f"{lo} to {hi}"
-                raise ValueError(f"a {self.kind.value} diagram has room for {want} items; it has {n}: " + ("add some" if n < lo else "split it into two diagrams, or leave some out"))
+                raise ValueError(
+                    f"a {self.kind.value} diagram has room for {want} items; it has {n}: "
+                    + ("add some" if n < lo else "split it into two diagrams, or leave some out")
+                )
             for item in self.items:
                 if len(item.label) > DIAGRAM_ITEM_CHARS:
-                    raise ValueError(f"the label '{item.label}' is {len(item.label)} characters; a {self.kind.value} diagram has room for {DIAGRAM_ITEM_CHARS}: shorten it and say the rest in the caption")
+                    raise ValueError(
+                        f"the label '{item.label}' is {len(item.label)} characters; a {self.kind.value} diagram has room for {DIAGRAM_ITEM_CHARS}: shorten it and say the rest in the caption"
+                    )
             if self.kind == DiagramKind.bar_chart and any(i.value is None for i in self.items):
                 raise ValueError("every bar of a bar_chart needs a 'value' (a number)")
         if self.arrows and self.kind not in (DiagramKind.force_arrows, DiagramKind.before_after):

@@ -52,11 +52,7 @@ def _duplicate_ids(story: Story) -> Iterable[Problem]:
         ("chapter", [(("chapters", i, "id"), c.id) for i, c in enumerate(spec.chapters)]),
         (
             "illustration",
-            [
-                (("chapters", i, "illustrations", j, "id"), ill.id)
-                for i, ch in enumerate(spec.chapters)
-                for j, ill in enumerate(ch.illustrations)
-            ],
+            [(("chapters", i, "illustrations", j, "id"), ill.id) for i, ch in enumerate(spec.chapters) for j, ill in enumerate(ch.illustrations)],
         ),
     ]
     for kind, items in groups:
@@ -103,7 +99,13 @@ def _references(story: Story) -> Iterable[Problem]:
             if cid not in concepts:
                 yield _unknown(story, ("chapters", i, "teaches", j), "concept", cid, concepts)
             elif n and int(n) > len(spec.concepts[concepts.index(cid)].facts):
-                yield _problem(story, ("chapters", i, "teaches", j), f"concept '{cid}' has no fact {n}", f"it has {len(spec.concepts[concepts.index(cid)].facts)} facts, numbered from 1", "unknown-ref")
+                yield _problem(
+                    story,
+                    ("chapters", i, "teaches", j),
+                    f"concept '{cid}' has no fact {n}",
+                    f"it has {len(spec.concepts[concepts.index(cid)].facts)} facts, numbered from 1",
+                    "unknown-ref",
+                )
         for j, cid in enumerate(chapter.characters):
             if cid not in characters:
                 yield _unknown(story, ("chapters", i, "characters", j), "character", cid, characters)
@@ -116,8 +118,7 @@ def _references(story: Story) -> Iterable[Problem]:
                 line, col = line_col(source.text, block.start)
                 guess = difflib.get_close_matches(block.ref, slot_ids, n=1, cutoff=0.5)
                 yield Problem(
-                    f"[illustration: {block.ref}] names no illustration of this chapter"
-                    + (f" — did you mean '{guess[0]}'?" if guess else ""),
+                    f"[illustration: {block.ref}] names no illustration of this chapter" + (f" — did you mean '{guess[0]}'?" if guess else ""),
                     source.location(line, col),
                     format_path(("chapters", i, "text")),
                     "add an illustration with this id under the chapter's 'illustrations:', or fix the id"
@@ -174,7 +175,13 @@ def _templates(story: Story) -> Iterable[Problem]:
 
 def _barcode(story: Story) -> Iterable[Problem]:
     if story.spec.layout.cover.barcode and not story.spec.book.isbn:  # the cover's barcode encodes the ISBN
-        yield _problem(story, ("layout", "cover", "barcode"), "a barcode is asked for but the book has no ISBN", "add 'isbn:' under book, or remove 'barcode: true'", "barcode-without-isbn")
+        yield _problem(
+            story,
+            ("layout", "cover", "barcode"),
+            "a barcode is asked for but the book has no ISBN",
+            "add 'isbn:' under book, or remove 'barcode: true'",
+            "barcode-without-isbn",
+        )
 
 
 def _build(story: Story) -> Iterable[Problem]:
@@ -219,7 +226,7 @@ def _reading_level(story: Story) -> Iterable[Problem]:
                     line, col = line_col(source.text, sent.start)
                     snippet = sent.text if len(sent.text) <= 60 else sent.text[:57] + "…"
                     yield Problem(
-                        f"sentence has {n} words; the limit for this book is {rules.max_words_per_sentence}: \"{snippet}\"",
+                        f'sentence has {n} words; the limit for this book is {rules.max_words_per_sentence}: "{snippet}"',
                         source.location(line, col),
                         format_path(("chapters", i, "text")),
                         "split it into shorter sentences",
@@ -269,7 +276,7 @@ def _diagrams(story: Story) -> Iterable[Problem]:
                     Severity.WARNING,
                 )
             room = DIAGRAM_LABELS[d.kind] if d is not None else ()
-            extra = d.labels[len(room):] if d is not None else []
+            extra = d.labels[len(room) :] if d is not None else []
             if d is None or not extra:
                 continue
             shown = ", ".join(f"'{x}'" for x in extra)

@@ -116,9 +116,7 @@ def problem_from_error(err: Mapping[str, Any], data: Any, path: Path, positions:
         )
         return Problem(msg, where, field_path, hint, code=code)
     if kind in ("too_short", "string_too_short") and isinstance(value, (list, str)) and not value:
-        return Problem(
-            "this must not be empty", where, field_path, "fill it in" + _field_help(loc), code="empty-value"
-        )
+        return Problem("this must not be empty", where, field_path, "fill it in" + _field_help(loc), code="empty-value")
     return Problem(err["msg"].rstrip(".").lower(), where, field_path, "fix the value" + _field_help(loc), code=kind)
 
 
@@ -183,5 +181,3 @@ def _field_info_at(loc: PathKey):
     if parent is None:
         return None
     return parent.model_fields.get(names[-1])
-
-

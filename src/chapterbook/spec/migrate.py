@@ -39,8 +39,7 @@ def migrate(data: dict[str, Any], path: Path, positions: dict) -> dict[str, Any]
         raise SpecError(
             [
                 Problem(
-                    f"this story uses spec_version {version}, but this chapterbook reads versions up to "
-                    f"{CURRENT_SPEC_VERSION}",
+                    f"this story uses spec_version {version}, but this chapterbook reads versions up to {CURRENT_SPEC_VERSION}",
                     where,
                     "spec_version",
                     "update chapterbook (pip install -U chapterbook) to read this story",

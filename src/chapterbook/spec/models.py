@@ -69,7 +69,9 @@ class Book(Strict):
     description: str | None = Field(None, max_length=2000, description="A short blurb for the back cover.")
     publisher: str | None = None
     copyright_holder: str | None = Field(None, description="Defaults to the authors.")
-    dedication: str | None = Field(None, max_length=500, description="A dedication, printed on its own page after the copyright page, e.g. 'For Maya, who asks why.'")
+    dedication: str | None = Field(
+        None, max_length=500, description="A dedication, printed on its own page after the copyright page, e.g. 'For Maya, who asks why.'"
+    )
 
     @field_validator("isbn", "ebook_isbn")
     @classmethod
@@ -242,10 +244,24 @@ class BackMatter(Strict):
 
 # Colours an author may name; anything else is given as #RRGGBB or cmyk(C, M, Y, K) in percent.
 COLOUR_NAMES = {
-    "black": "#000000", "white": "#ffffff", "grey": "#808080", "gray": "#808080", "red": "#d62828",
-    "orange": "#f77f00", "yellow": "#fcbf49", "green": "#2a9d8f", "blue": "#1d70b8", "navy": "#1d3557",
-    "purple": "#7b2cbf", "pink": "#ef476f", "brown": "#8d5524", "sand": "#f4e4bc", "cream": "#fdf6e3",
-    "sky": "#8ecae6", "sea": "#0081a7", "teal": "#008080",
+    "black": "#000000",
+    "white": "#ffffff",
+    "grey": "#808080",
+    "gray": "#808080",
+    "red": "#d62828",
+    "orange": "#f77f00",
+    "yellow": "#fcbf49",
+    "green": "#2a9d8f",
+    "blue": "#1d70b8",
+    "navy": "#1d3557",
+    "purple": "#7b2cbf",
+    "pink": "#ef476f",
+    "brown": "#8d5524",
+    "sand": "#f4e4bc",
+    "cream": "#fdf6e3",
+    "sky": "#8ecae6",
+    "sea": "#0081a7",
+    "teal": "#008080",
 }
 
 

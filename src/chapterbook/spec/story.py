@@ -153,9 +153,15 @@ class FileKind:
     missing_hint: str  # what to do when it is not there
 
 
-CHAPTER_FILE = FileKind("chapter file", "chapter file", "chapter files", "chapters/01.md", "create the file, or fix the path: it is relative to the folder that holds story.yaml")
+CHAPTER_FILE = FileKind(
+    "chapter file", "chapter file", "chapter files", "chapters/01.md", "create the file, or fix the path: it is relative to the folder that holds story.yaml"
+)
 IMAGE_FILE = FileKind(
-    "image file", "image", "images", "images/cart.png", "add the file under the story folder, fix the path, or remove 'image:' to get a placeholder with the brief"
+    "image file",
+    "image",
+    "images",
+    "images/cart.png",
+    "add the file under the story folder, fix the path, or remove 'image:' to get a placeholder with the brief",
 )
 # The picture files chapterbook reads, by name (their content is checked from the header when used).
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff"})

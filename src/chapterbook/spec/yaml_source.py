@@ -43,8 +43,7 @@ _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor
 
 def _too_large(path: Path, size: int) -> Problem:
     return Problem(
-        f"the file is {size / 1_000_000:.1f} MB; a story spec is normally under 0.5 MB and at most "
-        f"{MAX_SPEC_BYTES // (1024 * 1024)} MB",
+        f"the file is {size / 1_000_000:.1f} MB; a story spec is normally under 0.5 MB and at most {MAX_SPEC_BYTES // (1024 * 1024)} MB",
         Location(path),
         hint="check this is the right file; keep long chapter text in separate files with 'text_file:'",
         code="too-large",

@@ -279,10 +279,22 @@ class _Reader:
             if nested or len(out) != items:
                 t = nested[0] if nested else tokens[0]
                 line = (t.map or (begin, begin))[0]
-                self.find(line, self.col_of(line, self.lines[line] if line < len(self.lines) else ""), "a list inside a list, or an item of several paragraphs", "keep each item to one paragraph and lists one level deep", "a list inside a list, or an item of several paragraphs, is printed as one flat list, one item per paragraph")
+                self.find(
+                    line,
+                    self.col_of(line, self.lines[line] if line < len(self.lines) else ""),
+                    "a list inside a list, or an item of several paragraphs",
+                    "keep each item to one paragraph and lists one level deep",
+                    "a list inside a list, or an item of several paragraphs, is printed as one flat list, one item per paragraph",
+                )
         elif nested:
             line = (nested[0].map or (begin, begin))[0]
-            self.find(line, self.col_of(line, self.lines[line]), "a list or heading inside a quote", "keep quotes to plain paragraphs", "a list or heading inside a quote is printed as plain quoted paragraphs")
+            self.find(
+                line,
+                self.col_of(line, self.lines[line]),
+                "a list or heading inside a quote",
+                "keep quotes to plain paragraphs",
+                "a list or heading inside a quote is printed as plain quoted paragraphs",
+            )
         return out
 
     def read(self, tokens: list[Token]) -> None:

@@ -56,7 +56,10 @@ class Inline:
 
 # What the grammar does not have, seen inline: (construct, hint). Printed as typed.
 INLINE_OUTSIDE = {
-    "image": ("a Markdown picture ![...](...)", "put the picture in story.yaml under the chapter's illustrations (image: ...) and mark its place with [illustration: id]"),
+    "image": (
+        "a Markdown picture ![...](...)",
+        "put the picture in story.yaml under the chapter's illustrations (image: ...) and mark its place with [illustration: id]",
+    ),
     "link": ("a link [...](...)", "a printed book cannot follow a link: write the words only"),
     "code_inline": ("`code`", "remove the backticks"),
     "html_inline": ("HTML", "remove the tag; use *emphasis* or **strong** for emphasis"),

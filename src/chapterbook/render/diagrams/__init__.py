@@ -12,6 +12,7 @@ from collections.abc import Callable
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from chapterbook.errors import Location, Problem, Severity
 from chapterbook.render.diagrams import (
     action_reaction,
     bar_chart,
@@ -24,7 +25,6 @@ from chapterbook.render.diagrams import (
     ramp,
     sequence,
 )
-from chapterbook.errors import Location, Problem, Severity
 from chapterbook.render.diagrams.base import GREY, MIN_LABEL_PT, RECORD, TINT, Ink
 from chapterbook.spec.models import Diagram, DiagramKind, Palette
 
@@ -80,7 +80,7 @@ def labels(diagram: Diagram) -> list[str]:
     """The diagram's labels, topped up with the defaults for its kind."""
     defaults = DEFAULT_LABELS[diagram.kind]
     given = [label for label in diagram.labels if label]
-    return given + defaults[len(given):]
+    return given + defaults[len(given) :]
 
 
 def diagram_text(diagram: Diagram) -> str:

@@ -101,9 +101,7 @@ def label(c: Canvas, text: str, x: float, y: float, font: str, size: float, alig
         record.append((text, left, y, left + width, y + size * 0.6))
 
 
-def label_within(
-    c: Canvas, text: str, x: float, lo: float, hi: float, y: float, font: str, size: float, align: str = "centre", down: bool = False
-) -> float:
+def label_within(c: Canvas, text: str, x: float, lo: float, hi: float, y: float, font: str, size: float, align: str = "centre", down: bool = False) -> float:
     """A label at x (its centre, or its start or end with `align`), slid to stay within lo..hi, so a
     label beside an object never runs into it or off the diagram. One too long for the room is set
     on up to four lines, growing upwards from `y` (downwards with `down`). Returns its height."""

@@ -30,9 +30,7 @@ def layout(n: int, w: float, h: float, font: str, fs: float, texts: list[str]) -
             a = math.pi / 2 - 2 * math.pi * i / n
             boxes.append((w / 2 + rx * math.cos(a), h / 2 + ry * math.sin(a), bw, bh))
         clear = all(
-            abs(a[0] - b[0]) >= (a[2] + b[2]) / 2 + PAD or abs(a[1] - b[1]) >= (a[3] + b[3]) / 2 + PAD
-            for i, a in enumerate(boxes)
-            for b in boxes[i + 1 :]
+            abs(a[0] - b[0]) >= (a[2] + b[2]) / 2 + PAD or abs(a[1] - b[1]) >= (a[3] + b[3]) / 2 + PAD for i, a in enumerate(boxes) for b in boxes[i + 1 :]
         )
         if clear or bw <= fs * 4:
             return boxes
@@ -55,7 +53,15 @@ def draw(c: Canvas, d, w: float, h: float, font: str, fs: float, names: list[str
         lines = len(wrap(texts[i], font, fs, bw - 10))
         text_block(c, texts[i], cx, cy + lines * fs * 0.6, bw - 10, font, fs)
     if d.object:
-        left = max(x + bw / 2 for x, y, bw, bh in boxes if abs(y - h / 2) < bh and x < w / 2) if any(abs(y - h / 2) < bh and x < w / 2 for x, y, bw, bh in boxes) else w * 0.3
-        right = min(x - bw / 2 for x, y, bw, bh in boxes if abs(y - h / 2) < bh and x > w / 2) if any(abs(y - h / 2) < bh and x > w / 2 for x, y, bw, bh in boxes) else w * 0.7
+        left = (
+            max(x + bw / 2 for x, y, bw, bh in boxes if abs(y - h / 2) < bh and x < w / 2)
+            if any(abs(y - h / 2) < bh and x < w / 2 for x, y, bw, bh in boxes)
+            else w * 0.3
+        )
+        right = (
+            min(x - bw / 2 for x, y, bw, bh in boxes if abs(y - h / 2) < bh and x > w / 2)
+            if any(abs(y - h / 2) < bh and x > w / 2 for x, y, bw, bh in boxes)
+            else w * 0.7
+        )
         if right - left > fs * 5:
             label_within(c, d.object, w / 2, left + 8, right - 8, h / 2 - fs / 3, font, fs)

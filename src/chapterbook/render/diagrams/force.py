@@ -56,8 +56,10 @@ def draw(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: float, names:
         shift = (k - (m - 1) / 2) * min(bh if abs(sx) >= abs(sy) else bw, 34) / max(1, m - 1) if m > 1 else 0.0
         ex, ey = (ex, ey - shift) if abs(sx) >= abs(sy) else (ex + shift, ey)
         below = m > 1 and k == m - 1
-        room = min((w - gap - ex) / sx if sx > 1e-6 else (ex - gap) / -sx if sx < -1e-6 else math.inf,
-                   (h - gap - ey) / sy if sy > 1e-6 else (ey - gap) / -sy if sy < -1e-6 else math.inf)
+        room = min(
+            (w - gap - ex) / sx if sx > 1e-6 else (ex - gap) / -sx if sx < -1e-6 else math.inf,
+            (h - gap - ey) / sy if sy > 1e-6 else (ey - gap) / -sy if sy < -1e-6 else math.inf,
+        )
         length = max(12.0, min(base * a.size, room - fs * 0.5))
         fx, fy = ex + sx * length, ey + sy * length  # the far end
         colour = ink.pull if a.pull else ink.push

@@ -30,7 +30,15 @@ from chapterbook.render.epub.container import write_container
 from chapterbook.render.printfiles import Outputs
 from chapterbook.spec.load import Story
 
-TEMPLATES = ("epub/page.xhtml.j2", "epub/cover.xhtml.j2", "epub/title.xhtml.j2", "epub/chapter.xhtml.j2", "epub/back.xhtml.j2", "epub/nav.xhtml.j2", "epub/book.css")
+TEMPLATES = (
+    "epub/page.xhtml.j2",
+    "epub/cover.xhtml.j2",
+    "epub/title.xhtml.j2",
+    "epub/chapter.xhtml.j2",
+    "epub/back.xhtml.j2",
+    "epub/nav.xhtml.j2",
+    "epub/book.css",
+)
 NOMINAL_PAGES = 48  # the cover's front panel does not depend on the page count (only the spine does)
 
 
@@ -167,11 +175,18 @@ def package_document(story: Story, spine: list[str], files: dict[str, bytes]) ->
         f"<dc:title>{e(book.title)}</dc:title>",
         f"<dc:language>{e(book.language)}</dc:language>",
         *(f'<dc:creator id="author-{i}">{e(a)}</dc:creator>' for i, a in enumerate(book.authors)),
-        *((f'<dc:contributor id="illustrator">{e(book.illustrator)}</dc:contributor>', '<meta refines="#illustrator" property="role" scheme="marc:relators">ill</meta>') if book.illustrator else ()),
+        *(
+            (
+                f'<dc:contributor id="illustrator">{e(book.illustrator)}</dc:contributor>',
+                '<meta refines="#illustrator" property="role" scheme="marc:relators">ill</meta>',
+            )
+            if book.illustrator
+            else ()
+        ),
         *((f"<dc:publisher>{e(book.publisher)}</dc:publisher>",) if book.publisher else ()),
         *((f"<dc:date>{book.publication_date.isoformat()}</dc:date>",) if book.publication_date else ()),
         *((f"<dc:description>{e(book.description)}</dc:description>",) if book.description else ()),
-        *((f'<dc:source>urn:isbn:{book.isbn}</dc:source>',) if book.isbn else ()),
+        *((f"<dc:source>urn:isbn:{book.isbn}</dc:source>",) if book.isbn else ()),
         f'<meta property="dcterms:modified">{modified}</meta>',
         '<meta name="cover" content="cover-image"/>',
         # Accessibility metadata (EPUB Accessibility 1.1): what a reader needs to know before buying.
@@ -179,7 +194,10 @@ def package_document(story: Story, spine: list[str], files: dict[str, bytes]) ->
         '<meta property="schema:accessMode">visual</meta>',
         '<meta property="schema:accessModeSufficient">textual</meta>',
         '<meta property="schema:accessModeSufficient">textual,visual</meta>',
-        *(f'<meta property="schema:accessibilityFeature">{f}</meta>' for f in ("alternativeText", "readingOrder", "structuralNavigation", "tableOfContents", "displayTransformability")),
+        *(
+            f'<meta property="schema:accessibilityFeature">{f}</meta>'
+            for f in ("alternativeText", "readingOrder", "structuralNavigation", "tableOfContents", "displayTransformability")
+        ),
         '<meta property="schema:accessibilityHazard">none</meta>',
         '<meta property="schema:accessibilitySummary">A reflowable illustrated chapter book for young readers. Every picture and diagram has a text description, the '
         "reading order follows the printed book, and the text can be resized and restyled by the reader.</meta>",

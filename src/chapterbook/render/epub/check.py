@@ -21,12 +21,21 @@ from chapterbook.preflight import Finding
 # What the IDs an author can meet mean, and what to do. Keyed by the ID's prefix or the whole ID.
 PLAIN: dict[str, tuple[str, str]] = {
     "RSC-001": ("a file the ebook lists is missing from it", "rebuild the ebook with chapterbook rather than editing the zip"),
-    "RSC-005": ("a page of the ebook is not well-formed XHTML", "if you changed a template in templates/epub/, check the tag it names; otherwise report it as a chapterbook bug"),
+    "RSC-005": (
+        "a page of the ebook is not well-formed XHTML",
+        "if you changed a template in templates/epub/, check the tag it names; otherwise report it as a chapterbook bug",
+    ),
     "RSC-007": ("the ebook points at a file it does not contain", "rebuild the ebook; if it stays, report it as a chapterbook bug"),
     "RSC-008": ("the ebook contains a file its package list does not name", "rebuild the ebook with chapterbook rather than editing the zip"),
     "RSC-012": ("a link inside the ebook points at a place that does not exist", "check links in your templates"),
-    "PKG-": ("the ebook's zip container is not packed the way readers expect", "rebuild it with chapterbook; do not re-zip it by hand (the mimetype file must come first, uncompressed)"),
-    "OPF-": ("the ebook's package information (title, identifiers, file list) has a problem", "check book: in story.yaml (title, language, ebook_isbn) and rebuild"),
+    "PKG-": (
+        "the ebook's zip container is not packed the way readers expect",
+        "rebuild it with chapterbook; do not re-zip it by hand (the mimetype file must come first, uncompressed)",
+    ),
+    "OPF-": (
+        "the ebook's package information (title, identifiers, file list) has a problem",
+        "check book: in story.yaml (title, language, ebook_isbn) and rebuild",
+    ),
     "MED-": ("a picture or font inside the ebook is not in a form readers accept", "use JPEG or PNG pictures and a .ttf font"),
     "CSS-": ("the ebook's stylesheet has a rule readers do not support", "check your copy of templates/epub/book.css"),
     "ACC-": ("the ebook's accessibility information is incomplete", "give every illustration a brief (it becomes the picture's description)"),
@@ -83,7 +92,9 @@ def check_epub(path: str | Path) -> EpubReport:
     try:
         data = json.loads(done.stdout.decode("utf-8"))
     except ValueError:
-        raise RenderError(f"EPUBCheck could not read {path.name}", hint=done.stderr.decode("utf-8", "replace").strip()[-300:] or "is it an EPUB file?") from None
+        raise RenderError(
+            f"EPUBCheck could not read {path.name}", hint=done.stderr.decode("utf-8", "replace").strip()[-300:] or "is it an EPUB file?"
+        ) from None
     report = EpubReport(path, version=str(data.get("checker", {}).get("checkerVersion", "")))
     for message in data.get("messages", []):
         level = str(message.get("severity", "")).upper()

@@ -62,7 +62,7 @@ class BackMatter(InteriorBase):
             if act.materials:
                 out.append(paragraph("You need:", self.styles["label"]))
                 out += [self.para(m, "bullet", where, what) for m in act.materials]
-                for p in out[-len(act.materials):]:
+                for p in out[-len(act.materials) :]:
                     p.bulletText = "•"
             out.append(paragraph("What to do:", self.styles["label"]))
             for n, step in enumerate(act.steps, 1):
@@ -72,7 +72,20 @@ class BackMatter(InteriorBase):
             if act.safety_note:
                 cell = self.para("<b>Grown-up check:</b> " + self.markup(act.safety_note), "body", where, what, markup=False)
                 box = Table([[cell]], colWidths=[self.geo.text_width - 4])
-                box.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), self.family.regular, self.spec.layout.font_size), ("TEXTCOLOR", (0, 0), (-1, -1), BLACK), ("BACKGROUND", (0, 0), (-1, -1), BOX), ("BOX", (0, 0), (-1, -1), 1, SOFT), ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8), ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+                box.setStyle(
+                    TableStyle(
+                        [
+                            ("FONT", (0, 0), (-1, -1), self.family.regular, self.spec.layout.font_size),
+                            ("TEXTCOLOR", (0, 0), (-1, -1), BLACK),
+                            ("BACKGROUND", (0, 0), (-1, -1), BOX),
+                            ("BOX", (0, 0), (-1, -1), 1, SOFT),
+                            ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                            ("TOPPADDING", (0, 0), (-1, -1), 6),
+                            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                        ]
+                    )
+                )
                 out += [Spacer(1, 6), box, Spacer(1, 6)]
             if act.what_happens:
                 out.append(paragraph("What happens?", self.styles["label"]))

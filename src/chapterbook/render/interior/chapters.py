@@ -25,7 +25,9 @@ class Chapters(InteriorBase):
         has_opener = bool(items) and items[0][0] == "opener"
         out.append(Spacer(1, self.geo.text_height * (0.04 if has_opener else 0.2)))
         out.append(paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
-        out.append(self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title"))))
+        out.append(
+            self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title")))
+        )
         prose = 0
         beside: SideSpot | None = None  # a spot at the side, taking in the text after it
         for _, obj in items:
@@ -69,8 +71,7 @@ class Chapters(InteriorBase):
                 continue
             out.append(
                 Problem(
-                    f"picture '{slot.id}' found no room next to its paragraph, so it is printed after the end of "
-                    f"chapter {ci + 1}'s text",
+                    f"picture '{slot.id}' found no room next to its paragraph, so it is printed after the end of chapter {ci + 1}'s text",
                     slot.where or self._where("chapters", ci),
                     slot.field,
                     "put it a paragraph or two earlier in the text, make it smaller (placement: spot), or let it shrink (fit: shrink)",

@@ -15,8 +15,8 @@ from chapterbook.render import checks, images
 from chapterbook.render.checks import PANEL_RATIO, SHARE  # noqa: F401  (importable from here, as before)
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.spec.load import Story, format_path
-from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
 from chapterbook.spec.models import Diagram, Placement
+from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
 from chapterbook.text import line_col
 
 # The planning rules (SHARE, PANEL_RATIO, the box, 300 ppi) are in render.checks, which validate uses too.
