@@ -290,13 +290,15 @@ def resample(placed: Placed, *, crop: bool = False, where: Location | None = Non
         return
     _reuse_image_memory()
     image = _decode(placed.source, placed.px, where, field)
-    image = ImageOps.fit(image, placed.px, Image.Resampling.LANCZOS) if crop else image.resize(placed.px, Image.Resampling.LANCZOS)
     extra = {}
     if grey:
         from chapterbook.render.ink import WAS_COLOUR, has_colour
 
+        # Judged and turned grey before resampling: Lanczos then works on one channel instead of three
+        # (greyscale is a weighted sum of the channels, so the order changes nothing but rounding).
         extra["comment"] = WAS_COLOUR if has_colour(image) else b""
         image = image.convert("L")
+    image = ImageOps.fit(image, placed.px, Image.Resampling.LANCZOS) if crop else image.resize(placed.px, Image.Resampling.LANCZOS)
     with atomic_path(placed.path) as tmp:
         image.save(tmp, "JPEG", quality=92, subsampling=0, dpi=(PPI, PPI), **extra)
 

@@ -31,7 +31,11 @@ def has_colour(image: Image.Image) -> bool:
     """Whether a decoded picture has visible colour, judged on a small copy of it."""
     if image.mode in ("L", "1", "I", "F"):
         return False
-    small = image.convert("RGB")
+    # Shrunk first, by whole pixel blocks: no full-size copy is made (a copy of each picture cost more
+    # page faults than the rest of its resampling).
+    factor = max(1, min(image.size) // 96)
+    small = image.reduce(factor) if factor > 1 and image.mode in ("RGB", "RGBA", "CMYK", "LA") else image
+    small = small.convert("RGB")
     small.thumbnail((96, 96))
     hsv = small.convert("HSV")
     saturated = hsv.getchannel("S").point(lambda s: 255 if s > SATURATION else 0)
