@@ -21,6 +21,7 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
 from chapterbook.errors import ChapterbookError, Severity, UsageError
+from chapterbook.preflight_findings import Finding, Graded
 from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PLACEHOLDER_LABEL, PPI, inch
 
 # The rules themselves are print_rules'; these are the names preflight reads them by.
@@ -32,24 +33,6 @@ MIN_PPI = float(PPI)
 # seconds per book. Placeholders drawn by other tools are not recognised.
 _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_LABEL.encode()) + rb" [^A-Za-z0-9 ]{1,4} ([A-Za-z0-9_-]+)")
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing preflight found, with what to do about it."""
-
-    check: str
-    severity: Severity
-    message: str
-    recommendation: str = ""
-    page: int | None = None
-
-    def format(self) -> str:
-        where = f"page {self.page}: " if self.page else ""
-        text = f"{self.severity.value}: [{self.check}] {where}{self.message}"
-        if self.recommendation:
-            text += f"\n    → {self.recommendation}"
-        return text
 
 
 @dataclass(frozen=True)
@@ -79,7 +62,7 @@ class PageBoxes:
 
 
 @dataclass
-class PreflightReport:
+class PreflightReport(Graded):
     """Everything preflight looked at, and what it found."""
 
     pdf: Path
@@ -90,14 +73,6 @@ class PreflightReport:
     images: list[ImageInfo] = field(default_factory=list)
     boxes: list[PageBoxes] = field(default_factory=list)
     placeholders: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == Severity.WARNING]
 
     @property
     def ok(self) -> bool:

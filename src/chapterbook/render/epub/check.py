@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chapterbook.errors import RenderError, Severity, UsageError
-from chapterbook.preflight import Finding
+from chapterbook.preflight_findings import Finding, Graded
 
 # What the IDs an author can meet mean, and what to do. Keyed by the ID's prefix or the whole ID.
 PLAIN: dict[str, tuple[str, str]] = {
@@ -45,21 +45,13 @@ PLAIN: dict[str, tuple[str, str]] = {
 
 
 @dataclass
-class EpubReport:
+class EpubReport(Graded):
     """What EPUBCheck found in one EPUB."""
 
     path: Path
     kind: str = "ebook"
     version: str = ""
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == Severity.WARNING]
 
     @property
     def ok(self) -> bool:
