@@ -93,7 +93,7 @@ def test_preview_pictures_go_through_the_print_pipeline_and_are_cached(tmp_path,
     r, g, b = pic.convert("RGB").getpixel((450, 300))
     assert r == g == b and 100 < r < 155  # mid-grey in the middle, not the white of a clipped 16-bit image
     # A rebuild takes the picture from the cache.
-    monkeypatch.setattr(images, "_decode", lambda *a, **k: (_ for _ in ()).throw(AssertionError("decoded again")))
+    monkeypatch.setattr(images, "_run", lambda *a, **k: (_ for _ in ()).throw(AssertionError("decoded again")))
     assert write_preview(story, out)["preview"].read_text() == html
 
 

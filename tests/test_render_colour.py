@@ -68,7 +68,7 @@ def _adobe_to_srgb(rgb: tuple[int, int, int]) -> tuple[int, ...]:
 
 
 def _decoded(path, size=(64, 48)) -> Image.Image:
-    return images._decode(path, size, None, "")
+    return images.decode(path, size)
 
 
 @pytest.mark.parametrize("colour", [(120, 160, 90), (200, 120, 60), (60, 90, 170), (128, 128, 128)])

@@ -220,7 +220,7 @@ def test_warm_rebuild_reuses_the_image_cache_and_is_byte_identical(tmp_path, mon
     cached = sorted((tmp_path / "out" / "story" / ".cache" / "images").glob("*.jpg"))
     assert cached
     # A warm rebuild must not decode any image again.
-    monkeypatch.setattr(images, "_decode", lambda *a, **k: pytest.fail("image decoded although cached"))
+    monkeypatch.setattr(images, "_run", lambda *a, **k: pytest.fail("image decoded although cached"))
     second = render_book(story, tmp_path / "again.pdf", tmp_path / "out" / "story" / ".cache" / "images")
     assert second.pdf.read_bytes() == first.pdf.read_bytes()
     assert sorted((tmp_path / "out" / "story" / ".cache" / "images").glob("*.jpg")) == cached  # no image resampled again

@@ -25,9 +25,10 @@ import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chapterbook.spec.load import Story
+if TYPE_CHECKING:  # annotations only: the picture workers import this module and need none of the spec
+    from chapterbook.spec.load import Story
 
 DEFAULT_OUTPUT_ROOT = Path("output")
 

@@ -35,7 +35,7 @@ from chapterbook.render import fonts, images
 from chapterbook.render.diagrams import fit_problems, on_picture
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
-from chapterbook.render.ink import colour_interior, has_colour
+from chapterbook.render.ink import colour_interior
 from chapterbook.spec.models import Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
 
@@ -307,19 +307,17 @@ def _colour_pictures(story: Story) -> Iterable[Problem]:
         if ill.image
     ]
     wanted += [(("layout", "paper"), s.portrait) for s in spec.scientists if s.portrait]
-    seen: set[Path] = set()
+    found_at: dict[Path, tuple[str | int, ...]] = {}
     for key, rel in wanted:
         found = story_file(story.root, rel)
-        if found.path is None or found.path.suffix.lower() not in IMAGE_SUFFIXES or found.path in seen:
-            continue
-        seen.add(found.path)
-        try:
-            coloured = has_colour(images.decode(found.path, (96, 96)))
-        except RenderError:
-            continue  # a damaged picture is reported where it is measured
+        if found.path is not None and found.path.suffix.lower() in IMAGE_SUFFIXES:
+            found_at.setdefault(found.path, key)
+    # Judged side by side in the picture workers; a damaged picture is left out (reported where it is measured).
+    for path, coloured in images.colours(list(found_at)).items():
+        key = found_at[path]
         if coloured:
             yield Problem(
-                f"picture '{found.path.name}' is in colour; this black-and-white interior (paper: {spec.layout.paper.value}) prints it in grey",
+                f"picture '{path.name}' is in colour; this black-and-white interior (paper: {spec.layout.paper.value}) prints it in grey",
                 story.where(*key),
                 format_path(key),
                 "check it still reads in grey (colours of the same lightness look alike), or use paper: color for a colour interior",

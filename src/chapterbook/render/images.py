@@ -1,41 +1,42 @@
 """Illustration files: checked, oriented, flattened and resampled to exactly 300 ppi, cached by content.
 
 A picture's header is checked (format, size, decompression bombs) before the
-book is laid out; decoding and resampling then run on worker threads
-(:class:`Resampler`) while the caller goes on, and a picture that turns out to be
-damaged stops the build with a clear message (the caller writes its PDF
-atomically, so nothing half-written is left). The resampled result is a
-baseline JPEG that ReportLab embeds as is (no re-encoding), which is what
-makes warm rebuilds cheap.
+book is laid out; decoding and resampling then run in worker processes
+(:mod:`chapterbook.render.resample`, queued by :class:`Resampler`) while the caller
+goes on, and a picture that turns out to be damaged stops the build with a clear
+message (the caller writes its PDF atomically, so nothing half-written is left).
+The resampled result is a baseline JPEG that ReportLab embeds as is (no
+re-encoding), which is what makes warm rebuilds cheap.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import hashlib
-import io
 import os
 import re
 import threading
 import warnings
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from chapterbook import progress
 from chapterbook.errors import Location, RenderError
-from chapterbook.output import HashMemo, atomic_path, sha256_file
+from chapterbook.output import HashMemo, sha256_file
 from chapterbook.print_rules import PPI  # pictures are resampled to exactly this
+from chapterbook.render import resample as pixels
+from chapterbook.render.resample import MAX_WORKERS, workers
 
 # A 8.5x11 in page at 300 ppi is 8.4 Mpx; 60 Mpx leaves room for generous
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
-# Bumped whenever the resampling pipeline changes, so old cache entries are not reused.
-PIPELINE = "v2-srgb-lanczos-q92-444"
+# Bumped whenever the resampling pipeline changes (render/resample.py), so old cache entries are not reused.
+PIPELINE = f"v2-srgb-lanczos-q{pixels.QUALITY}-444"
 FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
 PREPARING = "Preparing pictures"  # the progress stage of resampling, with counts
 
@@ -195,37 +196,6 @@ def fit(source_px: tuple[int, int], box_pt: tuple[float, float]) -> tuple[int, i
     return max(1, int(sw * scale)), max(1, int(sh * scale))
 
 
-# At most this many images are resampled at once: each holds its decoded original
-# (up to MAX_PIXELS x 4 bytes), so more threads would buy little and cost memory.
-MAX_WORKERS = 4
-
-
-def workers(jobs: int) -> int:
-    """Threads for resampling `jobs` images: one per available core, at most MAX_WORKERS.
-
-    Pillow releases the interpreter lock while it decodes, resamples and encodes,
-    so the threads really run side by side.
-    """
-    try:
-        cores = len(os.sched_getaffinity(0))  # the cores this process may use (containers, taskset)
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, min(jobs, cores, MAX_WORKERS))
-
-
-def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
-    """Let Pillow keep freed image memory for the next image instead of returning it at once.
-
-    By default every decode, convert and resize maps fresh memory and the first write to
-    each page faults; for 16 illustrations that was 66,000 page faults against 9,000 with
-    reuse (measured, bench/README.md), and on a virtual machine each fault is expensive.
-    Pillow's blocks are 16 MB at most; the limit is about what the workers' images
-    need at their peak anyway. A larger limit set by the caller is left alone.
-    """
-    if Image.core.get_blocks_max() < blocks:
-        Image.core.set_blocks_max(blocks)
-
-
 def plan(
     source: Path,
     px: tuple[int, int],
@@ -281,26 +251,96 @@ def prune(cache_dir: Path, unused_since: float) -> int:
     return removed
 
 
-def resample(placed: Placed, *, crop: bool = False, where: Location | None = None, field: str = "", grey: bool = False) -> None:
-    """Make the cached JPEG of a planned image, unless the cache has it already.
+def resample(
+    placed: Placed,
+    *,
+    crop: bool = False,
+    where: Location | None = None,
+    field: str = "",
+    grey: bool = False,
+    pool: Executor | None = None,
+) -> None:
+    """Make the cached JPEG of a planned image, unless the cache has it already; raises RenderError.
 
-    `grey` (a black-and-white interior) stores it in greyscale, with a JPEG comment
-    saying whether the original had colour (chapterbook.render.ink reads it back)."""
+    The pixels are worked on in `pool` (a worker process; see resample.pool) or, without
+    one, here. `grey` (a black-and-white interior) stores it in greyscale, with a JPEG
+    comment saying whether the original had colour (chapterbook.render.ink reads it back)."""
     if _still_cached(placed.path):
         return
-    _reuse_image_memory()
-    image = _decode(placed.source, placed.px, where, field)
-    extra = {}
-    if grey:
-        from chapterbook.render.ink import WAS_COLOUR, has_colour
+    job = (os.fspath(placed.source), placed.px, os.fspath(placed.path), crop, grey, _known_colour(placed.source) if grey else None)
+    _run(pixels.make, job, pool, placed.source, where, field)
 
-        # Judged and turned grey before resampling: Lanczos then works on one channel instead of three
-        # (greyscale is a weighted sum of the channels, so the order changes nothing but rounding).
-        extra["comment"] = WAS_COLOUR if has_colour(image) else b""
-        image = image.convert("L")
-    image = ImageOps.fit(image, placed.px, Image.Resampling.LANCZOS) if crop else image.resize(placed.px, Image.Resampling.LANCZOS)
-    with atomic_path(placed.path) as tmp:
-        image.save(tmp, "JPEG", quality=92, subsampling=0, dpi=(PPI, PPI), **extra)
+
+def _run(work, args: tuple, pool: Executor | None, source: Path, where: Location | None, field: str):
+    """`work(*args)` in `pool` or here; its result, with a picture that cannot be decoded reported at file:line."""
+    try:
+        return work(*args) if pool is None else pool.submit(work, *args).result()
+    except pixels.Unreadable:
+        raise _fail(
+            "the image cannot be read: the file is damaged (it may be cut short)",
+            source,
+            where,
+            field,
+            "open it in an image editor and save it again, or remove 'image:' to use a placeholder",
+        ) from None
+    except BrokenProcessPool:
+        # The worker died on this picture (a decoder crash on a malformed file, or killed for memory).
+        pixels.pool_broken()
+        raise _fail(
+            "the image could not be decoded: the program reading it stopped (the file may be damaged, or too large for this computer's memory)",
+            source,
+            where,
+            field,
+            "open it in an image editor and save it again as PNG or JPEG, or remove 'image:' to use a placeholder",
+        ) from None
+
+
+# Whether a picture has colour, by (path, inode, size, mtime_ns), as judged by colours(): a black-and-white
+# book's build asks in validate's checks and again while resampling.
+_COLOUR: dict[tuple[str, int, int, int], bool] = {}
+
+
+def _stat_key(source: Path) -> tuple[str, int, int, int] | None:
+    try:
+        st = os.stat(source)
+    except OSError:
+        return None
+    return (os.fspath(source), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _known_colour(source: Path) -> bool | None:
+    key = _stat_key(source)
+    return _COLOUR.get(key) if key is not None else None
+
+
+def colours(sources: list[Path]) -> dict[Path, bool]:
+    """Whether each picture has visible colour (resample.has_colour), judged side by side in the worker processes.
+
+    Pictures that cannot be decoded are left out (they are reported where they are
+    measured). Remembered by stat for this process, so resampling them later does not judge again.
+    """
+    out: dict[Path, bool] = {}
+    todo: dict[Path, Future | None] = {}
+    pool = pixels.pool()
+    for source in dict.fromkeys(sources):
+        known = _known_colour(source)
+        if known is not None:
+            out[source] = known
+        else:
+            todo[source] = pool.submit(pixels.has_colour_file, os.fspath(source)) if pool is not None else None
+    for source, job in todo.items():
+        try:
+            coloured = job.result() if job is not None else pixels.has_colour_file(os.fspath(source))
+        except pixels.Unreadable:
+            continue
+        except BrokenProcessPool:
+            pixels.pool_broken()
+            continue
+        key = _stat_key(source)
+        if key is not None:
+            _COLOUR[key] = coloured
+        out[source] = coloured
+    return out
 
 
 def prepare(
@@ -319,26 +359,30 @@ def prepare(
     has already given a size with the source's shape (see :func:`fit`).
     """
     placed = plan(source, px, cache_dir, crop=crop, where=where, field=field, hashes=hashes)
-    resample(placed, crop=crop, where=where, field=field)
+    resample(placed, crop=crop, where=where, field=field, pool=pixels.pool())
     return placed
 
 
 class Resampler:
-    """Resamples pictures on worker threads while the caller goes on laying out the book.
+    """Resamples pictures in worker processes while the caller goes on laying out the book.
 
     :meth:`submit` checks a picture's header at once (a damaged file or a
     decompression bomb is refused right there) and returns its :class:`Placed`,
-    whose `file` waits for the resampled JPEG. Pillow releases the interpreter lock
-    while it decodes, resamples and encodes, so reading the fonts and building the
-    pages in the caller's thread overlaps with the pictures. Use as a context
-    manager: leaving it cancels what has not started and waits for the rest, so no
-    thread writes into the cache after the render has returned.
+    whose `file` waits for the resampled JPEG. A thread per worker process hands a
+    picture to the process (resample.pool) and waits for it, so the jobs can be
+    counted, waited for and cancelled like any other thread's, while reading the
+    fonts and building the pages in the caller's thread overlaps with the pictures.
+    `processes=False` does the pixel work on those threads instead (Pillow releases
+    the interpreter lock for most of it); the output is the same byte for byte.
+    Use as a context manager: leaving it cancels what has not started and waits
+    for the rest, so nothing writes into the cache after the render has returned.
     """
 
-    def __init__(self, cache_dir: Path, max_workers: int | None = None, grey: bool = False):
+    def __init__(self, cache_dir: Path, max_workers: int | None = None, grey: bool = False, processes: bool = True):
         self.cache_dir = cache_dir
         self.grey = grey  # a black-and-white interior: pictures stored in greyscale
         self.hashes = HashMemo(cache_dir / "sources.json")
+        self.processes = pixels.pool() if processes else None  # None on one core: the threads do the work
         self._pool = ThreadPoolExecutor(max_workers=max_workers or workers(MAX_WORKERS), thread_name_prefix="resample")
         self._jobs: dict[Path, Future] = {}
         self._done = 0
@@ -359,7 +403,9 @@ class Resampler:
         if job is None:
             if _still_cached(placed.path):
                 return placed
-            job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field, grey=self.grey)
+            job = self._jobs[placed.path] = self._pool.submit(
+                resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=self.processes
+            )
             progress.report(PREPARING, self._done, len(self._jobs))
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)
@@ -399,94 +445,5 @@ class Resampler:
 
 
 def decode(source: Path, px: tuple[int, int], where: Location | None = None, field: str = "") -> Image.Image:
-    """The picture upright, on white, in 8-bit sRGB, decoded for a size of about `px` (JPEG decodes smaller when it can)."""
-    return _decode(source, px, where, field)
-
-
-def _decode(source: Path, px: tuple[int, int], where: Location | None, field: str) -> Image.Image:
-    """Fully decode the image upright, on white, in 8-bit sRGB."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as opened:
-                img: Image.Image = opened
-                if img.format == "JPEG":
-                    # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
-                    img.draft("RGB", (px[0], px[1]))
-                img.load()
-                icc = img.info.get("icc_profile")
-                # In place: an upright picture (the usual case) is not copied. Neither is one that is
-                # already RGB below; each copy of a 2400 x 1800 original is 13 MB of fresh memory.
-                ImageOps.exif_transpose(img, in_place=True)
-                img = _eight_bits(img)
-                if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-                    rgba = img.convert("RGBA")
-                    img = Image.new("RGB", rgba.size, (255, 255, 255))  # white stays white in any RGB profile
-                    img.paste(rgba, mask=rgba.getchannel("A"))
-                elif img.mode not in ("RGB", "CMYK", "L"):
-                    img = img.convert("RGB")
-                return _to_srgb(img, icc)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _fail(
-            "the image cannot be read: the file is damaged (it may be cut short)",
-            source,
-            where,
-            field,
-            "open it in an image editor and save it again, or remove 'image:' to use a placeholder",
-        ) from None
-
-
-def _eight_bits(img: Image.Image) -> Image.Image:
-    """16-bit and 32-bit greyscale (scanned pencil art, say) scaled to 8 bits.
-
-    Pillow's own conversion to RGB clips these at 255 instead of scaling them, so a
-    16-bit scan came out almost white and a floating-point one black.
-    """
-    if img.mode.startswith("I;16"):
-        img = img.convert("I")
-    if img.mode not in ("I", "F"):
-        return img
-    hi = img.getextrema()[1]
-    assert isinstance(hi, (int, float))  # one band (I or F): a (low, high) pair of numbers
-    if img.mode == "F" and hi <= 1.0:
-        scale = 255.0  # floating point from 0 to 1
-    elif hi <= 255:
-        scale = 1.0
-    elif hi <= 65535:
-        scale = 1 / 257  # 16 bits in a wider mode: 65535 -> 255
-    else:
-        scale = 255.0 / hi
-    return img.point(lambda v: v * scale).convert("L")  # a linear map: Pillow applies it in its own mode
-
-
-def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
-    """RGB in sRGB, which is what the PDF's plain RGB pictures are printed as.
-
-    A picture saved with another colour profile (Adobe RGB and Display P3 from
-    drawing apps, a CMYK profile) is converted with it, as Photoshop's "Convert to
-    Profile" does by default (relative colorimetric, black point compensation);
-    otherwise its numbers would be printed as if they were sRGB, duller or shifted.
-    A profile that cannot be read is ignored, as a browser does.
-    """
-    if icc:
-        try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            if not ImageCms.getProfileDescription(source).strip().lower().startswith("srgb"):
-                converted = ImageCms.profileToProfile(
-                    img,
-                    source,
-                    _srgb(),
-                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
-                    outputMode="RGB",
-                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
-                )
-                if converted is not None:  # None only when asked to convert in place, which this does not
-                    return converted
-        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
-            pass
-    return img if img.mode == "RGB" else img.convert("RGB")
-
-
-@functools.lru_cache(maxsize=1)
-def _srgb() -> ImageCms.ImageCmsProfile:
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    """The picture upright, on white, in 8-bit sRGB, decoded here for a size of about `px` (resample.decode); raises RenderError."""
+    return _run(pixels.decode, (source, px), None, source, where, field)

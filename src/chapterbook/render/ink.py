@@ -9,39 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 from chapterbook.errors import Problem, Severity
+from chapterbook.render.resample import WAS_COLOUR, has_colour  # judged where the pictures are decoded
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import Paper, StorySpec
 
-WAS_COLOUR = b"chapterbook: converted from colour"
-# A picture is in colour when more than this share of its pixels is clearly coloured (not a
-# grey, sepia-free scan with a few noisy pixels).
-COLOURED_SHARE = 0.02
-SATURATION = 40  # of 255: below this a pixel reads as grey
+__all__ = ["WAS_COLOUR", "colour_interior", "colour_picture_warnings", "has_colour", "summary_line", "was_colour"]
 
 
 def colour_interior(spec: StorySpec) -> bool:
     """Whether the interior prints in colour (paper: color) rather than black and white."""
     return spec.layout.paper == Paper.color
-
-
-def has_colour(image: Image.Image) -> bool:
-    """Whether a decoded picture has visible colour, judged on a small copy of it."""
-    if image.mode in ("L", "1", "I", "F"):
-        return False
-    # Shrunk first, by whole pixel blocks: no full-size copy is made (a copy of each picture cost more
-    # page faults than the rest of its resampling).
-    factor = max(1, min(image.size) // 96)
-    small = image.reduce(factor) if factor > 1 and image.mode in ("RGB", "RGBA", "CMYK", "LA") else image
-    small = small.convert("RGB")
-    small.thumbnail((96, 96))
-    hsv = small.convert("HSV")
-    saturated = hsv.getchannel("S").point(lambda s: 255 if s > SATURATION else 0)
-    lit = hsv.getchannel("V").point(lambda v: 255 if v > 40 else 0)  # near-black pixels have no visible colour
-    coloured = ImageChops.multiply(saturated, lit).histogram()[255]
-    return coloured > COLOURED_SHARE * small.width * small.height
 
 
 def was_colour(jpeg: Path) -> bool:

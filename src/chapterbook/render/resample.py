@@ -1,0 +1,250 @@
+"""The pixel work on pictures, in worker processes: decode, make grey, resample, encode, judge colour.
+
+Everything here takes and returns plain values (paths, sizes, flags), so it can
+run in a worker process of :func:`pool` as well as in the caller's own. Worker
+processes, not threads: part of decoding a PNG is Python code that holds the
+interpreter lock, so threads left the second core idle, and a worker's decoded
+originals (up to 240 MB for a 60 Mpx picture) are freed with it instead of
+raising the main process's peak memory. :mod:`chapterbook.render.images` plans,
+caches and reports; it turns :class:`Unreadable` into the author's message.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import io
+import multiprocessing
+import os
+import threading
+import warnings
+from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
+
+from PIL import Image, ImageChops, ImageCms, ImageOps
+
+from chapterbook.output import atomic_path
+from chapterbook.print_rules import PPI
+
+# What the resampled JPEG looks like; images.PIPELINE names it in every cache key.
+QUALITY, SUBSAMPLING = 92, 0  # 4:4:4: no colour detail lost to chroma subsampling
+# At most this many pictures are resampled at once: each holds its decoded original.
+MAX_WORKERS = 4
+# Comment stored in a greyscale picture whose original was in colour (render.ink reads it back).
+WAS_COLOUR = b"chapterbook: converted from colour"
+# A picture is in colour when more than this share of its pixels is clearly coloured (not a
+# grey, sepia-free scan with a few noisy pixels).
+COLOURED_SHARE = 0.02
+SATURATION = 40  # of 255: below this a pixel reads as grey
+
+
+class Unreadable(Exception):
+    """The picture's pixels cannot be decoded (damaged, cut short): images says so at its file:line."""
+
+
+def cores() -> int:
+    """The cores this process may use (containers and taskset limit them), at least one."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def workers(jobs: int) -> int:
+    """Workers for resampling `jobs` images: one per available core, at most MAX_WORKERS."""
+    return max(1, min(jobs, cores(), MAX_WORKERS))
+
+
+# --- the shared pool of worker processes --------------------------------------------------------
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> Executor | None:
+    """The process-wide pool of resampling processes, started on first use; None on one core.
+
+    Started once and reused by every stage of a build (validate's colour check, the
+    interior, the cover, the preview), so a build pays the start once. Its workers are
+    forked from a small server process that has imported only Pillow and this module
+    ('forkserver'): each starts in milliseconds and holds only its own pictures, and
+    nothing is forked from a process that runs threads. With one core a worker
+    process could only take turns with the caller, so the caller's threads do the work.
+    """
+    global _pool
+    if cores() < 2 or os.environ.get("CHAPTERBOOK_RESAMPLE") == "threads":
+        return None
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            _pool = ProcessPoolExecutor(max_workers=workers(MAX_WORKERS), mp_context=context, initializer=_worker_started)
+        return _pool
+
+
+def pool_broken() -> None:
+    """Forget a pool whose worker died (killed, or crashed on a malformed file): the next use starts another."""
+    global _pool
+    with _pool_lock:
+        broken, _pool = _pool, None
+    if broken is not None:
+        broken.shutdown(wait=False, cancel_futures=True)
+
+
+@atexit.register
+def _stop_pool() -> None:
+    if _pool is not None:
+        _pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_started() -> None:
+    # Ctrl-C reaches the whole process group; the caller decides what stops, and stops the workers.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _reuse_image_memory()
+
+
+def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
+    """Let Pillow keep freed image memory for the next image instead of returning it at once.
+
+    By default every decode, convert and resize maps fresh memory and the first write to
+    each page faults; for 16 illustrations that was 66,000 page faults against 9,000 with
+    reuse (measured, bench/README.md), and on a virtual machine each fault is expensive.
+    Pillow's blocks are 16 MB at most; the limit is about what the workers' images
+    need at their peak anyway. A larger limit set by the caller is left alone.
+    """
+    if Image.core.get_blocks_max() < blocks:
+        Image.core.set_blocks_max(blocks)
+
+
+# --- the work ------------------------------------------------------------------------------------
+
+
+def make(source: str, px: tuple[int, int], dest: str, crop: bool, grey: bool, colour: bool | None = None) -> None:
+    """Write `dest` (atomically): `source` resampled to exactly `px` pixels as a baseline JPEG at 300 ppi.
+
+    `crop` fills `px` by cropping the centre (cover art). `grey` (a black-and-white
+    interior) stores it in greyscale, with a comment saying whether the original had
+    colour; `colour` is that answer when the caller knows it already (see :func:`has_colour_file`).
+    Raises :class:`Unreadable`.
+    """
+    _reuse_image_memory()
+    image = decode(Path(source), px)
+    extra = {}
+    if grey:
+        # Judged and turned grey before resampling: Lanczos then works on one channel instead of three
+        # (greyscale is a weighted sum of the channels, so the order changes nothing but rounding).
+        extra["comment"] = WAS_COLOUR if (has_colour(image) if colour is None else colour) else b""
+        image = image.convert("L")
+    image = ImageOps.fit(image, px, Image.Resampling.LANCZOS) if crop else image.resize(px, Image.Resampling.LANCZOS)
+    with atomic_path(dest) as tmp:
+        image.save(tmp, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=(PPI, PPI), **extra)
+
+
+def has_colour_file(source: str) -> bool:
+    """Whether the picture at `source` has visible colour (render.ink.has_colour, on a small decode). Raises :class:`Unreadable`."""
+    return has_colour(decode(Path(source), (96, 96)))
+
+
+def has_colour(image: Image.Image) -> bool:
+    """Whether a decoded picture has visible colour, judged on a small copy of it."""
+    if image.mode in ("L", "1", "I", "F"):
+        return False
+    # Shrunk first, by whole pixel blocks: no full-size copy is made (a copy of each picture cost more
+    # page faults than the rest of its resampling).
+    factor = max(1, min(image.size) // 96)
+    small = image.reduce(factor) if factor > 1 and image.mode in ("RGB", "RGBA", "CMYK", "LA") else image
+    small = small.convert("RGB")
+    small.thumbnail((96, 96))
+    hsv = small.convert("HSV")
+    saturated = hsv.getchannel("S").point(lambda s: 255 if s > SATURATION else 0)
+    lit = hsv.getchannel("V").point(lambda v: 255 if v > 40 else 0)  # near-black pixels have no visible colour
+    coloured = ImageChops.multiply(saturated, lit).histogram()[255]
+    return coloured > COLOURED_SHARE * small.width * small.height
+
+
+def decode(source: Path, px: tuple[int, int]) -> Image.Image:
+    """The picture upright, on white, in 8-bit sRGB, decoded for a size of about `px` (JPEG decodes smaller when it can).
+
+    Raises :class:`Unreadable`.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as opened:
+                img: Image.Image = opened
+                if img.format == "JPEG":
+                    # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
+                    img.draft("RGB", (px[0], px[1]))
+                img.load()
+                icc = img.info.get("icc_profile")
+                # In place: an upright picture (the usual case) is not copied. Neither is one that is
+                # already RGB below; each copy of a 2400 x 1800 original is 13 MB of fresh memory.
+                ImageOps.exif_transpose(img, in_place=True)
+                img = _eight_bits(img)
+                if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+                    rgba = img.convert("RGBA")
+                    img = Image.new("RGB", rgba.size, (255, 255, 255))  # white stays white in any RGB profile
+                    img.paste(rgba, mask=rgba.getchannel("A"))
+                elif img.mode not in ("RGB", "CMYK", "L"):
+                    img = img.convert("RGB")
+                return _to_srgb(img, icc)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise Unreadable(str(exc)) from None
+
+
+def _eight_bits(img: Image.Image) -> Image.Image:
+    """16-bit and 32-bit greyscale (scanned pencil art, say) scaled to 8 bits.
+
+    Pillow's own conversion to RGB clips these at 255 instead of scaling them, so a
+    16-bit scan came out almost white and a floating-point one black.
+    """
+    if img.mode.startswith("I;16"):
+        img = img.convert("I")
+    if img.mode not in ("I", "F"):
+        return img
+    hi = img.getextrema()[1]
+    assert isinstance(hi, (int, float))  # one band (I or F): a (low, high) pair of numbers
+    if img.mode == "F" and hi <= 1.0:
+        scale = 255.0  # floating point from 0 to 1
+    elif hi <= 255:
+        scale = 1.0
+    elif hi <= 65535:
+        scale = 1 / 257  # 16 bits in a wider mode: 65535 -> 255
+    else:
+        scale = 255.0 / hi
+    return img.point(lambda v: v * scale).convert("L")  # a linear map: Pillow applies it in its own mode
+
+
+def _to_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """RGB in sRGB, which is what the PDF's plain RGB pictures are printed as.
+
+    A picture saved with another colour profile (Adobe RGB and Display P3 from
+    drawing apps, a CMYK profile) is converted with it, as Photoshop's "Convert to
+    Profile" does by default (relative colorimetric, black point compensation);
+    otherwise its numbers would be printed as if they were sRGB, duller or shifted.
+    A profile that cannot be read is ignored, as a browser does.
+    """
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            if not ImageCms.getProfileDescription(source).strip().lower().startswith("srgb"):
+                converted = ImageCms.profileToProfile(
+                    img,
+                    source,
+                    _srgb(),
+                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                    outputMode="RGB",
+                    flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+                )
+                if converted is not None:  # None only when asked to convert in place, which this does not
+                    return converted
+        except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+            pass
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
+@functools.lru_cache(maxsize=1)
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
