@@ -20,7 +20,7 @@ from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
 from chapterbook.render import images
-from chapterbook.render.checks import unique_warnings
+from chapterbook.render.checks import colour_left_to_render, unique_warnings
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.spec.lint import errors, lint
 from chapterbook.spec.load import Story
@@ -84,7 +84,9 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         from chapterbook.render.pdfx import ghostscript
 
         ghostscript()  # before anything is built: without it, say what to install and do nothing
-    problems = lint(story)
+    # With the print PDF, the renderer reports colour pictures as it resamples them (no second decode).
+    with colour_left_to_render("pdf" in formats and not strict):
+        problems = lint(story)
     if errors(problems):
         raise SpecError(errors(problems))
     if strict and problems:  # every one a warning; nothing is rendered, as mkdocs --strict does

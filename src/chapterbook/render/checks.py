@@ -17,10 +17,12 @@ never larger.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 
 from chapterbook.errors import (
@@ -295,10 +297,26 @@ def _crowded_diagrams(story: Story) -> Iterable[Problem]:
             yield from fit_problems(d, w, h, family.regular, spec.layout.font_size * 0.75, story.where(*key), field)
 
 
+# True while a build that makes the print PDF is checked: its renderer judges each picture's colour as it
+# resamples it (keeping the answer in the image cache) and warns the same way at the same place
+# (ink.colour_picture_warnings), so judging here too would decode every picture twice.
+_colour_left_to_render: ContextVar[bool] = ContextVar("colour_left_to_render", default=False)
+
+
+@contextlib.contextmanager
+def colour_left_to_render(yes: bool = True) -> Iterator[None]:
+    """Within the block (when `yes`), validate's checks leave colour pictures to the renderer."""
+    token = _colour_left_to_render.set(yes)
+    try:
+        yield
+    finally:
+        _colour_left_to_render.reset(token)
+
+
 def _colour_pictures(story: Story) -> Iterable[Problem]:
     """Pictures in colour in a black-and-white interior (ink.has_colour, judged on a small decode of each)."""
     spec = story.spec
-    if colour_interior(spec):
+    if colour_interior(spec) or _colour_left_to_render.get():
         return
     wanted: list[tuple[tuple[str | int, ...], str]] = [
         (("chapters", ci, "illustrations", ii, "image"), ill.image)

@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from chapterbook import progress
 from chapterbook.errors import Location, RenderError
-from chapterbook.output import HashMemo, sha256_file
+from chapterbook.output import HashMemo, atomic_write, sha256_file
 from chapterbook.print_rules import PPI  # pictures are resampled to exactly this
 from chapterbook.render import resample as pixels
 from chapterbook.render.resample import MAX_WORKERS, workers
@@ -267,8 +267,8 @@ def resample(
     comment saying whether the original had colour (chapterbook.render.ink reads it back)."""
     if _still_cached(placed.path):
         return
-    job = (os.fspath(placed.source), placed.px, os.fspath(placed.path), crop, grey, _known_colour(placed.source) if grey else None)
-    _run(pixels.make, job, pool, placed.source, where, field)
+    job = (os.fspath(placed.source), placed.px, crop, grey, _known_colour(placed.source) if grey else None)
+    atomic_write(placed.path, _run(pixels.make, job, pool, placed.source, where, field))
 
 
 def _run(work, args: tuple, pool: Executor | None, source: Path, where: Location | None, field: str):

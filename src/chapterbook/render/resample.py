@@ -1,7 +1,8 @@
 """The pixel work on pictures, in worker processes: decode, make grey, resample, encode, judge colour.
 
-Everything here takes and returns plain values (paths, sizes, flags), so it can
-run in a worker process of :func:`pool` as well as in the caller's own. Worker
+Everything here takes and returns plain values (paths, sizes, flags, bytes), so it
+can run in a worker process of :func:`pool` as well as in the caller's own; it
+imports only Pillow, so a worker starts quickly. Worker
 processes, not threads: part of decoding a PNG is Python code that holds the
 interpreter lock, so threads left the second core idle, and a worker's decoded
 originals (up to 240 MB for a 60 Mpx picture) are freed with it instead of
@@ -16,20 +17,25 @@ import functools
 import io
 import multiprocessing
 import os
+import sys
 import threading
+import types
 import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageCms, ImageOps
 
-from chapterbook.output import atomic_path
 from chapterbook.print_rules import PPI
 
 # What the resampled JPEG looks like; images.PIPELINE names it in every cache key.
 QUALITY, SUBSAMPLING = 92, 0  # 4:4:4: no colour detail lost to chroma subsampling
 # At most this many pictures are resampled at once: each holds its decoded original.
 MAX_WORKERS = 4
+# Blocks of Pillow's memory (up to 16 MB each) a worker keeps between pictures: what a
+# typical picture needs (a 2400 x 1800 original is 17 MB as RGB), so most pictures take
+# no fresh pages, while the largest give theirs back.
+KEPT_BLOCKS = 4
 # Comment stored in a greyscale picture whose original was in colour (render.ink reads it back).
 WAS_COLOUR = b"chapterbook: converted from colour"
 # A picture is in colour when more than this share of its pixels is clearly coloured (not a
@@ -57,6 +63,7 @@ def workers(jobs: int) -> int:
 
 # --- the shared pool of worker processes --------------------------------------------------------
 
+_IMPORTED_FROM = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds chapterbook/
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
@@ -78,7 +85,28 @@ def pool() -> Executor | None:
         if _pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload([__name__])
-            _pool = ProcessPoolExecutor(max_workers=workers(MAX_WORKERS), mp_context=context, initializer=_worker_started)
+            n = workers(MAX_WORKERS)
+            _pool = ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_worker_started)
+            # Every worker is started now, not on demand from a resampling thread later. A started process
+            # would run the caller's main script again (multiprocessing does, for functions defined in it),
+            # which re-runs a script without an `if __name__ == "__main__":` guard, and for the `chapterbook`
+            # command imports the whole command line in each worker. The workers need nothing from it, so
+            # for these moments the main module is an empty one.
+            main, path = sys.modules["__main__"], os.environ.get("PYTHONPATH")
+            sys.modules["__main__"] = types.ModuleType("__main__")
+            # The workers' server starts in the caller's folder of the moment with its environment, where a
+            # relative PYTHONPATH (src) may no longer lead to this chapterbook, or lead to another one: it
+            # is pointed at the folder this module was imported from.
+            os.environ["PYTHONPATH"] = os.pathsep.join([_IMPORTED_FROM, *([path] if path else [])])
+            try:
+                for _ in range(n):  # a pool starts one more worker per job while none is idle
+                    _pool.submit(int)
+            finally:
+                sys.modules["__main__"] = main
+                if path is None:
+                    del os.environ["PYTHONPATH"]
+                else:
+                    os.environ["PYTHONPATH"] = path
         return _pool
 
 
@@ -105,6 +133,36 @@ def _worker_started() -> None:
     _reuse_image_memory()
 
 
+def _release_image_memory() -> None:
+    """Give back what Pillow kept of a finished picture's memory beyond :data:`KEPT_BLOCKS`.
+
+    A worker keeps freed blocks for the next picture (:func:`_reuse_image_memory`), but
+    without this it would hold its largest picture's memory until the pool stops:
+    about 170 MB per worker after a 450-page book's 4,800 px PNGs, every worker's
+    largest added together, however far apart they came.
+    """
+    Image.core.clear_cache(KEPT_BLOCKS)
+    # Pillow's blocks are freed to the C allocator, which keeps them for the process (glibc raises its
+    # threshold for giving large blocks back to the system after the first is freed); trim hands them back.
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _find_malloc_trim():
+    """glibc's malloc_trim, or None (another C library: its memory is left as it is)."""
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+_malloc_trim = _find_malloc_trim() if sys.platform.startswith("linux") else None
+
+
 def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
     """Let Pillow keep freed image memory for the next image instead of returning it at once.
 
@@ -121,11 +179,11 @@ def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
 # --- the work ------------------------------------------------------------------------------------
 
 
-def make(source: str, px: tuple[int, int], dest: str, crop: bool, grey: bool, colour: bool | None = None) -> None:
-    """Write `dest` (atomically): `source` resampled to exactly `px` pixels as a baseline JPEG at 300 ppi.
+def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool | None = None) -> bytes:
+    """`source` resampled to exactly `px` pixels: a baseline JPEG at 300 ppi, as bytes for the caller to store.
 
     `crop` fills `px` by cropping the centre (cover art). `grey` (a black-and-white
-    interior) stores it in greyscale, with a comment saying whether the original had
+    interior) makes it greyscale, with a comment saying whether the original had
     colour; `colour` is that answer when the caller knows it already (see :func:`has_colour_file`).
     Raises :class:`Unreadable`.
     """
@@ -138,8 +196,11 @@ def make(source: str, px: tuple[int, int], dest: str, crop: bool, grey: bool, co
         extra["comment"] = WAS_COLOUR if (has_colour(image) if colour is None else colour) else b""
         image = image.convert("L")
     image = ImageOps.fit(image, px, Image.Resampling.LANCZOS) if crop else image.resize(px, Image.Resampling.LANCZOS)
-    with atomic_path(dest) as tmp:
-        image.save(tmp, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=(PPI, PPI), **extra)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=(PPI, PPI), **extra)
+    del image
+    _release_image_memory()
+    return out.getvalue()
 
 
 def has_colour_file(source: str) -> bool:
@@ -184,7 +245,7 @@ def decode(source: Path, px: tuple[int, int]) -> Image.Image:
                 ImageOps.exif_transpose(img, in_place=True)
                 img = _eight_bits(img)
                 if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-                    rgba = img.convert("RGBA")
+                    rgba = img if img.mode == "RGBA" else img.convert("RGBA")  # convert() would copy even an RGBA one
                     img = Image.new("RGB", rgba.size, (255, 255, 255))  # white stays white in any RGB profile
                     img.paste(rgba, mask=rgba.getchannel("A"))
                 elif img.mode not in ("RGB", "CMYK", "L"):
