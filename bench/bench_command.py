@@ -17,8 +17,10 @@ file with print CSS (genbook.html_for). Cases, per size, in one run, alternating
 * cb cold 1core - (--one-core) the cold build under `taskset -c 0`: what one core gives
 
 Per case: the median wall seconds, CPU seconds (the child's rusage: user + system,
-its own children included) and peak RSS (ru_maxrss), each with its ratio to its
-peer and the issue's target, and seconds per page. Medians of few runs on a busy
+its own children included), peak RSS (ru_maxrss: the largest single process of the
+tree) and peak "tree" memory (the proportional set size of the process and all its
+workers together, sampled every 20 ms), each with its ratio to its peer and the
+issue's target, and seconds per page. Medians of few runs on a busy
 machine are rough; the ratios of cases run alternately are what to read.
 """
 
@@ -31,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -47,17 +50,48 @@ open(sys.argv[1], "w", encoding="utf-8").write("<!doctype html><html><body>" + "
 TARGETS = {"cb cold": ("weasyprint", 0.5), "cb warm": ("weasyprint", 0.05), "cb md,html": ("markdown", 2.0), "cb cold 1core": ("weasyprint", 0.5)}
 
 
+def _tree_pss_mb(pid: int) -> float:
+    """Proportional set size (MB) of `pid` and all its descendants: shared pages counted once, split between sharers."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+def _watch_tree(pid: int, peak: list[float], stop: threading.Event) -> None:
+    while not stop.wait(0.02):
+        peak[0] = max(peak[0], _tree_pss_mb(pid))
+
+
 def timed(cmd: list[str], env: dict) -> dict:
-    """Run `cmd` to completion; its wall seconds, CPU seconds and peak RSS (MB), from wait4's rusage."""
+    """Run `cmd` to completion; its wall seconds, CPU seconds, peak RSS (MB) from wait4's rusage, and peak tree PSS.
+
+    ru_maxrss is the largest single process (the command, or its largest worker), not their sum;
+    "tree" samples the whole process tree's proportional set size every 20 ms, so a build that
+    spreads its work over worker processes is charged for all of them.
+    """
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    peak, stop = [0.0], threading.Event()
+    watcher = threading.Thread(target=_watch_tree, args=(proc.pid, peak, stop), daemon=True)
+    watcher.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    stop.set()
+    watcher.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode not in (0,):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024, "tree": peak[0]}
 
 
 def pages(pdf: Path) -> int:
@@ -134,11 +168,13 @@ def main() -> int:
     print(f"load after: {os.getloadavg()[0]:.2f} (1 min); {time.time() - started:.0f} s of runs")
 
     print(f"\nmedian of {args.repeat} runs; ratio = case / peer (target)")
-    head = f"{'pages':>5} {'case':<14} {'wall s':>7} {'ratio':>16} {'cpu s':>7} {'ratio':>7} {'RSS MB':>7} {'ratio':>6} {'ms/page':>8}"
+    head = f"{'pages':>5} {'case':<14} {'wall s':>7} {'ratio':>16} {'cpu s':>7} {'ratio':>7} {'RSS MB':>7} {'ratio':>6} {'tree MB':>7} {'ratio':>6} {'ms/page':>8}"
     print(head)
     for s in sizes:
         n_cb, n_w = pages(s.book_pdf()), pages(s.weasy_pdf)
-        med = {c: {k: statistics.median(x[k] for x in v) for k in ("wall", "cpu")} | {"rss": max(x["rss"] for x in v)} for c, v in s.runs.items()}
+        med = {
+            c: {k: statistics.median(x[k] for x in v) for k in ("wall", "cpu")} | {k: max(x[k] for x in v) for k in ("rss", "tree")} for c, v in s.runs.items()
+        }
         for case, m in med.items():
             n = n_w if case == "weasyprint" else n_cb
             peer, target = TARGETS.get(case, (None, None))
@@ -148,9 +184,13 @@ def main() -> int:
                 ratio = f"{r:.2f}x ({'<=' if r <= target else '> '}{target})"
                 cpu = f"{m['cpu'] / p['cpu']:.2f}x"
                 rss = f"{m['rss'] / p['rss']:.2f}x"
+                tree = f"{m['tree'] / p['tree']:.2f}x" if p["tree"] else ""
             else:
-                ratio = cpu = rss = ""
-            print(f"{n:>5} {case:<14} {m['wall']:>7.2f} {ratio:>16} {m['cpu']:>7.2f} {cpu:>7} {m['rss']:>7.0f} {rss:>6} {1000 * m['wall'] / n:>8.1f}")
+                ratio = cpu = rss = tree = ""
+            print(
+                f"{n:>5} {case:<14} {m['wall']:>7.2f} {ratio:>16} {m['cpu']:>7.2f} {cpu:>7} {m['rss']:>7.0f} {rss:>6}"
+                f" {m['tree']:>7.0f} {tree:>6} {1000 * m['wall'] / n:>8.1f}"
+            )
         s.summary = (n_cb, med)
     if len(sizes) > 1:
         print("\nscaling: extra ms per extra page between sizes (wall, median)")

@@ -359,7 +359,8 @@ def prepare(
     has already given a size with the source's shape (see :func:`fit`).
     """
     placed = plan(source, px, cache_dir, crop=crop, where=where, field=field, hashes=hashes)
-    resample(placed, crop=crop, where=where, field=field, pool=pixels.pool())
+    if not _still_cached(placed.path):  # the workers are started only for work
+        resample(placed, crop=crop, where=where, field=field, pool=pixels.pool())
     return placed
 
 
@@ -382,7 +383,8 @@ class Resampler:
         self.cache_dir = cache_dir
         self.grey = grey  # a black-and-white interior: pictures stored in greyscale
         self.hashes = HashMemo(cache_dir / "sources.json")
-        self.processes = pixels.pool() if processes else None  # None on one core: the threads do the work
+        self._use_processes = processes
+        self.processes: Executor | None = None  # the worker pool, once a picture needs one; None: the threads do the work
         self._pool = ThreadPoolExecutor(max_workers=max_workers or workers(MAX_WORKERS), thread_name_prefix="resample")
         self._jobs: dict[Path, Future] = {}
         self._done = 0
@@ -403,6 +405,8 @@ class Resampler:
         if job is None:
             if _still_cached(placed.path):
                 return placed
+            if self._use_processes and self.processes is None:
+                self.processes = pixels.pool()  # started here, in the caller's thread, and only for work (None on one core)
             job = self._jobs[placed.path] = self._pool.submit(
                 resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=self.processes
             )
