@@ -10,9 +10,16 @@ is measured per case. Cases:
 * chapterbook warm  - the same build again with the image cache filled
 * weasyprint        - the same text and images as HTML + CSS (@page 6x9 with bleed),
                       the engine under pandoc/BookForge-style pipelines
+* chapterbook cold, threads - cold, with the pictures resampled on threads in this
+                      process (CHAPTERBOOK_RESAMPLE=threads) instead of worker processes
+* chapterbook cold, 1 core  - cold under `taskset -c 0`: what one core gives
 
 Reports seconds, the ratios to WeasyPrint, peak memory, page faults, and the
-ppi of the images in each PDF per `pdfimages -list`.
+ppi of the images in each PDF per `pdfimages -list`. CPU seconds and page faults
+include chapterbook's picture workers (processes of its own, render/resample.py);
+"peak MB" is this process's own peak RSS, "tree MB" the peak proportional set size
+of this process and its workers together (sampled every 20 ms), the fair figure
+when the work is spread over processes. The variants' PDFs must equal the cold one.
 
 Seconds come twice. "wall" is the plain clock. "running" is the same interval
 with the stretches taken out when the host had paused the whole virtual machine
@@ -44,6 +51,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -150,14 +158,75 @@ def weasy_html(story_path: Path) -> str:
     return f"<!doctype html><html><head><meta charset='utf-8'><style>{css}</style></head><body>{''.join(parts)}</body></html>"
 
 
+def _descendants() -> list[int]:
+    """The processes this one started, and theirs: chapterbook's picture workers (render/resample.py) and their server."""
+    out, todo = [], [os.getpid()]
+    while todo:
+        pid = todo.pop()
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as f:
+                    kids = [int(c) for c in f.read().split()]
+                out += kids
+                todo += kids
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def _stat_fields(pid: int) -> list[str]:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    except OSError:
+        return []
+
+
 def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """CPU seconds of this process and of every process under it, alive (the picture workers) or ended."""
+    own, ended = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    alive = 0
+    for pid in _descendants():
+        f = _stat_fields(pid)
+        alive += int(f[11]) + int(f[12]) if f else 0  # utime, stime in clock ticks (proc(5), fields 14 and 15)
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime + alive / os.sysconf("SC_CLK_TCK")
 
 
 def _faults() -> int:
-    """Minor page faults so far: each is a fresh page of memory, and on a virtual machine a costly one."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    """Minor page faults so far, this process's and its workers': each is a fresh page of memory, and on a virtual machine a costly one."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_minflt + resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
+    return own + sum(int(f[7]) for f in map(_stat_fields, _descendants()) if f)  # minflt, proc(5) field 10
+
+
+def _tree_pss_mb() -> float:
+    """Proportional set size (MB) of this process and all under it: shared pages counted once, split between sharers."""
+    total = 0
+    for pid in [os.getpid(), *_descendants()]:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("Pss:")), 0)
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+class TreeMemory:
+    """The peak of :func:`_tree_pss_mb` while the block runs, sampled every 20 ms on a thread."""
+
+    def __enter__(self) -> TreeMemory:
+        self.peak, self._stop = _tree_pss_mb(), threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _tree_pss_mb())
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _tree_pss_mb())
 
 
 def run_case(case: str, story_path: Path, out: Path, cache: Path) -> dict:
@@ -173,9 +242,10 @@ def run_case(case: str, story_path: Path, out: Path, cache: Path) -> dict:
         story = load_story(story_path)  # like the HTML for WeasyPrint, the input is ready before timing
         if setup_only:
             return {"case": case}
-        m0, t0, c0, f0 = time.monotonic(), time.perf_counter(), _cpu(), _faults()
-        result = render_book(story, out, cache)
-        seconds, cpu, faults, m1 = time.perf_counter() - t0, _cpu() - c0, _faults() - f0, time.monotonic()
+        with TreeMemory() as tree:
+            m0, t0, c0, f0 = time.monotonic(), time.perf_counter(), _cpu(), _faults()
+            result = render_book(story, out, cache)
+            seconds, cpu, faults, m1 = time.perf_counter() - t0, _cpu() - c0, _faults() - f0, time.monotonic()
         pages = result.pages
     else:
         import weasyprint
@@ -183,14 +253,15 @@ def run_case(case: str, story_path: Path, out: Path, cache: Path) -> dict:
         source = weasy_html(story_path)
         if setup_only:
             return {"case": case}
-        m0, t0, c0, f0 = time.monotonic(), time.perf_counter(), _cpu(), _faults()
-        doc = weasyprint.HTML(string=source, base_url=str(story_path.parent)).render()
-        doc.write_pdf(out)
-        seconds, cpu, faults, m1 = time.perf_counter() - t0, _cpu() - c0, _faults() - f0, time.monotonic()
+        with TreeMemory() as tree:
+            m0, t0, c0, f0 = time.monotonic(), time.perf_counter(), _cpu(), _faults()
+            doc = weasyprint.HTML(string=source, base_url=str(story_path.parent)).render()
+            doc.write_pdf(out)
+            seconds, cpu, faults, m1 = time.perf_counter() - t0, _cpu() - c0, _faults() - f0, time.monotonic()
         pages = len(doc.pages)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # m0/m1 (the system-wide monotonic clock) let the parent subtract the host's pauses (machine.PauseWatch).
-    return {"case": case, "seconds": seconds, "cpu": cpu, "faults": faults, "peak_mb": peak_mb, "pages": pages, "m0": m0, "m1": m1}
+    return {"case": case, "seconds": seconds, "cpu": cpu, "faults": faults, "peak_mb": peak_mb, "tree_mb": tree.peak, "pages": pages, "m0": m0, "m1": m1}
 
 
 def ppi_of(pdf: Path) -> list[tuple[int, int]]:
@@ -198,9 +269,15 @@ def ppi_of(pdf: Path) -> list[tuple[int, int]]:
     return [(int(r.split()[12]), int(r.split()[13])) for r in rows]
 
 
+# Variants of the cold case: how the same render runs with its pictures on threads (as before
+# resampling moved to worker processes) and on one core (what a one-CPU machine or container gives).
+VARIANTS = {"chapterbook cold, threads": ({"CHAPTERBOOK_RESAMPLE": "threads"}, []), "chapterbook cold, 1 core": ({}, ["taskset", "-c", "0"])}
+
+
 def case_command(case: str, story: Path, out: Path, cache: Path) -> list[str]:
     """The command line of a child process that runs one case (see run_case)."""
-    return [sys.executable, __file__, "--case", case, "--story", str(story), "--out", str(out), "--cache", str(cache)]
+    prefix = VARIANTS[case][1] if case in VARIANTS else []
+    return [*prefix, sys.executable, __file__, "--case", case.split(",")[0], "--story", str(story), "--out", str(out), "--cache", str(cache)]
 
 
 def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[int]:
@@ -209,12 +286,20 @@ def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[
     The count does not depend on timing, so the cases may share the machine.
     """
     with tempfile.TemporaryDirectory() as tmp:
-        reports = [Path(tmp) / f"{i}.cg" for i in range(len(cases))]
+        # One report per process (%p): the picture workers and their server are processes of their own.
+        reports = [Path(tmp) / f"{i}" for i in range(len(cases))]
         # A fixed hash seed: set and dict orders, and so the work done, are the same every run.
         env = {**os.environ, "PYTHONHASHSEED": "0"}
         procs = [
             subprocess.Popen(
-                ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={report}", *case_command(case, story, out, cache)],
+                [
+                    "valgrind",
+                    "--tool=cachegrind",
+                    "--cache-sim=no",
+                    "--trace-children=yes",
+                    f"--cachegrind-out-file={report}.%p.cg",
+                    *case_command(case, story, out, cache),
+                ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 text=True,
@@ -225,10 +310,11 @@ def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[
         counts = []
         for case, proc, report in zip(cases, procs, reports):
             _, err = proc.communicate()
-            summary = [line for line in report.read_text().splitlines() if line.startswith("summary:")] if report.exists() else []
+            files = list(report.parent.glob(f"{report.name}.*.cg"))
+            summary = [line for f in files for line in f.read_text().splitlines() if line.startswith("summary:")]
             if proc.returncode != 0 or not summary:
                 raise SystemExit(f"{case} under valgrind failed:\n{err[-2000:]}")
-            counts.append(int(summary[0].split()[1]))
+            counts.append(sum(int(line.split()[1]) for line in summary))  # the main process and its workers
         return counts
 
 
@@ -283,10 +369,12 @@ def main() -> int:
         return status
 
     def child(case: str, out: Path, cache: Path) -> dict:
-        done = subprocess.run(case_command(case, story, out, cache), capture_output=True, text=True, check=True)
+        env = {**os.environ, **(VARIANTS[case][0] if case in VARIANTS else {})}
+        done = subprocess.run(case_command(case, story, out, cache), capture_output=True, text=True, check=True, env=env)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
-    results: dict[str, list[dict]] = {"chapterbook cold": [], "chapterbook warm": [], "weasyprint": []}
+    results: dict[str, list[dict]] = {"chapterbook cold": [], "chapterbook warm": [], "weasyprint": [], **{v: [] for v in VARIANTS}}
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     with PauseWatch() as watch:
         for r in range(args.repeat):
             cache = work / f"cache-{r}"
@@ -294,6 +382,12 @@ def main() -> int:
             results["chapterbook cold"].append(child("chapterbook cold", work / "chapterbook.pdf", cache))
             results["chapterbook warm"].append(child("chapterbook warm", work / "chapterbook-warm.pdf", cache))
             results["weasyprint"].append(child("weasyprint", work / "weasyprint.pdf", cache))
+            for variant in VARIANTS:  # each from an empty cache of its own; its PDF must match the cold one
+                shutil.rmtree(work / "cache-variant", ignore_errors=True)
+                results[variant].append(child(variant, work / "chapterbook-variant.pdf", work / "cache-variant"))
+                if (work / "chapterbook-variant.pdf").read_bytes() != (work / "chapterbook.pdf").read_bytes():
+                    raise SystemExit(f"{variant}: the PDF differs from the cold build's")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for runs in results.values():
         for x in runs:
             x["running"] = watch.running(x["m0"], x["m1"])
@@ -310,6 +404,7 @@ def main() -> int:
             "running_median": statistics.median(x["running"] for x in v),
             "faults": min(x["faults"] for x in v),
             "peak_mb": max(x["peak_mb"] for x in v),
+            "tree_mb": max(x["tree_mb"] for x in v),
             "pages": v[0]["pages"],
         }
         for k, v in results.items()
@@ -325,13 +420,13 @@ def main() -> int:
     print(f"fastest of {args.repeat} runs per case (wall and CPU), the median wall time, and the same with the pauses taken out:")
     print(
         f"{'case':<18} {'wall s':>7} {'vs weasy':>9} {'cpu s':>7} {'vs weasy':>9} {'median s':>9} {'vs weasy':>9}"
-        f" {'running s':>9} {'vs weasy':>9} {'median':>7} {'vs weasy':>9} {'faults':>7} {'peak MB':>8} {'pages':>6}"
+        f" {'running s':>9} {'vs weasy':>9} {'median':>7} {'vs weasy':>9} {'faults':>7} {'peak MB':>8} {'tree MB':>8} {'pages':>6}"
     )
     for name, s in summary.items():
         print(
             f"{name:<18} {s['seconds']:>7.2f} {ratio(name, 'seconds')} {s['cpu']:>7.2f} {ratio(name, 'cpu')}"
             f" {s['median']:>9.2f} {ratio(name, 'median')} {s['running']:>9.2f} {ratio(name, 'running')}"
-            f" {s['running_median']:>7.2f} {ratio(name, 'running_median')} {s['faults']:>7} {s['peak_mb']:>8.0f} {s['pages']:>6}"
+            f" {s['running_median']:>7.2f} {ratio(name, 'running_median')} {s['faults']:>7} {s['peak_mb']:>8.0f} {s['tree_mb']:>8.0f} {s['pages']:>6}"
         )
     ours = ppi_of(work / "chapterbook.pdf")
     theirs = ppi_of(work / "weasyprint.pdf")

@@ -152,10 +152,8 @@ def _find_malloc_trim():
     """glibc's malloc_trim, or None (another C library: its memory is left as it is)."""
     try:
         import ctypes
-        import ctypes.util
 
-        name = ctypes.util.find_library("c")
-        return ctypes.CDLL(name).malloc_trim if name else None
+        return ctypes.CDLL(None).malloc_trim  # the C library the interpreter runs on (find_library would run ldconfig)
     except (OSError, AttributeError):
         return None
 
