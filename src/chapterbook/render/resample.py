@@ -13,6 +13,7 @@ caches and reports; it turns :class:`Unreadable` into the author's message.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import functools
 import io
 import multiprocessing
@@ -21,6 +22,7 @@ import sys
 import threading
 import types
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
@@ -186,13 +188,14 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
     Raises :class:`Unreadable`.
     """
     _reuse_image_memory()
-    image = decode(Path(source), px)
     extra = {}
     if grey:
         # Judged and turned grey before resampling: Lanczos then works on one channel instead of three
         # (greyscale is a weighted sum of the channels, so the order changes nothing but rounding).
-        extra["comment"] = WAS_COLOUR if (has_colour(image) if colour is None else colour) else b""
-        image = image.convert("L")
+        image, coloured = _decode_grey(Path(source), px, colour)
+        extra["comment"] = WAS_COLOUR if coloured else b""
+    else:
+        image = decode(Path(source), px)
     image = ImageOps.fit(image, px, Image.Resampling.LANCZOS) if crop else image.resize(px, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=(PPI, PPI), **extra)
@@ -228,6 +231,39 @@ def decode(source: Path, px: tuple[int, int]) -> Image.Image:
 
     Raises :class:`Unreadable`.
     """
+    with _opened(source, px) as (img, icc):
+        return _on_white_srgb(img, icc)
+
+
+def _decode_grey(source: Path, px: tuple[int, int], colour: bool | None) -> tuple[Image.Image, bool]:
+    """The picture as :func:`decode` gives it, in greyscale, and whether it had colour (`colour` when known).
+
+    Without a colour profile, a greyscale picture stays one channel (not made RGB to be made
+    grey again), and a transparent one is flattened on white in grey: a quarter of the memory
+    of flattening it in RGB, for a 4,800 px PNG 35 MB less at the worker's peak. Flattening
+    on white is linear in each channel, and so is greyscale, so the order changes nothing but rounding.
+    """
+    with _opened(source, px) as (img, icc):
+        alpha = _has_alpha(img)
+        if icc or not (alpha or img.mode == "L"):
+            rgb = _on_white_srgb(img, icc)
+            return rgb.convert("L"), has_colour(rgb) if colour is None else colour
+        if not alpha:
+            return img, False if colour is None else colour  # already grey, and no profile to apply
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")
+        if colour is None:
+            small = rgba.reduce(max(1, min(rgba.size) // 96))  # judged on a reduced copy, flattened like the whole
+            colour = has_colour(_on_white_srgb(small, None))
+        la = rgba.convert("LA")
+        del rgba, img
+        grey = Image.new("L", la.size, 255)
+        grey.paste(la.getchannel("L"), mask=la.getchannel("A"))
+        return grey, colour
+
+
+@contextlib.contextmanager
+def _opened(source: Path, px: tuple[int, int]) -> Iterator[tuple[Image.Image, bytes | None]]:
+    """The picture decoded (for about `px`), upright and in 8 bits, with its colour profile; raises :class:`Unreadable`."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -241,16 +277,24 @@ def decode(source: Path, px: tuple[int, int]) -> Image.Image:
                 # In place: an upright picture (the usual case) is not copied. Neither is one that is
                 # already RGB below; each copy of a 2400 x 1800 original is 13 MB of fresh memory.
                 ImageOps.exif_transpose(img, in_place=True)
-                img = _eight_bits(img)
-                if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-                    rgba = img if img.mode == "RGBA" else img.convert("RGBA")  # convert() would copy even an RGBA one
-                    img = Image.new("RGB", rgba.size, (255, 255, 255))  # white stays white in any RGB profile
-                    img.paste(rgba, mask=rgba.getchannel("A"))
-                elif img.mode not in ("RGB", "CMYK", "L"):
-                    img = img.convert("RGB")
-                return _to_srgb(img, icc)
+                yield _eight_bits(img), icc
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise Unreadable(str(exc)) from None
+
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+
+
+def _on_white_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
+    """`img` flattened on white (when it has transparency) and in sRGB."""
+    if _has_alpha(img):
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")  # convert() would copy even an RGBA one
+        img = Image.new("RGB", rgba.size, (255, 255, 255))  # white stays white in any RGB profile
+        img.paste(rgba, mask=rgba.getchannel("A"))
+    elif img.mode not in ("RGB", "CMYK", "L"):
+        img = img.convert("RGB")
+    return _to_srgb(img, icc)
 
 
 def _eight_bits(img: Image.Image) -> Image.Image:
