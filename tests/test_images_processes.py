@@ -72,7 +72,15 @@ def test_processes_and_threads_make_the_same_bytes(tmp_path, grey):
             with Image.open(io.BytesIO(data)) as img:
                 assert img.mode == "L"
                 comments[name] = img.info.get("comment", b"") == WAS_COLOUR
-        assert comments == {"palette.png": True, "rgba.png": True, "grey16.png": False, "cmyk.jpg": True, "grey.jpg": False, "tiny.png": True, "rotated.jpg": True}
+        assert comments == {
+            "palette.png": True,
+            "rgba.png": True,
+            "grey16.png": False,
+            "cmyk.jpg": True,
+            "grey.jpg": False,
+            "tiny.png": True,
+            "rotated.jpg": True,
+        }
 
 
 def test_the_main_process_decodes_nothing(tmp_path, monkeypatch):

@@ -407,9 +407,7 @@ class Resampler:
                 return placed
             if self._use_processes and self.processes is None:
                 self.processes = pixels.pool()  # started here, in the caller's thread, and only for work (None on one core)
-            job = self._jobs[placed.path] = self._pool.submit(
-                resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=self.processes
-            )
+            job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=self.processes)
             progress.report(PREPARING, self._done, len(self._jobs))
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)
