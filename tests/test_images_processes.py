@@ -83,18 +83,30 @@ def test_processes_and_threads_make_the_same_bytes(tmp_path, grey):
         }
 
 
-def test_the_main_process_decodes_nothing(tmp_path, monkeypatch):
-    """The originals are decoded in the workers: decoding here would fail the test."""
+def test_the_main_process_decodes_no_png(tmp_path, monkeypatch):
+    """PNGs are decoded in the workers (decoding one here fails the test); JPEGs on the main process's threads."""
     sources = _pictures(tmp_path / "src")
-    monkeypatch.setattr(resample, "decode", lambda *a, **k: pytest.fail("decoded in the main process"))
+    real = resample._opened
+    decoded_here = []
+
+    def opened(source, px):
+        if source.suffix == ".png":
+            pytest.fail("a PNG decoded in the main process")
+        decoded_here.append(source.name)
+        return real(source, px)
+
+    monkeypatch.setattr(resample, "_opened", opened)
     assert resample.pool().submit(os.getpid).result() != os.getpid()
-    made = _resample_all(sources, tmp_path / "cache", grey=True, processes=True)
-    assert all(data.startswith(b"\xff\xd8") for data in made.values())
+    for grey in (False, True):
+        decoded_here.clear()
+        made = _resample_all(sources, tmp_path / f"cache-{grey}", grey=grey, processes=True)
+        assert all(data.startswith(b"\xff\xd8") for data in made.values())
+        assert sorted(decoded_here) == ["cmyk.jpg", "grey.jpg", "rotated.jpg"]
 
 
 def test_a_damaged_picture_in_a_worker_is_reported_at_its_line_and_nothing_is_left(tmp_path):
-    bad = tmp_path / "bad.jpg"
-    Image.effect_noise((800, 600), 60).convert("RGB").save(bad, quality=90)
+    bad = tmp_path / "bad.png"
+    Image.effect_noise((800, 600), 60).convert("RGB").save(bad)
     bad.write_bytes(bad.read_bytes()[:5000])  # the header reads fine; decoding finds the damage
     where = Location(tmp_path / "story.yaml", 12, 9)
     with pytest.raises(RenderError, match="damaged") as caught:
@@ -102,7 +114,7 @@ def test_a_damaged_picture_in_a_worker_is_reported_at_its_line_and_nothing_is_le
             resampler.submit(bad, (400, 300), where=where, field="chapters[0].illustrations[0].image")
             assert resampler.processes is not None
             resampler.finish()
-    assert caught.value.where == where and "bad.jpg" in str(caught.value)
+    assert caught.value.where == where and "bad.png" in str(caught.value)
     assert list((tmp_path / "cache").glob("*.jpg")) == [] and list((tmp_path / "cache").glob("*.tmp")) == []
 
 
