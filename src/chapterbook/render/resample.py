@@ -13,7 +13,6 @@ caches and reports; it turns :class:`Unreadable` into the author's message.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import functools
 import io
 import multiprocessing
@@ -22,7 +21,6 @@ import sys
 import threading
 import types
 import warnings
-from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
@@ -231,8 +229,8 @@ def decode(source: Path, px: tuple[int, int]) -> Image.Image:
 
     Raises :class:`Unreadable`.
     """
-    with _opened(source, px) as (img, icc):
-        return _on_white_srgb(img, icc)
+    img, icc = _opened(source, px)
+    return _on_white_srgb(img, icc)
 
 
 def _decode_grey(source: Path, px: tuple[int, int], colour: bool | None) -> tuple[Image.Image, bool]:
@@ -243,41 +241,61 @@ def _decode_grey(source: Path, px: tuple[int, int], colour: bool | None) -> tupl
     of flattening it in RGB, for a 4,800 px PNG 35 MB less at the worker's peak. Flattening
     on white is linear in each channel, and so is greyscale, so the order changes nothing but rounding.
     """
-    with _opened(source, px) as (img, icc):
-        alpha = _has_alpha(img)
-        if icc or not (alpha or img.mode == "L"):
-            rgb = _on_white_srgb(img, icc)
-            return rgb.convert("L"), has_colour(rgb) if colour is None else colour
-        if not alpha:
-            return img, False if colour is None else colour  # already grey, and no profile to apply
-        rgba = img if img.mode == "RGBA" else img.convert("RGBA")
-        if colour is None:
-            small = rgba.reduce(max(1, min(rgba.size) // 96))  # judged on a reduced copy, flattened like the whole
-            colour = has_colour(_on_white_srgb(small, None))
-        la = rgba.convert("LA")
-        del rgba, img
-        grey = Image.new("L", la.size, 255)
-        grey.paste(la.getchannel("L"), mask=la.getchannel("A"))
-        return grey, colour
+    img, icc = _opened(source, px)
+    alpha = _has_alpha(img)
+    if not icc and img.mode == "P" and not alpha:
+        # A palette picture (flat digital art) made grey through its palette: no RGB copy at full size
+        # (three times the picture's own memory), and the same levels as by way of RGB.
+        return img.convert("L"), _palette_has_colour(img) if colour is None else colour
+    if icc or not (alpha or img.mode == "L"):
+        rgb = _on_white_srgb(img, icc)
+        del img
+        return rgb.convert("L"), has_colour(rgb) if colour is None else colour
+    if not alpha:
+        return img, False if colour is None else colour  # already grey, and no profile to apply
+    rgba = img if img.mode == "RGBA" else img.convert("RGBA")
+    del img  # each full-size image is let go as soon as the next is made: a 20 Mpx RGBA PNG is 81 MB
+    if colour is None:
+        small = rgba.reduce(max(1, min(rgba.size) // 96))  # judged on a reduced copy, flattened like the whole
+        colour = has_colour(_on_white_srgb(small, None))
+    mask, lum = rgba.getchannel("A"), rgba.convert("L")  # L from the colour channels alone, as LA's L is
+    del rgba
+    grey = Image.new("L", lum.size, 255)
+    grey.paste(lum, mask=mask)
+    return grey, colour
 
 
-@contextlib.contextmanager
-def _opened(source: Path, px: tuple[int, int]) -> Iterator[tuple[Image.Image, bytes | None]]:
-    """The picture decoded (for about `px`), upright and in 8 bits, with its colour profile; raises :class:`Unreadable`."""
+def _palette_has_colour(img: Image.Image) -> bool:
+    """:func:`has_colour` for a palette picture, counted over all its pixels by palette entry instead of on a small copy."""
+    palette = img.getpalette() or []
+    coloured = 0
+    for index, count in enumerate(img.histogram()):
+        if count and 3 * index + 2 < len(palette):
+            r, g, b = palette[3 * index : 3 * index + 3]
+            hi, lo = max(r, g, b), min(r, g, b)
+            if hi > 40 and hi and (hi - lo) * 255 / hi > SATURATION:  # HSV's value and saturation, as has_colour reads them
+                coloured += count
+    return coloured > COLOURED_SHARE * img.width * img.height
+
+
+def _opened(source: Path, px: tuple[int, int]) -> tuple[Image.Image, bytes | None]:
+    """The picture decoded (for about `px`), upright and in 8 bits, with its colour profile; raises :class:`Unreadable`.
+
+    Returned, not yielded: a caller holds the only reference to the decoded pixels and can let them go.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as opened:
-                img: Image.Image = opened
+            with Image.open(source) as img:
                 if img.format == "JPEG":
                     # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
                     img.draft("RGB", (px[0], px[1]))
-                img.load()
+                img.load()  # leaving the block closes the file only; the pixels stay
                 icc = img.info.get("icc_profile")
                 # In place: an upright picture (the usual case) is not copied. Neither is one that is
                 # already RGB below; each copy of a 2400 x 1800 original is 13 MB of fresh memory.
                 ImageOps.exif_transpose(img, in_place=True)
-                yield _eight_bits(img), icc
+                return _eight_bits(img), icc
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise Unreadable(str(exc)) from None
 
