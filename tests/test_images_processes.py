@@ -139,3 +139,42 @@ def test_a_build_of_the_print_pdf_judges_colour_once_and_still_warns(tmp_path, c
     assert "is in colour" in built.err and asked == []  # the renderer judged it while resampling
     checked = cli("validate", "story.yaml", cwd=root)
     assert "is in colour" in checked.err and asked  # validate renders nothing, so it judges for itself
+
+
+def _rgb(path: Path) -> Image.Image:
+    with Image.open(path) as img:
+        return img.convert("RGB")
+
+
+def test_a_palette_picture_is_judged_for_colour_as_its_rgb_copy_is(tmp_path):
+    """A grey book's palette pictures go grey through their palette: same levels, same colour verdict."""
+    flat = Image.new("RGB", (600, 400), (250, 250, 250))
+    ImageDraw.Draw(flat).rectangle((0, 0, 20, 20), fill=(220, 30, 30))  # under 2% of the pixels: not "in colour"
+    cases = {
+        "grey": Image.linear_gradient("L").resize((600, 400)).convert("RGB"),
+        "speck": flat,
+        "art": _rgb(_pictures(tmp_path / "src")[1]),
+    }
+    for name, rgb in cases.items():
+        path = tmp_path / f"{name}.png"
+        rgb.quantize(32).save(path)
+        via_rgb = resample.decode(path, (100, 100))
+        grey, coloured = resample._decode_grey(path, (100, 100), None)
+        assert coloured == resample.has_colour(via_rgb), name
+        assert grey.tobytes() == via_rgb.convert("L").tobytes(), name
+    assert [resample._decode_grey(tmp_path / f"{n}.png", (1, 1), None)[1] for n in cases] == [False, False, True]
+
+
+def test_a_jpeg_counts_as_the_pixels_it_is_decoded_at(tmp_path):
+    jpeg, png = tmp_path / "a.jpg", tmp_path / "a.png"
+    Image.new("RGB", (4000, 3000)).save(jpeg)
+    Image.new("RGB", (4000, 3000)).save(png)
+
+    def placed(src: Path, px: tuple[int, int]) -> images.Placed:
+        return images.Placed(tmp_path / "x.jpg", src, px, (4000, 3000))
+
+    assert images._decoded_pixels(placed(jpeg, (1000, 750))) == 1000 * 750  # libjpeg decodes at 1/4
+    assert images._decoded_pixels(placed(jpeg, (1500, 1125))) == 2000 * 1500  # 1/2 still covers it
+    assert images._decoded_pixels(placed(jpeg, (300, 225))) == 500 * 375  # 1/8 at most
+    assert images._decoded_pixels(placed(png, (1000, 750))) == 4000 * 3000  # a PNG is decoded whole
+    assert images._decoded_pixels(placed(png, (1000, 750))) > images.BIG_PICTURE_PX > images._decoded_pixels(placed(jpeg, (1500, 1125)))
