@@ -17,6 +17,7 @@ import functools
 import io
 import multiprocessing
 import os
+import site
 import sys
 import threading
 import types
@@ -96,15 +97,17 @@ def pool() -> Executor | None:
             sys.modules["__main__"] = types.ModuleType("__main__")
             # The workers' server starts in the caller's folder of the moment with its environment, where a
             # relative PYTHONPATH (src) may no longer lead to this chapterbook, or lead to another one: it
-            # is pointed at the folder this module was imported from.
-            os.environ["PYTHONPATH"] = os.pathsep.join([_IMPORTED_FROM, *([path] if path else [])])
+            # is pointed at the folder this module was imported from (unless that is where installed
+            # packages live, which the server finds anyway and which must not come before the standard library).
+            if _IMPORTED_FROM not in {*site.getsitepackages(), site.getusersitepackages()}:
+                os.environ["PYTHONPATH"] = os.pathsep.join([_IMPORTED_FROM, *([path] if path else [])])
             try:
                 for _ in range(n):  # a pool starts one more worker per job while none is idle
                     _pool.submit(int)
             finally:
                 sys.modules["__main__"] = main
                 if path is None:
-                    del os.environ["PYTHONPATH"]
+                    os.environ.pop("PYTHONPATH", None)
                 else:
                     os.environ["PYTHONPATH"] = path
         return _pool
