@@ -134,6 +134,11 @@ def _worker_started() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _reuse_image_memory()
+    global _in_worker
+    _in_worker = True
+
+
+_in_worker = False  # set in the pool's workers: only they give memory back after each picture
 
 
 def _release_image_memory() -> None:
@@ -144,6 +149,8 @@ def _release_image_memory() -> None:
     about 170 MB per worker after a 450-page book's 4,800 px PNGs, every worker's
     largest added together, however far apart they came.
     """
+    if not _in_worker:
+        return  # the caller's own process (its picture threads) keeps its memory for the next picture, as before
     Image.core.clear_cache(KEPT_BLOCKS)
     # Pillow's blocks are freed to the C allocator, which keeps them for the process (glibc raises its
     # threshold for giving large blocks back to the system after the first is freed); trim hands them back.
