@@ -32,10 +32,12 @@ def run(args: argparse.Namespace) -> int:
         return uptodate.replay(unchanged)
     from chapterbook.build import parse_formats
     from chapterbook.spec.load import load_story
+    from chapterbook.spec.memo import for_output
 
     started = time.time()
     formats = parse_formats(args.format)
-    story = load_story(args.story)
+    # What the last build worked out from unchanged content (the YAML's parse, lint's counts) is not worked out again.
+    story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)))
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
     err = err_console()
     for w in result.warnings:
