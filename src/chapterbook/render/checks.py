@@ -31,10 +31,10 @@ from chapterbook.errors import (
 )
 from chapterbook.print_rules import BLEED_IN, MIN_PAGES, inch
 from chapterbook.render import fonts, images
-from chapterbook.render.diagrams import fit_problems, on_picture
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
 from chapterbook.render.ink import colour_interior, has_colour
+from chapterbook.spec.diagrams import on_picture
 from chapterbook.spec.memo import content_key
 from chapterbook.spec.models import Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
@@ -300,6 +300,8 @@ def _crowded_diagrams(story: Story) -> Iterable[Problem]:
             face = face or story.memo.sha256(fonts.font_files(story)["regular"])
 
             def measure(d=d, w=w, h=h) -> list[tuple[str, str, str, str]]:
+                from chapterbook.render.diagrams import fit_problems  # ReportLab: only for a diagram not measured before
+
                 if not family:
                     family.append(fonts.book_font(story, _fonts_cache(story)))  # measuring words needs the font registered
                 return [(p.message, p.hint, p.severity.value, p.code) for p in fit_problems(d, w, h, family[0].regular, size, None, "")]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, Severity
 from chapterbook.render import extra_pages, fonts
-from chapterbook.render.colophon import copyright_lines
-from chapterbook.render.diagrams import diagram_text, on_picture
+from chapterbook.spec.diagrams import diagram_text, on_picture
+from chapterbook.spec.memo import content_key
 from chapterbook.spec.models import Illustration, Placement
 from chapterbook.spec.story import Story, format_path, story_file
 from chapterbook.text import BlockQuote, BulletList, Heading, Inline, NumberedList, Paragraph, line_col, markup
@@ -83,7 +83,7 @@ def glyph_problems(story: Story, covered: frozenset[str], problems: list[Problem
         check("illustrated by " + book.illustrator, w("book", "illustrator"), "the illustrator")
     if book.publisher:
         check(book.publisher, w("book", "publisher"), "the publisher")
-    for line in copyright_lines(spec):
+    for line in _copyright_lines(story):
         check(line, w("book"), "the copyright page")
     if book.dedication:
         check(book.dedication, w("book", "dedication"), "the dedication", "book.dedication")
@@ -125,6 +125,19 @@ def glyph_problems(story: Story, covered: frozenset[str], problems: list[Problem
             if caption(ill):
                 check(caption(ill), where, f"the caption of '{ill.id}'")
     _back_matter_glyphs(story, check, quotes)
+
+
+def _copyright_lines(story: Story) -> list[str]:
+    """colophon.copyright_lines, kept by what they are made of (story.memo): the module brings Babel and ReportLab."""
+    spec = story.spec
+    key = content_key(spec.book.model_dump(mode="json"), spec.layout.font, spec.layout.made_with_line)
+
+    def make() -> list[str]:
+        from chapterbook.render.colophon import copyright_lines
+
+        return copyright_lines(spec)
+
+    return list(story.memo.cached("copyright", key, make))
 
 
 def _block_runs(item: FlowItem, ci: int, number: int) -> list[tuple[Inline, str]]:

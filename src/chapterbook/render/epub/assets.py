@@ -23,7 +23,7 @@ DIAGRAM_PT = (432.0, 288.0)  # diagrams drawn 6 x 4 in for screens: the SVG scal
 COVER_HEIGHT_PX = 2560  # the cover image height the ebook stores ask for (1600 x 2560 at 6 x 9.6)
 
 
-def _cached(cache: Path, key: str, suffix: str, make) -> bytes:
+def cached(cache: Path, key: str, suffix: str, make) -> bytes:
     """The bytes cached under `key`, made by `make()` (and cached) when missing."""
     file = cache / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}{suffix}"
     if file.is_file():
@@ -71,7 +71,7 @@ def diagram_svg(diagram, font_files: dict[str, Path], cache: Path, width_pt: flo
             subprocess.run([tool, "-svg", str(pdf), str(svg)], check=True, capture_output=True, timeout=60)
             return svg.read_bytes()
 
-    return _cached(cache, key, ".svg", make)
+    return cached(cache, key, ".svg", make)
 
 
 def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
@@ -103,7 +103,7 @@ def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
         Image.open(io.BytesIO(done.stdout)).convert("RGB").save(out, "JPEG", quality=90, optimize=True)
         return out.getvalue()
 
-    return _cached(cache, key, ".jpg", make)
+    return cached(cache, key, ".jpg", make)
 
 
 def subset_font(font: Path, text: str, cache: Path) -> bytes:
@@ -133,4 +133,4 @@ def subset_font(font: Path, text: str, cache: Path) -> bytes:
         subset.save_font(loaded, out, options)
         return out.getvalue()
 
-    return _cached(cache, key, ".ttf", make)
+    return cached(cache, key, ".ttf", make)
