@@ -99,6 +99,9 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         reports: list = []
         extra_inputs: dict[str, Path] = {}
         summary: list[str] = []
+        compiled = out_dir / ".cache" / "templates"
+        compiled.mkdir(exist_ok=True)
+        templating.keep_compiled(compiled)  # templates compiled once, not in every build (by their source)
         for fmt in formats:
             progress.report(STAGES[fmt])
             written = FORMATS[fmt](story, stage.folder, cache)

@@ -116,6 +116,39 @@ def _inline_html(value: Inline | str, quotes: bool = False) -> Markup:
     return Markup(markup(value, bold="strong", italic="em", quotes=quotes))
 
 
+# Where templates' compiled code is kept between runs (see keep_compiled); None: compiled in every process.
+_compiled_folder: str | None = None
+
+
+def keep_compiled(folder: Path | None) -> None:
+    """From now on, keep the templates' compiled code in `folder` (an existing folder), as Jinja's bytecode cache.
+
+    Compiling the ebook's templates was a third of a warm ebook build. Jinja files the
+    code under the template's name and path and checks it against the source's checksum,
+    so an edited template is compiled again; the code depends on nothing else.
+    """
+    global _compiled_folder
+    wanted = str(folder) if folder is not None else None
+    if wanted != _compiled_folder:
+        _compiled_folder = wanted
+        _shared.cache_clear()  # the environments made so far keep their code elsewhere
+
+
+def _bytecode_cache(folder: str):
+    import jinja2
+
+    class Quiet(jinja2.FileSystemBytecodeCache):
+        """A cache that cannot be written (its folder removed, a full disk) only costs a compile next time."""
+
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return Quiet(folder)
+
+
 def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -123,6 +156,7 @@ def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
     shipped = str(packaged_templates_dir())
     env = ImmutableSandboxedEnvironment(
         loader=_loader_class()(list(paths), tuple(p for p in paths if p != shipped)),
+        bytecode_cache=_bytecode_cache(_compiled_folder) if _compiled_folder else None,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "xml", "xhtml", "html.j2", "htm.j2", "xml.j2", "xhtml.j2"), default_for_string=False
         ),
