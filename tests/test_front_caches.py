@@ -204,3 +204,14 @@ def test_template_hash_is_the_loaders_without_jinja(tmp_path, line_end):
         import hashlib
 
         assert templating.template_hash(name, root) == (str(filename), hashlib.sha256(source.encode("utf-8")).hexdigest())
+
+
+def test_an_illustration_marker_added_to_a_chapter_is_checked(tmp_path):
+    story = make_story(tmp_path / "book")
+    memo_file = tmp_path / "front.memo"
+    _, before, _ = _run(story, memo_file)
+    assert not [p for p in before if "names no illustration" in p.message]
+    story.write_text(story.read_text().replace("[illustration: cart]", "[illustration: crat]"))
+    _, after, memo = _run(story, memo_file)
+    found = [p for p in after if "names no illustration" in p.message]
+    assert memo.made["markers"] == 1 and len(found) == 1 and "did you mean 'cart'" in found[0].message

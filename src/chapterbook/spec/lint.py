@@ -114,18 +114,23 @@ def _references(story: Story) -> Iterable[Problem]:
         if source is None:
             continue
         slot_ids = [ill.id for ill in chapter.illustrations]
-        for block in blocks(source.text):
-            if block.kind == "illustration" and block.ref not in slot_ids:
-                line, col = line_col(source.text, block.start)
-                guess = difflib.get_close_matches(block.ref, slot_ids, n=1, cutoff=0.5)
+        for ref, start in _markers(story, source.text):
+            if ref not in slot_ids:
+                line, col = line_col(source.text, start)
+                guess = difflib.get_close_matches(ref, slot_ids, n=1, cutoff=0.5)
                 yield Problem(
-                    f"[illustration: {block.ref}] names no illustration of this chapter" + (f" — did you mean '{guess[0]}'?" if guess else ""),
+                    f"[illustration: {ref}] names no illustration of this chapter" + (f" — did you mean '{guess[0]}'?" if guess else ""),
                     source.location(line, col),
                     format_path(("chapters", i, "text")),
                     "add an illustration with this id under the chapter's 'illustrations:', or fix the id"
                     + (f" (this chapter has: {', '.join(slot_ids)})" if slot_ids else ""),
                     code="unknown-ref",
                 )
+
+
+def _markers(story: Story, text: str) -> list[tuple[str, int]]:
+    """(id, offset) of each illustration marker in a chapter's text, kept by the text (story.memo): parsing is the cost."""
+    return story.memo.cached("markers", content_key("markers", text), lambda: [(b.ref, b.start) for b in blocks(text) if b.kind == "illustration"])
 
 
 def _files(story: Story) -> Iterable[Problem]:
