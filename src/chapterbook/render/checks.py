@@ -338,7 +338,8 @@ def _colour_pictures(story: Story) -> Iterable[Problem]:
         seen.add(found.path)
         try:
             # Kept by the picture's content (story.memo): judging it means decoding it, seconds for a long book.
-            coloured = story.memo.cached("colour", content_key(story.memo.sha256(found.path)), lambda p=found.path: has_colour(images.decode(p, (96, 96))))
+            path = found.path
+            coloured = story.memo.cached("colour", content_key(story.memo.sha256(path)), lambda: has_colour(images.decode(path, (96, 96))))  # noqa: B023 - called at once
         except RenderError:
             continue  # a damaged picture is reported where it is measured
         if coloured:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from chapterbook import print_rules
@@ -43,7 +42,7 @@ STYLE_NAMES = {"bold": "Bold", "italic": "Italic", "bolditalic": "BoldItalic"}
 _FALLBACK = {"bold": ("regular",), "italic": ("regular",), "bolditalic": ("bold", "italic", "regular")}
 
 
-def _damaged() -> tuple[type[BaseException], ...]:
+def _damaged() -> tuple[type[Exception], ...]:
     """What ReportLab raises, besides its own TTFError, on a damaged font file."""
     from reportlab.pdfbase.ttfonts import TTFError
 
@@ -98,9 +97,10 @@ def read_face(path: Path, where=None) -> TTFontFace:
     """ReportLab's parse of a TrueType file (what drawing with it needs); a file it cannot use raises a located RenderError."""
     from reportlab.pdfbase.ttfonts import TTFontFace
 
+    refused: tuple[type[Exception], ...] = (*_damaged(), OSError)
     try:
         return TTFontFace(str(path))
-    except (*_damaged(), OSError) as exc:
+    except refused as exc:
         raise _unusable(path, exc, where) from None
 
 

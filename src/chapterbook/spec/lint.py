@@ -202,7 +202,8 @@ def _reading_level(story: Story) -> Iterable[Problem]:
     for i, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(i)
         # Worked out once per chapter text and limits (the memo): an edit re-counts only that chapter.
-        facts = None if source is None else story.memo.cached("reading", _reading_key(source.text, rules), lambda: _reading_facts(source.text, rules))
+        text = source.text if source is not None else ""
+        facts = None if source is None else story.memo.cached("reading", _reading_key(text, rules), lambda: _reading_facts(text, rules))  # noqa: B023 - called at once
         # A text of only headings, markers or breaks prints no story either (the PDF says so too).
         if source is None or facts is None or not facts[0]:
             if source is None and chapter.text_file is not None:
