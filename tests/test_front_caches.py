@@ -215,3 +215,20 @@ def test_an_illustration_marker_added_to_a_chapter_is_checked(tmp_path):
     _, after, memo = _run(story, memo_file)
     found = [p for p in after if "names no illustration" in p.message]
     assert memo.made["markers"] == 1 and len(found) == 1 and "did you mean 'cart'" in found[0].message
+
+
+def test_validate_uses_the_last_builds_memo_without_writing_and_sees_a_changed_picture(cli, tmp_path, monkeypatch):
+    story = make_story(tmp_path / "book")
+    monkeypatch.chdir(tmp_path)  # validate reads output/<book>/ of the working folder, as build writes it
+    assert cli("build", str(story), "--format", "md").code == 0
+    memo_file = tmp_path / "output" / "book" / ".cache" / "front.memo"
+    kept = memo_file.read_bytes()
+    first = cli("validate", str(story))
+    assert first.code == 0 and "colour" in first.err
+    from PIL import Image
+
+    picture = story.parent / "images" / "cart.png"
+    Image.open(picture).convert("L").convert("RGB").save(picture)
+    second = cli("validate", str(story))
+    assert second.code == 0 and "in colour" not in second.err
+    assert memo_file.read_bytes() == kept

@@ -44,8 +44,9 @@ class Memo:
     `made[kind]` counts the values worked out (not found) in this run, for tests and benches.
     """
 
-    def __init__(self, file: Path | None = None):
+    def __init__(self, file: Path | None = None, *, read_only: bool = False):
         self.file = file
+        self.read_only = read_only  # validate's: it uses what the last build worked out and writes nothing
         self._known: dict[str, bytes] = {}
         self._used: dict[str, bytes] = {}
         self._lock = threading.Lock()
@@ -57,7 +58,7 @@ class Memo:
     @property
     def folder(self) -> Path | None:
         """The book's cache folder (output/<book>/.cache) this memo is kept in; None for a memo kept in memory only."""
-        return self.file.parent if self.file is not None else None
+        return self.file.parent if self.file is not None and not self.read_only else None
 
     def sha256(self, path: Path) -> str:
         """The SHA-256 of the file at `path`, remembered by its stat between runs (output.HashMemo's rule)."""
@@ -102,7 +103,7 @@ class Memo:
 
     def save(self) -> None:
         """Write the entries used in this run to the file (atomically); nothing when there is no file or nothing changed."""
-        if self.file is None:
+        if self.file is None or self.read_only:
             return
         from chapterbook.output import atomic_write
 
@@ -148,6 +149,6 @@ def _read(file: Path) -> dict[str, bytes]:
     return {str(name): bytes(value) for name, value in items}
 
 
-def for_output(out_dir: Path) -> Memo:
-    """The memo kept in the book's output folder `out_dir` (created when first saved)."""
-    return Memo(out_dir / ".cache" / FILE)
+def for_output(out_dir: Path, *, read_only: bool = False) -> Memo:
+    """The memo kept in the book's output folder `out_dir` (created when first saved; never, `read_only`)."""
+    return Memo(out_dir / ".cache" / FILE, read_only=read_only)
