@@ -232,3 +232,14 @@ def test_validate_uses_the_last_builds_memo_without_writing_and_sees_a_changed_p
     second = cli("validate", str(story))
     assert second.code == 0 and "in colour" not in second.err
     assert memo_file.read_bytes() == kept
+
+
+def test_text_outside_the_grammar_added_to_a_chapter_is_reported(tmp_path):
+    story = make_story(tmp_path / "book")
+    memo_file = tmp_path / "front.memo"
+    _, before, _ = _run(story, memo_file)
+    assert "outside-grammar" not in _codes(before)
+    story.write_text(story.read_text().replace("[illustration: cart]", "[illustration: cart]\n\n      | a | table |\n      |---|---|\n      | 1 | 2 |"))
+    _, after, memo = _run(story, memo_file)
+    assert memo.made["grammar"] == 1
+    assert [p for p in after if p.code == "outside-grammar" and p.path == "chapters[0].text"]
