@@ -243,3 +243,17 @@ def test_text_outside_the_grammar_added_to_a_chapter_is_reported(tmp_path):
     _, after, memo = _run(story, memo_file)
     assert memo.made["grammar"] == 1
     assert [p for p in after if p.code == "outside-grammar" and p.path == "chapters[0].text"]
+
+
+def test_a_character_the_font_lacks_added_to_one_chapter_is_found_there(tmp_path):
+    story = make_story(tmp_path / "book", chapters=["\n\n".join([PARAGRAPH] * 2 + [f"This is part {n}."]) for n in ("one", "two")])
+    memo_file = tmp_path / "front.memo"
+    _, before, memo = _run(story, memo_file)
+    assert memo.made["glyphs"] == 2 and "missing-glyph" not in _codes(before)
+    text = story.read_text()
+    story.write_text(text.replace("This is part two.", "This is part two \u2603."))
+    _, after, memo = _run(story, memo_file)
+    assert memo.made["glyphs"] == 1
+    found = [p for p in after if p.code == "missing-glyph"]
+    assert len(found) == 1 and "U+2603" in found[0].message and "chapter 2" in found[0].message
+    assert found[0].where.line == next(i for i, t in enumerate(story.read_text().splitlines(), 1) if "\u2603" in t)
