@@ -21,7 +21,10 @@ class Chapters(InteriorBase):
     def chapter(self, doc: BookDoc, ci: int) -> list[Flowable]:
         chapter = self.spec.chapters[ci]
         items = self.chapter_slots[ci]
-        out: list[Flowable] = [ActionFlowable(("rectoBreak",)), Mark(doc, "opener", chapter.title, f"ch{ci + 1}")]
+        # chapterBody: on the chapter's first page, the document puts its pages back from the page cache
+        # (skipping what follows, up to its ChapterEnd) or lays them out (render/pagecache.py).
+        out: list[Flowable] = [ActionFlowable(("rectoBreak",)), ActionFlowable(("chapterBody", ci))]
+        out.append(Mark(doc, "opener", chapter.title, f"ch{ci + 1}"))
         has_opener = bool(items) and items[0][0] == "opener"
         out.append(Spacer(1, self.geo.text_height * (0.04 if has_opener else 0.2)))
         out.append(paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
