@@ -47,7 +47,13 @@ parts = [markdown.markdown(open(p, encoding="utf-8").read()) for p in sys.argv[2
 open(sys.argv[1], "w", encoding="utf-8").write("<!doctype html><html><body>" + "".join(parts) + "</body></html>")
 """
 # (case, peer, target ratio of wall seconds); peak RSS is held to <= 1.0x of the peer everywhere.
-TARGETS = {"cb cold": ("weasyprint", 0.5), "cb warm": ("weasyprint", 0.05), "cb edit": ("weasyprint", 0.1), "cb md,html": ("markdown", 2.0), "cb cold 1core": ("weasyprint", 0.5)}
+TARGETS = {
+    "cb cold": ("weasyprint", 0.5),
+    "cb warm": ("weasyprint", 0.05),
+    "cb edit": ("weasyprint", 0.1),
+    "cb md,html": ("markdown", 2.0),
+    "cb cold 1core": ("weasyprint", 0.5),
+}
 
 
 def timed(cmd: list[str], env: dict) -> dict:

@@ -154,6 +154,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             known.tight |= runts
         known.pages = pages
         known.save()
+        assert pages_cache is not None  # made on the first pass
         pages_cache.save()
         # Pictures the pages waited for are done; this also raises for any that failed unseen.
         resampler.finish()
