@@ -107,18 +107,23 @@ class Size:
         self.runs: dict[str, list[dict]] = {k: [] for k in self.cmds}
         chapters = sorted((book / "chapters").glob("ch*.md"))
         self.middle = chapters[len(chapters) // 2]
+        self.edits = self.md_edits = 0  # edits made, and the edit the md,html output was last made from
 
     def edit(self) -> None:
         """Change one word of the middle chapter: "Zebra" added before its first paragraph, or taken away again."""
         text = self.middle.read_text(encoding="utf-8")
         text = text[len("Zebra ") :] if text.startswith("Zebra ") else "Zebra " + text
         self.middle.write_text(text, encoding="utf-8")
+        self.edits += 1
 
     def run(self, case: str, env: dict) -> None:
         if case.startswith("cb cold"):
             shutil.rmtree(self.out_pdf, ignore_errors=True)  # cold: no output folder, no .cache
         if case == "cb edit":
             self.edit()
+        if case == "cb md,html" and self.md_edits != self.edits:  # "warm" is nothing changed: catch up, untimed
+            timed(self.cmds[case], env)
+            self.md_edits = self.edits
         self.runs[case].append(timed(self.cmds[case], env))
 
     def book_pdf(self) -> Path:

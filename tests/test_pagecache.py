@@ -214,3 +214,38 @@ def test_the_cache_keeps_only_this_book_s_chapters(tmp_path):
     after = {f.name for f in folder.glob("*.pages")}
     assert not before & after  # every chapter changed: the old entries are gone
     assert len(after) <= 2 * 3  # a trial and a final layout of each chapter at most
+
+
+def test_warnings_of_chapters_put_back_are_the_same_and_point_at_the_same_places(tmp_path):
+    """A chapter put back without being made gives its warnings from the cache; when an edit above it in
+    story.yaml moves its lines, its pages still come from the cache and its warnings point at the new lines."""
+    book = tmp_path / "book"
+    shutil.copytree(BEACH, book, ignore=shutil.ignore_patterns("output"))
+    ch3 = _chapter(book, 3)  # a character the font lacks, in chapter 3's text and in a caption (at its spec line)
+    ch3.write_text(ch3.read_text(encoding="utf-8").rstrip("\n") + " The sign said 水 and 水 again.\n", encoding="utf-8")
+    _replace(book / "story.yaml", "The ball pushes the air back.", "The ball pushes the air 水 back.")
+    first = _render(book, tmp_path / "warm")
+    glyphs = [w for w in first.warnings if w.code == "missing-glyph"]
+    assert len(glyphs) >= 2 and all("水" in w.message for w in glyphs)
+    assert {w.where.file.name for w in glyphs} == {"story.yaml", ch3.name}
+
+    def edit(b):
+        ch2 = _chapter(b, 2)
+        _replace(ch2, _first_word(ch2), "zebra")
+        spec = b / "story.yaml"  # a line more in chapter 1's entry: every later chapter's spec lines move down
+        text = spec.read_text(encoding="utf-8")
+        at = text.index("\n", text.index("title:", text.index("chapters:"))) + 1
+        indent = re.match(r"\s*", text[at:]).group(0)  # type: ignore[union-attr]
+        spec.write_text(text[:at] + f"{indent}# a note the author added\n" + text[at:], encoding="utf-8")
+
+    edit(book)
+    again = _render(book, tmp_path / "warm")
+    cold = _render(book, tmp_path / "cold")
+    assert again.pdf.read_bytes() == cold.pdf.read_bytes()
+    assert (again.chapters_replayed, again.chapters_laid_out) == (2, 1)
+    assert [(w.message, w.where, w.path) for w in again.warnings] == [(w.message, w.where, w.path) for w in cold.warnings]
+    moved = [(w.where.file.name, w.where.line) for w in again.warnings if w.code == "missing-glyph"]
+    assert moved == [(w.where.file.name, w.where.line + (w.where.file.name == "story.yaml")) for w in glyphs]
+    rebuilt = _render(book, tmp_path / "warm")  # nothing changed: chapters made from the cache alone, warnings too
+    assert (rebuilt.chapters_replayed, rebuilt.chapters_laid_out) == (3, 0)
+    assert [(w.message, w.where, w.path) for w in rebuilt.warnings] == [(w.message, w.where, w.path) for w in cold.warnings]

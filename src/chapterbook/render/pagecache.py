@@ -37,12 +37,13 @@ import hashlib
 import json
 import marshal
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import reportlab
 
+from chapterbook.errors import Location, Problem, Severity
 from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import rl_pages
 from chapterbook.render.flowables import ChapterEnd
@@ -96,8 +97,22 @@ class PageCache:
             part = hashlib.sha256(f"{ci}|{chapter.model_dump_json()}".encode())
             part.update(b"\0" + (source.text if source is not None else "").encode())
             self._chapters.append(part.hexdigest())
+        # Where each chapter's warnings point: the spec file and the chapter's positions in it, its text file.
+        # Kept apart from the key: a line added to one chapter's spec entry moves every later chapter's
+        # positions, which changes their warnings' line numbers but not their pages.
+        groups: dict[int, list] = {}
+        for path, pos in story.positions.items():
+            if len(path) >= 2 and path[0] == "chapters" and isinstance(path[1], int):
+                groups.setdefault(path[1], []).append((path, pos))
+        common = repr((str(story.path), story.positions.get(("chapters",)), story.positions.get(())))
+        self._wkeys = []
+        for ci in range(len(spec.chapters)):
+            source = story.chapter_text(ci)
+            text_at = (str(source.file), source.first_line, source.indent) if source is not None else None
+            self._wkeys.append(hashlib.sha256(f"{common}|{groups.get(ci, [])!r}|{text_at!r}".encode()).hexdigest())
         self.used: set[str] = set()
         self.new: dict[str, bytes] = {}
+        self._read: dict[str, dict | None] = {}
 
     def layout(self, geo: PageGeometry, pictures: Pictures, tight: frozenset[int], trial: bool) -> PageLayout:
         """The cache as one layout of the book sees it."""
@@ -106,6 +121,11 @@ class PageCache:
     def read(self, key: str) -> dict | None:
         """The entry stored under `key`, or None when there is none or it cannot be trusted."""
         self.used.add(key)
+        if key not in self._read:
+            self._read[key] = self._load(key)
+        return self._read[key]
+
+    def _load(self, key: str) -> dict | None:
         blob = self.new.get(key)
         if blob is None:
             try:
@@ -125,6 +145,7 @@ class PageCache:
         body = zlib.compress(marshal.dumps(entry), 1)
         self.new[key] = zlib.crc32(body).to_bytes(4, "big") + body
         self.used.add(key)
+        self._read[key] = entry
 
     def save(self) -> None:
         """Write the entries made by this render and remove those it did not use; a folder that cannot be written is left."""
@@ -150,6 +171,22 @@ class PageLayout:
         self.replayed = 0
         self.laid_out = 0
         self._files = {image_name(s): s for s in self._slots() if s.placed is not None}
+        self.events: dict[int, list] = {}  # chapter -> its warnings as made or cached (encoded)
+        self.lazy: set[int] = set()  # chapters whose flowables were not made (their warnings came from the cache)
+        self.make_chapter: Callable[[int], list] | None = None  # makes a lazy chapter's flowables after all
+
+    def cached_events(self, ci: int) -> list[tuple] | None:
+        """Chapter `ci`'s warnings from the cache when its pages are there and they point at the same places; else None."""
+        entry = self.cache.read(self.key(ci))
+        if entry is None or entry.get("wkey") != self.cache._wkeys[ci] or entry.get("events") is None:
+            return None
+        self.events[ci] = entry["events"]
+        self.lazy.add(ci)
+        return [_decode(e) for e in entry["events"]]
+
+    def made_events(self, ci: int, events: list[tuple]) -> None:
+        """The warnings making chapter `ci`'s flowables gave, to keep with its pages."""
+        self.events[ci] = [_encode(e) for e in events]
 
     def _slots(self, ci: int | None = None) -> Iterable[Slot]:
         from chapterbook.render.interior.plan import Slot
@@ -222,6 +259,8 @@ class Recorder:
         end_page, used = doc.chapter_ends[self.ci]
         entry = {
             "format": PAGES_FORMAT,
+            "wkey": layout.cache._wkeys[self.ci],
+            "events": layout.events.get(self.ci),
             "pages": self.pages,
             "toc": [(k, p - self.start) for k, p in doc.toc.items() if k not in self.toc0],
             "end": (end_page - self.start, used),
@@ -241,7 +280,15 @@ def start_chapter(doc: BookDoc, ci: int) -> None:
     if entry is not None and rl_pages.fonts_match(doc.canv, entry["fonts"]) and _skip_flowables(doc, ci):
         _replay(doc, ci, entry, layout)
         layout.replayed += 1
+        wkey, events = layout.cache._wkeys[ci], layout.events.get(ci)
+        if (entry.get("wkey"), entry.get("events")) != (wkey, events):  # its warnings point elsewhere now
+            layout.cache.keep(key, {**entry, "wkey": wkey, "events": events})
         return
+    if ci in layout.lazy:  # only a stand-in in the flow: the chapter's flowables are made now
+        assert layout.make_chapter is not None
+        made = layout.make_chapter(ci)
+        _skip_flowables(doc, ci)
+        doc._flow[0:0] = made[2:]  # after the recto break and this action, already done
     layout.laid_out += 1
     doc.recorder = Recorder(doc, ci, key)
 
@@ -275,6 +322,31 @@ def _replay(doc: BookDoc, ci: int, entry: dict, layout: PageLayout) -> None:
     rel, used = entry["end"]
     doc.chapter_ends[ci] = (start + rel, used)
     doc.late_floats += [(layout.slot(ci, slot_id), ci) for slot_id in entry["late"]]
+
+
+def _location(where: Location | None) -> tuple | None:
+    return None if where is None else (None if where.file is None else str(where.file), where.line, where.column)
+
+
+def _at(where: tuple | None) -> Location | None:
+    return None if where is None else Location(None if where[0] is None else Path(where[0]), where[1], where[2])
+
+
+def _encode(event: tuple) -> tuple:
+    """A warning event of InteriorBase (("glyphs", missing, where, what, field) or ("warn", Problem)) as plain data."""
+    if event[0] == "glyphs":
+        _, missing, where, what, field = event
+        return ("glyphs", [tuple(m) for m in missing], _location(where), what, field)
+    p: Problem = event[1]
+    return ("warn", (p.message, _location(p.where), p.path, p.hint, p.severity.value, p.code))
+
+
+def _decode(event: tuple) -> tuple:
+    if event[0] == "glyphs":
+        _, missing, where, what, field = event
+        return ("glyphs", [tuple(m) for m in missing], _at(where), what, field)
+    message, where, path, hint, severity, code = event[1]
+    return ("warn", Problem(message, _at(where) or Location(), path, hint, Severity(severity), code))
 
 
 def _art(doc: BookDoc, art: list, layout: PageLayout, canv, block) -> None:
