@@ -35,11 +35,16 @@ def fit_width(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "…"
 
 
+def xobject_name(placed: images.Placed) -> str:
+    """The PDF name of a cached image: by its content, so the PDF does not depend on the cache folder."""
+    return "img" + placed.path.stem[:24]
+
+
 def draw_placed(canv, placed: images.Placed, x: float, y: float, w: float, h: float) -> None:
-    """Draw a cached image, naming its XObject by content so the PDF does not depend on the cache folder."""
+    """Draw a cached image, naming its XObject by content (xobject_name)."""
     if getattr(canv, "chapterbook_trial", False):
         return  # a trial layout: the picture's size is all it needs, and that is known from its header
-    draw_image_file(canv, "img" + placed.file.stem[:24], placed.file, x, y, w, h)
+    draw_image_file(canv, xobject_name(placed), placed.file, x, y, w, h)
 
 
 class Mark(Flowable):

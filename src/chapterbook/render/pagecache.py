@@ -18,6 +18,14 @@ which are always laid out. The result is the same PDF, byte for byte, as a full
 layout (tests/test_pagecache.py), and the same page count and chapter ends, so the
 gutter and runt passes of render_book decide the same things.
 
+A chapter whose pages are in the cache is not even made into flowables: the
+warnings making them gave (missing glyphs, crowded diagrams, an empty chapter) are
+kept with its pages, as events replayed in their order, and used when the chapter
+points at the same places (the spec file, its positions in it, its text file; a
+line added above it in story.yaml moves them, and then it is made again for its
+warnings while its pages still come from the cache). Should the fonts not match
+when the layout reaches it, it is made then and laid out.
+
 The key of a chapter: this format, LAYOUT_VERSION, the renderer's own source, the
 ReportLab version, the page geometry, whether the layout is a trial (pictures not
 drawn), the spec without its chapters (layout settings, palette, language...), the
@@ -46,7 +54,7 @@ import reportlab
 from chapterbook.errors import Location, Problem, Severity
 from chapterbook.output import HashMemo, atomic_path
 from chapterbook.render import rl_pages
-from chapterbook.render.flowables import ChapterEnd
+from chapterbook.render.flowables import ChapterEnd, xobject_name
 from chapterbook.render.interior.memo import LAYOUT_VERSION
 from chapterbook.render.styles import TIGHT
 from chapterbook.spec.load import Story
@@ -71,12 +79,6 @@ def _source_digest() -> str:
         with contextlib.suppress(OSError):
             digest.update(file.relative_to(_PACKAGE).as_posix().encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def image_name(slot: Slot) -> str:
-    """The XObject name flowables.draw_placed gives the slot's picture."""
-    assert slot.placed is not None
-    return "img" + slot.placed.path.stem[:24]
 
 
 class PageCache:
@@ -170,7 +172,7 @@ class PageLayout:
         self._base = base
         self.replayed = 0
         self.laid_out = 0
-        self._files = {image_name(s): s for s in self._slots() if s.placed is not None}
+        self._files = {xobject_name(s.placed): s for s in self._slots() if s.placed is not None}
         self.events: dict[int, list] = {}  # chapter -> its warnings as made or cached (encoded)
         self.lazy: set[int] = set()  # chapters whose flowables were not made (their warnings came from the cache)
         self.make_chapter: Callable[[int], list] | None = None  # makes a lazy chapter's flowables after all
