@@ -107,6 +107,12 @@ class BookDoc(DeferredSaveDocTemplate):
         self._close_recording()
         pagecache.start_chapter(self, ci)
 
+    def drop_recording(self) -> None:
+        """Stop recording a chapter for the page cache without keeping it (a layout that stopped halfway)."""
+        if self.recorder is not None:
+            self.recorder.fonts.close()
+        self.recorder = None
+
     def _close_recording(self) -> None:
         if self.recorder is not None and self.pages is not None:
             self.recorder.close(self, self.pages)

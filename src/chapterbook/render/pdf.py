@@ -141,7 +141,10 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             interior = Interior(story, family, pictures, known.tight)
             doc = BookDoc(io.BytesIO() if trial else str(tmp), geo, family, story, MIN_PAGES, interior.quotes, trial)
             doc.pages = layout = pages_cache.layout(geo, pictures, known.tight, trial)
-            doc.build(interior.flowables(doc))
+            try:
+                doc.build(interior.flowables(doc))
+            finally:
+                doc.drop_recording()  # a layout that failed halfway leaves no watcher on the fonts
             pages = doc.page
             # Set again when the book crossed a step of the gutter table (the inside margin grows with
             # page count), or when a chapter ends on a page of one or two lines: it is set closer, once.
