@@ -144,6 +144,9 @@ def test_labelled_parts_over_a_picture_show_in_the_preview_and_the_ebook_as_in_p
         ebook = z.read("EPUB/images/plant.svg").decode("utf-8")
         chapter = z.read("EPUB/chapter-01.xhtml").decode("utf-8")
     assert 'src="images/plant.svg"' in chapter and "EPUB/images/plant.jpg" not in names  # the picture is inside the SVG
+    # The names are outlines in the SVG: the alt text says them, for screen readers.
+    said = "A bean plant growing in the soil. Labelled: flower, leaf, stem, roots."
+    assert f'alt="{said}"' in chapter and f'alt="{said}"' in out["preview"].read_text(encoding="utf-8")
     # One drawing in both: the same names, their dots on the same points of the picture.
     assert _check_callouts(preview) == _check_callouts(ebook)
     # And on the same side of the picture as the printed page's labels.
