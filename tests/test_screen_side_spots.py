@@ -45,17 +45,16 @@ _MEASURE = """(id) => {
   const fig = document.getElementById(id).getBoundingClientRect();
   let next = document.getElementById(id).nextElementSibling;
   while (next && next.tagName.toLowerCase() !== 'p') next = next.nextElementSibling;
-  const p = next.getBoundingClientRect();
   const range = document.createRange();
   range.selectNodeContents(next);
   const first = range.getClientRects()[0];
-  return {fig: [fig.left, fig.top, fig.right, fig.bottom], line: [first.left, first.top, first.right, first.bottom], p: [p.left, p.top]};
+  return {fig: [fig.left, fig.top, fig.right, fig.bottom], line: [first.left, first.top, first.right, first.bottom]};
 }"""
 
 
 def _beside(page, ident: str, side: str) -> None:
     box = page.evaluate(_MEASURE, f"ill-{ident}")
-    (fl, ft, fr, fb), (ll, lt, lr, _) = box["fig"], box["line"]
+    (fl, _, fr, fb), (ll, lt, lr, _) = box["fig"], box["line"]
     assert lt < fb, f"{ident}: the text after it starts under it, not beside it"
     if side == "left":
         assert ll >= fr, f"{ident}: the first line runs into the picture"
