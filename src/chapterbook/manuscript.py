@@ -27,6 +27,7 @@ from chapterbook.spec.load import Story, resolve_inside
 MANUSCRIPT_TEMPLATE = "markdown/manuscript.md.j2"
 PREVIEW_TEMPLATE = "html/preview.html.j2"
 STYLESHEET = "html/preview.css"
+PREVIEW_MAX_PX = 900  # a preview opens from disk with no other files, so its pictures are inlined, this size at most
 
 
 def context(story: Story) -> dict:
@@ -133,17 +134,6 @@ def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: 
 
 def _data_uri(media_type: str, data: bytes) -> str:
     return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
-
-
-PREVIEW_MAX_PX = 900
-
-
-def preview_images(story: Story, cache_dir: Path | None = None, grey: bool = False) -> dict[str, str]:
-    """Illustration id (or `portrait-<scientist>`) -> JPEG data: URI, at most PREVIEW_MAX_PX on a side.
-
-    A preview must open from disk with no other files, so pictures are inlined, scaled down.
-    """
-    return {key: _data_uri("image/jpeg", data) for key, data in screen_pictures(story, PREVIEW_MAX_PX, cache_dir, grey).items()}
 
 
 def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None, grey: bool = False) -> dict[str, bytes]:
