@@ -2,8 +2,10 @@
 
 Invisible flowables (`Mark`, `ChapterEnd`, `FullPage`) tell the document
 (:mod:`document`) what kind of page it is on, where a chapter ends and which
-full-page art to add; the rest draw. Nothing here reaches inside ReportLab:
-that is :mod:`rl_fast`.
+full-page art to add; the rest draw. Speed-ups that reach inside ReportLab are
+:mod:`rl_fast`; the one exception here is `SideSpot`, which changes how
+ImageAndFlowables (whose subclass it is) shares the text between beside and under
+its picture, through that class's own hooks (_findSplit, _C0/_C1, _aH).
 """
 
 from __future__ import annotations
