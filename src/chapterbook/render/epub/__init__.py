@@ -56,6 +56,7 @@ def _alt(ill) -> str:
 def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) -> Outputs:
     """Write book.epub into `out_dir`; `cover_pdf` is this build's cover when it made one."""
     from chapterbook.render.fonts import face_files
+    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
     spec, book = story.spec, story.spec.book
     cache = out_dir / ".cache" / "epub"
@@ -73,7 +74,10 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
     for ci, chapter in enumerate(spec.chapters):
         for ill in chapter.illustrations:
             alt[ill.id] = _alt(ill)
-            if ill.id in screen:
+            if ill.id in screen and on_picture(ill.diagram):  # its parts named over it, as print draws them
+                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette, picture=screen[ill.id])
+                pictures[ill.id] = f"images/{ill.id}.svg"
+            elif ill.id in screen:
                 files[f"images/{ill.id}.jpg"] = screen[ill.id]
                 pictures[ill.id] = f"images/{ill.id}.jpg"
             elif ill.diagram is not None:
@@ -170,6 +174,9 @@ def _cover_image(story: Story, out_dir: Path, cover_pdf: Path | None, faces: dic
 def _screen_pictures(story: Story, out_dir: Path) -> dict[str, bytes]:
     from chapterbook.manuscript import screen_pictures
 
+    # In colour even for a black-and-white print book (unlike the preview, which shows the printed
+    # pages): the ebook is its own edition, read on colour screens, and grey is a cost of black-ink
+    # printing, not the author's choice of look. Its diagrams keep their colours for the same reason.
     return screen_pictures(story, assets.SCREEN_MAX_PX, out_dir / ".cache" / "images")
 
 
