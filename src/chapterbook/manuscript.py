@@ -113,8 +113,8 @@ def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: 
     As <img> sources, not inline <svg>: poppler's SVGs name their glyphs and clips alike, and
     ids repeated in one page would mix up the drawings.
     """
-    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
     from chapterbook.render.epub.assets import DIAGRAM_PT, diagram_svg
+    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
     screen = screen or {}
     out: dict[str, str] = {}
