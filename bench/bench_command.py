@@ -11,6 +11,9 @@ file with print CSS (genbook.html_for). Cases, per size, in one run, alternating
 
 * cb cold       - `chapterbook build --format pdf` with no output folder (no .cache)
 * cb warm       - the same command again, nothing changed
+* cb edit       - the same command after a word changed in the middle chapter (an edit, not timed, before
+                  each run: a word added to or taken from its first paragraph, in turn): the chapters
+                  not edited come from the page cache (render/pagecache.py)
 * weasyprint    - `weasyprint book.html out.pdf`
 * cb md,html    - `chapterbook build --format md,html`, warm (its own output folder)
 * markdown      - python-markdown converting the same chapter files to HTML, a whole process too
@@ -48,7 +51,13 @@ parts = [markdown.markdown(open(p, encoding="utf-8").read()) for p in sys.argv[2
 open(sys.argv[1], "w", encoding="utf-8").write("<!doctype html><html><body>" + "".join(parts) + "</body></html>")
 """
 # (case, peer, target ratio of wall seconds); peak RSS is held to <= 1.0x of the peer everywhere.
-TARGETS = {"cb cold": ("weasyprint", 0.5), "cb warm": ("weasyprint", 0.05), "cb md,html": ("markdown", 2.0), "cb cold 1core": ("weasyprint", 0.5)}
+TARGETS = {
+    "cb cold": ("weasyprint", 0.5),
+    "cb warm": ("weasyprint", 0.05),
+    "cb edit": ("weasyprint", 0.1),
+    "cb md,html": ("markdown", 2.0),
+    "cb cold 1core": ("weasyprint", 0.5),
+}
 
 
 def _tree_pss_mb(pid: int) -> float:
@@ -149,6 +158,7 @@ class Size:
         self.cmds = {
             "cb cold": cb + ["--format", "pdf", "-o", str(self.out_pdf)],
             "cb warm": cb + ["--format", "pdf", "-o", str(self.out_pdf)],
+            "cb edit": cb + ["--format", "pdf", "-o", str(self.out_pdf)],
             "weasyprint": [str(BIN / "weasyprint"), str(self.html), str(self.weasy_pdf)],
             "cb md,html": cb + ["--format", "md,html", "-o", str(self.out_md)],
             "markdown": [PY, "-c", MARKDOWN, str(self.md_html), *map(str, sorted((book / "chapters").glob("ch*.md")))],
@@ -156,10 +166,25 @@ class Size:
         if one_core:
             self.cmds["cb cold 1core"] = ["taskset", "-c", "0"] + self.cmds["cb cold"]
         self.runs: dict[str, list[dict]] = {k: [] for k in self.cmds}
+        chapters = sorted((book / "chapters").glob("ch*.md"))
+        self.middle = chapters[len(chapters) // 2]
+        self.edits = self.md_edits = 0  # edits made, and the edit the md,html output was last made from
+
+    def edit(self) -> None:
+        """Change one word of the middle chapter: "Zebra" added before its first paragraph, or taken away again."""
+        text = self.middle.read_text(encoding="utf-8")
+        text = text[len("Zebra ") :] if text.startswith("Zebra ") else "Zebra " + text
+        self.middle.write_text(text, encoding="utf-8")
+        self.edits += 1
 
     def run(self, case: str, env: dict) -> None:
         if case.startswith("cb cold"):
             shutil.rmtree(self.out_pdf, ignore_errors=True)  # cold: no output folder, no .cache
+        if case == "cb edit":
+            self.edit()
+        if case == "cb md,html" and self.md_edits != self.edits:  # "warm" is nothing changed: catch up, untimed
+            timed(self.cmds[case], env)
+            self.md_edits = self.edits
         self.runs[case].append(timed(self.cmds[case], env))
 
     def book_pdf(self) -> Path:
@@ -185,8 +210,8 @@ def main() -> int:
     print(f"load before: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores", flush=True)
     for r in range(args.repeat):
         for s in sizes:
-            # cold is always followed by warm (warm needs what cold left); the other cases rotate around the pair
-            units = [["cb cold", "cb warm"], ["weasyprint"], ["cb md,html"], ["markdown"]] + ([["cb cold 1core"]] if args.one_core else [])
+            # cold is always followed by warm and edit (they need what cold left); the other cases rotate around them
+            units = [["cb cold", "cb warm", "cb edit"], ["weasyprint"], ["cb md,html"], ["markdown"]] + ([["cb cold 1core"]] if args.one_core else [])
             k = r % len(units)
             for unit in units[k:] + units[:k]:
                 for case in unit:

@@ -1,12 +1,14 @@
 """`--format epub` on the bench book, warm, beside the cold print build of the same book in the same run.
 
-    PYTHONPATH=src python bench/bench_epub.py [--repeat 3]
+    PYTHONPATH=src python bench/bench_epub.py [--repeat 3] [--src OTHER_TREE/src]
 
 Each case is a whole `chapterbook build` process: the cold PDF build (empty cache),
 then the ebook with a warm cache (pictures, diagram SVGs, font subsets and the cover
 image already made), alternating. Before each ebook build one word of a chapter is
 changed, as an author's save would, so the ebook is really made again (a rebuild with
-nothing changed would be skipped whole). Reports medians and the ratio.
+nothing changed would be skipped whole). Reports medians of wall and CPU seconds
+(user + system of the process, which a busy shared machine inflates less) and the
+ratios. `--src` runs another checkout's code (e.g. main's, for a before/after).
 Target (issue 17): ebook warm <= 0.25x of the cold PDF build.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,16 +31,26 @@ from bench_render import make_book  # noqa: E402 - the same generated book as th
 REPO = Path(__file__).resolve().parents[1]
 
 
-def timed(args: list[str]) -> float:
+SRC = REPO / "src"
+
+
+def timed(args: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one `chapterbook` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "chapterbook", *args], check=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")}, capture_output=True)
-    return time.perf_counter() - start
+    subprocess.run([sys.executable, "-m", "chapterbook", *args], check=True, env={**os.environ, "PYTHONPATH": str(SRC)}, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--src", type=Path, help="the chapterbook source folder to run (default: this checkout's src/)")
     args = ap.parse_args()
+    global SRC
+    SRC = args.src.resolve() if args.src else SRC
     work = Path(tempfile.mkdtemp(prefix="bench-epub-"))
     try:
         story = make_book(work / "book")
@@ -50,11 +63,12 @@ def main() -> None:
             text = chapter.read_text()  # a word in, then out again: the text changes on every save
             chapter.write_text(text.replace(" the ", " the very ", 1) if i % 2 == 0 else text.replace(" the very ", " the ", 1))
             warm.append(timed(["build", str(story), "--format", "epub", "-o", str(work / "warm")]))
-        c, w = statistics.median(cold), statistics.median(warm)
-        print(f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores, {args.repeat} runs each, whole processes")
-        print("| case | median s | vs cold PDF |\n|---|---:|---:|")
-        print(f"| build --format pdf, cold | {c:.2f} | 1.00x |")
-        print(f"| build --format epub, warm | {w:.2f} | {w / c:.2f}x |")
+        c, w = statistics.median(t for t, _ in cold), statistics.median(t for t, _ in warm)
+        cc, wc = statistics.median(t for _, t in cold), statistics.median(t for _, t in warm)
+        print(f"{SRC}: load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores, {args.repeat} runs each, whole processes")
+        print("| case | median wall s | vs cold PDF | median CPU s | vs cold PDF |\n|---|---:|---:|---:|---:|")
+        print(f"| build --format pdf, cold | {c:.2f} | 1.00x | {cc:.2f} | 1.00x |")
+        print(f"| build --format epub, warm | {w:.2f} | {w / c:.2f}x | {wc:.2f} | {wc / cc:.2f}x |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

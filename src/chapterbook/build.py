@@ -101,6 +101,9 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         reports: list = []
         extra_inputs: dict[str, Path] = {}
         summary: list[str] = []
+        compiled = out_dir / ".cache" / "templates"
+        compiled.mkdir(exist_ok=True)
+        templating.keep_compiled(compiled)  # templates compiled once, not in every build (by their source)
         for fmt in formats:
             progress.report(STAGES[fmt])
             written = FORMATS[fmt](story, stage.folder, cache)
@@ -109,6 +112,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
             reports += getattr(written, "reports", [])
             extra_inputs.update(getattr(written, "inputs", {}))
             summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
+        story.memo.save()  # what lint and the renderers worked out, for the next build (output/<book>/.cache)
         if set(formats) >= set(DEFAULT_FORMATS):
             # Every format was built, so every picture still wanted was used (and marked) just now. The margin
             # allows for file systems that store times coarsely (FAT: 2 s).

@@ -7,6 +7,8 @@ line prints these without a traceback; anything else is a bug in chapterbook.
 
 from __future__ import annotations
 
+import functools
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -37,9 +39,15 @@ class Location:
 def display_path(path: Path) -> str:
     """A path relative to the working folder when it is inside it, so messages stay short."""
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(path).resolve().relative_to(_resolved(os.getcwd())))
     except ValueError:
         return str(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(folder: str) -> Path:
+    # The working folder, resolved once per folder: a build with hundreds of warnings names it for each.
+    return Path(folder).resolve()
 
 
 @dataclass(frozen=True)

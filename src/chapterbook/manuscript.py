@@ -21,11 +21,13 @@ from chapterbook.book import book_view
 from chapterbook.errors import RenderError
 from chapterbook.output import atomic_write
 from chapterbook.render import images
+from chapterbook.render.ink import colour_interior
 from chapterbook.spec.load import Story, resolve_inside
 
 MANUSCRIPT_TEMPLATE = "markdown/manuscript.md.j2"
 PREVIEW_TEMPLATE = "html/preview.html.j2"
 STYLESHEET = "html/preview.css"
+PREVIEW_MAX_PX = 900  # a preview opens from disk with no other files, so its pictures are inlined, this size at most
 
 
 def context(story: Story) -> dict:
@@ -52,8 +54,11 @@ def render_preview(story: Story, cache_dir: Path | None = None) -> str:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-"))) / "images"
         assets_cache = cache_dir.parent / "epub"
         faces = _faces(story)
-        pictures = preview_images(story, cache_dir)
-        pictures.update(preview_diagrams(story, faces, assets_cache, have=set(pictures)))
+        # The preview shows the printed book: a black-and-white interior's pictures and diagrams in grey.
+        grey = not colour_interior(story.spec)
+        screen = screen_pictures(story, PREVIEW_MAX_PX, cache_dir, grey=grey)
+        pictures = {key: _data_uri("image/jpeg", data) for key, data in screen.items()}
+        pictures.update(preview_diagrams(story, faces, assets_cache, screen, grey=grey))
         # `quotes`: the preview shows “ ” ‘ ’ where the print does (the manuscript keeps what was typed).
         # The font is cut to the characters the page shows, so it is rendered first with a mark where the font goes.
         extra = {"css": css, "images": pictures, "quotes": story.spec.typographers_quotes, "font_css": Markup(_FONT_MARK)}
@@ -99,46 +104,46 @@ def font_face_css(faces: dict[str, Path], text: str, cache: Path) -> str:
     return "\n".join(rules)
 
 
-def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, have: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
-    """Illustration id -> SVG data: URI for each diagram whose illustration has no picture (in `have`), drawn as print draws it.
+def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: dict[str, bytes] | None = None, grey: bool = False) -> dict[str, str]:
+    """Illustration id -> SVG data: URI for each diagram the preview draws, as print draws it.
 
+    A diagram whose illustration has a picture (in `screen`, JPEG bytes by id) is left to the
+    picture, except labelled parts of that picture (diagrams.on_picture): the SVG then carries the
+    picture with its callouts over it. `grey` for a black-and-white interior.
     As <img> sources, not inline <svg>: poppler's SVGs name their glyphs and clips alike, and
     ids repeated in one page would mix up the drawings.
     """
     from chapterbook.render.epub.assets import DIAGRAM_PT, diagram_svg
+    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
+    screen = screen or {}
     out: dict[str, str] = {}
     if not faces:
         return out
     for chapter in story.spec.chapters:
         for ill in chapter.illustrations:
-            if ill.diagram is not None and ill.id not in have:
-                try:
-                    svg = diagram_svg(ill.diagram, faces, cache, *DIAGRAM_PT, story.spec.layout.palette)
-                except (RenderError, OSError, subprocess.SubprocessError):
-                    continue  # the placeholder describes it; the PDF build reports what is wrong
-                out[ill.id] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+            if ill.diagram is None or (ill.id in screen and not on_picture(ill.diagram)):
+                continue
+            try:
+                svg = diagram_svg(ill.diagram, faces, cache, *DIAGRAM_PT, story.spec.layout.palette, picture=screen.get(ill.id), grey=grey)
+            except (RenderError, OSError, subprocess.SubprocessError):
+                continue  # the picture or the placeholder shows instead; the PDF build reports what is wrong
+            out[ill.id] = _data_uri("image/svg+xml", svg)
     return out
 
 
-PREVIEW_MAX_PX = 900
+def _data_uri(media_type: str, data: bytes) -> str:
+    return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
 
 
-def preview_images(story: Story, cache_dir: Path | None = None) -> dict[str, str]:
-    """Illustration id (or `portrait-<scientist>`) -> JPEG data: URI, at most PREVIEW_MAX_PX on a side.
-
-    A preview must open from disk with no other files, so pictures are inlined, scaled down.
-    """
-    return {key: "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii") for key, data in screen_pictures(story, PREVIEW_MAX_PX, cache_dir).items()}
-
-
-def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None) -> dict[str, bytes]:
+def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None, grey: bool = False) -> dict[str, bytes]:
     """Illustration id (or `portrait-<scientist>`) -> JPEG bytes at most `max_px` on a side, for screens.
 
     For the preview and the ebook. Pictures go through the print pipeline (render.images:
     upright, on white, 8-bit sRGB from any colour profile, Lanczos) on its worker threads
     and are cached by content in `cache_dir` beside the print sizes, so a rebuild does not
-    redo them. An image that cannot be read is left out (the placeholder with the brief
+    redo them. `grey` stores them in greyscale, as a black-and-white interior prints them
+    (the print pipeline's own conversion). An image that cannot be read is left out (the placeholder with the brief
     shows instead); the PDF build and `validate` report it properly.
     """
     sources: dict[str, str] = {ill.id: ill.image for chapter in story.spec.chapters for ill in chapter.illustrations if ill.image}
@@ -146,7 +151,7 @@ def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None) ->
     with contextlib.ExitStack() as stack:
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-")))
-        resampler = stack.enter_context(images.Resampler(cache_dir))
+        resampler = stack.enter_context(images.Resampler(cache_dir, grey=grey))
         planned: dict[str, images.Placed] = {}
         for key, name in sources.items():
             path = resolve_inside(story.root, name)

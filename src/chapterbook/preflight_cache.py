@@ -7,6 +7,10 @@ output's ``.cache/preflight/`` under a key made of the PDF's SHA-256, the kind a
 trim asked for, and the fingerprint of chapterbook's files and installed packages
 (a changed rule or a new pypdf means a fresh check). Entries are JSON, never
 pickles: an output folder may come from somebody else.
+
+A PDF that changed (one chapter edited) is checked again, but each page whose
+content, images and forms are as before is not parsed again: what scanning it found
+is kept by the page's signature in ``pages-<kind>.json`` (see preflight.preflight).
 """
 
 from __future__ import annotations
@@ -32,12 +36,38 @@ def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[fl
     file = cache_dir / f"{kind}-{key}.json"
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
         return _report(json.loads(file.read_text(encoding="utf-8")), Path(pdf))
-    report = preflight(pdf, kind=kind, trim_in=trim_in)
+    pages_file = cache_dir / f"pages-{kind}.json"
+    stamp = f"{VERSION}|{code_fingerprint()}"
+    seen: dict[str, dict] = {}
+    with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+        stored = json.loads(pages_file.read_text(encoding="utf-8"))
+        if stored.get("stamp") == stamp and isinstance(stored.get("pages"), dict):
+            seen = stored["pages"]
+    used: dict[str, dict] = {}
+    report = preflight(pdf, kind=kind, trim_in=trim_in, pages_seen=_Recorder(seen, used))
     with contextlib.suppress(OSError):
         for old in cache_dir.glob(f"{kind}-*.json"):  # one entry per kind: the book's PDFs as they are now
             old.unlink()
         atomic_write(file, json.dumps({**asdict(report), "pdf": None}, default=lambda v: v.value if isinstance(v, Enum) else str(v)))
+        atomic_write(pages_file, json.dumps({"stamp": stamp, "pages": used}))  # only this PDF's pages: the file stays the book's size
     return report
+
+
+class _Recorder(dict):
+    """The pages seen before, which notes in `used` every page this PDF has (found again or scanned anew)."""
+
+    def __init__(self, seen: dict[str, dict], used: dict[str, dict]):
+        super().__init__(seen)
+        self.used = used
+
+    def __getitem__(self, key: str) -> dict:
+        value = super().__getitem__(key)
+        self.used[key] = value
+        return value
+
+    def __setitem__(self, key: str, value: dict) -> None:
+        super().__setitem__(key, value)
+        self.used[key] = value
 
 
 def _report(data: dict, pdf: Path) -> PreflightReport:

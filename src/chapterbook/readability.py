@@ -8,9 +8,12 @@ these, so the two can never disagree on a formula.
 
 from __future__ import annotations
 
+import functools
 import re
 
 
+# A book uses a few thousand distinct words many times over: each is counted once (per process).
+@functools.lru_cache(maxsize=1 << 16)
 def syllables(word: str) -> int:
     """An estimate of a word's syllables (vowel groups, with English corrections).
 

@@ -18,14 +18,16 @@ import hashlib
 import os
 import posixpath
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
 from chapterbook.errors import ChapterbookError, Location
 from chapterbook.spec.story import TEMPLATE_FILE, file_fault, story_file
 from chapterbook.text import Inline, markup, typeset
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def packaged_templates_dir() -> Path:
@@ -48,40 +50,52 @@ def search_path(story_root: Path | None) -> list[Path]:
     return paths
 
 
-class _Loader(jinja2.FileSystemLoader):
-    """A FileSystemLoader whose templates also go stale when another file would now be found first.
+def _story_template(folder: str, candidate: Path) -> None:
+    """Raise the author's error when `candidate`, in a story's templates folder, is not a file the story may use."""
+    # The story's own copy goes through the one path check before Jinja opens it: a link
+    # to /etc/passwd must not be printed into manuscript.md, nor a FIFO hang the build.
+    root = Path(folder).parent
+    found = story_file(root, candidate.relative_to(root).as_posix())
+    if not found.ok:
+        message, hint, _ = file_fault(TEMPLATE_FILE, found)
+        raise ChapterbookError(message, where=Location(candidate), hint=hint)
 
-    Jinja's own check only looks at the mtime of the file it loaded; with an environment
-    kept for the whole process, a story that gains its own copy of a template later (the
-    folder already existed) must get that copy, as a fresh environment would.
-    """
 
-    def __init__(self, searchpath: list[str], story_dirs: tuple[str, ...] = ()):
-        super().__init__(searchpath)
-        self.story_dirs = story_dirs  # search folders inside a story: what is found there must stay in the story
+@functools.cache
+def _loader_class() -> type:
+    """The Jinja loader (made on first use: a build that renders no template never imports Jinja)."""
+    import jinja2
 
-    def get_source(self, environment: jinja2.Environment, template: str):
-        pieces = jinja2.loaders.split_template_path(template)
-        for folder in self.story_dirs:
-            candidate = Path(folder, *pieces)
-            if candidate.exists() or candidate.is_symlink():
-                # The story's own copy goes through the one path check before Jinja opens it: a link
-                # to /etc/passwd must not be printed into manuscript.md, nor a FIFO hang the build.
-                root = Path(folder).parent
-                found = story_file(root, candidate.relative_to(root).as_posix())
-                if not found.ok:
-                    message, hint, _ = file_fault(TEMPLATE_FILE, found)
-                    raise ChapterbookError(message, where=Location(candidate), hint=hint)
-                break
-        source, filename, uptodate = super().get_source(environment, template)
+    class _Loader(jinja2.FileSystemLoader):
+        """A FileSystemLoader whose templates also go stale when another file would now be found first.
 
-        def still_current() -> bool:
-            if not uptodate():
-                return False
-            first = next((f for f in (posixpath.join(p, *pieces) for p in self.searchpath) if os.path.isfile(f)), None)
-            return first is not None and os.path.normpath(first) == filename
+        Jinja's own check only looks at the mtime of the file it loaded; with an environment
+        kept for the whole process, a story that gains its own copy of a template later (the
+        folder already existed) must get that copy, as a fresh environment would.
+        """
 
-        return source, filename, still_current
+        def __init__(self, searchpath: list[str], story_dirs: tuple[str, ...] = ()):
+            super().__init__(searchpath)
+            self.story_dirs = story_dirs  # search folders inside a story: what is found there must stay in the story
+
+        def get_source(self, environment: jinja2.Environment, template: str):
+            pieces = jinja2.loaders.split_template_path(template)
+            for folder in self.story_dirs:
+                candidate = Path(folder, *pieces)
+                if candidate.exists() or candidate.is_symlink():
+                    _story_template(folder, candidate)
+                    break
+            source, filename, uptodate = super().get_source(environment, template)
+
+            def still_current() -> bool:
+                if not uptodate():
+                    return False
+                first = next((f for f in (posixpath.join(p, *pieces) for p in self.searchpath) if os.path.isfile(f)), None)
+                return first is not None and os.path.normpath(first) == filename
+
+            return source, filename, still_current
+
+    return _Loader
 
 
 def _isbn(value: str) -> str:
@@ -102,10 +116,47 @@ def _inline_html(value: Inline | str, quotes: bool = False) -> Markup:
     return Markup(markup(value, bold="strong", italic="em", quotes=quotes))
 
 
+# Where templates' compiled code is kept between runs (see keep_compiled); None: compiled in every process.
+_compiled_folder: str | None = None
+
+
+def keep_compiled(folder: Path | None) -> None:
+    """From now on, keep the templates' compiled code in `folder` (an existing folder), as Jinja's bytecode cache.
+
+    Compiling the ebook's templates was a third of a warm ebook build. Jinja files the
+    code under the template's name and path and checks it against the source's checksum,
+    so an edited template is compiled again; the code depends on nothing else.
+    """
+    global _compiled_folder
+    wanted = str(folder) if folder is not None else None
+    if wanted != _compiled_folder:
+        _compiled_folder = wanted
+        _shared.cache_clear()  # the environments made so far keep their code elsewhere
+
+
+def _bytecode_cache(folder: str):
+    import jinja2
+
+    class Quiet(jinja2.FileSystemBytecodeCache):
+        """A cache that cannot be written (its folder removed, a full disk) only costs a compile next time."""
+
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    return Quiet(folder)
+
+
 def _new_environment(paths: tuple[str, ...]) -> jinja2.Environment:
+    import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
     shipped = str(packaged_templates_dir())
     env = ImmutableSandboxedEnvironment(
-        loader=_Loader(list(paths), tuple(p for p in paths if p != shipped)),
+        loader=_loader_class()(list(paths), tuple(p for p in paths if p != shipped)),
+        bytecode_cache=_bytecode_cache(_compiled_folder) if _compiled_folder else None,
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "htm", "xml", "xhtml", "html.j2", "htm.j2", "xml.j2", "xhtml.j2"), default_for_string=False
         ),
@@ -151,6 +202,8 @@ def compile_template(name: str, story_root: Path | None = None) -> None:
 
 def _plainly(name: str, story_root: Path | None, work):
     """`work()`'s result, with Jinja's exceptions turned into ChapterbookErrors an author can act on."""
+    import jinja2
+
     try:
         return work()
     except jinja2.TemplateNotFound as exc:
@@ -174,7 +227,20 @@ def _plainly(name: str, story_root: Path | None, work):
 
 
 def template_hash(name: str, story_root: Path | None = None) -> tuple[str, str]:
-    """(path, sha256) of the template file that `name` resolves to."""
-    env = shared_environment(story_root)
-    source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-    return str(filename), hashlib.sha256(source.encode("utf-8")).hexdigest()
+    """(path, sha256) of the template file that `name` resolves to.
+
+    Found as the loader finds it (the story's templates/ first, through the same path
+    check), without Jinja: build.json records the templates of every build, a PDF-only
+    one too, which renders none.
+    """
+    shipped = str(packaged_templates_dir())
+    pieces = [p for p in name.split("/") if p and p != "."]
+    for folder in (str(p) for p in search_path(story_root)):
+        candidate = posixpath.join(folder, *pieces)
+        if folder != shipped and (os.path.exists(candidate) or os.path.islink(candidate)):
+            _story_template(folder, Path(candidate))
+        if os.path.isfile(candidate):
+            with open(candidate, encoding="utf-8") as fh:  # as Jinja's FileSystemLoader reads it (text mode: its line ends)
+                source = fh.read()
+            return os.path.normpath(candidate), hashlib.sha256(source.encode("utf-8")).hexdigest()
+    raise ChapterbookError(f"template '{name}' was not found", hint="looked in: " + ", ".join(str(p) for p in search_path(story_root)))

@@ -120,7 +120,7 @@ def number(
         except ValueError:
             raise argparse.ArgumentTypeError(f"'{text}' is not {noun}" + (" (or 'none')" if none_words else "")) from None
         if isinstance(value, float) and not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"'{text}' is not {noun} (NaN and infinity are not allowed)")
+            raise argparse.ArgumentTypeError(f"'{text}' is not {noun} chapterbook can use (NaN and infinity are not allowed)")
         if (low is not None and value < low) or (high is not None and value > high) or (above is not None and value <= above):
             raise argparse.ArgumentTypeError(f"{text} is out of range: {_bounds(low, high, above)}")
         return value

@@ -32,10 +32,12 @@ def run(args: argparse.Namespace) -> int:
         return uptodate.replay(unchanged)
     from chapterbook.build import parse_formats
     from chapterbook.spec.load import load_story
+    from chapterbook.spec.memo import for_output
 
     started = time.time()
     formats = parse_formats(args.format)
-    story = load_story(args.story)
+    # What the last build worked out from unchanged content (the YAML's parse, lint's counts) is not worked out again.
+    story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)))
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
     err = err_console()
     for w in result.warnings:
@@ -49,10 +51,11 @@ def run(args: argparse.Namespace) -> int:
     for line in result.summary:
         out.print(line, markup=False, highlight=False)
     # The print files are preflighted as part of the build; a failure makes the build fail.
-    from chapterbook.commands.preflight import print_report
+    if result.reports:  # the preflight stack (pypdf) only when there is a report to print: not for md, html or epub alone
+        from chapterbook.commands.preflight import print_report
 
-    for report in result.reports:
-        print_report(report)
+        for report in result.reports:
+            print_report(report)
     if result.committed:
         uptodate.record(args, story, result, started)
         return 0
@@ -64,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: bool):
     """build(), with what it is doing shown on stderr while it works (nothing is left on screen after)."""
+    from chapterbook.build import build
+
+    console = err_console()
+    if not console.is_terminal:  # drawn only on a terminal: elsewhere nothing would show, so rich.progress is not loaded
+        return build(story, formats, output, pdfx=pdfx, strict=strict)
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
     from rich.text import Text
 
@@ -75,7 +83,6 @@ def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: 
         def render(self, task):
             return Text("") if task.total is None else super().render(task)
 
-    console = err_console()
     # Drawn only on a terminal: elsewhere (a log, a pipe) rich still printed a stray blank line before any message.
     display = Progress(
         SpinnerColumn(),
@@ -96,8 +103,6 @@ def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: 
         if name not in counted:  # first reported from the main thread, as the work is queued
             counted[name] = display.add_task(name, total=total, count="")
         display.update(counted[name], completed=done, total=total, count=f"{done}/{total}", visible=(done or 0) < total)  # type: ignore[arg-type]
-
-    from chapterbook.build import build
 
     with display, progress.reporting(listen):
         return build(story, formats, output, pdfx=pdfx, strict=strict)

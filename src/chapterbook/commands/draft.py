@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
-from chapterbook.cli.options import add_chapters, add_output
+from chapterbook.cli.options import add_chapters, add_output, number
 from chapterbook.console import err_console, out_console
 from chapterbook.errors import UsageError, display_path
 
@@ -30,31 +29,7 @@ Drafts go to output/<book>/drafts/<run-id>/ with run.json.
 FAILS = "a draft was cut short, refused, unreadable or failed"
 
 
-def _number(kind: type, low: float | None = None, high: float | None = None, *, none: bool = False) -> Any:
-    """An argparse type: a whole number or number within [low, high] (never NaN or infinite), or None for 'none' when `none`."""
-    word = "whole number" if kind is int else "number"
-
-    def parse(text: str) -> Any:
-        if none and text.strip().lower() in ("none", "off", "unset"):
-            return None
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a {word}" + (" (or 'none')" if none else "")) from None
-        if not math.isfinite(value):
-            raise argparse.ArgumentTypeError(f"'{text}' is not a {word} chapterbook can use")
-        if low is not None and high is not None and not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text} is out of range: give a {word} from {low:g} to {high:g}")
-        return value
-
-    return parse
-
-
-def seconds_option(text: str) -> float:
-    value = _number(float)(text)
-    if not 0 < value <= 86400:
-        raise argparse.ArgumentTypeError(f"{text} is out of range: give a number of seconds above 0 (at most 86400)")
-    return value
+seconds_option = number(float, above=0, high=86400)  # --timeout: a number of seconds, above 0, at most a day
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,23 +39,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = EPILOG
     parser.add_argument("story", help="the story.yaml (or its folder)")
     parser.add_argument("-m", "--model", dest="models", action="append", default=[], metavar="MODEL", help="model name; repeat for several")
-    parser.add_argument("-n", "--samples", type=_number(int, 1, 100), default=1, metavar="N", help="drafts per chapter and model, 1 to 100 (default 1)")
+    parser.add_argument("-n", "--samples", type=number(int, low=1, high=100), default=1, metavar="N", help="drafts per chapter and model, 1 to 100 (default 1)")
     add_chapters(parser)
     fields = SamplingParams.model_fields
     for name, field in fields.items():
         kind = int if field.annotation in (int, int | None) else float
         parser.add_argument(
             f"--{name.replace('_', '-')}",
-            type=_number(kind, none=True),  # bounds are SamplingParams' own, checked in run()
+            type=number(kind, none_words=True),  # bounds are SamplingParams' own, checked in run()
             default=field.default,
             metavar="N",
             help=f"{field.description} (default {field.default}; 'none' to not send it)",
         )
-    parser.add_argument("--concurrency", type=_number(int, 1, 64), default=4, metavar="N", help="requests at the same time, 1 to 64 (default 4)")
+    parser.add_argument("--concurrency", type=number(int, low=1, high=64), default=4, metavar="N", help="requests at the same time, 1 to 64 (default 4)")
     parser.add_argument("--base-url", metavar="URL", help="an OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama (default: OpenAI)")
     parser.add_argument("--timeout", type=seconds_option, default=120.0, metavar="SECONDS", help="wait this long for each answer, above 0 (default 120)")
     parser.add_argument(
-        "--retries", type=_number(int, 0, 10), default=4, metavar="N", help="retry busy or failing servers this many times, 0 to 10 (default 4)"
+        "--retries", type=number(int, low=0, high=10), default=4, metavar="N", help="retry busy or failing servers this many times, 0 to 10 (default 4)"
     )
     cache = parser.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="ask again even when the same request was answered before")

@@ -20,7 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    story = load_story(args.story)
+    from chapterbook.spec.memo import for_output
+    from chapterbook.uptodate import out_dir_for
+
+    # What the last build into output/ worked out from content that has not changed (by content: never stale).
+    story = load_story(args.story, for_output(out_dir_for(args.story, None), read_only=True))
     problems = lint(story)
     n_err = sum(p.severity == Severity.ERROR for p in problems)
     n_warn = len(problems) - n_err

@@ -18,7 +18,6 @@ never larger.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -34,10 +33,11 @@ from chapterbook.errors import (
 )
 from chapterbook.print_rules import BLEED_IN, MIN_PAGES, inch
 from chapterbook.render import fonts, images
-from chapterbook.render.diagrams import fit_problems, on_picture
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
 from chapterbook.render.ink import colour_interior
+from chapterbook.spec.diagrams import on_picture
+from chapterbook.spec.memo import content_key
 from chapterbook.spec.models import Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
 
@@ -203,7 +203,7 @@ def _font(story: Story, problems: list[Problem]) -> frozenset[str] | None:
     where = story.where("layout", "font")
     try:
         files = fonts.font_files(story)
-        chars = {style: _face_chars(path, where) for style, path in files.items()}
+        chars = {style: _face_chars(story, path, where) for style, path in files.items()}
     except RenderError as exc:
         problems.append(_error(exc, where, "layout.font"))
         return None
@@ -226,16 +226,17 @@ def _font(story: Story, problems: list[Problem]) -> frozenset[str] | None:
     return chars["regular"]
 
 
-def _face_chars(path: Path, where: Location) -> frozenset[str]:
-    """The characters of the face in `path`, parsed as the renderer will (a damaged file raises its RenderError)."""
-    st = path.stat()
-    return _parsed_chars(str(path), st.st_size, st.st_mtime_ns, where)
+def _face_chars(story: Story, path: Path, where: Location) -> frozenset[str]:
+    """The characters of the face in `path`, parsed as the renderer will (a damaged file raises its RenderError).
+
+    Kept by the file's content (story.memo): a face takes about 50 ms to parse, four per build.
+    """
+    key = content_key("face", story.memo.sha256(path))
+    return frozenset(story.memo.cached("face-chars", key, lambda: "".join(sorted(_parsed_chars(path, where)))))
 
 
-@functools.lru_cache(maxsize=16)
-def _parsed_chars(path: str, _size: int, _mtime: int, where: Location) -> frozenset[str]:
-    # Keyed by size and time too, so an edited font is parsed again; a face takes about 50 ms to parse.
-    return fonts.face_chars(fonts.read_face(Path(path), where))
+def _parsed_chars(path: Path, where: Location) -> frozenset[str]:
+    return fonts.face_chars(fonts.read_face(path, where))
 
 
 def _pictures(story: Story) -> Iterable[Problem]:
@@ -282,19 +283,41 @@ def _pictures(story: Story) -> Iterable[Problem]:
 
 
 def _crowded_diagrams(story: Story) -> Iterable[Problem]:
-    """Diagrams whose words do not fit the room their placement gives (the renderer's dry run, at the same size)."""
+    """Diagrams whose words do not fit the room their placement gives (the renderer's dry run, at the same size).
+
+    Each dry run is kept by the diagram, its box, the type size and the font's content
+    (story.memo), so the font is only registered and measured for a diagram not seen before.
+    """
     spec = story.spec
     geo = PageGeometry.for_layout(spec.layout, MIN_PAGES)
-    family = fonts.book_font(story)  # measuring words needs the font registered; parsing it is cheap next to drawing
+    size = spec.layout.font_size * 0.75
+    family: list = []  # the registered font, once a diagram needs measuring
+    face = ""
     for ci, chapter in enumerate(spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
             d = ill.diagram
             if d is None or (has_picture(story, ill.image) and not on_picture(d)):
                 continue
             w, h = diagram_box(geo, ill.placement, ill.side)
+            face = face or story.memo.sha256(fonts.font_files(story)["regular"])
+
+            def measure(d=d, w=w, h=h) -> list[tuple[str, str, str, str]]:
+                from chapterbook.render.diagrams import fit_problems  # ReportLab: only for a diagram not measured before
+
+                if not family:
+                    family.append(fonts.book_font(story, _fonts_cache(story)))  # measuring words needs the font registered
+                return [(p.message, p.hint, p.severity.value, p.code) for p in fit_problems(d, w, h, family[0].regular, size, None, "")]
+
             key = ("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
             field = format_path(("chapters", ci, "illustrations", ii, "image"))
-            yield from fit_problems(d, w, h, family.regular, spec.layout.font_size * 0.75, story.where(*key), field)
+            for message, hint, severity, code in story.memo.cached("crowding", content_key(d.model_dump(mode="json"), w, h, size, face), measure):
+                yield Problem(message, story.where(*key), field, hint, Severity(severity), code)
+
+
+def _fonts_cache(story: Story) -> Path | None:
+    """The renderer's font-metrics cache (output/<book>/.cache/images/fonts) when a build made it; lint never creates it."""
+    folder = story.memo.folder / "images" / "fonts" if story.memo.folder is not None else None
+    return folder if folder is not None and folder.is_dir() else None
 
 
 # True while a build that makes the print PDF is checked: its renderer judges each picture's colour as it
@@ -330,9 +353,21 @@ def _colour_pictures(story: Story) -> Iterable[Problem]:
         found = story_file(story.root, rel)
         if found.path is not None and found.path.suffix.lower() in IMAGE_SUFFIXES:
             found_at.setdefault(found.path, key)
-    # Judged side by side in the picture workers; a damaged picture is left out (reported where it is measured).
-    for path, coloured in images.colours(list(found_at)).items():
-        key = found_at[path]
+    # Kept by each picture's content (story.memo): judging it means decoding it, seconds for a long book.
+    # Those not judged before are judged side by side in the picture workers; a damaged one is left out
+    # (it is reported where it is measured).
+    keys: dict[Path, str] = {}
+    for path in found_at:
+        try:
+            keys[path] = content_key(story.memo.sha256(path))
+        except OSError:
+            continue
+    coloured_of = {path: story.memo.get("colour", k) for path, k in keys.items()}
+    for path, judged in images.colours([p for p, c in coloured_of.items() if c is None]).items():
+        story.memo.put("colour", keys[path], judged)
+        coloured_of[path] = judged
+    for path, key in found_at.items():
+        coloured = coloured_of.get(path)
         if coloured:
             yield Problem(
                 f"picture '{path.name}' is in colour; this black-and-white interior (paper: {spec.layout.paper.value}) prints it in grey",

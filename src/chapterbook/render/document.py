@@ -5,6 +5,7 @@ openers on right-hand pages, full-page art after the page that calls it, padding
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from reportlab.platypus import Frame, ImageAndFlowables, PageTemplate, Paragraph
 
@@ -15,6 +16,9 @@ from chapterbook.render.rl_fast import DeferredSaveDocTemplate
 from chapterbook.render.styles import BLACK, PARAGRAPH_SPACE, SOFT
 from chapterbook.spec.load import Story
 from chapterbook.text import plain, typeset
+
+if TYPE_CHECKING:
+    from chapterbook.render.pagecache import PageLayout, Recorder
 
 # A chapter whose last page holds only this many lines (a "runt" page, turned for one or two lines)
 # is set again with its paragraphs spaced closer: PARAGRAPH_SPACE of a line, times styles.TIGHT.
@@ -63,6 +67,10 @@ class BookDoc(DeferredSaveDocTemplate):
         self.late_floats: list = []  # (plan.Slot, chapter index): floats placed only after their chapter's last line
         self._flow: list = []  # the flowables still to lay out (the list build() is working through)
         self.chapter_ends: dict[int, tuple[int, float]] = {}  # chapter index -> (last page, height used on it)
+        # The page cache as this layout sees it (render/pagecache.py; None: every chapter is laid out), and
+        # what is recording the chapter being laid out for it.
+        self.pages: PageLayout | None = None
+        self.recorder: Recorder | None = None
         templates = []
         for name, recto in (("recto", True), ("verso", False)):
             x, y, w, h = geo.text_block(recto)
@@ -92,7 +100,27 @@ class BookDoc(DeferredSaveDocTemplate):
         self._flow[0:0] = [*self.pending_floats, *after]
         self.pending_floats = []
 
+    def handle_chapterBody(self, ci: int) -> None:
+        """At chapter `ci`'s first page: its pages from the page cache, or laid out (and recorded for it)."""
+        from chapterbook.render import pagecache  # it imports the interior, which imports this module
+
+        self._close_recording()
+        pagecache.start_chapter(self, ci)
+
+    def drop_recording(self) -> None:
+        """Stop recording a chapter for the page cache without keeping it (a layout that stopped halfway)."""
+        if self.recorder is not None:
+            self.recorder.fonts.close()
+        self.recorder = None
+
+    def _close_recording(self) -> None:
+        if self.recorder is not None and self.pages is not None:
+            self.recorder.close(self, self.pages)
+        self.recorder = None
+
     def handle_pageBegin(self) -> None:
+        if self.recorder is not None and self.recorder.ci in self.chapter_ends:
+            self._close_recording()  # its last page and the art after it are done; a blank verso is not its own
         if self.pending_floats:  # pictures that did not fit the last page open this one
             self._flow[0:0] = self.pending_floats
             self.pending_floats = []
@@ -120,10 +148,13 @@ class BookDoc(DeferredSaveDocTemplate):
         self._set_boxes(recto)
         if art is not None:
             art(self.canv, self.geo.text_block(recto))
+            if self.recorder is not None:
+                self.recorder.art_page(self)
         self.canv.showPage()
 
     def finish(self) -> None:
         """Pad to a printable page count, fill in the contents' page numbers and save (a trial saves nothing)."""
+        self._close_recording()
         while self.page < self.min_pages or self.page % 2:
             self._manual_page()
         if self.trial:
@@ -156,6 +187,8 @@ class BookDoc(DeferredSaveDocTemplate):
         self._set_boxes(self.page % 2 == 1)
 
     def _on_page_end(self, canv, doc) -> None:
+        if self.recorder is not None:
+            self.recorder.page_end(self)  # what the page's flowables drew, before its furniture
         if self.page_kind != "body":
             return
         recto = self.page % 2 == 1

@@ -8,9 +8,12 @@ and .back, for every format). The interior (render.interior.back) calls :func:`s
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable
+from typing import TYPE_CHECKING
 
 from chapterbook.book import paragraphs
+
+if TYPE_CHECKING:  # validate reads SECTIONS and back_sections without ReportLab
+    from reportlab.platypus import Flowable
 
 SECTIONS = {
     "about_author": "About the Author",

@@ -2,8 +2,10 @@
 
 Invisible flowables (`Mark`, `ChapterEnd`, `FullPage`) tell the document
 (:mod:`document`) what kind of page it is on, where a chapter ends and which
-full-page art to add; the rest draw. Nothing here reaches inside ReportLab:
-that is :mod:`rl_fast`.
+full-page art to add; the rest draw. Speed-ups that reach inside ReportLab are
+:mod:`rl_fast`; the one exception here is `SideSpot`, which changes how
+ImageAndFlowables (whose subclass it is) shares the text between beside and under
+its picture, through that class's own hooks (_findSplit, _C0/_C1, _aH).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, ImageAndFlowables, Paragraph
+from reportlab.platypus.flowables import _listWrapOn
 
 from chapterbook.print_rules import PLACEHOLDER_LABEL
 from chapterbook.render import images
@@ -35,11 +38,16 @@ def fit_width(text: str, font: str, size: float, width: float) -> str:
     return text.rstrip() + "…"
 
 
+def xobject_name(placed: images.Placed) -> str:
+    """The PDF name of a cached image: by its content, so the PDF does not depend on the cache folder."""
+    return "img" + placed.path.stem[:24]
+
+
 def draw_placed(canv, placed: images.Placed, x: float, y: float, w: float, h: float) -> None:
-    """Draw a cached image, naming its XObject by content so the PDF does not depend on the cache folder."""
+    """Draw a cached image, naming its XObject by content (xobject_name)."""
     if getattr(canv, "chapterbook_trial", False):
         return  # a trial layout: the picture's size is all it needs, and that is known from its header
-    draw_image_file(canv, "img" + placed.file.stem[:24], placed.file, x, y, w, h)
+    draw_image_file(canv, xobject_name(placed), placed.file, x, y, w, h)
 
 
 class Mark(Flowable):
@@ -212,6 +220,14 @@ class SideSpot(ImageAndFlowables):
     first, a paragraph (or part of one) at a time, and the picture heads the next page
     with the text still to come beside it: it never leaves a hole and never goes before
     its paragraph.
+
+    Beside the picture the text runs as round a CSS float: every line that starts beside
+    the picture (or its caption) is a short one, the next is a full line under it. A
+    paragraph may split anywhere there (the orphan and widow rules are for page breaks:
+    beside a picture ReportLab would keep them by moving the paragraph, or its last lines,
+    under the picture and leaving a line's gap beside it), and a paragraph that starts
+    under the picture keeps its space from the one that ended beside it (ReportLab drops
+    it when that one's last line reaches past the picture's foot).
     """
 
     def __init__(self, doc: BookDoc, picture: Beside, text: list[Flowable], side: str, gap: float):
@@ -223,11 +239,46 @@ class SideSpot(ImageAndFlowables):
         if self.doc.pending_floats:  # a picture before it waits for the next page: so does this one, to keep their order
             self.width, self.height = aw, ah + 1  # more than the room: the frame asks split() for the text alone
             return self.width, self.height
-        return super().wrap(aw, ah)
+        super().wrap(aw, ah)
+        # The text under the picture starts under whichever ends lower, the picture (with its
+        # caption and padding) or the text beside it; a paragraph that ended beside keeps its
+        # space after it (unless the last one beside is the first part of a paragraph split
+        # there: ReportLab marks those _splitpara).
+        under_h = self.height - self._aH
+        top = self._itpad + self._hI + self._ibpad
+        beside, under = getattr(self, "_C0", []), getattr(self, "_C1", [])
+        if beside:
+            _, text_h = _listWrapOn(beside, self._iW, self.canv)
+            if under and not getattr(beside[-1], "_splitpara", 0):
+                text_h += max(beside[-1].getSpaceAfter(), under[0].getSpaceBefore())
+            top = max(top, text_h)
+        self._aH = top
+        self.height = top + under_h
+        return self.width, self.height
+
+    def _findSplit(self, canv, availWidth, availHeight, *args, **kwargs):
+        # Beside the picture only, each paragraph may split anywhere (a copy is split, so the
+        # flags are taken off the text again: the pages' own orphan and widow rules stay).
+        loose = [f for f in self._content if isinstance(f, Paragraph) and "allowOrphans" not in f.__dict__]
+        for f in loose:
+            f.allowOrphans = f.allowWidows = 1
+        try:
+            found = super()._findSplit(canv, availWidth, availHeight, *args, **kwargs)
+        finally:
+            for f in loose:
+                del f.allowOrphans, f.allowWidows
+        for f in found[2] + found[3]:  # a paragraph that fitted whole is the flagged copy
+            if isinstance(f, Paragraph):
+                f.__dict__.pop("allowOrphans", None)
+                f.__dict__.pop("allowWidows", None)
+        return found
 
     def split(self, aw, ah):
         parts = [] if self.doc.pending_floats else super().split(aw, ah)
-        if parts or not self.text:
+        if parts:  # ReportLab's first part is a plain ImageAndFlowables: keep this class's rules when it is laid out again
+            parts[0] = SideSpot(self.doc, self.picture, parts[0]._content, self.side, self.gap)
+            return parts
+        if not self.text:
             return parts
         first, rest = self.text[0], self.text[1:]
         head = first.split(aw, ah)

@@ -14,18 +14,20 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-
-from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFontFace
+from typing import TYPE_CHECKING
 
 from chapterbook import print_rules
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, sha256_file
-from chapterbook.render.rl_fast import covered_chars, ttfont
 from chapterbook.spec.models import StorySpec
 from chapterbook.spec.story import FONT_FILE, Story, file_fault, story_file
 from chapterbook.text import TYPOGRAPHERS
+
+if TYPE_CHECKING:
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+# ReportLab is imported where a font is parsed or registered: validate, the ebook and a warm build
+# only ask which files a family has and which characters it covers (kept by content in story.memo).
 
 # The one list of shipped fonts is in print_rules; these names are kept for the modules that use them.
 FONT_DIR = print_rules.FONT_DIR
@@ -38,8 +40,13 @@ STYLES = ("regular", "bold", "italic", "bolditalic")
 STYLE_NAMES = {"bold": "Bold", "italic": "Italic", "bolditalic": "BoldItalic"}
 # What a style the family lacks prints in, best first.
 _FALLBACK = {"bold": ("regular",), "italic": ("regular",), "bolditalic": ("bold", "italic", "regular")}
-# What ReportLab raises, besides its own TTFError, on a damaged font file.
-_DAMAGED = (TTFError, struct.error, IndexError, KeyError, ValueError, OverflowError)
+
+
+def _damaged() -> tuple[type[Exception], ...]:
+    """What ReportLab raises, besides its own TTFError, on a damaged font file."""
+    from reportlab.pdfbase.ttfonts import TTFError
+
+    return (TTFError, struct.error, IndexError, KeyError, ValueError, OverflowError)
 
 
 def font_files(story: Story) -> dict[str, Path]:
@@ -88,9 +95,12 @@ def family_styles(files: dict[str, Path]) -> dict[str, Path]:
 
 def read_face(path: Path, where=None) -> TTFontFace:
     """ReportLab's parse of a TrueType file (what drawing with it needs); a file it cannot use raises a located RenderError."""
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    refused: tuple[type[Exception], ...] = (*_damaged(), OSError)
     try:
         return TTFontFace(str(path))
-    except (*_DAMAGED, OSError) as exc:
+    except refused as exc:
         raise _unusable(path, exc, where) from None
 
 
@@ -120,11 +130,15 @@ class FontFamily:
 
 
 def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: bool = False, where=None) -> str:
+    from reportlab.pdfbase import pdfmetrics
+
+    from chapterbook.render.rl_fast import ttfont
+
     # Asking getFont() for an unknown name makes ReportLab scan every AFM file it knows (seconds).
     if name not in pdfmetrics.getRegisteredFontNames():
         try:
             pdfmetrics.registerFont(ttfont(name, path, cache, lazy=lazy))
-        except _DAMAGED as exc:
+        except _damaged() as exc:
             raise _unusable(path, exc, where) from None
     return name
 
@@ -147,6 +161,8 @@ def book_font(story: Story, cache_dir: Path | None = None) -> FontFamily:
 
     With `cache_dir`, the fonts' metrics are kept there so the next build does not parse them again.
     """
+    from reportlab.lib.fonts import addMapping
+
     wanted = story.spec.layout.font
     cache = HashMemo(cache_dir / "fonts.json") if cache_dir is not None else None
     files = font_files(story)
@@ -177,7 +193,12 @@ def missing_glyphs(family: FontFamily | frozenset[str], text: str) -> list[tuple
 
     `family` is a registered family, or the characters a face has (see :func:`face_chars`), as validate has.
     """
-    covered = family if isinstance(family, frozenset) else covered_chars(family.regular)
+    if isinstance(family, frozenset):
+        covered = family
+    else:
+        from chapterbook.render.rl_fast import covered_chars
+
+        covered = covered_chars(family.regular)
     # Checking the distinct characters first keeps this cheap: almost every paragraph is fully covered.
     lacking = {ch for ch in set(text).difference(covered) if not ch.isspace()}
     if not lacking:

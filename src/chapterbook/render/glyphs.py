@@ -11,8 +11,8 @@ from __future__ import annotations
 from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, Severity
 from chapterbook.render import extra_pages, fonts
-from chapterbook.render.colophon import copyright_lines
-from chapterbook.render.diagrams import diagram_text, on_picture
+from chapterbook.spec.diagrams import diagram_text, on_picture
+from chapterbook.spec.memo import content_key
 from chapterbook.spec.models import Illustration, Placement
 from chapterbook.spec.story import Story, format_path, story_file
 from chapterbook.text import BlockQuote, BulletList, Heading, Inline, NumberedList, Paragraph, line_col, markup
@@ -83,39 +83,25 @@ def glyph_problems(story: Story, covered: frozenset[str], problems: list[Problem
         check("illustrated by " + book.illustrator, w("book", "illustrator"), "the illustrator")
     if book.publisher:
         check(book.publisher, w("book", "publisher"), "the publisher")
-    for line in copyright_lines(spec):
+    for line in _copyright_lines(story):
         check(line, w("book"), "the copyright page")
     if book.dedication:
         check(book.dedication, w("book", "dedication"), "the dedication", "book.dedication")
     for ci, chapter in enumerate(spec.chapters):  # the contents page
         check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title")
+    covered_key = content_key("".join(sorted(covered)))
     for ci, chapter in enumerate(spec.chapters):
         check(chapter.title, w("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title")))
-        source = story.chapter_text(ci)
-        opener, flow = chapter_flow(story, ci)
-        slots: list[Illustration | None] = [opener] if opener is not None else []
-        prose = 0
-        for item in flow:
-            if item.kind == "illustration":
-                slots.append(item.illustration)
-            elif item.kind == "marker":
-                # A free brief (pasted or drafted text) prints as a placeholder panel, checked under its slot's id.
-                check(item.text, _text_where(story, ci, item.start), f"the brief of 'ch{ci + 1}-marker-{len(slots)}'")
-                slots.append(None)
+        events, slots = _chapter_glyphs(story, ci, covered, covered_key)
+        for kind, text_or_missing, offset, what in events:
+            if kind == "marker":
+                check(text_or_missing, _text_where(story, ci, offset), what)
             else:
-                slots.append(None)
-                prose += item.kind not in ("heading", "break")
-                for text, what in _block_runs(item, ci, prose):
-                    missing = fonts.missing_glyphs(covered, text.plain)
-                    where = None
-                    if source is not None:
-                        found = source.text.find(missing[0][1], text.start) if missing else -1
-                        where = _text_where(story, ci, found if found >= 0 else text.start)
-                    report.add(missing, where, what)
-        for ill in slots:
-            if ill is None:
+                report.add([tuple(m) for m in text_or_missing], _text_where(story, ci, offset) if offset >= 0 else None, what)
+        for ii in slots:
+            if ii < 0:
                 continue
-            ii = chapter.illustrations.index(ill)
+            ill = chapter.illustrations[ii]
             where = w("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
             if not (has_picture(story, ill.image) and not on_picture(ill.diagram)):  # words print, not only a picture
                 if ill.diagram is not None:
@@ -125,6 +111,60 @@ def glyph_problems(story: Story, covered: frozenset[str], problems: list[Problem
             if caption(ill):
                 check(caption(ill), where, f"the caption of '{ill.id}'")
     _back_matter_glyphs(story, check, quotes)
+
+
+def _chapter_glyphs(story: Story, ci: int, covered: frozenset[str], covered_key: str) -> tuple[list, list[int]]:
+    """What chapter `ci`'s text lacks in the font, in the order the renderer sets it, and its slots in flow order.
+
+    ([(kind, marker text or missing characters, offset in the text or -1, what)], [illustration index or -1]):
+    kept by the chapter (its text and illustrations) and the font's characters (story.memo), so only an
+    edited chapter is parsed and walked again. Replayed through one GlyphReport, the warnings are the same.
+    """
+    chapter = story.spec.chapters[ci]
+    source = story.chapter_text(ci)
+    key = content_key("glyphs", source.text if source is not None else None, chapter.model_dump(mode="json"), covered_key)
+
+    def walk() -> tuple[list, list[int]]:
+        opener, flow = chapter_flow(story, ci)
+        slots: list[Illustration | None] = [opener] if opener is not None else []
+        events: list[tuple[str, object, int, str]] = []
+        prose = 0
+        for item in flow:
+            if item.kind == "illustration":
+                slots.append(item.illustration)
+            elif item.kind == "marker":
+                # A free brief (pasted or drafted text) prints as a placeholder panel, checked under its slot's id.
+                events.append(("marker", item.text, item.start, f"the brief of 'ch{ci + 1}-marker-{len(slots)}'"))
+                slots.append(None)
+            else:
+                slots.append(None)
+                prose += item.kind not in ("heading", "break")
+                for text, what in _block_runs(item, ci, prose):
+                    missing = fonts.missing_glyphs(covered, text.plain)
+                    if not missing:
+                        continue  # nothing to report (GlyphReport.add ignores it too)
+                    offset = -1
+                    if source is not None:
+                        found = source.text.find(missing[0][1], text.start)
+                        offset = found if found >= 0 else text.start
+                    events.append(("run", missing, offset, what))
+        return events, [chapter.illustrations.index(ill) if ill is not None else -1 for ill in slots]
+
+    events, slots = story.memo.cached("glyphs", key, walk)
+    return list(events), list(slots)
+
+
+def _copyright_lines(story: Story) -> list[str]:
+    """colophon.copyright_lines, kept by what they are made of (story.memo): the module brings Babel and ReportLab."""
+    spec = story.spec
+    key = content_key(spec.book.model_dump(mode="json"), spec.layout.font, spec.layout.made_with_line)
+
+    def make() -> list[str]:
+        from chapterbook.render.colophon import copyright_lines
+
+        return copyright_lines(spec)
+
+    return list(story.memo.cached("copyright", key, make))
 
 
 def _block_runs(item: FlowItem, ci: int, number: int) -> list[tuple[Inline, str]]:

@@ -267,7 +267,7 @@ def resample(
     comment saying whether the original had colour (chapterbook.render.ink reads it back)."""
     if _still_cached(placed.path):
         return
-    job = (os.fspath(placed.source), placed.px, crop, grey, _known_colour(placed.source) if grey else None)
+    job = (os.fspath(placed.source), placed.px, crop, grey)
     with _ONE_BIG_AT_A_TIME if _decoded_pixels(placed) > BIG_PICTURE_PX else contextlib.nullcontext():
         data = _run(pixels.make, job, pool, placed.source, where, field)
     atomic_write(placed.path, data)
@@ -314,54 +314,29 @@ def _run(work, args: tuple, pool: Executor | None, source: Path, where: Location
         ) from None
 
 
-# Whether a picture has colour, by (path, inode, size, mtime_ns), as judged by colours(): a black-and-white
-# book's build asks in validate's checks and again while resampling.
-_COLOUR: dict[tuple[str, int, int, int], bool] = {}
-
-
-def _stat_key(source: Path) -> tuple[str, int, int, int] | None:
-    try:
-        st = os.stat(source)
-    except OSError:
-        return None
-    return (os.fspath(source), st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _known_colour(source: Path) -> bool | None:
-    key = _stat_key(source)
-    return _COLOUR.get(key) if key is not None else None
-
-
 def colours(sources: list[Path]) -> dict[Path, bool]:
     """Whether each picture has visible colour (resample.has_colour), judged side by side in the worker processes.
 
     Pictures that cannot be decoded are left out (they are reported where they are
-    measured). Remembered by stat for this process, so resampling them later does not judge again.
+    measured). The caller keeps the answers (validate's checks: story.memo, by content).
     """
-    out: dict[Path, bool] = {}
-    todo: dict[Path, Future | None] = {}
+    jobs: dict[Path, Future | None] = {}
     pool = None
     for source in dict.fromkeys(sources):
-        known = _known_colour(source)
-        if known is not None:
-            out[source] = known
-        elif _is_jpeg(source):
-            todo[source] = None  # judged here, on a 1/8-scale decode: a few milliseconds (see _is_jpeg)
+        if _is_jpeg(source):
+            jobs[source] = None  # judged here, on a 1/8-scale decode: a few milliseconds (see _is_jpeg)
         else:
             pool = pool or pixels.pool()
-            todo[source] = pool.submit(pixels.has_colour_file, os.fspath(source)) if pool is not None else None
-    for source, job in todo.items():
+            jobs[source] = pool.submit(pixels.has_colour_file, os.fspath(source)) if pool is not None else None
+    out: dict[Path, bool] = {}
+    for source, job in jobs.items():
         try:
-            coloured = job.result() if job is not None else pixels.has_colour_file(os.fspath(source))
+            out[source] = job.result() if job is not None else pixels.has_colour_file(os.fspath(source))
         except pixels.Unreadable:
             continue
         except BrokenProcessPool:
             pixels.pool_broken()
             continue
-        key = _stat_key(source)
-        if key is not None:
-            _COLOUR[key] = coloured
-        out[source] = coloured
     return out
 
 

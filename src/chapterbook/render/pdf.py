@@ -57,6 +57,7 @@ from chapterbook.render.interior import (  # noqa: F401
     front,
     text_location,
 )
+from chapterbook.render.pagecache import PageCache
 from chapterbook.render.pagecount import estimate_pages
 from chapterbook.render.styles import (  # noqa: F401
     BLACK,
@@ -88,6 +89,9 @@ class RenderResult:
     gutter_in: float = 0.0  # the least inside margin KDP asks for at this page count
     inside_in: float = 0.0  # the inside margin the book was laid out with (print_rules.GUTTER_TABLE)
     section_pages: dict[str, int] = field(default_factory=dict)  # 'ch1'…, 'glossary'… -> first page
+    # Of the final layout: chapters whose pages came from the page cache, and chapters laid out (render/pagecache.py).
+    chapters_replayed: int = 0
+    chapters_laid_out: int = 0
 
 
 @contextlib.contextmanager
@@ -119,6 +123,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
     """
     rl_fast.configure()
     family = None
+    pages_cache: PageCache | None = None
     with atomic_path(out_path) as tmp, _old_objects_left_alone(), images.Resampler(cache_dir, grey=not colour_interior(story.spec)) as resampler:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
         # A long book gets its wider gutter at once: known from its last layout, or estimated (render/pagecount.py).
@@ -128,13 +133,18 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             pictures = Pictures(story, geo, resampler)
             # Read while the pictures are being resampled: parsing a font is pure Python, resampling is not.
             family = family or book_font(story, cache_dir / "fonts")
+            pages_cache = pages_cache or PageCache(cache_dir / "pages", story, family, resampler.hashes)
             # A book laid out before knows which chapters to set closer; any other is laid out first on
             # trial, which does not wait for the pictures, so it runs while they are being resampled.
             trial = attempt == 0 and not known.hit
             progress.report("Laying out the pages")
             interior = Interior(story, family, pictures, known.tight)
             doc = BookDoc(io.BytesIO() if trial else str(tmp), geo, family, story, MIN_PAGES, interior.quotes, trial)
-            doc.build(interior.flowables(doc))
+            doc.pages = layout = pages_cache.layout(geo, pictures, known.tight, trial)
+            try:
+                doc.build(interior.flowables(doc))
+            finally:
+                doc.drop_recording()  # a layout that failed halfway leaves no watcher on the fonts
             pages = doc.page
             # Set again when the book crossed a step of the gutter table (the inside margin grows with
             # page count), or when a chapter ends on a page of one or two lines: it is set closer, once.
@@ -147,6 +157,8 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             known.tight |= runts
         known.pages = pages
         known.save()
+        assert pages_cache is not None  # made on the first pass
+        pages_cache.save()
         # Pictures the pages waited for are done; this also raises for any that failed unseen.
         resampler.finish()
     assert family is not None  # read on the first pass
@@ -160,4 +172,6 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         gutter_in=gutter_inches(pages),
         inside_in=inside_inches(pages),
         section_pages=dict(doc.toc),
+        chapters_replayed=layout.replayed,
+        chapters_laid_out=layout.laid_out,
     )

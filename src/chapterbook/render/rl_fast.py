@@ -1,7 +1,8 @@
 """Everything that reaches inside ReportLab: its settings, private attributes and parsers' results.
 
 This is the only module that changes ``rl_config`` or touches a ReportLab name
-starting with an underscore (or an object's ``__dict__``); the rest of the
+starting with an underscore (or an object's ``__dict__``), with :mod:`rl_pages`
+(a page's content and the fonts' subset state, for the page cache); the rest of the
 renderer uses ReportLab's public API and calls the functions here. Each does
 something ReportLab has no public way to do, for speed or for byte-identical
 output, and says so.
@@ -70,13 +71,7 @@ def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h
     with different output folders differ byte for byte; this registers the XObject under
     `name` instead, as drawImage does internally.
     """
-    reg = canv._doc.getXObjectName(name)
-    if not canv._doc.idToObject.get(reg):
-        xobj = pdfdoc.PDFImageXObject(name, str(file), mask=None)
-        xobj.name = name
-        canv._setXObjects(xobj)
-        canv._doc.Reference(xobj, reg)
-        canv._doc.addForm(name, xobj)
+    reg = register_image_file(canv, name, file)
     canv._currentPageHasImages = 1
     canv.saveState()
     canv.translate(x, y)
@@ -84,6 +79,22 @@ def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h
     canv._code.append(f"/{reg} Do")
     canv.restoreState()
     canv._formsinuse.append(name)
+
+
+def register_image_file(canv, name: str, file: Path) -> str:
+    """The PDF name of the image XObject `name`, registering the JPEG `file` under it unless the PDF has it already.
+
+    Registering numbers the picture's PDF object, so it is done when the picture is
+    first drawn (and by rl_pages.put_page, for a page put back, in the same order).
+    """
+    reg = canv._doc.getXObjectName(name)
+    if not canv._doc.idToObject.get(reg):
+        xobj = pdfdoc.PDFImageXObject(name, str(file), mask=None)
+        xobj.name = name
+        canv._setXObjects(xobj)
+        canv._doc.Reference(xobj, reg)
+        canv._doc.addForm(name, xobj)
+    return reg
 
 
 def set_past_checks(widget, **values: float) -> None:

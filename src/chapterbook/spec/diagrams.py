@@ -151,3 +151,15 @@ class Diagram(Strict):
         if self.arrows and self.kind == DiagramKind.before_after and len(self.arrows) > 2:
             raise ValueError("a before_after diagram has room for 2 arrows (one on each thing)")
         return self
+
+
+def diagram_text(diagram: Diagram) -> str:
+    """Every word the diagram prints (its labels, names, stages, arrows, caption), for the font's glyph check."""
+    parts = [*diagram.labels, diagram.object, diagram.other_object, diagram.caption, diagram.unit]
+    parts += [f"{item.label} {item.detail}" for item in diagram.items] + [a.label for a in diagram.arrows]
+    return " ".join(parts)
+
+
+def on_picture(diagram: Diagram | None) -> bool:
+    """Whether this diagram is drawn on its illustration's picture (labelled parts of it) rather than instead of one."""
+    return diagram is not None and diagram.kind == DiagramKind.labelled_parts

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.print_rules import SHIPPED_FONTS
+from chapterbook.spec.memo import content_key
 from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
@@ -113,18 +114,23 @@ def _references(story: Story) -> Iterable[Problem]:
         if source is None:
             continue
         slot_ids = [ill.id for ill in chapter.illustrations]
-        for block in blocks(source.text):
-            if block.kind == "illustration" and block.ref not in slot_ids:
-                line, col = line_col(source.text, block.start)
-                guess = difflib.get_close_matches(block.ref, slot_ids, n=1, cutoff=0.5)
+        for ref, start in _markers(story, source.text):
+            if ref not in slot_ids:
+                line, col = line_col(source.text, start)
+                guess = difflib.get_close_matches(ref, slot_ids, n=1, cutoff=0.5)
                 yield Problem(
-                    f"[illustration: {block.ref}] names no illustration of this chapter" + (f" — did you mean '{guess[0]}'?" if guess else ""),
+                    f"[illustration: {ref}] names no illustration of this chapter" + (f" — did you mean '{guess[0]}'?" if guess else ""),
                     source.location(line, col),
                     format_path(("chapters", i, "text")),
                     "add an illustration with this id under the chapter's 'illustrations:', or fix the id"
                     + (f" (this chapter has: {', '.join(slot_ids)})" if slot_ids else ""),
                     code="unknown-ref",
                 )
+
+
+def _markers(story: Story, text: str) -> list[tuple[str, int]]:
+    """(id, offset) of each illustration marker in a chapter's text, kept by the text (story.memo): parsing is the cost."""
+    return story.memo.cached("markers", content_key("markers", text), lambda: [(b.ref, b.start) for b in blocks(text) if b.kind == "illustration"])
 
 
 def _files(story: Story) -> Iterable[Problem]:
@@ -195,8 +201,11 @@ def _reading_level(story: Story) -> Iterable[Problem]:
     band = rules.readability
     for i, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(i)
+        # Worked out once per chapter text and limits (the memo): an edit re-counts only that chapter.
+        text = source.text if source is not None else ""
+        facts = None if source is None else story.memo.cached("reading", _reading_key(text, rules), lambda: _reading_facts(text, rules))  # noqa: B023 - called at once
         # A text of only headings, markers or breaks prints no story either (the PDF says so too).
-        if source is None or not paragraphs(source.text):
+        if source is None or facts is None or not facts[0]:
             if source is None and chapter.text_file is not None:
                 continue  # the unreadable file is already reported
             yield Problem(
@@ -208,33 +217,26 @@ def _reading_level(story: Story) -> Iterable[Problem]:
                 "no-text",
             )
             continue
-        for para in paragraphs(source.text):
-            sents = sentences(para.text, para.start)
-            if len(sents) > rules.max_sentences_per_paragraph:
-                line, col = line_col(source.text, para.start)
+        _, found, grade = facts
+        for code, n, line, col, snippet in found:
+            if code == "long-paragraph":
                 yield Problem(
-                    f"paragraph has {len(sents)} sentences; the limit for this book is {rules.max_sentences_per_paragraph}",
+                    f"paragraph has {n} sentences; the limit for this book is {rules.max_sentences_per_paragraph}",
                     source.location(line, col),
                     format_path(("chapters", i, "text")),
                     "split it into two paragraphs",
                     Severity.WARNING,
                     "long-paragraph",
                 )
-            for sent in sents:
-                n = len(words(sent.text))
-                if n > rules.max_words_per_sentence:
-                    line, col = line_col(source.text, sent.start)
-                    snippet = sent.text if len(sent.text) <= 60 else sent.text[:57] + "…"
-                    yield Problem(
-                        f'sentence has {n} words; the limit for this book is {rules.max_words_per_sentence}: "{snippet}"',
-                        source.location(line, col),
-                        format_path(("chapters", i, "text")),
-                        "split it into shorter sentences",
-                        Severity.WARNING,
-                        "long-sentence",
-                    )
-        # Readability formulas mean little on a few sentences; judge whole chapters only.
-        grade = flesch_kincaid_grade(source.text) if len(words(source.text)) >= MIN_WORDS_FOR_GRADE else None
+            else:
+                yield Problem(
+                    f'sentence has {n} words; the limit for this book is {rules.max_words_per_sentence}: "{snippet}"',
+                    source.location(line, col),
+                    format_path(("chapters", i, "text")),
+                    "split it into shorter sentences",
+                    Severity.WARNING,
+                    "long-sentence",
+                )
         if grade is not None and not (band.min <= grade <= band.max):
             side = "above" if grade > band.max else "below"
             yield Problem(
@@ -245,6 +247,28 @@ def _reading_level(story: Story) -> Iterable[Problem]:
                 Severity.WARNING,
                 "readability",
             )
+
+
+def _reading_key(text: str, rules) -> str:
+    return content_key(text, rules.max_sentences_per_paragraph, rules.max_words_per_sentence, MIN_WORDS_FOR_GRADE)
+
+
+def _reading_facts(text: str, rules) -> tuple[bool, list[tuple[str, int, int, int, str]], float | None]:
+    """(whether the text has a paragraph, [(code, count, line, column, snippet)] over the limits, its grade or None)."""
+    paras = paragraphs(text)
+    found: list[tuple[str, int, int, int, str]] = []
+    for para in paras:
+        sents = sentences(para.text, para.start)
+        if len(sents) > rules.max_sentences_per_paragraph:
+            found.append(("long-paragraph", len(sents), *line_col(text, para.start), ""))
+        for sent in sents:
+            n = len(words(sent.text))
+            if n > rules.max_words_per_sentence:
+                snippet = sent.text if len(sent.text) <= 60 else sent.text[:57] + "…"
+                found.append(("long-sentence", n, *line_col(text, sent.start), snippet))
+    # Readability formulas mean little on a few sentences; judge whole chapters only.
+    grade = flesch_kincaid_grade(text) if paras and len(words(text)) >= MIN_WORDS_FOR_GRADE else None
+    return bool(paras), found, grade
 
 
 def _coverage(story: Story) -> Iterable[Problem]:

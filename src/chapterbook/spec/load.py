@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from chapterbook.errors import Problem, SpecError, UsageError
 from chapterbook.spec.chapter_text import chapter_texts
+from chapterbook.spec.memo import Memo
 from chapterbook.spec.messages import problem_from_error
 from chapterbook.spec.migrate import migrate
 from chapterbook.spec.models import StorySpec
@@ -31,8 +32,11 @@ from chapterbook.spec.story import (
 from chapterbook.spec.yaml_source import MAX_EXPANDED_NODES, MAX_SPEC_BYTES, read_yaml
 
 
-def load_story(path: str | Path) -> Story:
+def load_story(path: str | Path, memo: Memo | None = None) -> Story:
     """Load and validate a story spec; raises SpecError listing every problem.
+
+    `memo` keeps what is worked out from the book's content between builds (the YAML's
+    parse here, lint's results later: see :mod:`chapterbook.spec.memo`); it becomes `story.memo`.
 
     Chapter text files are read too; a missing or unreadable one is recorded
     in ``story.problems`` (reported by lint) rather than raised, so one run lists
@@ -50,10 +54,11 @@ def load_story(path: str | Path) -> Story:
     if not stat.S_ISREG(path.stat().st_mode):
         raise UsageError(f"{path} is not a regular file", hint="give the path to a story.yaml")
 
-    data, positions = read_yaml(path)
+    memo = memo if memo is not None else Memo()
+    data, positions = read_yaml(path, memo)
     data = migrate(data, path, positions)
     spec = validate_data(data, path, positions)
-    story = Story(spec=spec, path=path, positions=positions)
+    story = Story(spec=spec, path=path, positions=positions, memo=memo)
     story.texts, story.problems = chapter_texts(story)
     return story
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chapterbook.errors import Location, Problem
+from chapterbook.spec.memo import Memo
 from chapterbook.spec.models import StorySpec
 
 PathKey = tuple[str | int, ...]
@@ -44,6 +45,8 @@ class Story:
     # Problems found while reading chapter files; lint reports them with the rest
     # so one run lists everything.
     problems: list[Problem] = field(default_factory=list)
+    # Results worked out from the book's content (lint's, the ebook cover's), kept between builds by content.
+    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
 
     @property
     def root(self) -> Path:

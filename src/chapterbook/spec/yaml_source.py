@@ -7,18 +7,19 @@ into a :class:`~chapterbook.errors.Problem` with file:line:col.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import warnings
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
-from ruamel.yaml.reader import ReaderError
+from typing import TYPE_CHECKING, Any
 
 from chapterbook.errors import Location, Problem, SpecError
 from chapterbook.spec.story import PathKey, format_path
+
+if TYPE_CHECKING:
+    from ruamel.yaml.error import YAMLError
+
+    from chapterbook.spec.memo import Memo
 
 # A story spec with all its chapter text inline is a few hundred kB; anything
 # this large is a mistake (a wrong file, a pasted export) and is refused before
@@ -29,16 +30,22 @@ MAX_SPEC_BYTES = 2 * 1024 * 1024
 MAX_EXPANDED_NODES = 200_000
 
 
-class _Constructor(RoundTripConstructor):
+@functools.cache
+def _constructor() -> type:
     """ruamel's round-trip constructor, but a date-like value stays text.
 
     ruamel builds a `date` from anything shaped like 2026-13-45 and raises a bare
     ValueError (no line) when it is impossible; as text, the spec model parses
-    the dates it wants and says where one is wrong.
+    the dates it wants and says where one is wrong. Made on first use: ruamel is
+    only imported when a file is really parsed (not when its parse is in the memo).
     """
+    from ruamel.yaml.constructor import RoundTripConstructor
 
+    class _Constructor(RoundTripConstructor):
+        pass
 
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+    _Constructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+    return _Constructor
 
 
 def _too_large(path: Path, size: int) -> Problem:
@@ -50,8 +57,13 @@ def _too_large(path: Path, size: int) -> Problem:
     )
 
 
-def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
-    """Parse a YAML file safely into plain data plus a (path -> line, col) map."""
+def read_yaml(path: Path, memo: Memo | None = None) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
+    """Parse a YAML file safely into plain data plus a (path -> line, col) map.
+
+    With `memo`, a file whose bytes were parsed before (successfully) is not parsed
+    again: the result depends on the bytes alone. A file with a fault is always parsed,
+    so its message is worked out afresh.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:
@@ -63,6 +75,20 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
         ) from None
     if len(raw) > MAX_SPEC_BYTES:  # grew since stat, or not a plain file
         raise SpecError([_too_large(path, len(raw))])
+    key = hashlib.sha256(raw).hexdigest()
+    if memo is not None and (known := memo.get("yaml", key)) is not None:
+        return known[0], dict(known[1])
+    data, positions = _parse(raw, path)
+    if memo is not None:
+        memo.put("yaml", key, (data, positions))
+    return data, positions
+
+
+def _parse(raw: bytes, path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
+    """`raw` (a story spec's bytes) as plain data and positions, or a SpecError naming every fault."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import ReusedAnchorWarning, YAMLError
+
     try:
         source = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -84,7 +110,7 @@ def read_yaml(path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
         )
 
     yaml = YAML(typ="rt")
-    yaml.Constructor = _Constructor
+    yaml.Constructor = _constructor()
     yaml.allow_duplicate_keys = False
     root = None
     try:
@@ -144,6 +170,9 @@ def _line_col(source: str, index: int) -> tuple[int, int]:
 
 
 def _yaml_problem(exc: YAMLError, path: Path, source: str, root: Any) -> Problem:
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.reader import ReaderError
+
     if isinstance(exc, ReaderError):
         # A control character YAML refuses (a NUL byte from a copy-paste, say); ruamel gives only an offset.
         at_line, at_col = _line_col(source, exc.position)
@@ -261,6 +290,8 @@ def _plain(node: Any, key: PathKey, positions: dict, budget: list[int], path: Pa
     "billion laughs" file stops after a few hundred thousand nodes. A value
     with a tag (`!include x.yaml`) is recorded in `tags`.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar  # already loaded by the parse: a lookup
+
     budget[0] -= 1
     if budget[0] < 0:
         raise SpecError([_alias_bomb(path)])

@@ -26,6 +26,7 @@ from chapterbook.render.diagrams import (
     sequence,
 )
 from chapterbook.render.diagrams.base import GREY, MIN_LABEL_PT, RECORD, TINT, Ink
+from chapterbook.spec.diagrams import diagram_text, on_picture  # pure functions of the spec: validate uses them without ReportLab
 from chapterbook.spec.models import Diagram, DiagramKind, Palette
 
 DEFAULT_LABELS = {
@@ -83,13 +84,6 @@ def labels(diagram: Diagram) -> list[str]:
     return given + defaults[len(given) :]
 
 
-def diagram_text(diagram: Diagram) -> str:
-    """Every word the diagram prints (its labels, names, stages, arrows, caption), for the font's glyph check."""
-    parts = [*diagram.labels, diagram.object, diagram.other_object, diagram.caption, diagram.unit]
-    parts += [f"{item.label} {item.detail}" for item in diagram.items] + [a.label for a in diagram.arrows]
-    return " ".join(parts)
-
-
 def draw_diagram(
     c: Canvas, diagram: Diagram, x: float, y: float, w: float, h: float, font: str, size: float = 12, palette: Palette | None = None, picture=None
 ) -> None:
@@ -110,11 +104,6 @@ def draw_diagram(
     extra = {"picture": picture} if picture is not None and diagram.kind == DiagramKind.labelled_parts else {}
     DRAWERS[diagram.kind](c, diagram, w, h, font, size, labels(diagram), Ink.from_palette(palette), **extra)
     c.restoreState()
-
-
-def on_picture(diagram: Diagram | None) -> bool:
-    """Whether this diagram is drawn on its illustration's picture (labelled parts of it) rather than instead of one."""
-    return diagram is not None and diagram.kind == DiagramKind.labelled_parts
 
 
 def crowding(diagram: Diagram, w: float, h: float, font: str, size: float = 12, fixed: bool = False) -> str:

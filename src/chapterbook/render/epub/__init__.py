@@ -55,8 +55,8 @@ def _alt(ill) -> str:
 
 def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) -> Outputs:
     """Write book.epub into `out_dir`; `cover_pdf` is this build's cover when it made one."""
-    from chapterbook.render.cover import render_cover
     from chapterbook.render.fonts import face_files
+    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
     spec, book = story.spec, story.spec.book
     cache = out_dir / ".cache" / "epub"
@@ -74,7 +74,10 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
     for ci, chapter in enumerate(spec.chapters):
         for ill in chapter.illustrations:
             alt[ill.id] = _alt(ill)
-            if ill.id in screen:
+            if ill.id in screen and on_picture(ill.diagram):  # its parts named over it, as print draws them
+                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette, picture=screen[ill.id])
+                pictures[ill.id] = f"images/{ill.id}.svg"
+            elif ill.id in screen:
                 files[f"images/{ill.id}.jpg"] = screen[ill.id]
                 pictures[ill.id] = f"images/{ill.id}.jpg"
             elif ill.diagram is not None:
@@ -88,10 +91,7 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
             pictures[key] = f"images/{key}.jpg"
 
     progress.report("Making the ebook's cover")
-    with tempfile.TemporaryDirectory(prefix="chapterbook-epub-") as tmp:
-        if cover_pdf is None or not cover_pdf.is_file():
-            cover_pdf = render_cover(story, Path(tmp) / "cover.pdf", out_dir / ".cache" / "images", NOMINAL_PAGES).pdf
-        files["images/cover.jpg"] = assets.cover_jpeg(cover_pdf, spec.layout.trim_inches()[0], cache)
+    files["images/cover.jpg"] = _cover_image(story, out_dir, cover_pdf, faces, cache)
 
     progress.report("Writing the ebook")
     common = {"book": book, "spec": spec, "view": view, "chapters": view.chapters, "quotes": quotes, "pictures": pictures, "alt": alt}
@@ -138,9 +138,45 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
     return Outputs({"epub": target}, warnings, [], {})
 
 
+def _cover_image(story: Story, out_dir: Path, cover_pdf: Path | None, faces: dict[str, Path], cache: Path) -> bytes:
+    """The front of the print cover as the ebook's cover JPEG: from this build's cover.pdf when it made one.
+
+    Otherwise kept by everything the cover is drawn from (the book's and the layout's
+    fields, the cover art's and the font's content, chapterbook's code), so the print
+    cover is only drawn again when one of them changes.
+    """
+    spec = story.spec
+    trim_w = spec.layout.trim_inches()[0]
+    if cover_pdf is not None and cover_pdf.is_file():
+        return assets.cover_jpeg(cover_pdf, trim_w, cache)
+    from chapterbook.spec.memo import content_key
+    from chapterbook.spec.story import story_file
+    from chapterbook.uptodate import code_fingerprint
+
+    art = []
+    for rel in (spec.layout.cover_image, spec.layout.cover.back_image):
+        found = story_file(story.root, rel) if rel else None
+        art.append(story.memo.sha256(found.path) if found is not None and found.path is not None and found.path.is_file() else None)
+    fonts = {style: story.memo.sha256(path) for style, path in sorted(faces.items())}
+    layout = spec.layout.model_dump(mode="json")
+    key = content_key("epub-cover", spec.book.model_dump(mode="json"), layout, spec.typographers_quotes, art, fonts, NOMINAL_PAGES, code_fingerprint())
+
+    def make() -> bytes:
+        from chapterbook.render.cover import render_cover
+
+        with tempfile.TemporaryDirectory(prefix="chapterbook-epub-") as tmp:
+            pdf = render_cover(story, Path(tmp) / "cover.pdf", out_dir / ".cache" / "images", NOMINAL_PAGES).pdf
+            return assets.cover_jpeg(pdf, trim_w, cache)
+
+    return assets.cached(cache, key, ".jpg", make)
+
+
 def _screen_pictures(story: Story, out_dir: Path) -> dict[str, bytes]:
     from chapterbook.manuscript import screen_pictures
 
+    # In colour even for a black-and-white print book (unlike the preview, which shows the printed
+    # pages): the ebook is its own edition, read on colour screens, and grey is a cost of black-ink
+    # printing, not the author's choice of look. Its diagrams keep their colours for the same reason.
     return screen_pictures(story, assets.SCREEN_MAX_PX, out_dir / ".cache" / "images")
 
 

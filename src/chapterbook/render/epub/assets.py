@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,7 +24,7 @@ DIAGRAM_PT = (432.0, 288.0)  # diagrams drawn 6 x 4 in for screens: the SVG scal
 COVER_HEIGHT_PX = 2560  # the cover image height the ebook stores ask for (1600 x 2560 at 6 x 9.6)
 
 
-def _cached(cache: Path, key: str, suffix: str, make) -> bytes:
+def cached(cache: Path, key: str, suffix: str, make) -> bytes:
     """The bytes cached under `key`, made by `make()` (and cached) when missing."""
     file = cache / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}{suffix}"
     if file.is_file():
@@ -41,18 +42,25 @@ def _need(tool: str, package: str) -> str:
     return found
 
 
-def diagram_svg(diagram, font_files: dict[str, Path], cache: Path, width_pt: float, height_pt: float, palette=None) -> bytes:
+def diagram_svg(
+    diagram, font_files: dict[str, Path], cache: Path, width_pt: float, height_pt: float, palette=None, *, picture: bytes | None = None, grey: bool = False
+) -> bytes:
     """The diagram as SVG, drawn by the same code as the print book's (through a one-page PDF and poppler).
 
     Text in the SVG is glyph outlines, so it looks the same in every reader without the font.
-    Keyed by the diagram, the palette and the font's content: a warm build neither parses the
-    font nor draws anything (the ebook and the preview share these).
+    `picture` (JPEG bytes for screens): a labelled_parts diagram's own picture, drawn inside the
+    SVG with the callouts over it, so the names and their lines come from the print drawing
+    (diagrams.parts), not from a second copy of its geometry. `grey`: every colour turned into
+    its grey (:func:`grey_svg`), as a black-and-white interior prints it.
+    Keyed by the diagram, the palette, the picture and the font's content: a warm build neither
+    parses the font nor draws anything (the ebook and the preview share these).
     """
     from chapterbook.output import sha256_file
 
     regular = font_files["regular"]
     colours = palette.model_dump(mode="json") if palette is not None else None
-    key = json.dumps([diagram.model_dump(mode="json"), colours, sha256_file(regular), width_pt, height_pt, "svg-2"])
+    art = hashlib.sha256(picture).hexdigest() if picture is not None else None
+    key = json.dumps([diagram.model_dump(mode="json"), colours, sha256_file(regular), width_pt, height_pt, art, grey, "svg-3"])
 
     def make() -> bytes:
         from reportlab.pdfgen.canvas import Canvas
@@ -62,16 +70,50 @@ def diagram_svg(diagram, font_files: dict[str, Path], cache: Path, width_pt: flo
 
         tool = _need("pdftocairo", "poppler-utils")
         with tempfile.TemporaryDirectory(prefix="chapterbook-svg-") as tmp:
+            placed = _screen_placed(picture, Path(tmp) / "picture.jpg") if picture is not None else None
             pdf = Path(tmp) / "d.pdf"
             c = Canvas(str(pdf), pagesize=(width_pt, height_pt), invariant=1)
-            draw_diagram(c, diagram, 0, 0, width_pt, height_pt, register_face(regular), 12, palette)
+            draw_diagram(c, diagram, 0, 0, width_pt, height_pt, register_face(regular), 12, palette, placed)
             c.showPage()
             c.save()
             svg = Path(tmp) / "d.svg"
+            # poppler's cairo keeps a JPEG as the same JPEG bytes (a data: URI inside the SVG), not a PNG of it.
             subprocess.run([tool, "-svg", str(pdf), str(svg)], check=True, capture_output=True, timeout=60)
-            return svg.read_bytes()
+            return grey_svg(svg.read_bytes()) if grey else svg.read_bytes()
 
-    return _cached(cache, key, ".svg", make)
+    return cached(cache, key, ".svg", make)
+
+
+def _screen_placed(picture: bytes, path: Path):
+    """A screen picture (JPEG bytes) written to `path`, as the images.Placed the diagram drawing takes."""
+    from PIL import Image
+
+    from chapterbook.render.images import Placed
+
+    path.write_bytes(picture)
+    with Image.open(path) as img:
+        size = img.size
+    return Placed(path=path, source=path, px=size, source_px=size)
+
+
+_RGB = re.compile(rb"rgb\(\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*\)")
+
+
+def grey_svg(svg: bytes) -> bytes:
+    """`svg` (poppler's, colours as rgb(r%, g%, b%)) with every colour replaced by its grey.
+
+    The grey is the colour's luma (ITU-R 601: 0.299 R + 0.587 G + 0.114 B), the weights Pillow
+    uses when the print pipeline turns a black-and-white book's pictures grey, so the diagrams
+    and the pictures of one page darken alike. Pictures inside the SVG are left as given: the
+    caller passes grey ones.
+    """
+
+    def grey(m: re.Match) -> bytes:
+        r, g, b = (float(v) for v in m.groups())
+        level = f"{0.299 * r + 0.587 * g + 0.114 * b:.4f}%".encode("ascii")
+        return b"rgb(" + level + b"," + level + b"," + level + b")"
+
+    return _RGB.sub(grey, svg)
 
 
 def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
@@ -103,7 +145,7 @@ def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
         Image.open(io.BytesIO(done.stdout)).convert("RGB").save(out, "JPEG", quality=90, optimize=True)
         return out.getvalue()
 
-    return _cached(cache, key, ".jpg", make)
+    return cached(cache, key, ".jpg", make)
 
 
 def subset_font(font: Path, text: str, cache: Path) -> bytes:
@@ -133,4 +175,4 @@ def subset_font(font: Path, text: str, cache: Path) -> bytes:
         subset.save_font(loaded, out, options)
         return out.getvalue()
 
-    return _cached(cache, key, ".ttf", make)
+    return cached(cache, key, ".ttf", make)

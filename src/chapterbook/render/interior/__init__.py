@@ -30,6 +30,6 @@ class Interior(FrontMatter, Chapters, BackMatter):
         out: list[Flowable] = []
         out += self.front_matter(doc)
         for ci in range(len(self.spec.chapters)):
-            out += self.chapter(doc, ci)
+            out += self.chapter_or_cached(doc, ci)
         out += self.back_matter(doc)
         return out

@@ -36,6 +36,9 @@ class InteriorBase:
         self.box = pictures.box
         self.quotes = typographers_quotes(self.spec, family)
         self._glyphs = checks.GlyphReport(self.warnings)  # made again for each layout by Interior.flowables
+        # While a chapter's flowables are made: its warnings as events (render/pagecache.py keeps them, so a
+        # chapter put back from the cache gives its warnings without being made).
+        self._events: list[tuple] | None = None
 
     def _hyphenation(self) -> str:
         """The pyphen patterns for the book's language when `layout.hyphenate` asks for them ("" for none)."""
@@ -52,7 +55,16 @@ class InteriorBase:
 
     def check_glyphs(self, text: str, where: Location | None, what: str, field: str = "") -> None:
         """Warn (once per part of the book and set of characters) about characters the font lacks."""
-        self._glyphs.add(missing_glyphs(self.family, text), where, what, field)
+        missing = missing_glyphs(self.family, text)
+        if missing and self._events is not None:
+            self._events.append(("glyphs", missing, where, what, field))
+        self._glyphs.add(missing, where, what, field)
+
+    def warn(self, problems: list[Problem]) -> None:
+        """Add warnings (other than missing glyphs) found while making the book's flowables."""
+        if problems and self._events is not None:
+            self._events += [("warn", p) for p in problems]
+        self.warnings += problems
 
     def para(self, text: str, style: str, where: Location | None = None, what: str = "the book", field: str = "", markup: bool = True) -> Paragraph:
         """A paragraph of story text, escaped, with its glyphs checked."""
@@ -87,7 +99,7 @@ class InteriorBase:
 
             elif slot.diagram is not None:
                 self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
-                self.warnings += fit_problems(slot.diagram, bw, min(bh, bw), font, fs * 0.75, slot.where, slot.field)
+                self.warn(fit_problems(slot.diagram, bw, min(bh, bw), font, fs * 0.75, slot.where, slot.field))
 
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
@@ -109,7 +121,7 @@ class InteriorBase:
             d = slot.diagram
             self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
             h = min(bh, bw * PANEL_RATIO[slot.placement])
-            self.warnings += fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field)
+            self.warn(fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field))
             # The caption is added by render.blocks.captioned, for every kind of illustration alike.
             return [gap, DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture), gap]
         h = min(bh, bw * PANEL_RATIO[slot.placement])

@@ -6,6 +6,7 @@ from reportlab.platypus import ActionFlowable, Flowable, Spacer
 
 from chapterbook.book import FlowItem
 from chapterbook.errors import Problem, Severity
+from chapterbook.render import checks
 from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import Beside, ChapterEnd, Float, Mark, SideSpot
@@ -18,10 +19,45 @@ from chapterbook.spec.load import format_path
 class Chapters(InteriorBase):
     """Makes each chapter's pages."""
 
+    def chapter_or_cached(self, doc: BookDoc, ci: int) -> list[Flowable]:
+        """Chapter `ci`'s flowables; or, when the page cache has its pages and warnings, only its warnings now
+        and a stand-in the document replaces with the cached pages (or with the flowables, made then)."""
+        layout = doc.pages
+        events = layout.cached_events(ci) if layout is not None else None
+        if layout is None or events is None:
+            self._events = []
+            try:
+                made = self.chapter(doc, ci)
+            finally:
+                if layout is not None:
+                    layout.made_events(ci, self._events)
+                self._events = None
+            return made
+        for event in events:  # the warnings making the flowables gave, in their order
+            if event[0] == "glyphs":
+                self._glyphs.add(*event[1:])
+            else:
+                self.warnings.append(event[1])
+        layout.make_chapter = lambda n: self._quiet_chapter(doc, n)
+        return [ActionFlowable(("rectoBreak",)), ActionFlowable(("chapterBody", ci)), ChapterEnd(doc, ci)]
+
+    def _quiet_chapter(self, doc: BookDoc, ci: int) -> list[Flowable]:
+        """Chapter `ci`'s flowables, its warnings already given (from the cache) left out."""
+        saved = self.warnings, self._glyphs
+        self.warnings = []
+        self._glyphs = checks.GlyphReport(self.warnings)
+        try:
+            return self.chapter(doc, ci)
+        finally:
+            self.warnings, self._glyphs = saved
+
     def chapter(self, doc: BookDoc, ci: int) -> list[Flowable]:
         chapter = self.spec.chapters[ci]
         items = self.chapter_slots[ci]
-        out: list[Flowable] = [ActionFlowable(("rectoBreak",)), Mark(doc, "opener", chapter.title, f"ch{ci + 1}")]
+        # chapterBody: on the chapter's first page, the document puts its pages back from the page cache
+        # (skipping what follows, up to its ChapterEnd) or lays them out (render/pagecache.py).
+        out: list[Flowable] = [ActionFlowable(("rectoBreak",)), ActionFlowable(("chapterBody", ci))]
+        out.append(Mark(doc, "opener", chapter.title, f"ch{ci + 1}"))
         has_opener = bool(items) and items[0][0] == "opener"
         out.append(Spacer(1, self.geo.text_height * (0.04 if has_opener else 0.2)))
         out.append(paragraph(f"Chapter {ci + 1}", self.styles["chapnum"]))
@@ -49,15 +85,17 @@ class Chapters(InteriorBase):
                     beside = None
                     out += made
         if prose == 0:
-            self.warnings.append(
-                Problem(
-                    f"chapter {ci + 1} ('{chapter.title}') has no text yet; its pages show only the title",
-                    self._where("chapters", ci),
-                    format_path(("chapters", ci)),
-                    "write the chapter in 'text:' or a 'text_file:'",
-                    Severity.WARNING,
-                    "empty-chapter",
-                )
+            self.warn(
+                [
+                    Problem(
+                        f"chapter {ci + 1} ('{chapter.title}') has no text yet; its pages show only the title",
+                        self._where("chapters", ci),
+                        format_path(("chapters", ci)),
+                        "write the chapter in 'text:' or a 'text_file:'",
+                        Severity.WARNING,
+                        "empty-chapter",
+                    )
+                ]
             )
             out.append(paragraph("(This chapter has no text yet.)", self.styles["note"]))
         out.append(ChapterEnd(doc, ci))

@@ -1,0 +1,86 @@
+"""Side spots on screens: in the preview and the ebook, as in print, the text after a spot with a side
+wraps beside it, until a heading. Checked in Debian's chromium (through Playwright), where the boxes
+of the picture and of the paragraphs are measured."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from chapterbook.build import build
+from chapterbook.spec.load import load_story
+from render_fixtures import PARAGRAPH, make_story
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/setup installs it)")
+
+
+def _story(root: Path) -> Path:
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (900, 700), (90, 170, 220)).save(root / "images" / "shell.png")
+    Image.new("RGB", (600, 1200), (220, 170, 90)).save(root / "images" / "tower.png")
+    ill = """
+    illustrations:
+      - id: shell
+        brief: A shell on the sand.
+        image: images/shell.png
+        placement: spot
+        side: left
+        caption: A shell.
+      - id: tower
+        brief: A sand tower.
+        image: images/tower.png
+        placement: spot
+        side: right
+"""
+    text = "\n\n".join(["Before the shell.", "[illustration: shell]", PARAGRAPH, "## Next", PARAGRAPH, "[illustration: tower]", PARAGRAPH, PARAGRAPH])
+    return make_story(root, chapters=[text], illustrations=ill)
+
+
+_MEASURE = """(id) => {
+  const fig = document.getElementById(id).getBoundingClientRect();
+  let next = document.getElementById(id).nextElementSibling;
+  while (next && next.tagName.toLowerCase() !== 'p') next = next.nextElementSibling;
+  const range = document.createRange();
+  range.selectNodeContents(next);
+  const first = range.getClientRects()[0];
+  return {fig: [fig.left, fig.top, fig.right, fig.bottom], line: [first.left, first.top, first.right, first.bottom]};
+}"""
+
+
+def _beside(page, ident: str, side: str) -> None:
+    box = page.evaluate(_MEASURE, f"ill-{ident}")
+    (fl, _, fr, fb), (ll, lt, lr, _) = box["fig"], box["line"]
+    assert lt < fb, f"{ident}: the text after it starts under it, not beside it"
+    if side == "left":
+        assert ll >= fr, f"{ident}: the first line runs into the picture"
+    else:
+        assert lr <= fl, f"{ident}: the first line runs into the picture"
+
+
+def test_the_text_wraps_beside_side_spots_in_the_preview_and_the_ebook(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    out = build(load_story(_story(tmp_path / "s")), ["html", "epub"], tmp_path / "out").outputs
+    with zipfile.ZipFile(out["epub"]) as z:
+        z.extractall(tmp_path / "epub")
+    chapter = next((tmp_path / "epub").rglob("chapter-01.xhtml"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            for url in (out["preview"].as_uri(), chapter.as_uri()):
+                page.goto(url)
+                page.wait_for_load_state("load")
+                _beside(page, "shell", "left")
+                _beside(page, "tower", "right")
+                # A heading ends the wrap, as in print: it starts under the picture.
+                heading = page.evaluate("() => [...document.querySelectorAll('h2, h3')].find(h => h.textContent.trim() === 'Next').getBoundingClientRect().top")
+                shell_bottom = page.evaluate("() => document.getElementById('ill-shell').getBoundingClientRect().bottom")
+                assert heading >= shell_bottom, url
+        finally:
+            browser.close()
