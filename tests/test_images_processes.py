@@ -50,6 +50,7 @@ def _pictures(root: Path) -> list[Path]:
 
 def _resample_all(sources: list[Path], cache: Path, *, grey: bool, processes: bool) -> dict[str, bytes]:
     with images.Resampler(cache, grey=grey, processes=processes) as resampler:
+        resampler.min_for_processes = 1  # from the first PNG (a book starts the workers at its fourth)
         placed = []
         for src in sources:
             w, h = images.image_size(src)
@@ -111,6 +112,7 @@ def test_a_damaged_picture_in_a_worker_is_reported_at_its_line_and_nothing_is_le
     where = Location(tmp_path / "story.yaml", 12, 9)
     with pytest.raises(RenderError, match="damaged") as caught:
         with images.Resampler(tmp_path / "cache") as resampler:
+            resampler.min_for_processes = 1
             resampler.submit(bad, (400, 300), where=where, field="chapters[0].illustrations[0].image")
             assert resampler.processes is not None
             resampler.finish()
@@ -178,3 +180,21 @@ def test_a_jpeg_counts_as_the_pixels_it_is_decoded_at(tmp_path):
     assert images._decoded_pixels(placed(jpeg, (300, 225))) == 500 * 375  # 1/8 at most
     assert images._decoded_pixels(placed(png, (1000, 750))) == 4000 * 3000  # a PNG is decoded whole
     assert images._decoded_pixels(placed(png, (1000, 750))) > images.BIG_PICTURE_PX > images._decoded_pixels(placed(jpeg, (1500, 1125)))
+
+
+def test_a_short_books_few_pngs_stay_on_the_threads(tmp_path):
+    """The workers are started only once enough pictures need them (images.MIN_FOR_PROCESSES)."""
+    sources = [_png(tmp_path / f"p{i}.png", (300 + i, 200)) for i in range(images.MIN_FOR_PROCESSES)]
+    with images.Resampler(tmp_path / "cache") as resampler:
+        for src in sources[:-1]:
+            resampler.submit(src, (150, 100))
+        assert resampler.processes is None  # three PNGs: no workers
+        resampler.submit(sources[-1], (150, 100))
+        assert resampler.processes is not None  # the fourth starts them
+        resampler.finish()
+    assert len(list((tmp_path / "cache").glob("*.jpg"))) == len(sources)
+
+
+def _png(path: Path, size: tuple[int, int]) -> Path:
+    Image.new("RGB", size, (200, 90, 40)).save(path)
+    return path
