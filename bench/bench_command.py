@@ -41,6 +41,8 @@ import threading
 import time
 from pathlib import Path
 
+from children import chapterbook_env, compile_once  # bench/children.py: processes as installed
+
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
 BIN = Path(PY).parent
@@ -147,7 +149,7 @@ class Size:
             [PY, str(HERE / "genbook.py"), str(book), "--size", str(size), "--html"],
             check=True,
             stdout=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(SRC)},
+            env=chapterbook_env(SRC),
         )
         self.story, self.html = book / "story.yaml", book / "book.html"
         self.out_pdf = work / f"out-{size}"
@@ -198,11 +200,12 @@ def main() -> int:
     parser.add_argument("--one-core", action="store_true", help="also time the cold build pinned to one core (taskset -c 0)")
     parser.add_argument("--work", type=Path, help="keep books and outputs here (books are reused between runs)")
     args = parser.parse_args()
+    compile_once(SRC)
     if not (BIN / "weasyprint").exists():
         raise SystemExit(f"no {BIN / 'weasyprint'}: pip install 'weasyprint>=60' (the bench extra)")
     work = args.work or Path(tempfile.mkdtemp(prefix="cb-command-"))
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    env = chapterbook_env(SRC)
     sizes = [Size(work, int(s), args.one_core) for s in args.sizes.split(",")]
     for s in sizes:  # a first md,html build, so the timed ones are warm
         timed(s.cmds["cb md,html"], env)

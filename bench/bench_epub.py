@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from children import chapterbook_env, compile_once  # bench/children.py: processes as installed
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_render import make_book  # noqa: E402 - the same generated book as the render bench
 
@@ -38,7 +40,7 @@ def timed(args: list[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one `chapterbook` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "chapterbook", *args], check=True, env={**os.environ, "PYTHONPATH": str(SRC)}, capture_output=True)
+    subprocess.run([sys.executable, "-m", "chapterbook", *args], check=True, env=chapterbook_env(SRC), capture_output=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -51,6 +53,7 @@ def main() -> None:
     args = ap.parse_args()
     global SRC
     SRC = args.src.resolve() if args.src else SRC
+    compile_once(SRC)
     work = Path(tempfile.mkdtemp(prefix="bench-epub-"))
     try:
         story = make_book(work / "book")

@@ -29,6 +29,8 @@ import threading
 import time
 from pathlib import Path
 
+from children import chapterbook_env, compile_once  # bench/children.py: processes as installed
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -97,7 +99,7 @@ def chapterbook_mode(story: Path, edits: int, pdf: bool) -> list[float]:
     shutil.copytree(story.parent, work / "book")
     port = free_port()
     args = [sys.executable, "-m", "chapterbook", "watch", str(work / "book" / story.name), "--port", str(port), "-o", str(work / "out")]
-    proc = subprocess.Popen(args + (["--pdf"] if pdf else []), env={**os.environ, "PYTHONPATH": str(REPO / "src")}, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(args + (["--pdf"] if pdf else []), env=chapterbook_env(REPO / "src"), stdout=subprocess.DEVNULL)
     try:
         wait_http(port, "/status.json")
         listener = SseListener(port)
@@ -172,6 +174,7 @@ def main() -> None:
     ap.add_argument("--edits", type=int, default=10)
     ap.add_argument("--story", type=Path, default=REPO / "stories" / "beach-ride-quest" / "story.yaml")
     args = ap.parse_args()
+    compile_once(REPO / "src")
     rows = [
         ("chapterbook watch (preview)", chapterbook_mode(args.story, args.edits, pdf=False)),
         ("chapterbook watch --pdf", chapterbook_mode(args.story, args.edits, pdf=True)),
