@@ -201,3 +201,21 @@ def test_an_open_browser_page_updates_itself_after_a_save(running, magnet):
             assert NEW in page.inner_text("body")
         finally:
             browser.close()
+
+
+def test_a_rebuild_after_a_save_works_out_again_only_what_the_edit_changed(magnet, tmp_path, monkeypatch):
+    from chapterbook.spec import memo as memo_module
+    from chapterbook.watch.session import Session
+
+    memos = []
+    real = memo_module.for_output
+    monkeypatch.setattr(memo_module, "for_output", lambda *a, **kw: memos.append(real(*a, **kw)) or memos[-1])
+    session = Session(magnet, tmp_path / "out")
+    assert not session.rebuild().failed
+    assert memos[0].made["reading"] >= 2  # every chapter's reading level worked out once
+    chapter = magnet.parent / "chapters" / "02-the-needle-that-knows-north.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n\nCaleb held the needle very still.\n", encoding="utf-8")
+    build = session.rebuild()
+    assert not build.failed and "Caleb held the needle very still." in build.preview
+    assert memos[1].made["reading"] == 1, "only the edited chapter's reading level is worked out again"
+    assert memos[1].made["yaml"] == 0  # story.yaml did not change: its parse is kept

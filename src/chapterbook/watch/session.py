@@ -92,8 +92,11 @@ class Session:
         from chapterbook.output import book_dir
         from chapterbook.spec.lint import errors, lint
         from chapterbook.spec.load import load_story
+        from chapterbook.spec.memo import for_output
+        from chapterbook.uptodate import out_dir_for
 
-        story = load_story(self.story_path)
+        # The memo a build keeps (output/<book>/.cache): after a save only the edited chapter is parsed and checked again.
+        story = load_story(self.story_path, for_output(out_dir_for(self.story_path, self.output_root)))
         problems = lint(story)
         if errors(problems):
             raise SpecError(problems)  # warnings too, so the page shows everything at once
@@ -103,6 +106,7 @@ class Session:
         if self.pdf and self._workdir is not None:
             pdf_path, pages, warnings = self._render_pdf(story, cache)
             problems = problems + warnings
+        story.memo.save()
         return preview, pdf_path, pages, problems
 
     def _render_pdf(self, story, cache: Path) -> tuple[Path, int, list[Problem]]:
