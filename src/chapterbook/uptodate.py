@@ -212,14 +212,7 @@ def replay(data: dict) -> int:
 
 
 def _printer(stream):
-    """print(text, style) to `stream`: through rich on a terminal (colours, as a build prints), else plain.
+    """print(text, style) to `stream` (console.line_printer: rich only on a terminal)."""
+    from chapterbook.console import line_printer
 
-    rich writes plain text when not on a terminal anyway, and importing it is most of
-    what a build with nothing to do would otherwise cost.
-    """
-    if stream.isatty():
-        from rich.console import Console
-
-        console = Console(file=stream, highlight=False, soft_wrap=True)
-        return lambda text, style=None: console.print(text, style=style, markup=False)
-    return lambda text, style=None: print(text, file=stream)
+    return line_printer(stream)

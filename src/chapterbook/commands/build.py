@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from chapterbook.cli.options import add_output, add_strict
-from chapterbook.console import err_console, out_console
+from chapterbook.console import err_console, line_printer
 from chapterbook.errors import display_path
 
 HELP = "build the book (manuscript, HTML preview, print PDF) into output/<book>/"
@@ -39,17 +40,16 @@ def run(args: argparse.Namespace) -> int:
     # What the last build worked out from unchanged content (the YAML's parse, lint's counts) is not worked out again.
     story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)))
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
-    err = err_console()
+    err, out = line_printer(sys.stderr), line_printer(sys.stdout)  # rich only on a terminal: see line_printer
     for w in result.warnings:
-        err.print(w.format(), markup=False, highlight=False)
-    out = out_console()
+        err(w.format())
     if result.committed:
         for name, path in result.outputs.items():
-            out.print(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}", markup=False)
+            out(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}")
         if result.record:
-            out.print(f"wrote {display_path(result.record)}", markup=False)
+            out(f"wrote {display_path(result.record)}")
     for line in result.summary:
-        out.print(line, markup=False, highlight=False)
+        out(line)
     # The print files are preflighted as part of the build; a failure makes the build fail.
     if result.reports:  # the preflight stack (pypdf) only when there is a report to print: not for md, html or epub alone
         from chapterbook.commands.preflight import print_report
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     why = "--strict: the warnings above count as errors" if result.strict_failed else "the print files did not pass their checks"
     kept = "holds the last good build, unchanged" if (result.out_dir / "build.json").exists() else "was left as it was"
-    err.print(f"{why}, so nothing was replaced: {display_path(result.out_dir)} {kept}", markup=False, highlight=False)
+    err(f"{why}, so nothing was replaced: {display_path(result.out_dir)} {kept}")
     return 1
 
 
@@ -69,9 +69,9 @@ def _build_with_progress(story, formats: list[str], output, pdfx: bool, strict: 
     """build(), with what it is doing shown on stderr while it works (nothing is left on screen after)."""
     from chapterbook.build import build
 
-    console = err_console()
-    if not console.is_terminal:  # drawn only on a terminal: elsewhere nothing would show, so rich.progress is not loaded
+    if not sys.stderr.isatty():  # drawn only on a terminal: elsewhere nothing would show, so rich is not loaded
         return build(story, formats, output, pdfx=pdfx, strict=strict)
+    console = err_console()
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
     from rich.text import Text
 
