@@ -168,3 +168,23 @@ def test_a_chapter_opens_in_a_browser_with_the_book_font(samples, tmp_path):
             assert size[1] == 2560 and 1500 < size[0] < 1800, size
         finally:
             browser.close()
+
+
+def test_an_ebook_build_leaves_out_what_only_the_print_book_is_warned_about(tmp_path, cli):
+    """A colour picture of a black-and-white book, too few pixels for print, no hyphenation patterns: print matters only.
+
+    The ebook shows the picture in colour at screen size and the reader hyphenates, so an
+    ebook build does not say "prints it in grey" or "73 ppi"; the PDF build of the same book does.
+    """
+    root = tmp_path / "ice"
+    story = make_story(root, layout="layout: {hyphenate: true}\n")
+    story.write_text(story.read_text().replace("  title: The Beach Cart\n", "  title: The Beach Cart\n  language: xq\n"))
+    write_image(root / "images" / "cart.png", (400, 300))  # orange and blue, and far too small for 300 ppi
+    print_only = ("prints it in grey", "ppi at its printed size", "no hyphenation patterns")
+    ebook = cli("build", "story.yaml", "--format", "epub", "-o", str(tmp_path / "out"), cwd=root)
+    assert ebook.code == 0, ebook.text
+    assert not [w for w in print_only if w in ebook.err], ebook.err
+    assert "'opener' has no picture yet, so the ebook shows its brief" in ebook.err, "the ebook's own warnings still show"
+    printed = cli("build", "story.yaml", "--format", "pdf", "-o", str(tmp_path / "out"), cwd=root)
+    assert printed.code == 0, printed.text
+    assert [w for w in print_only if w in printed.err] == list(print_only), printed.err

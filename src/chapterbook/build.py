@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chapterbook import manuscript, progress, templating
-from chapterbook.errors import ChapterbookError, Problem, SpecError, UsageError
+from chapterbook.errors import ChapterbookError, Problem, Severity, SpecError, UsageError
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
 from chapterbook.render import images
 from chapterbook.render.checks import colour_left_to_render, unique_warnings
@@ -39,6 +39,13 @@ STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "p
 RECORD = "build.json"
 # Every file a build can make: a rebuild that does not make one of them removes the last build's copy.
 MADE = {"manuscript.md", "preview.html", "book.pdf", "cover.pdf", "book-pdfx.pdf", "cover-pdfx.pdf", "book.epub"}
+# The formats that show the printed book: the PDF, and the preview (its pages as they print, grey included).
+PRINT_VIEWS = {"pdf", "html"}
+# Warnings about the printed book alone: a black-and-white interior printing a colour picture in grey, a
+# picture below 300 ppi at its printed size, no hyphenation patterns for the print layout. The ebook is in
+# colour, at screen sizes, hyphenated by the reader, so a build without PRINT_VIEWS (the ebook, the
+# manuscript) does not say them; validate, which is about the whole book, still does.
+PRINT_ONLY = {"colour-picture", "low-ppi", "hyphenation"}
 
 
 @dataclass
@@ -84,9 +91,13 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         from chapterbook.render.pdfx import ghostscript
 
         ghostscript()  # before anything is built: without it, say what to install and do nothing
-    # With the print PDF, the renderer reports colour pictures as it resamples them (no second decode).
-    with colour_left_to_render("pdf" in formats and not strict):
+    shows_print = bool(PRINT_VIEWS & set(formats))
+    # With the print PDF, the renderer reports colour pictures as it resamples them (no second decode);
+    # without a print view nobody does, so lint does not judge them either (for a cold ebook, a decode each).
+    with colour_left_to_render(("pdf" in formats and not strict) or not shows_print):
         problems = lint(story)
+    if not shows_print:
+        problems = [p for p in problems if not (p.code in PRINT_ONLY and p.severity == Severity.WARNING)]
     if errors(problems):
         raise SpecError(errors(problems))
     if strict and problems:  # every one a warning; nothing is rendered, as mkdocs --strict does
