@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -150,3 +151,25 @@ def test_a_command_imports_only_its_own_stage():
     # With no command named, help needs every command, so all of them are loaded.
     code = "import sys, chapterbook.cli as c; c.parser([]); print('reportlab' in sys.modules or 'pypdf' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"
+
+
+# The command as installed (its entry point), reporting whether pydantic read the installed packages'
+# metadata looking for plugins: importlib.metadata.entry_points is wrapped before pydantic can import it.
+PLUGIN_PROBE = (
+    "import importlib.metadata as m, os, sys; looked = []; real = m.entry_points\n"
+    "m.entry_points = lambda *a, **k: (looked.append(k), real(*a, **k))[1]\n"
+    "from chapterbook.__main__ import run\n"
+    "sys.argv = ['chapterbook', 'validate', sys.argv[1]]; code = run()\n"
+    "print('looked' if any(k.get('group') == 'pydantic' for k in looked) else 'did not look', os.environ.get('PYDANTIC_DISABLE_PLUGINS'), code)\n"
+)
+
+
+@pytest.mark.parametrize(("given", "said"), [(None, "did not look __all__ 0"), ("some-plugin", "looked some-plugin 0")])
+def test_the_command_does_not_look_for_pydantic_plugins_unless_the_user_says(given, said, tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "PYDANTIC_DISABLE_PLUGINS"}
+    env["PYTHONPATH"] = str(REPO / "src")
+    if given is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = given  # pydantic's own setting: the user's choice is kept
+    story = REPO / "stories" / "magnet-mystery" / "story.yaml"
+    done = subprocess.run([sys.executable, "-c", PLUGIN_PROBE, str(story)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == said, done.stdout + done.stderr

@@ -19,6 +19,11 @@ def run() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(sig) != signal.SIG_IGN:  # ignored by who started us (a background job, nohup): stays so
             signal.signal(sig, _stop_at_once)  # first, before the imports: main() replaces them once it can clean up
+    # Pydantic looks for plugins (third-party hooks into every validation) by reading the metadata of every
+    # installed package when the first model is built: 7-10 ms of each command's start, to find none. The
+    # command's models are its own, so it does not look (set here, before any model exists). A value the
+    # user set is kept (pydantic's own syntax: the names of plugins to leave out).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from chapterbook.cli import main
 
     return main()
