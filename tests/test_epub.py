@@ -188,3 +188,42 @@ def test_an_ebook_build_leaves_out_what_only_the_print_book_is_warned_about(tmp_
     printed = cli("build", "story.yaml", "--format", "pdf", "-o", str(tmp_path / "out"), cwd=root)
     assert printed.code == 0, printed.text
     assert [w for w in print_only if w in printed.err] == list(print_only), printed.err
+
+
+def _zipfile_container(target: Path, files: dict[str, bytes]) -> None:
+    """The container as zipfile writes it (what write_container wrote before it wrote zips itself)."""
+    from chapterbook.render.epub.container import CONTAINER_XML, FIXED_TIME
+
+    def entry(name: str, compress: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+        info.compress_type, info.create_system, info.external_attr = compress, 3, 0o100644 << 16
+        return info
+
+    with zipfile.ZipFile(target, "w") as z:
+        z.writestr(entry("mimetype", zipfile.ZIP_STORED), b"application/epub+zip")
+        z.writestr(entry("META-INF/container.xml", zipfile.ZIP_DEFLATED), CONTAINER_XML.encode("utf-8"), compresslevel=9)
+        for name in sorted(files):
+            kind = zipfile.ZIP_STORED if name.endswith((".jpg", ".png")) else zipfile.ZIP_DEFLATED
+            z.writestr(entry(f"EPUB/{name}", kind), files[name], compresslevel=9)
+
+
+def test_the_container_is_the_zip_zipfile_writes_with_or_without_its_deflate_cache(pictured, tmp_path):
+    from chapterbook.render.epub.container import write_container
+
+    book = zipfile.ZipFile(_epub(pictured, tmp_path / "out"))
+    files = {name.removeprefix("EPUB/"): book.read(name) for name in book.namelist() if name.startswith("EPUB/")}
+    files["notes/ünïcode name.xhtml"] = b"<p>" + bytes(range(256)) * 64 + b"</p>"  # a UTF-8 name, a big entry
+    assert any(name.endswith(".ttf") for name in files) and any(name.endswith(".jpg") for name in files)
+    _zipfile_container(tmp_path / "zipfile.epub", files)
+    expected = (tmp_path / "zipfile.epub").read_bytes()
+    cache = tmp_path / "deflated"
+    for attempt in ("no cache", "cache filled", "from the cache"):
+        write_container(tmp_path / "ours.epub", files, None if attempt == "no cache" else cache)
+        assert (tmp_path / "ours.epub").read_bytes() == expected, attempt
+    big = [name for name, data in files.items() if len(data) >= 8192 and not name.endswith(".jpg")]
+    kept = sorted(cache.iterdir())
+    assert len(kept) == len(big) >= 5, "the fonts and other big entries keep their deflated bytes; small ones are deflated each time"
+    for file in kept:  # damaged (a full disk, a crash): noticed and made again, never copied into the book
+        file.write_bytes(file.read_bytes()[:-9] + b"damaged!!")
+    write_container(tmp_path / "ours.epub", files, cache)
+    assert (tmp_path / "ours.epub").read_bytes() == expected

@@ -124,7 +124,7 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
 
     target = out_dir / "book.epub"
     with atomic_path(target) as tmp_target:
-        write_container(tmp_target, files)
+        write_container(tmp_target, files, cache)
     for ci, ill in placeholders:
         warnings.append(
             Problem(
