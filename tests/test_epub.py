@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from chapterbook import output
 from chapterbook.build import build
 from chapterbook.spec.load import load_story
 from render_fixtures import make_story, write_image
@@ -227,3 +228,22 @@ def test_the_container_is_the_zip_zipfile_writes_with_or_without_its_deflate_cac
         file.write_bytes(file.read_bytes()[:-9] + b"damaged!!")
     write_container(tmp_path / "ours.epub", files, cache)
     assert (tmp_path / "ours.epub").read_bytes() == expected
+
+
+def test_a_warm_ebook_build_after_an_edit_reads_no_font_file(tmp_path, cli, monkeypatch):
+    """The font's hash (the key of its subsets and diagrams) comes from the build's memo by the file's stat."""
+    root = tmp_path / "ice"
+    story = make_story(root)
+    assert cli("build", "story.yaml", "--format", "epub", "-o", str(tmp_path / "out"), cwd=root).code == 0
+    story.write_text(story.read_text().replace("title: Chapter 1 title", "title: Chapter 1 new title"))
+    read: list[Path] = []
+    real_read, real_hash = Path.read_bytes, output.sha256_file
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (read.append(self), real_read(self))[1])
+    monkeypatch.setattr(output, "sha256_file", lambda path: (read.append(Path(path)), real_hash(path))[1])
+    built = cli("build", "story.yaml", "--format", "epub", "-o", str(tmp_path / "out"), cwd=root)
+    assert built.code == 0, built.text
+    assert any(p.suffix == ".jpg" for p in read), "the spy sees the build's reads"
+    fonts = [p for p in read if p.suffix.lower() in (".ttf", ".otf") and (tmp_path / "out") not in p.parents]  # not the cached subsets
+    assert fonts == []
+    with zipfile.ZipFile(tmp_path / "out" / "ice" / "book.epub") as z:
+        assert "Chapter 1 new title" in z.read("EPUB/chapter-01.xhtml").decode() and len(z.read("EPUB/fonts/regular.ttf")) > 1000

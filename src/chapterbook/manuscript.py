@@ -12,6 +12,7 @@ import html
 import re
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from markupsafe import Markup
@@ -19,7 +20,7 @@ from markupsafe import Markup
 from chapterbook import templating
 from chapterbook.book import book_view
 from chapterbook.errors import RenderError
-from chapterbook.output import atomic_write
+from chapterbook.output import atomic_write, sha256_file
 from chapterbook.render import images
 from chapterbook.render.ink import colour_interior
 from chapterbook.spec.load import Story, resolve_inside
@@ -63,7 +64,7 @@ def render_preview(story: Story, cache_dir: Path | None = None) -> str:
         # The font is cut to the characters the page shows, so it is rendered first with a mark where the font goes.
         extra = {"css": css, "images": pictures, "quotes": story.spec.typographers_quotes, "font_css": Markup(_FONT_MARK)}
         page = templating.render(PREVIEW_TEMPLATE, {**context(story), **extra}, story.root)
-        return page.replace(_FONT_MARK, font_face_css(faces, shown_text(page), assets_cache) if faces else "", 1)
+        return page.replace(_FONT_MARK, font_face_css(faces, shown_text(page), assets_cache, story.memo.sha256) if faces else "", 1)
 
 
 _FONT_MARK = "/* chapterbook: the book's font */"
@@ -86,18 +87,19 @@ def shown_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", body))
 
 
-def font_face_css(faces: dict[str, Path], text: str, cache: Path) -> str:
+def font_face_css(faces: dict[str, Path], text: str, cache: Path, sha256: Callable[[Path], str] = sha256_file) -> str:
     """@font-face rules for the book font's faces, each a subset covering `text`, as data: URIs.
 
     A face the font does not have (a story's own .ttf has one) is left to the browser to
-    slant or embolden, as the PDF does with one file.
+    slant or embolden, as the PDF does with one file. `sha256`: how a font's hash is found
+    (assets.subset_font).
     """
     from chapterbook.render.epub.assets import subset_font
 
     rules = []
     for style, path in faces.items():
         font_style, weight = FACE_STYLES[style]
-        data = base64.b64encode(subset_font(path, text, cache)).decode("ascii")
+        data = base64.b64encode(subset_font(path, text, cache, sha256)).decode("ascii")
         rules.append(
             f'@font-face {{ font-family: "BookFont"; font-style: {font_style}; font-weight: {weight}; src: url(data:font/ttf;base64,{data}) format("truetype"); }}'
         )
@@ -125,7 +127,9 @@ def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: 
             if ill.diagram is None or (ill.id in screen and not on_picture(ill.diagram)):
                 continue
             try:
-                svg = diagram_svg(ill.diagram, faces, cache, *DIAGRAM_PT, story.spec.layout.palette, picture=screen.get(ill.id), grey=grey)
+                svg = diagram_svg(
+                    ill.diagram, faces, cache, *DIAGRAM_PT, story.spec.layout.palette, picture=screen.get(ill.id), grey=grey, sha256=story.memo.sha256
+                )
             except (RenderError, OSError, subprocess.SubprocessError):
                 continue  # the picture or the placeholder shows instead; the PDF build reports what is wrong
             out[ill.id] = _data_uri("image/svg+xml", svg)

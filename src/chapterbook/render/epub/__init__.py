@@ -75,13 +75,15 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
         for ill in chapter.illustrations:
             alt[ill.id] = _alt(ill)
             if ill.id in screen and on_picture(ill.diagram):  # its parts named over it, as print draws them
-                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette, picture=screen[ill.id])
+                files[f"images/{ill.id}.svg"] = assets.diagram_svg(
+                    ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette, picture=screen[ill.id], sha256=story.memo.sha256
+                )
                 pictures[ill.id] = f"images/{ill.id}.svg"
             elif ill.id in screen:
                 files[f"images/{ill.id}.jpg"] = screen[ill.id]
                 pictures[ill.id] = f"images/{ill.id}.jpg"
             elif ill.diagram is not None:
-                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette)
+                files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette, sha256=story.memo.sha256)
                 pictures[ill.id] = f"images/{ill.id}.svg"
             else:
                 placeholders.append((ci, ill))
@@ -119,7 +121,7 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
         files[name] = _render("epub/page.xhtml.j2", frame, story).encode("utf-8")
     files["css/book.css"] = _source("epub/book.css", story).encode("utf-8")
     for style in ("regular", "bold", "italic", "bolditalic"):
-        files[f"fonts/{style}.ttf"] = assets.subset_font(faces.get(style, faces["regular"]), shown, cache)
+        files[f"fonts/{style}.ttf"] = assets.subset_font(faces.get(style, faces["regular"]), shown, cache, story.memo.sha256)
     files["package.opf"] = package_document(story, [p[0] for p in pages], files).encode("utf-8")
 
     target = out_dir / "book.epub"

@@ -14,10 +14,11 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from chapterbook.errors import RenderError
-from chapterbook.output import atomic_write
+from chapterbook.output import atomic_write, sha256_file
 
 SCREEN_MAX_PX = 1600  # long side of a picture in the ebook: sharp on a tablet, small in the file
 DIAGRAM_PT = (432.0, 288.0)  # diagrams drawn 6 x 4 in for screens: the SVG scales, the proportions are the print ones
@@ -43,7 +44,16 @@ def _need(tool: str, package: str) -> str:
 
 
 def diagram_svg(
-    diagram, font_files: dict[str, Path], cache: Path, width_pt: float, height_pt: float, palette=None, *, picture: bytes | None = None, grey: bool = False
+    diagram,
+    font_files: dict[str, Path],
+    cache: Path,
+    width_pt: float,
+    height_pt: float,
+    palette=None,
+    *,
+    picture: bytes | None = None,
+    grey: bool = False,
+    sha256: Callable[[Path], str] = sha256_file,
 ) -> bytes:
     """The diagram as SVG, drawn by the same code as the print book's (through a one-page PDF and poppler).
 
@@ -53,14 +63,13 @@ def diagram_svg(
     (diagrams.parts), not from a second copy of its geometry. `grey`: every colour turned into
     its grey (:func:`grey_svg`), as a black-and-white interior prints it.
     Keyed by the diagram, the palette, the picture and the font's content: a warm build neither
-    parses the font nor draws anything (the ebook and the preview share these).
+    parses the font nor draws anything (the ebook and the preview share these). `sha256`: how the
+    font's hash is found (story.memo.sha256 remembers it by the file's stat, so it is not read again).
     """
-    from chapterbook.output import sha256_file
-
     regular = font_files["regular"]
     colours = palette.model_dump(mode="json") if palette is not None else None
     art = hashlib.sha256(picture).hexdigest() if picture is not None else None
-    key = json.dumps([diagram.model_dump(mode="json"), colours, sha256_file(regular), width_pt, height_pt, art, grey, "svg-3"])
+    key = json.dumps([diagram.model_dump(mode="json"), colours, sha256(regular), width_pt, height_pt, art, grey, "svg-3"])
 
     def make() -> bytes:
         from reportlab.pdfgen.canvas import Canvas
@@ -148,14 +157,16 @@ def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
     return cached(cache, key, ".jpg", make)
 
 
-def subset_font(font: Path, text: str, cache: Path) -> bytes:
+def subset_font(font: Path, text: str, cache: Path, sha256: Callable[[Path], str] = sha256_file) -> bytes:
     """`font` cut down to the characters of `text` (and the basics), so the ebook carries kilobytes, not megabytes.
 
     The SIL Open Font License allows embedding and subsetting Andika; a custom font's
-    licence is the author's to check (docs/printing.md says so).
+    licence is the author's to check (docs/printing.md says so). `sha256` finds the font's
+    hash (story.memo.sha256 by the file's stat: reading and hashing Andika's four faces was
+    5 ms of every warm ebook build).
     """
     chars = "".join(sorted(set(text) | set(" .,;:!?'\"()-–—…“”‘’0123456789")))
-    key = hashlib.sha256(font.read_bytes()).hexdigest() + "|" + chars + "|subset-1"
+    key = sha256(font) + "|" + chars + "|subset-1"
 
     def make() -> bytes:
         from fontTools import subset

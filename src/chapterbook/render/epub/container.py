@@ -92,8 +92,7 @@ def write_container(target: Path, files: dict[str, bytes], cache: Path | None = 
         header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", VERSION, 0, flags, method, dos_time, dos_date, *sizes)
         body += [header, raw, packed]
         directory.append(
-            struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", VERSION, UNIX, VERSION, 0, flags, method, dos_time, dos_date, *sizes, 0, 0, 0, MODE, offset)
-            + raw
+            struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", VERSION, UNIX, VERSION, 0, flags, method, dos_time, dos_date, *sizes, 0, 0, 0, MODE, offset) + raw
         )
         offset += len(header) + len(raw) + len(packed)
     central = b"".join(directory)
