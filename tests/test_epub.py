@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -247,3 +250,42 @@ def test_a_warm_ebook_build_after_an_edit_reads_no_font_file(tmp_path, cli, monk
     assert fonts == []
     with zipfile.ZipFile(tmp_path / "out" / "ice" / "book.epub") as z:
         assert "Chapter 1 new title" in z.read("EPUB/chapter-01.xhtml").decode() and len(z.read("EPUB/fonts/regular.ttf")) > 1000
+
+
+# A whole `chapterbook build` process, as an author runs it; prints the heavy packages it imported.
+IMPORTS_PROBE = (
+    "import sys\n"
+    "from chapterbook.__main__ import run\n"
+    "sys.argv = ['chapterbook', 'build', *sys.argv[1:]]; code = run()\n"
+    "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'PIL', 'rich', 'reportlab', 'fontTools', 'pypdf', 'multiprocessing'}))\n"
+)
+
+
+def test_a_warm_ebook_build_after_an_edit_opens_no_picture_and_matches_a_cold_build(tmp_path):
+    """After a save, the ebook is made from the caches without Pillow, rich or ReportLab, and is the cold build's bytes."""
+    root = tmp_path / "ice"
+    story = make_story(root)
+    Image.new("RGB", (900, 700), (30, 140, 90)).save(root / "images" / "pond.jpg")
+    story.write_text(
+        story.read_text().replace(
+            "      - id: push\n",
+            "      - id: pond\n        brief: The pond.\n        image: images/pond.jpg\n        placement: spot\n      - id: push\n",
+        )
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+    def build(out: Path) -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", IMPORTS_PROBE, str(story), "--format", "epub", "-o", str(out)], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip().splitlines()[-1]
+
+    assert build(tmp_path / "warm").startswith("0 ")  # the first build fills the caches
+    story.write_text(story.read_text().replace("title: Chapter 1 title", "title: Chapter 1 new title"))
+    assert build(tmp_path / "warm") == "0 []"
+    build(tmp_path / "cold")
+    warm, cold = (tmp_path / name / "ice" / "book.epub" for name in ("warm", "cold"))
+    assert "Chapter 1 new title" in zipfile.ZipFile(warm).read("EPUB/chapter-01.xhtml").decode()
+    assert {"EPUB/images/cart.jpg", "EPUB/images/pond.jpg"} <= set(zipfile.ZipFile(warm).namelist())
+    assert warm.read_bytes() == cold.read_bytes()

@@ -19,7 +19,6 @@ from pathlib import Path
 from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, Severity, SpecError, UsageError
 from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
-from chapterbook.render import images
 from chapterbook.render.checks import colour_left_to_render, unique_warnings
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.spec.lint import errors, lint
@@ -127,6 +126,8 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         if set(formats) >= set(DEFAULT_FORMATS):
             # Every format was built, so every picture still wanted was used (and marked) just now. The margin
             # allows for file systems that store times coarsely (FAT: 2 s).
+            from chapterbook.render import images  # Pillow: not imported by a build that opens no picture
+
             images.prune(cache, started - PRUNE_MARGIN_S)
         pdfx_failed: ChapterbookError | None = None
         if pdfx:

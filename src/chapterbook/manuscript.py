@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import html
+import os
 import re
 import subprocess
 import tempfile
@@ -21,7 +22,6 @@ from chapterbook import templating
 from chapterbook.book import book_view
 from chapterbook.errors import RenderError
 from chapterbook.output import atomic_write, sha256_file
-from chapterbook.render import images
 from chapterbook.render.ink import colour_interior
 from chapterbook.spec.load import Story, resolve_inside
 
@@ -149,18 +149,52 @@ def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None, gr
     redo them. `grey` stores them in greyscale, as a black-and-white interior prints them
     (the print pipeline's own conversion). An image that cannot be read is left out (the placeholder with the brief
     shows instead); the PDF build and `validate` report it properly.
+    Which cached file holds each picture is kept in story.memo by the picture's content, so a
+    rebuild of unchanged pictures reads the files without opening a picture or importing Pillow.
     """
     sources: dict[str, str] = {ill.id: ill.image for chapter in story.spec.chapters for ill in chapter.illustrations if ill.image}
     sources.update({f"portrait-{s.id}": s.portrait for s in story.spec.scientists if s.portrait})
+    out: dict[str, bytes] = {}
+    wanted: dict[str, tuple[Path, str | None]] = {}  # the pictures not found through the memo, and their memo keys
+    for key, name in sources.items():
+        path = resolve_inside(story.root, name)
+        if path is None or not path.is_file():
+            continue
+        memo_key = _screen_key(story, path, max_px, grey) if cache_dir is not None and story.memo.file is not None else None
+        kept = story.memo.get("screen-picture", memo_key) if memo_key is not None else None
+        if kept is not None and cache_dir is not None:
+            try:
+                os.utime(cache_dir / kept)  # used now: images.prune keeps it (as images.Resampler marks a hit)
+                out[key] = (cache_dir / kept).read_bytes()
+                continue
+            except OSError:
+                pass  # gone from the cache: made again below
+        wanted[key] = (path, memo_key)
+    if wanted:
+        out.update(_resampled(story, wanted, max_px, cache_dir, grey))
+    return {key: out[key] for key in sources if key in out}  # in the spec's order, as before
+
+
+def _screen_key(story: Story, path: Path, max_px: int, grey: bool) -> str | None:
+    """The memo key of `path`'s screen picture (the source's hash comes from the memo, by the file's stat)."""
+    from chapterbook.spec.memo import content_key
+
+    try:
+        return content_key("screen", story.memo.sha256(path), max_px, grey)
+    except OSError:
+        return None
+
+
+def _resampled(story: Story, wanted: dict[str, tuple[Path, str | None]], max_px: int, cache_dir: Path | None, grey: bool) -> dict[str, bytes]:
+    """The pictures in `wanted` through render.images' Resampler (see :func:`screen_pictures`)."""
+    from chapterbook.render import images
+
     with contextlib.ExitStack() as stack:
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-")))
         resampler = stack.enter_context(images.Resampler(cache_dir, grey=grey))
         planned: dict[str, images.Placed] = {}
-        for key, name in sources.items():
-            path = resolve_inside(story.root, name)
-            if path is None or not path.is_file():
-                continue
+        for key, (path, _) in wanted.items():
             try:
                 w, h = images.image_size(path)
                 scale = min(1.0, max_px / max(w, h))
@@ -173,6 +207,9 @@ def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None, gr
                 out[key] = placed.file.read_bytes()
             except (RenderError, OSError):
                 continue
+            memo_key = wanted[key][1]
+            if memo_key is not None:
+                story.memo.put("screen-picture", memo_key, placed.path.name)
         resampler.hashes.save()
     return out
 

@@ -78,6 +78,20 @@ HARD_MIN_PPI = 150.0  # below this a printer rejects the file, not just warns
 # share of its size (`fit: shrink`, the default for pictures) before it moves to the next page.
 PICTURE_SHRINK_FLOOR = 0.7
 
+
+def ppi_at(source_px: tuple[int, int], px: tuple[int, int]) -> float:
+    """The resolution a picture of `source_px` pixels has when printed at `px` pixels of 300 ppi."""
+    return min(source_px[0] / px[0], source_px[1] / px[1]) * PPI
+
+
+def fit(source_px: tuple[int, int], box_pt: tuple[float, float]) -> tuple[int, int]:
+    """Pixel size at 300 ppi of the largest rectangle with the source's shape inside `box_pt`."""
+    sw, sh = source_px
+    bw, bh = box_pt[0] / 72.0 * PPI, box_pt[1] / 72.0 * PPI
+    scale = min(bw / sw, bh / sh)
+    return max(1, int(sw * scale)), max(1, int(sh * scale))
+
+
 # --- spine and cover ------------------------------------------------------------------------
 
 # Paper thickness per page (KDP), by `layout.paper`: spine width = pages x this.

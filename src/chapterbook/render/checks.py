@@ -31,8 +31,8 @@ from chapterbook.errors import (
     RenderError,
     Severity,
 )
-from chapterbook.print_rules import BLEED_IN, MIN_PAGES, inch
-from chapterbook.render import fonts, images
+from chapterbook.print_rules import BLEED_IN, MIN_PAGES, PPI, fit, inch, ppi_at
+from chapterbook.render import fonts  # render.images (Pillow) only when a picture must be opened: see _image_size
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
 from chapterbook.render.ink import colour_interior
@@ -74,13 +74,13 @@ def picture_box(geo: PageGeometry, placement: Placement, side: object = None) ->
 def bleed_px(geo: PageGeometry) -> tuple[int, int]:
     """Pixels at 300 ppi a full-page picture with `bleed: true` fills: the whole sheet, bleed included."""
     w, h = geo.page_size
-    return math.ceil(w / 72 * images.PPI), math.ceil(h / 72 * images.PPI)
+    return math.ceil(w / 72 * PPI), math.ceil(h / 72 * PPI)
 
 
 def cover_art_px(trim_in: tuple[float, float]) -> tuple[int, int]:
     """Pixels at 300 ppi the front cover art fills: the front panel out to the bleed (the spine does not change it)."""
     w, h = inch(trim_in[0]) + inch(BLEED_IN), inch(trim_in[1]) + 2 * inch(BLEED_IN)
-    return round(w / 72 * images.PPI), round(h / 72 * images.PPI)
+    return round(w / 72 * PPI), round(h / 72 * PPI)
 
 
 def low_ppi(
@@ -90,13 +90,13 @@ def low_ppi(
 
     `cover` names the cover panel ("front cover") for cover art; `bleed`: a full page out to the bleed edge.
     """
-    ppi = images.ppi_at(source_px, px)
-    if ppi >= images.PPI - 0.5:
+    ppi = ppi_at(source_px, px)
+    if ppi >= PPI - 0.5:
         return None
     if bleed:
         return Problem(
             f"image '{rel}' has too few pixels to run to the bleed edge: the page with its bleed needs "
-            f"{px[0]} x {px[1]} pixels at {images.PPI} ppi, it has {source_px[0]} x {source_px[1]} ({ppi:.0f} ppi); it will look soft",
+            f"{px[0]} x {px[1]} pixels at {PPI} ppi, it has {source_px[0]} x {source_px[1]} ({ppi:.0f} ppi); it will look soft",
             where or Location(),
             field,
             f"supply it at least {px[0]} x {px[1]} pixels, or take 'bleed: true' out",
@@ -264,7 +264,7 @@ def _pictures(story: Story) -> Iterable[Problem]:
             continue  # lint reports the path itself
         where, field = story.where(*key), format_path(key)
         try:
-            source_px = images.image_size(found.path, where, field)
+            source_px = _image_size(story, found.path, where, field)
         except RenderError as exc:
             yield _error(exc, where, field)
             continue
@@ -276,10 +276,29 @@ def _pictures(story: Story) -> Iterable[Problem]:
             problem = low_ppi(rel, px, source_px, where, field, cover=covers[key])
         else:
             side, bleed = drawn.get(key, (None, False))
-            px = bleed_px(geo) if bleed else images.fit(source_px, picture_box(geo, placement, side))
+            px = bleed_px(geo) if bleed else fit(source_px, picture_box(geo, placement, side))
             problem = low_ppi(rel, px, source_px, where, field, bleed=bleed)
         if problem is not None:
             yield problem
+
+
+def _image_size(story: Story, path: Path, where: Location, field: str) -> tuple[int, int]:
+    """images.image_size, kept by the picture's content (story.memo): a rebuild does not open (nor import Pillow for) an unchanged picture."""
+    key: str | None = None
+    if story.memo.file is not None:  # kept between runs: its hashes come by the file's stat (no memo: no hashing)
+        try:
+            key = content_key(story.memo.sha256(path))
+        except OSError:  # unreadable: image_size says so in the author's words
+            pass
+    known = story.memo.get("image-size", key) if key is not None else None
+    if known is not None:
+        return known[0], known[1]
+    from chapterbook.render import images
+
+    size = images.image_size(path, where, field)  # a picture it refuses is refused again each time, never kept
+    if key is not None:
+        story.memo.put("image-size", key, size)
+    return size
 
 
 def _crowded_diagrams(story: Story) -> Iterable[Problem]:
@@ -363,9 +382,13 @@ def _colour_pictures(story: Story) -> Iterable[Problem]:
         except OSError:
             continue
     coloured_of = {path: story.memo.get("colour", k) for path, k in keys.items()}
-    for path, judged in images.colours([p for p, c in coloured_of.items() if c is None]).items():
-        story.memo.put("colour", keys[path], judged)
-        coloured_of[path] = judged
+    unjudged = [p for p, c in coloured_of.items() if c is None]
+    if unjudged:
+        from chapterbook.render import images  # Pillow: only for pictures not judged before
+
+        for path, judged in images.colours(unjudged).items():
+            story.memo.put("colour", keys[path], judged)
+            coloured_of[path] = judged
     for path, key in found_at.items():
         coloured = coloured_of.get(path)
         if coloured:

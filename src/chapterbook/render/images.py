@@ -28,7 +28,7 @@ from PIL import Image, UnidentifiedImageError
 from chapterbook import progress
 from chapterbook.errors import Location, RenderError
 from chapterbook.output import HashMemo, atomic_write, sha256_file
-from chapterbook.print_rules import PPI  # pictures are resampled to exactly this
+from chapterbook.print_rules import PPI, fit, ppi_at  # noqa: F401  (fit, ppi_at: beside PPI, so validate's checks need no Pillow)
 from chapterbook.render import resample as pixels
 from chapterbook.render.resample import MAX_WORKERS, workers
 
@@ -72,11 +72,6 @@ class Placed:
     def source_ppi(self) -> float:
         """The resolution the original would have had at this placed size."""
         return ppi_at(self.source_px, self.px)
-
-
-def ppi_at(source_px: tuple[int, int], px: tuple[int, int]) -> float:
-    """The resolution a picture of `source_px` pixels has when printed at `px` pixels of 300 ppi."""
-    return min(source_px[0] / px[0], source_px[1] / px[1]) * PPI
 
 
 def _fail(message: str, source: Path, where: Location | None, field: str, hint: str) -> RenderError:
@@ -186,14 +181,6 @@ def _too_big(source: Path, where: Location | None, field: str, size: tuple[int, 
         field,
         f"save it at most {MAX_PIXELS // 1_000_000} million pixels (for a full 8.5x11 in page 2550 x 3300 is enough)",
     )
-
-
-def fit(source_px: tuple[int, int], box_pt: tuple[float, float]) -> tuple[int, int]:
-    """Pixel size at 300 ppi of the largest rectangle with the source's shape inside `box_pt`."""
-    sw, sh = source_px
-    bw, bh = box_pt[0] / 72.0 * PPI, box_pt[1] / 72.0 * PPI
-    scale = min(bw / sw, bh / sh)
-    return max(1, int(sw * scale)), max(1, int(sh * scale))
 
 
 def plan(

@@ -8,15 +8,26 @@ comment whether the original had colour, so a rebuild from the cache still warns
 from __future__ import annotations
 
 from pathlib import Path
-
-from PIL import Image
+from typing import Any
 
 from chapterbook.errors import Problem, Severity
-from chapterbook.render.resample import WAS_COLOUR, has_colour  # judged where the pictures are decoded
 from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.models import Paper, StorySpec
 
-__all__ = ["WAS_COLOUR", "colour_interior", "colour_picture_warnings", "has_colour", "summary_line", "was_colour"]
+__all__ = ["colour_interior", "colour_picture_warnings", "summary_line", "was_colour"]  # and WAS_COLOUR, has_colour (below)
+
+
+def __getattr__(name: str) -> Any:
+    """WAS_COLOUR and has_colour, from render.resample (judged where the pictures are decoded).
+
+    Fetched when first asked for: resample imports Pillow, and what most importers want here
+    is colour_interior (a warm ebook build never opens a picture).
+    """
+    if name in ("WAS_COLOUR", "has_colour"):
+        from chapterbook.render import resample
+
+        return getattr(resample, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def colour_interior(spec: StorySpec) -> bool:
@@ -26,6 +37,10 @@ def colour_interior(spec: StorySpec) -> bool:
 
 def was_colour(jpeg: Path) -> bool:
     """Whether a cached greyscale picture came from a colour original (reads only the file's header)."""
+    from PIL import Image
+
+    from chapterbook.render.resample import WAS_COLOUR
+
     with Image.open(jpeg) as img:
         return img.info.get("comment", b"") == WAS_COLOUR
 
