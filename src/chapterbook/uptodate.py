@@ -95,8 +95,8 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _file_state(path: Path, now: float) -> dict | None:
-    """How a file is now (None: absent), with its hash."""
+def _file_state(path: Path, now: float, sha256=None) -> dict | None:
+    """How a file is now (None: absent), with its hash (by `sha256`, e.g. the build's memo, which knows it by stat)."""
     try:
         st = os.stat(path)
     except OSError:
@@ -104,7 +104,7 @@ def _file_state(path: Path, now: float) -> dict | None:
     if not os.path.isfile(path):
         return {"dir": sorted(os.listdir(path))} if os.path.isdir(path) else None
     racy = now - max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 < RACY_SECONDS
-    return {"stat": [st.st_ino, st.st_size, st.st_mtime_ns], "sha256": _sha256(path), "racy": racy}
+    return {"stat": [st.st_ino, st.st_size, st.st_mtime_ns], "sha256": (sha256 or _sha256)(path), "racy": racy}
 
 
 def _unchanged(path: Path, was: dict | None) -> bool:
@@ -158,21 +158,31 @@ def record(args, story, result, started: float) -> None:
     now = time.time()
     inputs = {}
     for path in _inputs(story, result.out_dir):
-        state = _file_state(path, now)
+        state = _file_state(path, now, story.memo.sha256)  # the pictures were hashed (or known by stat) by the build
         if state is not None and "stat" in state and max(os.stat(path).st_mtime, os.stat(path).st_ctime) >= started:
             return  # edited while the build ran: the next build must look again
         inputs[str(path)] = state
     outputs = [*result.outputs.values(), *([result.record] if result.record else [])]
+    made = _recorded_hashes(result.record)
     data = {
         "settings": settings(args),
         "inputs": inputs,
-        "outputs": {str(Path(p).resolve()): _sha256(Path(p)) for p in outputs},
+        "outputs": {str(Path(p).resolve()): made.get(Path(p).name) or _sha256(Path(p)) for p in outputs},
         "written": [str(p) for p in outputs],
         "pdfx": [name for name in result.outputs if name.endswith("-pdfx")],
         "warnings": [w.format() for w in result.warnings],
         "reports": [{"findings": [f.format() for f in r.findings], "verdict": r.verdict(), "ok": r.ok} for r in result.reports],
     }
     atomic_write(result.out_dir / RECORD, json.dumps(data))
+
+
+def _recorded_hashes(build_json: Path | None) -> dict[str, str]:
+    """File name -> SHA-256 of the outputs build.json lists (just written by the build: an ebook is not hashed twice)."""
+    try:
+        recorded = json.loads(Path(build_json).read_text(encoding="utf-8"))["outputs"] if build_json else {}
+        return {str(entry["file"]): str(entry["sha256"]) for entry in recorded.values()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def check(args) -> dict | None:
