@@ -95,3 +95,27 @@ def test_compare_keeps_the_old_chapter_spelling(cli, sample_copy, tmp_path):
     new = cli("compare", str(spec), "--drafts", str(pasted), "--chapters", "9", "-o", str(tmp_path / "out"))
     assert old.code == new.code == 2
     assert "there is no chapter 9" in old.err and old.err == new.err
+
+
+def test_start_up_runs_without_the_cycle_collector_and_leaves_what_it_made_out_of_later_collections():
+    import gc
+
+    from chapterbook.cli.options import collector_paused
+
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        gc.unfreeze()
+        with collector_paused():
+            assert not gc.isenabled()
+            made = [[n] for n in range(1000)]  # objects the collector tracks
+        assert gc.isenabled(), "back as it was"
+        assert gc.get_freeze_count() >= len(made), "what start-up made is left out of later collections"
+        gc.unfreeze()
+        gc.disable()
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "a collector someone turned off stays off"
+    finally:
+        gc.unfreeze()
+        (gc.enable if was else gc.disable)()

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from chapterbook import __version__
-from chapterbook.cli.options import exit_codes_epilog
+from chapterbook.cli.options import collector_paused, exit_codes_epilog
 from chapterbook.cli.signals import handle_signals, put_back, stopped_by
 from chapterbook.console import err_console
 from chapterbook.errors import ChapterbookError, os_error
@@ -69,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous: dict = {}
     try:
         previous = handle_signals()  # inside the try: a stop the moment they are set is handled like any other
-        args = parser(argv).parse_args(argv)
+        with collector_paused():  # the command's module is imported here (see collector_paused)
+            args = parser(argv).parse_args(argv)
         debug = bool(getattr(args, "debug", False))
         if not getattr(args, "_run", None):
             parser().print_help()

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 
-from chapterbook.cli.options import add_output, add_strict
+from chapterbook.cli.options import add_output, add_strict, collector_paused
 from chapterbook.console import err_console, line_printer
 from chapterbook.errors import display_path
 
@@ -31,14 +31,15 @@ def run(args: argparse.Namespace) -> int:
     # --strict judges the warnings, which a replay of the last build would not: it always builds.
     if not args.strict and (unchanged := uptodate.check(args)) is not None:
         return uptodate.replay(unchanged)
-    from chapterbook.build import parse_formats
-    from chapterbook.spec.load import load_story
-    from chapterbook.spec.memo import for_output
+    with collector_paused():  # the renderers' and the spec's modules, and the story: see collector_paused
+        from chapterbook.build import parse_formats
+        from chapterbook.spec.load import load_story
+        from chapterbook.spec.memo import for_output
 
-    started = time.time()
-    formats = parse_formats(args.format)
-    # What the last build worked out from unchanged content (the YAML's parse, lint's counts) is not worked out again.
-    story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)))
+        started = time.time()
+        formats = parse_formats(args.format)
+        # What the last build worked out from unchanged content (the YAML's parse, lint's counts) is not worked out again.
+        story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)))
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
     err, out = line_printer(sys.stderr), line_printer(sys.stdout)  # rich only on a terminal: see line_printer
     for w in result.warnings:
