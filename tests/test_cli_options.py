@@ -97,23 +97,26 @@ def test_compare_keeps_the_old_chapter_spelling(cli, sample_copy, tmp_path):
     assert "there is no chapter 9" in old.err and old.err == new.err
 
 
-def test_start_up_runs_without_the_cycle_collector_and_leaves_what_it_made_out_of_later_collections():
+def test_start_up_runs_without_the_cycle_collector_and_leaves_what_it_made_out_of_later_collections(monkeypatch):
     import gc
 
-    from chapterbook.cli.options import collector_paused
+    from chapterbook.cli import options
 
     was = gc.isenabled()
     try:
         gc.enable()
         gc.unfreeze()
-        with collector_paused():
+        with options.collector_paused():
             assert not gc.isenabled()
+        assert gc.isenabled() and gc.get_freeze_count() == 0, "back as it was; nothing frozen in a process that goes on (tests)"
+        monkeypatch.setattr(options, "_freeze", True)  # as chapterbook.__main__.run says
+        with options.collector_paused():
             made = [[n] for n in range(1000)]  # objects the collector tracks
-        assert gc.isenabled(), "back as it was"
+        assert gc.isenabled()
         assert gc.get_freeze_count() >= len(made), "what start-up made is left out of later collections"
         gc.unfreeze()
         gc.disable()
-        with collector_paused():
+        with options.collector_paused():
             pass
         assert not gc.isenabled(), "a collector someone turned off stays off"
     finally:

@@ -25,7 +25,9 @@ def run() -> int:
     # user set is kept (pydantic's own syntax: the names of plugins to leave out).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from chapterbook.cli import main
+    from chapterbook.cli.options import one_command_process
 
+    one_command_process()  # start-up's objects may be frozen out of the collector's walks (cli.options.collector_paused)
     return main()
 
 

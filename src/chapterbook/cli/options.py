@@ -150,6 +150,17 @@ def one_line(max_chars: int = 200) -> Callable[[str], str]:
     return parse
 
 
+# Whether collector_paused freezes what start-up made: only in a process that runs one command and
+# exits (set by chapterbook.__main__.run). A test calling main() again and again must not freeze its garbage.
+_freeze = False
+
+
+def one_command_process() -> None:
+    """Say that this process runs one command and exits (see :func:`collector_paused`)."""
+    global _freeze
+    _freeze = True
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector off within the block, and what it made set aside: for a command's start-up.
@@ -157,14 +168,15 @@ def collector_paused() -> Iterator[None]:
     Importing the spec's models and the renderers makes some hundred thousand objects that live
     as long as the process (modules, classes, validators), and the collector walked them again and
     again for nothing: about 30 ms of a warm ebook build (gc.callbacks). After the block they are
-    frozen (gc.freeze: left out of every later collection) and the collector is back as it was,
-    so the work itself, and a long build's memory, are as before.
+    frozen (gc.freeze: left out of every later collection; only in a one-command process) and the
+    collector is back as it was, so the work itself, and a long build's memory, are as before.
     """
     was = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
+        if _freeze:
+            gc.freeze()
         if was:
             gc.enable()
