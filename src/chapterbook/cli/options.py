@@ -170,6 +170,8 @@ def collector_paused() -> Iterator[None]:
     again for nothing: about 30 ms of a warm ebook build (gc.callbacks). After the block they are
     frozen (gc.freeze: left out of every later collection; only in a one-command process) and the
     collector is back as it was, so the work itself, and a long build's memory, are as before.
+    render.pdf then leaves its own freezing alone (a caller froze objects); counted under valgrind,
+    a cold and a warm PDF build of the bench book still do 1% fewer instructions than without this.
     """
     was = gc.isenabled()
     gc.disable()
