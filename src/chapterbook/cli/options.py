@@ -78,7 +78,8 @@ class Chapters:
         return self.ranges[0][0]
 
 
-_RANGE = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
+# A pattern, compiled (and kept by re) when first used: every command imports this module, few take --chapters.
+_RANGE = r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?"
 
 
 def parse_chapters(text: str) -> Chapters:
@@ -87,7 +88,7 @@ def parse_chapters(text: str) -> Chapters:
     for part in text.split(","):
         if not part.strip():
             continue
-        m = _RANGE.fullmatch(part)
+        m = re.fullmatch(_RANGE, part)
         if not m:
             raise argparse.ArgumentTypeError(f"'{text}' is not a list of chapter numbers like 3, 1,3 or 2-4")
         a = int(m.group(1))

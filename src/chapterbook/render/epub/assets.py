@@ -105,7 +105,8 @@ def _screen_placed(picture: bytes, path: Path):
     return Placed(path=path, source=path, px=size, source_px=size)
 
 
-_RGB = re.compile(rb"rgb\(\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*\)")
+# A pattern, compiled (and kept by re) when a grey diagram is first made, not by every build that imports this.
+_RGB = rb"rgb\(\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*,\s*([0-9.]+)%\s*\)"
 
 
 def grey_svg(svg: bytes) -> bytes:
@@ -122,7 +123,7 @@ def grey_svg(svg: bytes) -> bytes:
         level = f"{0.299 * r + 0.587 * g + 0.114 * b:.4f}%".encode("ascii")
         return b"rgb(" + level + b"," + level + b"," + level + b")"
 
-    return _RGB.sub(grey, svg)
+    return re.sub(_RGB, grey, svg)
 
 
 def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
