@@ -10,7 +10,7 @@ from enum import Enum
 
 from pydantic import Field, field_validator, model_validator
 
-from chapterbook.spec.base import Strict
+from chapterbook.spec.base import Strict, empty_list
 
 
 class DiagramKind(str, Enum):
@@ -103,19 +103,19 @@ class Diagram(Strict):
         description="action_reaction: the second thing, the one pushed back, e.g. 'air'. gravity: the big body that pulls, e.g. 'Moon' (default Earth).",
     )
     labels: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Arrow or part labels, in order: force_arrows up to 4 (left, right, up, down), gravity 1, "
         "motion_path 2 (start, end), action_reaction 2, ramp 2 (arrow, ramp), before_after 2 (headings), bar_chart 1 (title).",
     )
     arrows: list[DiagramArrow] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         max_length=6,
         description="force_arrows: each force with its own direction and size (instead of labels); "
         "before_after: the push on the left thing, then on the right one.",
     )
     path: MotionPathKind = Field(MotionPathKind.arc, description="motion_path: arc (thrown), straight, fall, rise or circle.")
     items: list[DiagramItem] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="cycle: 3-6 stages in order; sequence: 2-6 steps; before_after: the two things; "
         "labelled_parts: 1-6 parts; bar_chart: 2-8 bars with a value each.",
     )

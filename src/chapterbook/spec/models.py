@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from chapterbook.print_rules import TRIM_HEIGHT_IN, TRIM_PRESETS, TRIM_WIDTH_IN
-from chapterbook.spec.base import Id, Strict  # shared with the diagram models
+from chapterbook.spec.base import Id, Strict, empty_list  # shared with the diagram models
 from chapterbook.spec.diagrams import (  # noqa: F401  (importable from here, as before)
     DIAGRAM_ITEM_CHARS,
     DIAGRAM_ITEMS,
@@ -118,9 +118,9 @@ class Concept(Strict):
     name: str
     scientist: str | None = Field(None, description="Id of an entry in 'scientists'.")
     explanation: str = Field(min_length=1, description="One line a child can understand.")
-    key_terms: list[KeyTerm] = Field(default_factory=list)
-    facts: list[str] = Field(default_factory=list, description="What the book must get across.")
-    misconceptions: list[str] = Field(default_factory=list, description="Wrong ideas the text must not repeat.")
+    key_terms: list[KeyTerm] = Field(default_factory=empty_list)
+    facts: list[str] = Field(default_factory=empty_list, description="What the book must get across.")
+    misconceptions: list[str] = Field(default_factory=empty_list, description="Wrong ideas the text must not repeat.")
 
 
 # --- chapters ---------------------------------------------------------------
@@ -177,7 +177,7 @@ class Illustration(Strict):
 
 class Activity(Strict):
     title: str
-    materials: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=empty_list)
     steps: list[str] = Field(min_length=1)
     safety_note: str | None = Field(None, description="Printed in a box: what a grown-up should watch for.")
     what_happens: str | None = Field(None, description="What the child should see, and why.")
@@ -186,22 +186,22 @@ class Activity(Strict):
 class Chapter(Strict):
     id: Id | None = Field(None, description="Optional short name; defaults to chapter-N.")
     title: str = Field(min_length=1)
-    concepts: list[str] = Field(default_factory=list, description="Ids of the concepts this chapter teaches.")
+    concepts: list[str] = Field(default_factory=empty_list, description="Ids of the concepts this chapter teaches.")
     teaches: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*(?:\.[1-9][0-9]*)?$")]] | None = Field(
         None,
         description="The facts this chapter is meant to teach, judged by 'compare': 'concept.N' is fact N (from 1) of that "
         "concept, 'concept' is all of its facts. Left out: every fact of its concepts that no other chapter's "
         "'teaches' claims.",
     )
-    characters: list[str] = Field(default_factory=list, description="Ids of the characters in this chapter.")
+    characters: list[str] = Field(default_factory=empty_list, description="Ids of the characters in this chapter.")
     setting: str = ""
     synopsis: str = ""
-    beats: list[str] = Field(default_factory=list, description="The outline, one step per line.")
+    beats: list[str] = Field(default_factory=empty_list, description="The outline, one step per line.")
     text: str | None = Field(None, description="The chapter, in Markdown. Use either text or text_file.")
     text_file: str | None = Field(None, description="A Markdown file with the chapter, relative to the story folder.")
-    illustrations: list[Illustration] = Field(default_factory=list)
+    illustrations: list[Illustration] = Field(default_factory=empty_list)
     activity: Activity | None = None
-    questions: list[str] = Field(default_factory=list, description="Questions for the reader at the end.")
+    questions: list[str] = Field(default_factory=empty_list, description="Questions for the reader at the end.")
 
     @model_validator(mode="after")
     def _one_text(self) -> Chapter:
@@ -239,7 +239,7 @@ class BackMatter(Strict):
     note_for_grownups: str | None = Field(None, description="Text of a note for parents and teachers; leave out for none.")
     about_the_author: str | None = Field(None, description="A page 'About the Author' at the back; leave out for none.")
     about_the_illustrator: str | None = Field(None, description="A page 'About the Illustrator' at the back; leave out for none.")
-    also_in_series: list[str] = Field(default_factory=list, description="Titles of the series' other books, listed on an 'Also in this series' page.")
+    also_in_series: list[str] = Field(default_factory=empty_list, description="Titles of the series' other books, listed on an 'Also in this series' page.")
 
 
 # Colours an author may name; anything else is given as #RRGGBB or cmyk(C, M, Y, K) in percent.
@@ -386,9 +386,9 @@ class StorySpec(Strict):
 
     spec_version: int = Field(description=f"The spec format version; this chapterbook writes {CURRENT_SPEC_VERSION}.")
     book: Book
-    characters: list[Character] = Field(default_factory=list)
-    scientists: list[Scientist] = Field(default_factory=list)
-    concepts: list[Concept] = Field(default_factory=list)
+    characters: list[Character] = Field(default_factory=empty_list)
+    scientists: list[Scientist] = Field(default_factory=empty_list)
+    concepts: list[Concept] = Field(default_factory=empty_list)
     chapters: list[Chapter] = Field(min_length=1)
     reading_level: ReadingLevel = Field(default_factory=ReadingLevel)
     back_matter: BackMatter = Field(default_factory=BackMatter)
