@@ -133,3 +133,35 @@ def test_a_second_object_only_action_reaction_draws_is_a_warning_at_its_line(tmp
     p = problems[0]
     assert p.severity.value == "warning" and "other_object 'Earth' is not drawn" in p.message and "action_reaction" in p.hint
     assert (tmp_path / "story.yaml").read_text().splitlines()[p.where.line - 1].strip() == "other_object: Earth"
+
+
+def test_no_spec_field_defaults_through_a_builtin_and_each_gets_its_own_list():
+    """Pydantic asks each default factory for its signature, parsed from text for a builtin (spec.base.empty_list)."""
+    import inspect
+
+    from pydantic import BaseModel
+
+    from chapterbook.spec.models import Chapter, StorySpec
+
+    seen: set[type] = set()
+
+    def walk(model: type[BaseModel]) -> list[str]:
+        if model in seen:
+            return []
+        seen.add(model)
+        bad = [
+            f"{model.__name__}.{name}"
+            for name, f in model.model_fields.items()
+            if f.default_factory in (list, dict, set, tuple) or inspect.isbuiltin(f.default_factory)
+        ]
+        for f in model.model_fields.values():
+            for arg in [f.annotation, *getattr(f.annotation, "__args__", ())]:
+                if isinstance(arg, type) and issubclass(arg, BaseModel):
+                    bad += walk(arg)
+        return bad
+
+    assert walk(StorySpec) == []
+    assert len(seen) > 10
+    a, b = Chapter(title="A"), Chapter(title="B")
+    a.questions.append("Why?")
+    assert b.questions == []
