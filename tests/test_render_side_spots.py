@@ -9,6 +9,7 @@ with one starts a paragraph.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
 from chapterbook.render.styles import PARAGRAPH_SPACE, TIGHT
 from chapterbook.spec.load import load_story
-from render_fixtures import make_story
+from render_fixtures import PARAGRAPH, make_story, write_image
 from test_render_floats import _drawn
 from test_render_holes import _words
 
@@ -75,7 +76,9 @@ def test_text_runs_beside_a_side_spot_to_its_foot_and_on_under_it_with_no_gap(tm
     names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
     leading = story.spec.layout.line_height
     pad = story.spec.layout.font_size / 2  # SideSpot's space under the picture
-    new_paragraph = leading * (1 + PARAGRAPH_SPACE * TIGHT) - 0.5  # the least a paragraph starts below the line before
+    # The chapter's paragraph space: set closer (TIGHT) when its last page would hold a runt (document.RUNT_LINES).
+    tight = 0 in json.loads((tmp_path / "out" / ".cache" / "layout.json").read_text())["tight"]
+    new_paragraph = leading * (1 + PARAGRAPH_SPACE * (TIGHT if tight else 1)) - 0.5  # the least a paragraph starts below the line before
     page_h = PageGeometry.for_layout(story.spec.layout, result.pages).page_size[1]
     words = _words(result.pdf, boxes=True)
     seen = []
@@ -109,3 +112,66 @@ def test_text_runs_beside_a_side_spot_to_its_foot_and_on_under_it_with_no_gap(tm
                 elif not starts:  # a paragraph going on, beside or under: the next line at one leading
                     assert line[3] - before[3] == pytest.approx(leading, abs=0.5), f"{ident} on page {page}: a gap in a paragraph"
     assert sorted(seen) == sorted(captioned)  # every picture was drawn and measured
+
+
+SHORT_PARAGRAPH = "Cassie ran to the cart."  # one line: each one moves what follows by a line and a paragraph's space
+
+
+def _moving_side_spots_story(root: Path, with_pictures: bool) -> Path:
+    """A book whose chapter k has k + 3 short paragraphs, then (`with_pictures`) a side spot, then the same
+    long text: the chapters put the picture at every height near a page's foot, so in some it moves."""
+    chapters, ills = [], []
+    for k in range(14):
+        ident = f"foot{k}"
+        if with_pictures:  # a colour each: the PDF names a picture by its content
+            write_image(root / "images" / f"{ident}.png", (900, 1100), colour=(40 + 12 * k, 170, 220))
+        chapters.append("\n\n".join([SHORT_PARAGRAPH] * (k + 3) + [PARAGRAPH] * 5 + ([f"[illustration: {ident}]"] if with_pictures else []) + [PARAGRAPH] * 4))
+        ills.append(
+            f"""    illustrations:
+      - id: {ident}
+        brief: The cart at the foot of the page.
+        image: images/{ident}.png
+        placement: spot
+        side: {"left" if k % 2 else "right"}
+"""
+            if with_pictures
+            else ""
+        )
+    path = make_story(root, chapters=chapters, illustrations="")
+    yaml, parts = path.read_text(encoding="utf-8").split("    activity:\n"), []
+    for k, part in enumerate(yaml[:-1]):
+        parts.append(part + ills[k])
+    path.write_text("    activity:\n".join(parts + yaml[-1:]), encoding="utf-8")
+    return path
+
+
+def test_a_side_spot_that_moves_to_the_next_page_takes_its_space_along(tmp_path):
+    """Where a side spot does not fit at a page's foot, the page is filled with text exactly as if the
+    picture were not there (no half line of space left behind at its foot), and the picture heads the
+    next page with no space above it."""
+    story = load_story(_moving_side_spots_story(tmp_path / "with", True))
+    result = render_book(story, tmp_path / "with" / "out" / "book.pdf", tmp_path / "with" / "out" / ".cache")
+    plain_story = load_story(_moving_side_spots_story(tmp_path / "without", False))
+    plain = render_book(plain_story, tmp_path / "without" / "out" / "book.pdf", tmp_path / "without" / "out" / ".cache")
+    names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
+    geo = PageGeometry.for_layout(story.spec.layout, result.pages)
+    page_h = geo.page_size[1]
+    _, y, _, h = geo.text_block(True)
+    block_top = page_h - (y + h)
+    words, plain_words = _words(result.pdf, boxes=True), _words(plain.pdf, boxes=True)
+    assert result.section_pages == plain.section_pages  # the pictures that move take no page of their own
+    moved, stayed = [], []
+    for page, drawn in enumerate(_drawn(result.pdf), 1):
+        for name, (_, yy, _, hh) in drawn:
+            ident = names.get(name)
+            if ident is None:
+                continue
+            top = page_h - (yy + hh)
+            if any(line[3] < top for line in _lines(words[page - 1])):
+                stayed.append(ident)  # text before it on its page: its half line above it is measured elsewhere
+                continue
+            moved.append(ident)
+            assert top == pytest.approx(block_top, abs=0.5), f"{ident} on page {page}: space above it at the top of the page"
+            # the page before it: the same words at the same places as with no picture at all
+            assert words[page - 2] == plain_words[page - 2], f"{ident}: page {page - 1}, which it left, is not filled as if it were not there"
+    assert len(moved) >= 3 and stayed, (moved, stayed)  # the book has pictures that moved and ones that did not

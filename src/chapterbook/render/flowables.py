@@ -20,7 +20,7 @@ from reportlab.platypus.flowables import _listWrapOn
 
 from chapterbook.print_rules import PLACEHOLDER_LABEL
 from chapterbook.render import images
-from chapterbook.render.rl_fast import draw_image_file, frame_height_used
+from chapterbook.render.rl_fast import draw_image_file, frame_height_used, frame_room
 from chapterbook.render.styles import BLACK, PANEL, SOFT, paragraph
 from chapterbook.text import inline_markup
 
@@ -228,12 +228,37 @@ class SideSpot(ImageAndFlowables):
     under the picture and leaving a line's gap beside it), and a paragraph that starts
     under the picture keeps its space from the one that ended beside it (ReportLab drops
     it when that one's last line reaches past the picture's foot).
+
+    `lead` is the room above the picture (a Float's gap), added to the space after the
+    text before it rather than overlapping it. It is space before, so it goes with the
+    picture: where the picture moves to the next page the text that fills this page
+    follows the text before at its own spacing, and at the top of a page it is dropped.
     """
 
-    def __init__(self, doc: BookDoc, picture: Beside, text: list[Flowable], side: str, gap: float):
-        self.doc, self.picture, self.text, self.side, self.gap = doc, picture, text, side, gap
+    def __init__(self, doc: BookDoc, picture: Beside, text: list[Flowable], side: str, gap: float, lead: float = 0.0):
+        self.doc, self.picture, self.text, self.side, self.gap, self.lead = doc, picture, text, side, gap, lead
         left = side == "left"
         super().__init__(picture, text, imageLeftPadding=0 if left else gap, imageRightPadding=gap if left else 0, imageBottomPadding=gap / 2, imageSide=side)
+
+    def getSpaceBefore(self):
+        # A frame overlaps this with the space after the flowable before: adding that here puts
+        # the lead on top of it. Frame.add sets itself as _frame before it asks (split does not:
+        # see _rooms).
+        frame = getattr(self, "_frame", None)
+        above = frame_room(frame)[1] if frame is not None else None
+        return super().getSpaceBefore() + self.lead + (above or 0.0)
+
+    def _rooms(self, ah: float) -> tuple[float, float]:
+        """(the height this flowable has in its frame below its space before, the height the text alone
+        would have there), from the frame: the `ah` Frame.split gives counts the lead without the space above it."""
+        frame = getattr(self, "_frame", None)
+        if frame is None:
+            return ah, ah
+        room, above = frame_room(frame)
+        if above is None:  # at the frame's top no space before is taken, the lead's nor the text's
+            return room, room
+        own = ImageAndFlowables.getSpaceBefore(self)
+        return room - own - self.lead, room - max(own - above, 0.0)
 
     def wrap(self, aw, ah):
         if self.doc.pending_floats:  # a picture before it waits for the next page: so does this one, to keep their order
@@ -274,19 +299,24 @@ class SideSpot(ImageAndFlowables):
         return found
 
     def split(self, aw, ah):
+        ah, text_ah = self._rooms(ah)
         parts = [] if self.doc.pending_floats else super().split(aw, ah)
         if parts:  # ReportLab's first part is a plain ImageAndFlowables: keep this class's rules when it is laid out again
-            parts[0] = SideSpot(self.doc, self.picture, parts[0]._content, self.side, self.gap)
+            parts[0] = SideSpot(self.doc, self.picture, parts[0]._content, self.side, self.gap, self.lead)
             return parts
         if not self.text:
             return parts
+        # The text fills this page first, in the room it has without the picture's lead above it, and
+        # broken into lines as the frame would (a Paragraph splits the lines of its last wrap, which
+        # laying it beside the picture left at another width).
         first, rest = self.text[0], self.text[1:]
-        head = first.split(aw, ah)
+        first.wrap(aw, text_ah)
+        head = first.split(aw, text_ah)
         if not head:
             return []  # not even a line of the text fits: all of it goes to the next page
         if len(head) == 1:  # the whole first paragraph fits here
-            return [first, SideSpot(self.doc, self.picture, rest, self.side, self.gap)]
-        return [head[0], SideSpot(self.doc, self.picture, head[1:] + rest, self.side, self.gap)]
+            return [first, SideSpot(self.doc, self.picture, rest, self.side, self.gap, self.lead)]
+        return [head[0], SideSpot(self.doc, self.picture, head[1:] + rest, self.side, self.gap, self.lead)]
 
 
 class PlaceholderPanel(Flowable):

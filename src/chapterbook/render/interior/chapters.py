@@ -72,8 +72,10 @@ class Chapters(InteriorBase):
                 beside = None
                 if obj.side and isinstance(made[0], Float):
                     f = made[0]
-                    beside = SideSpot(doc, Beside(f.content, f.caption), [], obj.side, self.spec.layout.font_size)
-                    made = [Spacer(1, f.gap), beside]
+                    # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
+                    # behind at a page's foot, nor opens the next page, when the picture moves.
+                    beside = SideSpot(doc, Beside(f.content, f.caption), [], obj.side, self.spec.layout.font_size, f.gap)
+                    made = [beside]
                 out += made
             else:
                 b: FlowItem = obj
