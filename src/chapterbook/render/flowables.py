@@ -168,6 +168,11 @@ class Float(Flowable):
             self.width, self.height = aw, 0
         else:
             self.width, self.height = aw, 2 * self.gap + ch * self.scale + caph
+            if ch * self.scale <= room + 0.5:
+                # Within half a point of fitting it goes here at full size, and the space above it
+                # gives up the difference: taller than the room, the frame would carry it whole to
+                # the next page as no float, leaving the rest of this one empty.
+                self.height = min(self.height, ah)
         return self.width, self.height
 
     def draw(self) -> None:
