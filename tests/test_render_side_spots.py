@@ -175,3 +175,43 @@ def test_a_side_spot_that_moves_to_the_next_page_takes_its_space_along(tmp_path)
             # the page before it: the same words at the same places as with no picture at all
             assert words[page - 2] == plain_words[page - 2], f"{ident}: page {page - 1}, which it left, is not filled as if it were not there"
     assert len(moved) >= 3 and stayed, (moved, stayed)  # the book has pictures that moved and ones that did not
+
+
+TALL_CAPTION = "The lodestone is taller than it is wide, and it is heavy."
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_a_caption_under_a_tall_narrow_side_spot_is_set_in_whole_words_on_a_line_or_two(tmp_path, side):
+    """Under a picture three and a half times as tall as it is wide, its caption takes the width it needs
+    (up to a side spot's widest): whole words on at most two lines, the picture centred over it, and the
+    text beside clear of both."""
+    root = tmp_path / "tall"
+    write_image(root / "images" / "tall.png", (600, 2100))
+    ills = f"""
+    illustrations:
+      - id: tall
+        brief: A tall stone.
+        image: images/tall.png
+        placement: spot
+        side: {side}
+        caption: {TALL_CAPTION}
+"""
+    path = make_story(root, chapters=["\n\n".join([PARAGRAPH] * 3 + ["[illustration: tall]"] + [PARAGRAPH] * 5)], illustrations=ills)
+    story = load_story(path)
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    page_h = PageGeometry.for_layout(story.spec.layout, result.pages).page_size[1]
+    [(page, (x, y, w, h))] = [(p, box) for p, found in enumerate(_drawn(result.pdf), 1) for name, box in found if name.startswith("img")]
+    foot = page_h - y
+    words = _words(result.pdf, boxes=True)[page - 1]
+    caption = [wd for wd in words if wd[3] - wd[1] <= BODY and 0 <= wd[1] - foot < 60]
+    assert " ".join(wd[4] for wd in caption) == TALL_CAPTION  # whole words, in order
+    rows = sorted({round(wd[3]) for wd in caption})
+    assert len(rows) <= 2, f"the caption takes {len(rows)} lines under a {w:.0f} pt wide picture"
+    left, right = min(wd[0] for wd in caption), max(wd[2] for wd in caption)
+    assert abs((left + right) / 2 - (x + w / 2)) < 2.0, "the picture is centred over its caption"
+    block = (min(left, x), max(right, x + w))
+    gap = story.spec.layout.font_size * 0.8  # the text beside keeps near a font size's room from the picture's block
+    top = page_h - (y + h)
+    for line in _lines(words):
+        if line[1] < foot + 30 and line[3] > top:  # beside the picture or its caption
+            assert line[2] <= block[0] - gap or line[0] >= block[1] + gap, f"'{line[4]}…' runs into the picture or its caption"

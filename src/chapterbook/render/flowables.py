@@ -192,15 +192,27 @@ class Float(Flowable):
 
 
 class Beside(Flowable):
-    """A spot illustration (and its caption, wrapped to its width) for the text to run beside: ImageAndFlowables' image."""
+    """A spot illustration (and its caption under it) for the text to run beside: ImageAndFlowables' image.
 
-    def __init__(self, content: Flowable, caption: Paragraph | None):
+    The caption is as wide as the picture or, where it needs more, as wide as it needs up to
+    `column` (the widest a side spot may be), with the picture centred over it: under a tall,
+    narrow picture a caption at the picture's width would stack a word or two a line, or
+    break its words.
+    """
+
+    def __init__(self, content: Flowable, caption: Paragraph | None, column: float = 0.0):
         super().__init__()
-        self.content, self.caption = content, caption
+        self.content, self.caption, self.column = content, caption, column
 
     def wrap(self, aw, ah):
-        self.width, ch = self.content.wrap(aw, ah)
-        caph = self.caption.wrap(self.width, 1e6)[1] + self.caption.style.spaceBefore if self.caption is not None else 0.0
+        pw, ch = self.content.wrap(aw, ah)
+        self.width, caph = pw, 0.0
+        if self.caption is not None:
+            column = min(aw, max(pw, self.column))
+            self.caption.wrap(column, 1e6)
+            # The widest line at the column's width: wrapped at that width the lines break alike.
+            self.width = max(pw, min(column, max(self.caption.getActualLineWidths0(), default=0.0) + 0.01))
+            caph = self.caption.wrap(self.width, 1e6)[1] + self.caption.style.spaceBefore
         self.height = ch + caph
         return self.width, self.height
 
@@ -212,8 +224,8 @@ class Beside(Flowable):
         pass
 
     def draw(self) -> None:
-        _, ch = self.content.wrap(self.width, self.height)
-        self.content.drawOn(self.canv, 0, self.height - ch)
+        pw, ch = self.content.wrap(self.width, self.height)
+        self.content.drawOn(self.canv, (self.width - pw) / 2, self.height - ch)
         if self.caption is not None:
             self.caption.drawOn(self.canv, 0, 0)
 

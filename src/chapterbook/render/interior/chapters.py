@@ -74,7 +74,8 @@ class Chapters(InteriorBase):
                     f = made[0]
                     # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
                     # behind at a page's foot, nor opens the next page, when the picture moves.
-                    beside = SideSpot(doc, Beside(f.content, f.caption), [], obj.side, self.spec.layout.font_size, f.gap)
+                    column = self.box(obj.placement, obj.side)[0]
+                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
                     made = [beside]
                 out += made
             else:
