@@ -117,15 +117,24 @@ def test_text_runs_beside_a_side_spot_to_its_foot_and_on_under_it_with_no_gap(tm
 SHORT_PARAGRAPH = "Cassie ran to the cart."  # one line: each one moves what follows by a line and a paragraph's space
 
 
-def _moving_side_spots_story(root: Path, with_pictures: bool) -> Path:
-    """A book whose chapter k has k + 3 short paragraphs, then (`with_pictures`) a side spot, then the same
-    long text: the chapters put the picture at every height near a page's foot, so in some it moves."""
+def _moving_side_spots_story(root: Path, with_pictures: bool, heading: str = "") -> Path:
+    """A book whose chapter k has k + 3 short paragraphs, then (`with_pictures`) a side spot (after
+    `heading`, if given), then the same long text: the chapters put the picture at every height near a
+    page's foot, so in some it moves."""
     chapters, ills = [], []
     for k in range(14):
         ident = f"foot{k}"
         if with_pictures:  # a colour each: the PDF names a picture by its content
             write_image(root / "images" / f"{ident}.png", (900, 1100), colour=(40 + 12 * k, 170, 220))
-        chapters.append("\n\n".join([SHORT_PARAGRAPH] * (k + 3) + [PARAGRAPH] * 5 + ([f"[illustration: {ident}]"] if with_pictures else []) + [PARAGRAPH] * 4))
+        chapters.append(
+            "\n\n".join(
+                [SHORT_PARAGRAPH] * (k + 3)
+                + [PARAGRAPH] * 5
+                + ([f"## {heading}"] if heading else [])
+                + ([f"[illustration: {ident}]"] if with_pictures else [])
+                + [PARAGRAPH] * 4
+            )
+        )
         ills.append(
             f"""    illustrations:
       - id: {ident}
@@ -215,3 +224,21 @@ def test_a_caption_under_a_tall_narrow_side_spot_is_set_in_whole_words_on_a_line
     for line in _lines(words):
         if line[1] < foot + 30 and line[3] > top:  # beside the picture or its caption
             assert line[2] <= block[0] - gap or line[0] >= block[1] + gap, f"'{line[4]}…' runs into the picture or its caption"
+
+
+def test_a_heading_before_a_side_spot_never_ends_a_page_alone(tmp_path):
+    """Where the side spot after a heading moves to the next page, the heading goes with it."""
+    story = load_story(_moving_side_spots_story(tmp_path / "headed", True, heading="The cart"))
+    result = render_book(story, tmp_path / "headed" / "out" / "book.pdf", tmp_path / "headed" / "out" / ".cache")
+    page_h = PageGeometry.for_layout(story.spec.layout, result.pages).page_size[1]
+    drawn = _drawn(result.pdf)
+    headings = 0
+    for page, words in enumerate(_words(result.pdf, boxes=True), 1):
+        lines = _lines(words)
+        for line in lines:
+            if [w[4] for w in words if abs(w[3] - line[3]) < 1.0] == ["The", "cart"]:  # the heading's line
+                headings += 1
+                # under it on its page: the picture, or the text that fills the page before the picture
+                below = [ln for ln in lines if ln[1] > line[3]] + [d for d in drawn[page - 1] if page_h - (d[1][1] + d[1][3]) > line[3]]
+                assert below, f"page {page} ends with the heading"
+    assert headings == 14

@@ -316,8 +316,19 @@ class SideSpot(ImageAndFlowables):
         return found
 
     def split(self, aw, ah):
-        ah, text_ah = self._rooms(ah)
-        parts = [] if self.doc.pending_floats else super().split(aw, ah)
+        return self._split_in(aw, *self._rooms(ah))
+
+    def starts_in(self, aw: float, room: float, above: float) -> bool:
+        """Whether, with `room` left below the flowable before it (whose space after is `above`), it would put
+        its picture or some of its text there: asked for the heading before it (HeadingRoom)."""
+        ah = room - max(self.lead + ImageAndFlowables.getSpaceBefore(self), 0.0)
+        if not self.doc.pending_floats and ah > 0 and self.wrap(aw, ah)[1] <= ah:
+            return True
+        return bool(self._split_in(aw, ah, room - max(ImageAndFlowables.getSpaceBefore(self) - above, 0.0)))
+
+    def _split_in(self, aw: float, ah: float, text_ah: float) -> list[Flowable]:
+        """split() with the room for it (below its space before) and for its text alone."""
+        parts = [] if self.doc.pending_floats or ah <= 0 else super().split(aw, ah)
         if parts:  # ReportLab's first part is a plain ImageAndFlowables: keep this class's rules when it is laid out again
             parts[0] = SideSpot(self.doc, self.picture, parts[0]._content, self.side, self.gap, self.lead)
             return parts
@@ -334,6 +345,36 @@ class SideSpot(ImageAndFlowables):
         if len(head) == 1:  # the whole first paragraph fits here
             return [first, SideSpot(self.doc, self.picture, rest, self.side, self.gap, self.lead)]
         return [head[0], SideSpot(self.doc, self.picture, head[1:] + rest, self.side, self.gap, self.lead)]
+
+
+class HeadingRoom(Flowable):
+    """Invisible, before a heading that a side spot follows: takes the rest of the page when, after the
+    heading, the side spot would put neither its picture nor a line of its text there, so the heading
+    goes to the next page with it rather than end this one alone. (ReportLab keeps a heading with
+    the flowable after it, but not with an ImageAndFlowables, which is a container.)"""
+
+    def __init__(self, heading: list[Flowable], spot: SideSpot):
+        super().__init__()
+        self.heading, self.spot = heading, spot
+
+    def wrap(self, aw, ah):
+        frame = getattr(self, "_frame", None)
+        if frame is None or frame_room(frame)[1] is None:
+            return 0, 0  # at the top of a page: the heading stays
+        used, after = 0.0, 0.0
+        for f in self.heading:
+            used += max(f.getSpaceBefore() - after, 0.0) + f.wrap(aw, ah)[1]
+            after = f.getSpaceAfter()
+        self.spot.canv = self.canv  # ImageAndFlowables measures its text with it
+        try:
+            if used <= ah and self.spot.starts_in(aw, ah - used - after, after):
+                return 0, 0
+        finally:
+            del self.spot.canv
+        return aw, ah  # the rest of this page
+
+    def draw(self) -> None:
+        pass
 
 
 class PlaceholderPanel(Flowable):

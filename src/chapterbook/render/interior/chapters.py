@@ -9,7 +9,7 @@ from chapterbook.errors import Problem, Severity
 from chapterbook.render import checks
 from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.document import BookDoc
-from chapterbook.render.flowables import Beside, ChapterEnd, Float, Mark, SideSpot
+from chapterbook.render.flowables import Beside, ChapterEnd, Float, HeadingRoom, Mark, SideSpot
 from chapterbook.render.interior.base import InteriorBase
 from chapterbook.render.interior.plan import Slot
 from chapterbook.render.styles import paragraph
@@ -66,6 +66,7 @@ class Chapters(InteriorBase):
         )
         prose = 0
         beside: SideSpot | None = None  # a spot at the side, taking in the text after it
+        heading = -1  # where in `out` the heading just before this item starts (-1: none)
         for _, obj in items:
             if isinstance(obj, Slot):  # the opener or an illustration in the flow
                 made = captioned(self, doc, obj, self.illustration(doc, obj))
@@ -77,11 +78,15 @@ class Chapters(InteriorBase):
                     column = self.box(obj.placement, obj.side)[0]
                     beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
                     made = [beside]
+                    if heading >= 0:  # the heading goes over with the picture rather than end a page alone
+                        out.insert(heading, HeadingRoom(out[heading:], beside))
                 out += made
+                heading = -1
             else:
                 b: FlowItem = obj
                 prose += b.kind not in ("heading", "break")
                 made = block_flowables(self, b, ci, prose)
+                heading = len(out) if b.kind == "heading" else -1
                 if beside is not None and b.kind not in ("heading", "break"):
                     beside.text += made  # ImageAndFlowables reads this list when it is laid out
                 else:
