@@ -242,3 +242,27 @@ def test_a_heading_before_a_side_spot_never_ends_a_page_alone(tmp_path):
                 below = [ln for ln in lines if ln[1] > line[3]] + [d for d in drawn[page - 1] if page_h - (d[1][1] + d[1][3]) > line[3]]
                 assert below, f"page {page} ends with the heading"
     assert headings == 14
+
+
+@pytest.mark.parametrize("after", ["## Next part", "* * *", ""])
+def test_a_side_spot_with_no_text_to_run_beside_it_is_centred(tmp_path, after):
+    """A side spot followed by a heading, a scene break or its chapter's end has nothing to wrap: set at
+    the side, it would leave an empty column beside it, so it is centred like a spot without a side."""
+    root = tmp_path / "alone"
+    write_image(root / "images" / "alone.png", (900, 700))
+    ills = """
+    illustrations:
+      - id: alone
+        brief: A picture with no text after it.
+        image: images/alone.png
+        placement: spot
+        side: left
+        caption: Nothing beside me.
+"""
+    text = [PARAGRAPH] * 2 + ["[illustration: alone]"] + ([after] + [PARAGRAPH] * 2 if after else [])
+    story = load_story(make_story(root, chapters=["\n\n".join(text)], illustrations=ills))
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    geo = PageGeometry.for_layout(story.spec.layout, result.pages)
+    [(page, (x, _, w, _))] = [(p, box) for p, found in enumerate(_drawn(result.pdf), 1) for name, box in found if name.startswith("img")]
+    bx, _, bw, _ = geo.text_block(page % 2 == 1)
+    assert x + w / 2 == pytest.approx(bx + bw / 2, abs=1.0), "the picture is not centred in the text block"

@@ -64,34 +64,7 @@ class Chapters(InteriorBase):
         out.append(
             self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title")))
         )
-        prose = 0
-        beside: SideSpot | None = None  # a spot at the side, taking in the text after it
-        heading = -1  # where in `out` the heading just before this item starts (-1: none)
-        for _, obj in items:
-            if isinstance(obj, Slot):  # the opener or an illustration in the flow
-                made = captioned(self, doc, obj, self.illustration(doc, obj))
-                beside = None
-                if obj.side and isinstance(made[0], Float):
-                    f = made[0]
-                    # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
-                    # behind at a page's foot, nor opens the next page, when the picture moves.
-                    column = self.box(obj.placement, obj.side)[0]
-                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
-                    made = [beside]
-                    if heading >= 0:  # the heading goes over with the picture rather than end a page alone
-                        out.insert(heading, HeadingRoom(out[heading:], beside))
-                out += made
-                heading = -1
-            else:
-                b: FlowItem = obj
-                prose += b.kind not in ("heading", "break")
-                made = block_flowables(self, b, ci, prose)
-                heading = len(out) if b.kind == "heading" else -1
-                if beside is not None and b.kind not in ("heading", "break"):
-                    beside.text += made  # ImageAndFlowables reads this list when it is laid out
-                else:
-                    beside = None
-                    out += made
+        prose = self._flow(doc, ci, out)
         if prose == 0:
             self.warn(
                 [
@@ -108,6 +81,45 @@ class Chapters(InteriorBase):
             out.append(paragraph("(This chapter has no text yet.)", self.styles["note"]))
         out.append(ChapterEnd(doc, ci))
         return out
+
+    def _flow(self, doc: BookDoc, ci: int, out: list[Flowable]) -> int:
+        """Add chapter `ci`'s text and illustrations, in their order, to `out`; returns how many prose blocks it has."""
+        prose = 0
+        # The side spot taking in the text after it: (it, the Float it stands for, the HeadingRoom before it).
+        spot: tuple[SideSpot, Float, HeadingRoom | None] | None = None
+        heading = -1  # where in `out` the heading just before this item starts (-1: none)
+        for _, obj in [*self.chapter_slots[ci], (None, None)]:  # the last None closes the chapter
+            if spot is not None and not (isinstance(obj, FlowItem) and obj.kind not in ("heading", "break")):
+                beside, f, room = spot  # its text ends here
+                if not beside.text:  # none to run beside it: it is centred as a spot without a side
+                    out[out.index(beside)] = f
+                    if room is not None:
+                        out.remove(room)
+                spot = None
+            if isinstance(obj, Slot):  # the opener or an illustration in the flow
+                made = captioned(self, doc, obj, self.illustration(doc, obj))
+                if obj.side and isinstance(made[0], Float):
+                    f = made[0]
+                    # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
+                    # behind at a page's foot, nor opens the next page, when the picture moves.
+                    column = self.box(obj.placement, obj.side)[0]
+                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
+                    made, room = [beside], None
+                    if heading >= 0:  # the heading goes over with the picture rather than end a page alone
+                        room = HeadingRoom(out[heading:], beside)
+                        out.insert(heading, room)
+                    spot = (beside, f, room)
+                out += made
+                heading = -1
+            elif isinstance(obj, FlowItem):
+                prose += obj.kind not in ("heading", "break")
+                made = block_flowables(self, obj, ci, prose)
+                heading = len(out) if obj.kind == "heading" else -1
+                if spot is not None:
+                    spot[0].text += made  # ImageAndFlowables reads this list when it is laid out
+                else:
+                    out += made
+        return prose
 
     def late_float_problems(self, doc: BookDoc) -> list[Problem]:
         """Warnings for the pictures that found no room before their chapter's text ran out (printed after it)."""
