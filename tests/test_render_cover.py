@@ -209,11 +209,9 @@ def _boxes(pdf: Path) -> list[tuple[float, float, float, float, str]]:
     return [(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in found]
 
 
-def test_a_long_title_subtitle_and_names_on_a_small_front_never_collide(tmp_path):
-    """On a 5 x 8 in generated front, a four-line title with a long subtitle, series and two long names:
-    every word clear of every other, the title's block above the names', and the sun under none of them."""
-    root = tmp_path / "story"
-    path = make_story(root, illustrations="", layout="layout:\n  trim: 5x8\n")
+def _long_title_story(root: Path, layout: str) -> Path:
+    """A 5 x 8 in book with a four-line title, a long subtitle and series, and two long names."""
+    path = make_story(root, illustrations="", layout="layout:\n  trim: 5x8\n" + layout)
     long_book = (
         "  title: Max and the Mysterious Pulling Stone from the Bottom of the Garden\n"
         "  subtitle: A Story About Magnets, Lodestones and the Compass That Finds North\n"
@@ -221,9 +219,14 @@ def test_a_long_title_subtitle_and_names_on_a_small_front_never_collide(tmp_path
         "  authors: [Lee Park-Henderson, Maria Gonzalez-Whitfield]\n"
     )
     text = path.read_text()
-    text = text.replace("  title: The Beach Cart\n  subtitle: A story about pushes\n  authors: [Ada Writer]\n", long_book)
-    path.write_text(text)
-    result = render_cover(load_story(path), tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    path.write_text(text.replace("  title: The Beach Cart\n  subtitle: A story about pushes\n  authors: [Ada Writer]\n", long_book))
+    return path
+
+
+def test_a_long_title_subtitle_and_names_on_a_small_front_never_collide(tmp_path):
+    """On a 5 x 8 in generated front, a four-line title with a long subtitle, series and two long names:
+    every word clear of every other, the title's block above the names', and the sun under none of them."""
+    result = render_cover(load_story(_long_title_story(tmp_path / "story", "")), tmp_path / "cover.pdf", tmp_path / "cache", 40)
     front_x = 9 + 5 * 72 + 40 * 0.002252 * 72
     words = [b for b in _boxes(result.pdf) if b[0] > front_x]
     for word in ("Mysterious", "Garden", "Lodestones", "North", "Everyday", "Gonzalez-Whitfield", "Drawer"):
@@ -241,3 +244,20 @@ def test_a_long_title_subtitle_and_names_on_a_small_front_never_collide(tmp_path
             box = rgb.crop((int(x0 * s), int(y0 * s), int(x1 * s) + 1, int(y1 * s) + 1))
             sun = sum(n for n, p in box.getcolors(box.width * box.height) if p[0] > 200 and p[1] > 150 and p[2] < 100)
             assert sun == 0, f"'{text}' is set over the sun"
+
+
+def test_front_art_shows_between_the_bands_of_a_long_title(tmp_path):
+    """Over cover art, a long title is set smaller so that the art still shows over 40% of the front's height."""
+    root = tmp_path / "story"
+    path = _long_title_story(root, "  cover_image: images/front.png\n")
+    write_image(root / "images" / "front.png", (1600, 2500))  # orange, with blue stripes
+    result = render_cover(load_story(path), tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    dpi = 40
+    with Image.open(_png(result.pdf, tmp_path, dpi)) as img:
+        rgb = img.convert("RGB")
+        s = dpi / 72
+        front_x = (9 + 5 * 72 + 40 * 0.002252 * 72) * s
+        columns = [int(front_x + f * 5 * 72 * s) for f in (0.3, 0.45, 0.5, 0.55, 0.7)]
+        orange = lambda p: p[0] > 200 and 110 < p[1] < 210 and p[2] < 110  # noqa: E731
+        rows = sum(1 for y in range(rgb.height) if any(orange(rgb.getpixel((x, y))) for x in columns))
+    assert rows / (8 * 72 * s) > 0.4, f"the art shows over {rows / (8 * 72 * s):.0%} of the front's height"

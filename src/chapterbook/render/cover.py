@@ -211,14 +211,16 @@ def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, ar
     top = h - geo.bleed - safe
     bottom = geo.bleed + safe + (0 if art is not None else h * 0.2)
     # A square book's title would otherwise cover half its art; a long title, subtitle or names are set
-    # smaller, down to a floor, until the two blocks leave room between them (for the art, or the sun).
+    # smaller, down to a floor, until the two blocks leave room between them: for the sun, or for the
+    # art between the bands (which would otherwise show as a strip).
     size = min(geo.trim_w / 9, geo.trim_h / 13)
+    room = h * (0.4 if art is not None else 0.18)
     while True:
         top_parts, bottom_parts, gap = _front_text(book, family, ink["text"], quotes, size)
         top_h = sum(p.wrap(tw, h)[1] for p in top_parts) + gap * (len(top_parts) - 1)
         bottom_h = sum(p.wrap(tw, h)[1] for p in bottom_parts) + gap * (len(bottom_parts) - 1)
         between = (top - top_h) - (bottom + bottom_h)
-        if between >= h * 0.18 or size <= FRONT_TITLE_MIN:
+        if between >= room or size <= FRONT_TITLE_MIN:
             break
         size = max(FRONT_TITLE_MIN, size * 0.92)
     if art is not None:
