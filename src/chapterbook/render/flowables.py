@@ -348,30 +348,44 @@ class SideSpot(ImageAndFlowables):
 
 
 class HeadingRoom(Flowable):
-    """Invisible, before a heading that a side spot follows: takes the rest of the page when, after the
-    heading, the side spot would put neither its picture nor a line of its text there, so the heading
-    goes to the next page with it rather than end this one alone. (ReportLab keeps a heading with
-    the flowable after it, but not with an ImageAndFlowables, which is a container.)"""
+    """Invisible, before a heading (or a run of them): takes the rest of the page when, after the heading,
+    what follows would put nothing there (not a line of a paragraph as the page's orphan and widow rules
+    allow, nor a side spot's picture or text), so the heading goes to the next page with it.
 
-    def __init__(self, heading: list[Flowable], spot: SideSpot):
+    It stands for ReportLab's keepWithNext, which the headings it guards give up: that keeps a heading
+    with all of the next paragraph, so a long paragraph after a heading near a page's foot took the
+    heading to the next page and left a hole; and it does not keep one with an ImageAndFlowables.
+    """
+
+    def __init__(self, heading: list[Flowable], after: Flowable):
         super().__init__()
-        self.heading, self.spot = heading, spot
+        self.heading, self.after = heading, after
 
     def wrap(self, aw, ah):
         frame = getattr(self, "_frame", None)
         if frame is None or frame_room(frame)[1] is None:
             return 0, 0  # at the top of a page: the heading stays
-        used, after = 0.0, 0.0
+        used, above = 0.0, 0.0
         for f in self.heading:
-            used += max(f.getSpaceBefore() - after, 0.0) + f.wrap(aw, ah)[1]
-            after = f.getSpaceAfter()
-        self.spot.canv = self.canv  # ImageAndFlowables measures its text with it
-        try:
-            if used <= ah and self.spot.starts_in(aw, ah - used - after, after):
-                return 0, 0
-        finally:
-            del self.spot.canv
+            used += max(f.getSpaceBefore() - above, 0.0) + f.wrap(aw, ah)[1]
+            above = f.getSpaceAfter()
+        if used <= ah and self._starts(aw, ah - used, above):
+            return 0, 0
         return aw, ah  # the rest of this page
+
+    def _starts(self, aw: float, room: float, above: float) -> bool:
+        """Whether what follows the heading puts something in `room` (below the heading, whose space after is `above`)."""
+        after = self.after
+        if isinstance(after, SideSpot):
+            after.canv = self.canv  # ImageAndFlowables measures its text with it
+            try:
+                return after.starts_in(aw, room, above)
+            finally:
+                del after.canv
+        room -= max(after.getSpaceBefore() - above, 0.0)
+        if room <= 0:
+            return False
+        return after.wrap(aw, room)[1] <= room or bool(after.split(aw, room))
 
     def draw(self) -> None:
         pass

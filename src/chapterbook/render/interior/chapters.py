@@ -87,14 +87,16 @@ class Chapters(InteriorBase):
         prose = 0
         # The side spot taking in the text after it: (it, the Float it stands for, the HeadingRoom before it).
         spot: tuple[SideSpot, Float, HeadingRoom | None] | None = None
-        heading = -1  # where in `out` the heading just before this item starts (-1: none)
+        heading = -1  # where in `out` the headings just before this item start (-1: none)
         for _, obj in [*self.chapter_slots[ci], (None, None)]:  # the last None closes the chapter
             if spot is not None and not (isinstance(obj, FlowItem) and obj.kind not in ("heading", "break")):
                 beside, f, room = spot  # its text ends here
                 if not beside.text:  # none to run beside it: it is centred as a spot without a side
                     out[out.index(beside)] = f
-                    if room is not None:
+                    if room is not None:  # and its heading is kept with it as with any picture
                         out.remove(room)
+                        for h in room.heading:
+                            h.keepWithNext = 1
                 spot = None
             if isinstance(obj, Slot):  # the opener or an illustration in the flow
                 made = captioned(self, doc, obj, self.illustration(doc, obj))
@@ -104,21 +106,23 @@ class Chapters(InteriorBase):
                     # behind at a page's foot, nor opens the next page, when the picture moves.
                     column = self.box(obj.placement, obj.side)[0]
                     beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
-                    made, room = [beside], None
-                    if heading >= 0:  # the heading goes over with the picture rather than end a page alone
-                        room = HeadingRoom(out[heading:], beside)
-                        out.insert(heading, room)
-                    spot = (beside, f, room)
-                out += made
+                    made = [beside]
+                    spot = (beside, f, _keep_heading(out, heading, beside))
+                out += made  # a heading before another picture: ReportLab keeps it with the picture (keepWithNext)
                 heading = -1
             elif isinstance(obj, FlowItem):
                 prose += obj.kind not in ("heading", "break")
                 made = block_flowables(self, obj, ci, prose)
-                heading = len(out) if obj.kind == "heading" else -1
+                if obj.kind == "heading":
+                    heading = len(out) if heading < 0 else heading
+                    out += made
+                    continue
                 if spot is not None:
                     spot[0].text += made  # ImageAndFlowables reads this list when it is laid out
                 else:
+                    _keep_heading(out, heading, made[0])
                     out += made
+                heading = -1
         return prose
 
     def late_float_problems(self, doc: BookDoc) -> list[Problem]:
@@ -138,3 +142,15 @@ class Chapters(InteriorBase):
                 )
             )
         return out
+
+
+def _keep_heading(out: list[Flowable], at: int, after: Flowable) -> HeadingRoom | None:
+    """Keep the headings from `out[at]` on with the start of `after` (a HeadingRoom before them, put into
+    `out`, instead of ReportLab's keepWithNext, which keeps them with all of it); None when `at` is -1."""
+    if at < 0:
+        return None
+    room = HeadingRoom(out[at:], after)
+    for h in room.heading:
+        h.keepWithNext = 0
+    out.insert(at, room)
+    return room
