@@ -266,3 +266,43 @@ def test_a_side_spot_with_no_text_to_run_beside_it_is_centred(tmp_path, after):
     [(page, (x, _, w, _))] = [(p, box) for p, found in enumerate(_drawn(result.pdf), 1) for name, box in found if name.startswith("img")]
     bx, _, bw, _ = geo.text_block(page % 2 == 1)
     assert x + w / 2 == pytest.approx(bx + bw / 2, abs=1.0), "the picture is not centred in the text block"
+
+
+def test_a_paragraph_after_a_side_spot_keeps_its_space_when_the_page_foot_cuts_the_text_under_it(tmp_path):
+    """Where a page's foot leaves no text under the picture (a one-line paragraph there is not split by
+    ReportLab, so it follows the side spot as a flowable of its own), the paragraph after the text beside
+    still starts a paragraph's space below it, not at the picture's foot. Twelve chapters put the side
+    spot at every height near a page's foot."""
+    root = tmp_path / "feet"
+    chapters, ills = [], []
+    names = iter(NAMES * 200)
+    for k in range(12):
+        ident = f"p{k}"
+        write_image(root / "images" / f"{ident}.png", (900, 1000 + 40 * k), colour=(40 + 12 * k, 170, 220))
+        after = [MIDDLE, SHORT, SHORT, SHORT, LONG, SHORT, SHORT, SHORT, LONG]
+        paras = [f"{next(names)} {SHORT}" for _ in range(k + 3)] + [f"{next(names)} {LONG}" for _ in range(4)]
+        chapters.append("\n\n".join(paras + [f"[illustration: {ident}]"] + [f"{next(names)} {t}" for t in after]))
+        ills.append(
+            f"""    illustrations:
+      - id: {ident}
+        brief: A picture.
+        image: images/{ident}.png
+        placement: spot
+        side: {"left" if k % 2 else "right"}
+        caption: The ball on the floor.
+"""
+        )
+    path = make_story(root, chapters=chapters, illustrations="")
+    parts = path.read_text(encoding="utf-8").split("    activity:\n")
+    path.write_text("    activity:\n".join([p + ills[i] for i, p in enumerate(parts[:-1])] + parts[-1:]), encoding="utf-8")
+    story = load_story(path)
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    tight = json.loads((root / "out" / ".cache" / "layout.json").read_text())["tight"]
+    leading = story.spec.layout.line_height
+    for page, words in enumerate(_words(result.pdf, boxes=True), 1):
+        lines = _lines(words)
+        for before, line in zip(lines, lines[1:]):
+            if line[4] in NAMES:
+                # the chapter's paragraph space (closer in a chapter set tight), less half a point
+                least = leading * (1 + PARAGRAPH_SPACE * (TIGHT if tight else 1)) - 0.5
+                assert line[3] - before[3] >= least, f"page {page}: '{line[4]}…' starts {line[3] - before[3]:.1f} pt below the line before"

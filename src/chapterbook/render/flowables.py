@@ -289,14 +289,26 @@ class SideSpot(ImageAndFlowables):
         under_h = self.height - self._aH
         top = self._itpad + self._hI + self._ibpad
         beside, under = getattr(self, "_C0", []), getattr(self, "_C1", [])
+        self.after = 0.0  # the space after it, with no text under it (see getSpaceAfter)
         if beside:
             _, text_h = _listWrapOn(beside, self._iW, self.canv)
-            if under and not getattr(beside[-1], "_splitpara", 0):
+            split = getattr(beside[-1], "_splitpara", 0)
+            if under and not split:
                 text_h += max(beside[-1].getSpaceAfter(), under[0].getSpaceBefore())
             top = max(top, text_h)
+            if not under and not split:
+                self.after = max(0.0, text_h + beside[-1].getSpaceAfter() - top)
         self._aH = top
         self.height = top + under_h
         return self.width, self.height
+
+    def getSpaceAfter(self):
+        # With no text under the picture (a page's foot split it off, or a one-line paragraph
+        # ReportLab would not split there), the paragraph after it keeps its space from the last
+        # one beside it, as under it: ReportLab gives the space after the text under it, none here.
+        if getattr(self, "_C1", None) or not getattr(self, "_C0", None):
+            return super().getSpaceAfter()
+        return getattr(self, "after", 0.0)
 
     def _findSplit(self, canv, availWidth, availHeight, *args, **kwargs):
         # Beside the picture only, each paragraph may split anywhere (a copy is split, so the
