@@ -121,6 +121,8 @@ class Chapters(InteriorBase):
                     spot[0].text += made  # ImageAndFlowables reads this list when it is laid out
                 else:
                     _keep_heading(out, heading, made[0])
+                    if obj.kind.endswith("_list") and len(made) >= 3:
+                        made[-2].keepWithNext = 1  # a list's last item never opens a page alone
                     out += made
                 heading = -1
         return prose
