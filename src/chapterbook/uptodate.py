@@ -147,11 +147,12 @@ def _inputs(story, out_dir: Path) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in paths))
 
 
-def record(args, story, result, started: float) -> None:
+def record(args, story, result, started: float, warnings: list[str] | None = None) -> None:
     """Write what a successful build read, wrote and printed, for the next :func:`check`.
 
     Nothing is recorded when an input changed after `started` (the build may have read
-    the old content), nor for a build that printed failures.
+    the old content), nor for a build that printed failures. `warnings`: the build's
+    warnings as already printed (each names its file, which is resolved again otherwise).
     """
     from chapterbook.output import atomic_write
 
@@ -170,7 +171,7 @@ def record(args, story, result, started: float) -> None:
         "outputs": {str(Path(p).resolve()): made.get(Path(p).name) or _sha256(Path(p)) for p in outputs},
         "written": [str(p) for p in outputs],
         "pdfx": [name for name in result.outputs if name.endswith("-pdfx")],
-        "warnings": [w.format() for w in result.warnings],
+        "warnings": warnings if warnings is not None else [w.format() for w in result.warnings],
         "reports": [{"findings": [f.format() for f in r.findings], "verdict": r.verdict(), "ok": r.ok} for r in result.reports],
     }
     atomic_write(result.out_dir / RECORD, json.dumps(data))

@@ -42,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)))
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
     err, out = line_printer(sys.stderr), line_printer(sys.stdout)  # rich only on a terminal: see line_printer
-    for w in result.warnings:
-        err(w.format())
+    said = [w.format() for w in result.warnings]  # formatted once: printed now, and kept for a replay (uptodate.record)
+    for line in said:
+        err(line)
     if result.committed:
         for name, path in result.outputs.items():
             out(f"wrote {display_path(path)}{' (PDF/X-3)' if name.endswith('-pdfx') else ''}")
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         for report in result.reports:
             print_report(report)
     if result.committed:
-        uptodate.record(args, story, result, started)
+        uptodate.record(args, story, result, started, said)
         return 0
     why = "--strict: the warnings above count as errors" if result.strict_failed else "the print files did not pass their checks"
     kept = "holds the last good build, unchanged" if (result.out_dir / "build.json").exists() else "was left as it was"
