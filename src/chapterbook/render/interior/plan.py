@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
@@ -69,11 +70,19 @@ class ChapterFlows(Sequence[ChapterItems]):
     def __len__(self) -> int:
         return len(self._pictures.chapter_pictures)
 
-    def __getitem__(self, ci):  # type: ignore[override]
+    @overload
+    def __getitem__(self, ci: int) -> ChapterItems: ...
+
+    @overload
+    def __getitem__(self, ci: slice) -> list[ChapterItems]: ...
+
+    def __getitem__(self, ci: int | slice) -> ChapterItems | list[ChapterItems]:
         if isinstance(ci, slice):
             return [self[i] for i in range(len(self))[ci]]
         if ci < 0:
             ci += len(self)
+        if not 0 <= ci < len(self):
+            raise IndexError(ci)
         if ci not in self._made:
             self._made[ci] = self._pictures._flow(ci)
         return self._made[ci]
