@@ -21,8 +21,7 @@ import json
 from pathlib import Path
 
 from chapterbook.output import atomic_write, sha256_file
-from chapterbook.preflight import PreflightReport, preflight
-from chapterbook.preflight_findings import report_from_json, report_to_json
+from chapterbook.preflight_findings import PreflightReport, report_from_json, report_to_json
 from chapterbook.uptodate import code_fingerprint
 
 VERSION = 1
@@ -49,6 +48,13 @@ def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[fl
         atomic_write(file, json.dumps(report_to_json(report)))
         atomic_write(pages_file, json.dumps({"stamp": stamp, "pages": used}))  # only this PDF's pages: the file stays the book's size
     return report
+
+
+def preflight(pdf: Path, **options) -> PreflightReport:
+    """chapterbook.preflight.preflight, loaded on first use: the PDF reader (pypdf) is needed only for a PDF not checked before."""
+    from chapterbook.preflight import preflight as check
+
+    return check(pdf, **options)
 
 
 class _Recorder(dict):
