@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from chapterbook.cli.options import add_strict
 from chapterbook.console import out_console
 from chapterbook.errors import UsageError
-from chapterbook.preflight_findings import PreflightReport  # the reader (pypdf) is loaded by run(): printing a build's reports needs none
+from chapterbook.preflight import PreflightReport, preflight
 from chapterbook.spec.models import Layout
 
 if TYPE_CHECKING:
@@ -50,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
 
         report = check_epub(args.pdf)
     else:
-        from chapterbook.preflight import preflight
-
         report = preflight(args.pdf, kind="cover" if args.cover else "auto", trim_in=trim)
     if args.json:
         data = asdict(report)
