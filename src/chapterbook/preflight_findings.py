@@ -2,8 +2,8 @@
 
 Shared by the PDF preflight (chapterbook.preflight) and the ebook's EPUBCheck reading
 (chapterbook.render.epub.check), so both print and judge their findings the same way.
-The PDF report's types are here too, with their JSON form (kept by chapterbook.preflight_cache,
-sent by chapterbook.preflight_helper): none of this needs pypdf, which only reading a PDF does.
+The PDF report's types are here too, with their JSON form (kept by chapterbook.preflight_cache):
+none of this needs pypdf, which only reading a PDF does (a report from the cache needs no reader).
 """
 
 from __future__ import annotations
