@@ -28,7 +28,6 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 RECORD = Path(".cache") / "uptodate.json"
@@ -96,8 +95,8 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def _file_state(path: Path, now: float, sha256: Callable[[Path], str] = _sha256) -> dict | None:
-    """How a file is now (None: absent), with its hash (`sha256`: a build's memo of hashes by stat)."""
+def _file_state(path: Path, now: float) -> dict | None:
+    """How a file is now (None: absent), with its hash."""
     try:
         st = os.stat(path)
     except OSError:
@@ -105,7 +104,7 @@ def _file_state(path: Path, now: float, sha256: Callable[[Path], str] = _sha256)
     if not os.path.isfile(path):
         return {"dir": sorted(os.listdir(path))} if os.path.isdir(path) else None
     racy = now - max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 < RACY_SECONDS
-    return {"stat": [st.st_ino, st.st_size, st.st_mtime_ns], "sha256": sha256(path), "racy": racy}
+    return {"stat": [st.st_ino, st.st_size, st.st_mtime_ns], "sha256": _sha256(path), "racy": racy}
 
 
 def _unchanged(path: Path, was: dict | None) -> bool:
@@ -159,7 +158,7 @@ def record(args, story, result, started: float) -> None:
     now = time.time()
     inputs = {}
     for path in _inputs(story, result.out_dir):
-        state = _file_state(path, now, story.memo.sha256)  # the build hashed its inputs just now, by the same rule
+        state = _file_state(path, now)
         if state is not None and "stat" in state and max(os.stat(path).st_mtime, os.stat(path).st_ctime) >= started:
             return  # edited while the build ran: the next build must look again
         inputs[str(path)] = state

@@ -19,6 +19,13 @@ from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.memo import content_key
 from chapterbook.text import blocks
 
+
+def _text_lengths(story: Story, text: str) -> list[int]:
+    """The length of each paragraph and heading of a chapter's text; kept in the story's memo by the text,
+    so a rebuild after an edit parses only the edited chapter for its estimate."""
+    return story.memo.cached("text-lengths", content_key(text), lambda: [len(b.text) for b in blocks(text) if b.kind in ("paragraph", "dialogue", "heading")])
+
+
 # Average advance of a character of prose, in ems (Andika and similar book faces: 0.47-0.52),
 # and the pages around the chapters (title, copyright, contents; back matter).
 CHAR_EM = 0.5
@@ -57,9 +64,3 @@ def estimate_pages(story: Story, geo: PageGeometry) -> int:
         chapter_pages = math.ceil(used / height)
         pages += chapter_pages + (chapter_pages % 2)  # the next chapter starts on a recto
     return pages
-
-
-def _text_lengths(story: Story, text: str) -> list[int]:
-    """The length of each paragraph and heading of a chapter's text; kept in the story's memo by the text,
-    so a rebuild after an edit parses only the edited chapter for its estimate."""
-    return story.memo.cached("text-lengths", content_key(text), lambda: [len(b.text) for b in blocks(text) if b.kind in ("paragraph", "dialogue", "heading")])
