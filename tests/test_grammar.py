@@ -201,3 +201,13 @@ def test_validate_says_a_chapter_of_only_headings_and_markers_has_no_text(tmp_pa
     )
     (tmp_path / "story.yaml").write_text(source)
     assert [p.code for p in lint(load_story(tmp_path / "story.yaml")) if p.code == "no-text"] == ["no-text"]
+
+
+def test_the_tolerant_view_is_the_strict_parse_without_the_marker_spelling_findings():
+    """One markdown-it pass serves both: a draft's blocks are the author's blocks, only its findings differ."""
+    text = EVERY + "\n*[Picture: a fish]*\n\n<b>bold</b>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[Drawing - a crab]\n"
+    strict, tolerant = parse(text), parse(text, tolerant=True)
+    assert tolerant.blocks is strict.blocks
+    assert [f.code for f in strict.findings].count("marker-spelling") == 2
+    assert tolerant.findings == tuple(f for f in strict.findings if f.code != "marker-spelling")
+    assert tolerant.findings and all(f.code == "outside-grammar" for f in tolerant.findings)

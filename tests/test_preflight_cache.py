@@ -108,3 +108,33 @@ def test_a_page_that_paints_a_different_picture_is_scanned_again(tmp_path):
     replaced.write_bytes(pdf.read_bytes().replace(b"/Width %d" % first.images[0].width_px, b"/Width %d" % (first.images[0].width_px - 1), 1))
     third = preflight_module.preflight(replaced, kind="interior", pages_seen=seen)
     assert third.images[0].width_px == first.images[0].width_px - 1  # ... and not when a painted image's size differs
+
+
+def test_a_pdf_checked_before_is_reported_without_loading_the_pdf_reader(tmp_path):
+    """The report of an unchanged PDF comes from the cache alone: pypdf (a tenth of a second to load) is not imported."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    story = load_story(make_story(tmp_path / "book"))
+    out = tmp_path / "out"
+    first = write_pdf(story, out)
+    trim = list(story.spec.layout.trim_inches())
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from dataclasses import asdict\n"
+        "from chapterbook.preflight_cache import preflight_cached\n"
+        "out = Path(sys.argv[1])\n"
+        "r = preflight_cached(out / 'book.pdf', out / '.cache' / 'preflight', kind='interior', trim_in=tuple(json.loads(sys.argv[2])))\n"
+        "print(json.dumps({'pypdf': 'pypdf' in sys.modules, 'verdict': r.verdict(), 'pages': r.pages, 'findings': len(r.findings)}))\n"
+    )
+    src = Path(__file__).resolve().parent.parent / "src"
+    done = subprocess.run([sys.executable, "-c", script, str(out), json.dumps(trim)], capture_output=True, text=True, env={"PYTHONPATH": str(src)}, check=True)
+    got = json.loads(done.stdout)
+    interior = first.reports[0]
+    assert got == {"pypdf": False, "verdict": interior.verdict(), "pages": interior.pages, "findings": len(interior.findings)}
+    (out / "book.pdf").write_bytes((out / "book.pdf").read_bytes() + b"% changed\n")  # a PDF not seen: the reader is loaded
+    done = subprocess.run([sys.executable, "-c", script, str(out), json.dumps(trim)], capture_output=True, text=True, env={"PYTHONPATH": str(src)}, check=True)
+    assert json.loads(done.stdout)["pypdf"] is True

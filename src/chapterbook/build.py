@@ -122,6 +122,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
             reports += getattr(written, "reports", [])
             extra_inputs.update(getattr(written, "inputs", {}))
             summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
+        inputs = input_hashes(story, extra_inputs)  # by stat through the memo: unchanged pictures are not read again
         story.memo.save()  # what lint and the renderers worked out, for the next build (output/<book>/.cache)
         if set(formats) >= set(DEFAULT_FORMATS):
             # Every format was built, so every picture still wanted was used (and marked) just now. The margin
@@ -149,7 +150,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
             record = build_record(
                 story,
                 outputs,
-                input_hashes(story, extra_inputs),
+                inputs,
                 templates=templates,
                 spec_sha256=sha256_text(story.spec.model_dump_json()),
                 formats=formats,

@@ -377,7 +377,7 @@ def _installed_version(name: str) -> str:
 
 
 def input_hashes(story: Story, extra: dict[str, Path] | None = None) -> dict[str, str]:
-    """Hashes of everything a build reads from the story folder, keyed by path."""
+    """Hashes of everything a build reads from the story folder, keyed by path (remembered by stat in story.memo)."""
     files: dict[str, Path] = {"story.yaml": story.path}
     for i, source in enumerate(story.texts):
         if source is not None and source.file != story.path:
@@ -390,7 +390,7 @@ def input_hashes(story: Story, extra: dict[str, Path] | None = None) -> dict[str
             rel = str(Path(path).resolve().relative_to(story.root.resolve()))
         except ValueError:
             rel = name
-        out[rel] = sha256_file(path)
+        out[rel] = story.memo.sha256(Path(path))
     return dict(sorted(out.items()))
 
 

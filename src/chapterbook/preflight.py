@@ -14,7 +14,6 @@ import logging
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -22,7 +21,7 @@ from pypdf.errors import PdfReadError
 from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
 
 from chapterbook.errors import ChapterbookError, Severity, UsageError
-from chapterbook.preflight_findings import Finding, Graded
+from chapterbook.preflight_findings import Finding, FontInfo, ImageInfo, PageBoxes, PreflightReport  # the report's types (no pypdf)
 from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PLACEHOLDER_LABEL, PPI, inch
 
 # The rules themselves are print_rules'; these are the names preflight reads them by.
@@ -36,58 +35,6 @@ _PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_LABEL.encode()) + rb" [^A-Za-z0-
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 # The XObjects a content stream paints ("/Name Do"): what a page's scan depends on besides its own bytes.
 _PAINTS = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
-
-
-@dataclass(frozen=True)
-class FontInfo:
-    name: str
-    subtype: str
-    embedded: bool
-    subset: bool
-
-
-@dataclass(frozen=True)
-class ImageInfo:
-    page: int
-    name: str
-    width_px: int
-    height_px: int
-    x_ppi: float
-    y_ppi: float
-
-
-@dataclass(frozen=True)
-class PageBoxes:
-    page: int
-    media: tuple[float, float, float, float]
-    trim: tuple[float, float, float, float] | None
-    bleed: tuple[float, float, float, float] | None
-
-
-@dataclass
-class PreflightReport(Graded):
-    """Everything preflight looked at, and what it found."""
-
-    pdf: Path
-    kind: str  # "interior" or "cover"
-    pages: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    fonts: list[FontInfo] = field(default_factory=list)
-    images: list[ImageInfo] = field(default_factory=list)
-    boxes: list[PageBoxes] = field(default_factory=list)
-    placeholders: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def verdict(self) -> str:
-        """One line: passed or failed, with counts."""
-        name = self.pdf.name
-        if self.ok:
-            extra = f" with {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}" if self.warnings else ""
-            return f"preflight passed: {name} ({self.kind}, {self.pages} page{'s' if self.pages != 1 else ''}){extra}"
-        return f"preflight FAILED: {name} has {len(self.errors)} error{'s' if len(self.errors) != 1 else ''} and {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
 
 
 @contextlib.contextmanager

@@ -18,13 +18,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import asdict
-from enum import Enum
 from pathlib import Path
 
-from chapterbook.errors import Severity
 from chapterbook.output import atomic_write, sha256_file
-from chapterbook.preflight import Finding, FontInfo, ImageInfo, PageBoxes, PreflightReport, preflight
+from chapterbook.preflight_findings import PreflightReport, report_from_json, report_to_json
 from chapterbook.uptodate import code_fingerprint
 
 VERSION = 1
@@ -35,7 +32,7 @@ def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[fl
     key = hashlib.sha256(f"{VERSION}|{code_fingerprint()}|{kind}|{trim_in}|{sha256_file(pdf)}".encode()).hexdigest()[:32]
     file = cache_dir / f"{kind}-{key}.json"
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
-        return _report(json.loads(file.read_text(encoding="utf-8")), Path(pdf))
+        return report_from_json(json.loads(file.read_text(encoding="utf-8")), Path(pdf))
     pages_file = cache_dir / f"pages-{kind}.json"
     stamp = f"{VERSION}|{code_fingerprint()}"
     seen: dict[str, dict] = {}
@@ -48,9 +45,16 @@ def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[fl
     with contextlib.suppress(OSError):
         for old in cache_dir.glob(f"{kind}-*.json"):  # one entry per kind: the book's PDFs as they are now
             old.unlink()
-        atomic_write(file, json.dumps({**asdict(report), "pdf": None}, default=lambda v: v.value if isinstance(v, Enum) else str(v)))
+        atomic_write(file, json.dumps(report_to_json(report)))
         atomic_write(pages_file, json.dumps({"stamp": stamp, "pages": used}))  # only this PDF's pages: the file stays the book's size
     return report
+
+
+def preflight(pdf: Path, **options) -> PreflightReport:
+    """chapterbook.preflight.preflight, loaded on first use: the PDF reader (pypdf) is needed only for a PDF not checked before."""
+    from chapterbook.preflight import preflight as check
+
+    return check(pdf, **options)
 
 
 class _Recorder(dict):
@@ -68,21 +72,3 @@ class _Recorder(dict):
     def __setitem__(self, key: str, value: dict) -> None:
         super().__setitem__(key, value)
         self.used[key] = value
-
-
-def _report(data: dict, pdf: Path) -> PreflightReport:
-    """The report stored as JSON, for `pdf` (the same bytes under whatever name)."""
-
-    def box(value):
-        return tuple(value) if value is not None else None
-
-    return PreflightReport(
-        pdf=pdf,
-        kind=data["kind"],
-        pages=data["pages"],
-        findings=[Finding(**{**f, "severity": Severity(f["severity"])}) for f in data["findings"]],
-        fonts=[FontInfo(**f) for f in data["fonts"]],
-        images=[ImageInfo(**i) for i in data["images"]],
-        boxes=[PageBoxes(b["page"], box(b["media"]), box(b["trim"]), box(b["bleed"])) for b in data["boxes"]],
-        placeholders=[tuple(p) for p in data["placeholders"]],
-    )

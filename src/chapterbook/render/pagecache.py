@@ -191,10 +191,9 @@ class PageLayout:
         self.events[ci] = [_encode(e) for e in events]
 
     def _slots(self, ci: int | None = None) -> Iterable[Slot]:
-        from chapterbook.render.interior.plan import Slot
-
-        chapters = self.pictures.chapter_slots if ci is None else [self.pictures.chapter_slots[ci]]
-        return [obj for items in chapters for _, obj in items if isinstance(obj, Slot)]
+        """Chapter `ci`'s illustrations (every chapter's when None), in spec order: known without its text parsed."""
+        chapters = range(len(self.pictures.chapter_pictures)) if ci is None else [ci]
+        return [slot for n in chapters for slot in self.pictures.slots(n)]
 
     def key(self, ci: int) -> str:
         """The key of chapter `ci`'s pages in this layout."""
@@ -213,7 +212,15 @@ class PageLayout:
         return slot.placed.file
 
     def slot(self, ci: int, slot_id: str | None) -> Slot | None:
-        return next((s for s in self._slots(ci) if s.id == slot_id), None) if slot_id is not None else None
+        """Chapter `ci`'s slot `slot_id`: an illustration of the spec, or a free brief its text marks."""
+        if slot_id is None:
+            return None
+        found = next((s for s in self._slots(ci) if s.id == slot_id), None)
+        if found is None:  # a free brief's placeholder: only the chapter's flow has it (its text parsed now)
+            from chapterbook.render.interior.plan import Slot
+
+            found = next((obj for _, obj in self.pictures.chapter_slots[ci] if isinstance(obj, Slot) and obj.id == slot_id), None)
+        return found
 
 
 class Recorder:

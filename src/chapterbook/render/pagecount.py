@@ -16,7 +16,15 @@ import math
 from chapterbook.render import images
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.spec.memo import content_key
 from chapterbook.text import blocks
+
+
+def _text_lengths(story: Story, text: str) -> list[int]:
+    """The length of each paragraph and heading of a chapter's text; kept in the story's memo by the text,
+    so a rebuild after an edit parses only the edited chapter for its estimate."""
+    return story.memo.cached("text-lengths", content_key(text), lambda: [len(b.text) for b in blocks(text) if b.kind in ("paragraph", "dialogue", "heading")])
+
 
 # Average advance of a character of prose, in ems (Andika and similar book faces: 0.47-0.52),
 # and the pages around the chapters (title, copyright, contents; back matter).
@@ -37,9 +45,8 @@ def estimate_pages(story: Story, geo: PageGeometry) -> int:
     for ci, chapter in enumerate(story.spec.chapters):
         source = story.chapter_text(ci)
         used = height * 0.3  # the chapter's heading
-        for block in blocks(source.text) if source is not None else []:
-            if block.kind in ("paragraph", "dialogue", "heading"):
-                used += (math.ceil(len(block.text) / per_line) + PARAGRAPH_SPACE) * leading
+        for length in _text_lengths(story, source.text) if source is not None else []:
+            used += (math.ceil(length / per_line) + PARAGRAPH_SPACE) * leading
         for ill in chapter.illustrations:
             share_w, share_h = SHARE[ill.placement]
             if share_h >= 1.0:

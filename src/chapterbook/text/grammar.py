@@ -152,13 +152,15 @@ OUTSIDE_BLOCKS = {
 
 _NEWLINE = re.compile("\n")
 
+# The findings a tolerant parse (a draft or a paste) does not report: markers spelled the ways models write them.
+TOLERATED = frozenset({"marker-spelling"})
+
 
 class _Reader:
     """Turns one chapter's markdown-it tokens into typed blocks and findings, keeping every position."""
 
-    def __init__(self, text: str, tolerant: bool):
+    def __init__(self, text: str):
         self.text = text
-        self.tolerant = tolerant
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         self.starts: list[int] = [0, *(m.end() for m in _NEWLINE.finditer(text))]  # offset of each line
         self.blocks: list[TextBlock] = []
@@ -249,7 +251,7 @@ class _Reader:
             col = self.col_of(line, part)
             ref, variant = mark
             self.add(IllustrationMarker(line, col, self.offset(line, col), line + 1, ref, part.strip(), variant))
-            if variant and not self.tolerant:
+            if variant:  # left out of the tolerant view (TOLERATED)
                 self.find(
                     line,
                     col,
@@ -357,9 +359,13 @@ def parse(text: str, tolerant: bool = False) -> Parsed:
 
     `tolerant`: the text is a draft or a paste, so illustration markers written the
     ways models and chat windows write them ([Picture: x], *[Illustration: x]*) are
-    not reported. They are markers either way.
+    not reported. They are markers either way, so the blocks are the same: the text
+    is parsed once (strictly) and the tolerant view leaves those findings out.
     """
-    reader = _Reader(text, tolerant)
+    if tolerant:
+        strict = parse(text)
+        return Parsed(strict.blocks, tuple(f for f in strict.findings if f.code not in TOLERATED))
+    reader = _Reader(text)
     reader.read(MD.parse(text))
     return Parsed(tuple(reader.blocks), tuple(sorted(reader.findings, key=lambda f: (f.line, f.col))))
 

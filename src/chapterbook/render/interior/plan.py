@@ -6,8 +6,10 @@ resampled (on the :class:`images.Resampler`'s threads) meanwhile.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, RenderError, Severity
@@ -50,25 +52,67 @@ def text_location(story: Story, ci: int, offset: int) -> Location | None:
     return source.location(line, col)
 
 
+ChapterItems = list[tuple[str, Slot | FlowItem]]  # ("opener" | "slot", Slot) or ("block", FlowItem), in print order
+
+
+class ChapterFlows(Sequence[ChapterItems]):
+    """Each chapter's items in print order, worked out when a chapter is first asked for.
+
+    The flow needs the chapter's text parsed (chapterbook.book.chapter_flow). A chapter
+    whose pages come back from the page cache is never made into flowables, so on a
+    rebuild after an edit only the edited chapter's text is parsed for the layout.
+    """
+
+    def __init__(self, pictures: Pictures):
+        self._pictures = pictures
+        self._made: dict[int, ChapterItems] = {}
+
+    def __len__(self) -> int:
+        return len(self._pictures.chapter_pictures)
+
+    @overload
+    def __getitem__(self, ci: int) -> ChapterItems: ...
+
+    @overload
+    def __getitem__(self, ci: slice) -> list[ChapterItems]: ...
+
+    def __getitem__(self, ci: int | slice) -> ChapterItems | list[ChapterItems]:
+        if isinstance(ci, slice):
+            return [self[i] for i in range(len(self))[ci]]
+        if ci < 0:
+            ci += len(self)
+        if not 0 <= ci < len(self):
+            raise IndexError(ci)
+        if ci not in self._made:
+            self._made[ci] = self._pictures._flow(ci)
+        return self._made[ci]
+
+    def __iter__(self) -> Iterator[ChapterItems]:
+        return (self[ci] for ci in range(len(self)))
+
+
 class Pictures:
     """Where every illustration of the book goes, its picture already queued for resampling.
 
     Planned before the fonts are read, so the pictures are resampled (on the
     :class:`images.Resampler`'s threads) while the rest of the book is laid out.
+    The slots are made and queued at once; where they go in their chapter's text
+    (`chapter_slots`) is worked out for the chapters that are laid out.
     """
 
     def __init__(self, story: Story, geo: PageGeometry, resampler: images.Resampler):
         self.story = story
         self.geo = geo
         self.warnings: list[Problem] = []
-        self.chapter_slots: list[list[tuple[str, Slot | FlowItem]]] = []  # ("opener" | "slot", Slot) or ("block", FlowItem)
+        self.chapter_pictures: list[dict[str, Slot]] = []  # each chapter's illustrations by id, in spec order
+        self.chapter_slots = ChapterFlows(self)
         self.extra_slots: dict[str, Slot] = {}
         self._plan(resampler)
 
     def _plan(self, resampler: images.Resampler) -> None:
         spec = self.story.spec
         for ci, chapter in enumerate(spec.chapters):
-            by_id = {}
+            by_id: dict[str, Slot] = {}
             for ii, ill in enumerate(chapter.illustrations):
                 by_id[ill.id] = Slot(
                     ill.id,
@@ -98,20 +142,7 @@ class Pictures:
                                 f"{key}-misplaced",
                             )
                         )
-            # chapterbook.book.chapter_flow places pictures for every format alike.
-            opener, flow = chapter_flow(self.story, ci)
-            items: list[tuple[str, Slot | FlowItem]] = [("opener", by_id[opener.id])] if opener is not None else []
-            for item in flow:
-                if item.kind == "illustration" and item.illustration is not None:
-                    items.append(("slot", by_id[item.illustration.id]))
-                elif item.kind == "marker":
-                    # A free brief (pasted or drafted text): a placeholder panel shows it.
-                    slot = Slot(f"ch{ci + 1}-marker-{len(items)}", item.text, Placement.half)
-                    slot.where = text_location(self.story, ci, item.start)
-                    items.append(("slot", slot))
-                else:
-                    items.append(("block", item))
-            self.chapter_slots.append(items)
+            self.chapter_pictures.append(by_id)
             # Queued chapter by chapter, so the first pictures are resampling while the later chapters are planned.
             for slot in by_id.values():
                 self._queue(slot, resampler)
@@ -127,6 +158,24 @@ class Pictures:
                 )
                 self.extra_slots[slot.id] = slot
                 self._queue(slot, resampler)
+
+    def _flow(self, ci: int) -> ChapterItems:
+        """Chapter `ci`'s opener, illustrations and blocks in print order (chapterbook.book.chapter_flow places
+        pictures for every format alike)."""
+        by_id = self.chapter_pictures[ci]
+        opener, flow = chapter_flow(self.story, ci)
+        items: ChapterItems = [("opener", by_id[opener.id])] if opener is not None else []
+        for item in flow:
+            if item.kind == "illustration" and item.illustration is not None:
+                items.append(("slot", by_id[item.illustration.id]))
+            elif item.kind == "marker":
+                # A free brief (pasted or drafted text): a placeholder panel shows it.
+                slot = Slot(f"ch{ci + 1}-marker-{len(items)}", item.text, Placement.half)
+                slot.where = text_location(self.story, ci, item.start)
+                items.append(("slot", slot))
+            else:
+                items.append(("block", item))
+        return items
 
     def box(self, placement: Placement, side: str | None = None) -> tuple[float, float]:
         """The largest (width, height) in points an illustration of `placement` takes (a side spot: narrower)."""
@@ -163,10 +212,15 @@ class Pictures:
         if low is not None:
             self.warnings.append(low)
 
+    def slots(self, ci: int) -> list[Slot]:
+        """Chapter `ci`'s illustrations in spec order (the free briefs a text may mark are not among them)."""
+        return list(self.chapter_pictures[ci].values())
+
     @property
     def placed_images(self) -> list[images.Placed]:
+        """The pictures placed, chapter by chapter in spec order, then the portraits."""
         out: list[images.Placed] = []
-        for items in self.chapter_slots:
-            out.extend(obj.placed for _, obj in items if isinstance(obj, Slot) and obj.placed)
+        for by_id in self.chapter_pictures:
+            out.extend(slot.placed for slot in by_id.values() if slot.placed)
         out.extend(s.placed for s in self.extra_slots.values() if s.placed)
         return out
