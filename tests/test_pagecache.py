@@ -37,11 +37,12 @@ def _edit_rebuild(tmp_path: Path, source: Path, edit: Callable[[Path], None]) ->
     book = tmp_path / "book"
     shutil.copytree(source, book, ignore=shutil.ignore_patterns("output"))
     first = _render(book, tmp_path / "warm")
-    assert first.chapters_replayed == 0  # nothing cached yet
+    # Nothing cached yet: only a second layout in the same build (a runt chapter set closer) puts back the first's chapters.
+    assert first.chapters_replayed == 0 or first.layouts == 2
     edit(book)
     again = _render(book, tmp_path / "warm")
     cold = _render(book, tmp_path / "cold")
-    assert cold.chapters_replayed == 0
+    assert cold.chapters_replayed == 0 or cold.layouts == 2
     assert again.pdf.read_bytes() == cold.pdf.read_bytes()
     assert (again.pages, again.section_pages) == (cold.pages, cold.section_pages)
     assert [w.message for w in again.warnings] == [w.message for w in cold.warnings]
