@@ -122,7 +122,10 @@ def test_magnet_mystery_a_word_changed(tmp_path):
         _replace(ch, _first_word(ch), "zebra")
 
     _, again, cold = _edit_rebuild(tmp_path, source, edit)
-    assert again.chapters_laid_out >= 1 and again.chapters_replayed == cold.chapters_laid_out - again.chapters_laid_out
+    # The edited chapter is laid out in the rebuild (maybe in its first layout, when a runt chapter made it lay the book out
+    # twice: the second then puts it back), and every chapter is in the final layout.
+    assert again.chapters_laid_out_in_build >= 1
+    assert again.chapters_replayed + again.chapters_laid_out == cold.chapters_replayed + cold.chapters_laid_out
 
 
 def test_grammar_book_edited_then_rebuilt_unchanged(tmp_path):

@@ -93,6 +93,7 @@ class RenderResult:
     chapters_replayed: int = 0
     chapters_laid_out: int = 0
     layouts: int = 1  # times the book was laid out, a trial included (at most twice on a first build)
+    chapters_laid_out_in_build: int = 0  # chapters laid out (not put back) in every layout of this build together
 
 
 @contextlib.contextmanager
@@ -131,6 +132,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         gutter_pages = known.pages if known.hit else estimate_pages(story, PageGeometry.for_layout(story.spec.layout))
         # A trial layout first only where the estimate may be on the wrong side of a step of the gutter table.
         trial_first = not known.hit and not gutter_settled(gutter_pages)
+        laid_out = 0
         for attempt in range(5):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
             pictures = Pictures(story, geo, resampler)
@@ -151,6 +153,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             finally:
                 doc.drop_recording()  # a layout that failed halfway leaves no watcher on the fonts
             pages = doc.page
+            laid_out += layout.laid_out
             # Set again when the book crossed a step of the gutter table (the inside margin grows with
             # page count), or when a chapter ends on a page of one or two lines: it is set closer, once.
             runts = doc.runt_chapters(story.spec.layout.line_height) - known.tight
@@ -180,4 +183,5 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         chapters_replayed=layout.replayed,
         chapters_laid_out=layout.laid_out,
         layouts=attempt + 1,
+        chapters_laid_out_in_build=laid_out,
     )
