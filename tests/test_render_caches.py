@@ -75,8 +75,8 @@ def test_a_face_nobody_asks_about_is_never_unmarshalled(tmp_path):
 def test_a_lazy_face_is_parsed_and_stored_only_when_first_used(tmp_path, monkeypatch):
     memo = HashMemo(tmp_path / "fonts.json")
     parses = []
-    real = rl_fast.TTFontFace
-    monkeypatch.setattr(rl_fast, "TTFontFace", lambda *a, **k: parses.append(a) or real(*a, **k))
+    real = rl_fast._parsed  # the one parse per process (fonts.parsed_face)
+    monkeypatch.setattr(rl_fast, "_parsed", lambda path: parses.append(path) or real(path))
     font = rl_fast.ttfont("t-italic", ITALIC, memo, lazy=True)
     assert isinstance(font.face, rl_fast.LazyFace) and font.face.name.ustr == "Andika-Italic"
     assert parses == [] and list(tmp_path.glob("*.metrics")) == []  # registered by name only
@@ -222,3 +222,27 @@ def test_rendering_gives_frozen_objects_back_and_leaves_a_callers_freeze_alone(t
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_first_build_parses_each_face_of_its_font_once(tmp_path, cli, monkeypatch):
+    """Validate's glyph check, its measuring of diagram words and the renderer share one parse per face (fonts.parsed_face)."""
+    import os
+
+    from reportlab.pdfbase import ttfonts
+
+    from chapterbook.render import fonts
+    from render_fixtures import make_story
+
+    root = tmp_path / "story"
+    make_story(root, layout="layout:\n  font: fonts/Kid-Regular.ttf\n")  # a diagram too: its words are measured
+    (root / "fonts").mkdir()
+    for style in ("Regular", "Bold"):  # a family of its own, new to this process (its content names it)
+        data = (fonts.FONT_DIR / f"Andika-{style}.ttf").read_bytes()
+        (root / "fonts" / f"Kid-{style}.ttf").write_bytes(data + os.urandom(16))
+    monkeypatch.setattr(fonts, "_PARSED", {})
+    parsed = []
+    real = ttfonts.TTFontFace
+    monkeypatch.setattr(ttfonts, "TTFontFace", lambda path, *a, **k: parsed.append(os.path.basename(path)) or real(path, *a, **k))
+    result = cli("build", "story.yaml", "--format", "pdf", "--output", str(tmp_path / "out"), cwd=root)
+    assert result.code == 0, result.err
+    assert sorted(parsed) == ["Kid-Bold.ttf", "Kid-Regular.ttf"]

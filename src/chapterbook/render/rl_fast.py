@@ -247,7 +247,7 @@ def _face_state(body: bytes, path: Path, data: bytes) -> dict:
     try:
         stored = marshal.loads(body)
     except (EOFError, ValueError, TypeError):
-        return TTFontFace(str(path)).__dict__
+        return dict(_parsed(path).__dict__)
     state = {}
     for key, value in stored.items():
         if isinstance(value, tuple) and len(value) == 2 and value[0] == _NAME:
@@ -277,18 +277,27 @@ def _restore_metrics(file: Path, path: Path, data: bytes) -> TTFontFace | None:
     return LazyFace(payload[2 : 2 + size].decode("utf8"), data, lambda: _face_state(body, path, data))
 
 
-def _parse_later(file: Path, path: Path, data: bytes) -> TTFontFace:
+def _parsed(path: Path) -> TTFontFace:
+    """The face parsed once per process (fonts.parsed_face: validate's glyph check may have parsed it already)."""
+    from chapterbook.render.fonts import parsed_face  # fonts imports this module where it registers a face
+
+    return parsed_face(path)
+
+
+def _parse_later(file: Path | None, path: Path, data: bytes) -> TTFontFace:
     """The face of `path` with only its name read (cheap); parsed, and its metrics stored in `file`, when first used.
 
     Only for fonts known to parse cleanly (the shipped ones): a font that fails
     halfway through its tables would otherwise fail in the middle of the layout.
+    Without a `file` the metrics are not stored.
     """
     head = TTFontFile(io.BytesIO(data), charInfo=0)  # the name and embedding rights, without the glyph tables
 
     def parse() -> dict:
-        face = TTFontFace(str(path))
-        _store_metrics(face, file)
-        return face.__dict__
+        face = _parsed(path)
+        if file is not None:
+            _store_metrics(face, file)
+        return dict(face.__dict__)
 
     return LazyFace(head.name.ustr, data, parse)
 
@@ -300,16 +309,23 @@ def ttfont(name: str, path: Path, cache: HashMemo | None, *, lazy: bool = False)
     Raises ReportLab's TTFError for a font it cannot use.
     """
     if cache is None:
-        return TTFont(name, str(path))
+        # Without a cache (validate measuring a diagram's words on a first build), still parsed once per
+        # process and, when lazy, only if drawn with: the renderer then draws with these same faces.
+        face = _parse_later(None, path, path.read_bytes()) if lazy else _parsed(path)
+        return _font(name, face)
     data = path.read_bytes()
     file = _metrics_file(cache.file.parent, cache.sha256(path))
     face = _restore_metrics(file, path, data)
     if face is None and lazy:
         face = _parse_later(file, path, data)
     elif face is None:
-        font = TTFont(name, str(path))
-        _store_metrics(font.face, file)
-        return font
+        face = _parsed(path)
+        _store_metrics(face, file)
+    return _font(name, face)
+
+
+def _font(name: str, face: TTFontFace) -> TTFont:
+    """ReportLab's TTFont named `name` drawing with `face`, as TTFont(name, file) would make it after parsing the file."""
     # What TTFont.__init__ does around parsing the file (ReportLab 5.1); a test checks the two agree.
     font = TTFont.__new__(TTFont)
     font.fontName = name
