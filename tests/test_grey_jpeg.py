@@ -21,7 +21,9 @@ PX = (600, 450)
 
 def _photo(size=(1200, 900)) -> Image.Image:
     """A picture with smooth gradients, saturated shapes and fine detail, like a painted illustration."""
-    img = Image.merge("RGB", [Image.linear_gradient("L").resize(size), Image.radial_gradient("L").resize(size), Image.linear_gradient("L").rotate(90).resize(size)])
+    img = Image.merge(
+        "RGB", [Image.linear_gradient("L").resize(size), Image.radial_gradient("L").resize(size), Image.linear_gradient("L").rotate(90).resize(size)]
+    )
     draw = ImageDraw.Draw(img)
     draw.ellipse((100, 100, 700, 600), fill=(230, 40, 30), outline=(0, 0, 0), width=6)
     draw.rectangle((750, 200, 1100, 800), fill=(20, 60, 220))
@@ -88,14 +90,14 @@ def test_what_luma_cannot_stand_for_still_goes_through_rgb(tmp_path):
         "srgb.jpg": ({"icc_profile": srgb}, True),
         "other-profile.jpg": ({"icc_profile": lab}, False),
     }
-    for name, (extra, luma) in cases.items():
+    for name, (extra, _) in cases.items():
         base.save(tmp_path / name, quality=90, **extra)
     base.convert("CMYK").save(tmp_path / "cmyk.jpg", quality=90)
     cases["cmyk.jpg"] = ({}, False)
     base.convert("L").save(tmp_path / "grey.jpg", quality=90)  # one channel already: nothing to skip
     cases["grey.jpg"] = ({}, False)
     for name, (_, luma) in cases.items():
-        img, _, took = resample._opened(tmp_path / name, (200, 150), grey=True)
+        _, _, took = resample._opened(tmp_path / name, (200, 150), grey=True)
         assert took is luma, name
         assert resample._opened(tmp_path / name, (200, 150))[2] is False, name  # only when grey is asked for
     with Image.open(tmp_path / "plain.jpg") as img:
