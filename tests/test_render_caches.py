@@ -246,3 +246,28 @@ def test_a_first_build_parses_each_face_of_its_font_once(tmp_path, cli, monkeypa
     result = cli("build", "story.yaml", "--format", "pdf", "--output", str(tmp_path / "out"), cwd=root)
     assert result.code == 0, result.err
     assert sorted(parsed) == ["Kid-Bold.ttf", "Kid-Regular.ttf"]
+
+
+def test_a_first_build_stores_the_metrics_of_the_faces_validate_registered(tmp_path, cli):
+    """Validate registers the fonts (to measure a diagram's words) before the renderer's cache exists; the
+    renderer still stores the metrics of the faces it drew with, so the next build restores instead of parsing."""
+    from chapterbook.output import sha256_file
+    from chapterbook.render import fonts
+    from render_fixtures import make_story
+
+    root = tmp_path / "story"
+    make_story(root)  # Andika, with a diagram
+    result = cli("build", "story.yaml", "--format", "pdf", "--output", str(tmp_path / "out"), cwd=root)
+    assert result.code == 0, result.err
+    folder = tmp_path / "out" / "story" / ".cache" / "images" / "fonts"
+    regular = fonts.FONT_DIR / fonts.SHIPPED["Andika"]["regular"]
+    stored = rl_fast._metrics_file(folder, sha256_file(regular))
+    assert stored.is_file()
+    restored = rl_fast._restore_metrics(stored, regular, regular.read_bytes())
+    assert restored is not None
+    parsed = TTFontFace(str(regular))
+    assert restored.charWidths == parsed.charWidths and restored.charToGlyph == parsed.charToGlyph
+    # Every attribute but the parser's read position (where the face was last read from, for a subset, in this process).
+    assert {k: v for k, v in restored.__dict__.items() if k not in ("_pos", "_pdfScale")} == {
+        k: v for k, v in parsed.__dict__.items() if k not in ("_pos", "_pdfScale")
+    }

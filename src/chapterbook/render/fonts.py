@@ -160,6 +160,10 @@ def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: boo
             pdfmetrics.registerFont(ttfont(name, path, cache, lazy=lazy))
         except _damaged() as exc:
             raise _unusable(path, exc, where) from None
+    elif cache is not None:
+        from chapterbook.render.rl_fast import keep_metrics
+
+        keep_metrics(pdfmetrics.getFont(name), path, cache)  # registered earlier without the cache (validate)
     return name
 
 

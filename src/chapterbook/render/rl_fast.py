@@ -205,16 +205,21 @@ def _store_metrics(face: TTFontFace, file: Path) -> None:
     marshalled metrics. marshal is not meant for damaged data, so nothing is
     unmarshalled unless the checksum matches.
     """
+    _store_state(face.__dict__, file)
+
+
+def _store_state(attributes: dict, file: Path) -> None:
+    """:func:`_store_metrics` for a face's attributes (its __dict__ once parsed or restored)."""
     state = {}
-    for key, value in face.__dict__.items():
-        if key in _NOT_STORED:
+    for key, value in attributes.items():
+        if key in _NOT_STORED or key == "_load":
             continue
         state[key] = (_NAME, value.ustr) if isinstance(value, TTFNameBytes) else value
     try:
         body = marshal.dumps(state)
     except ValueError:  # a value marshal cannot hold (a newer ReportLab): parse every time instead
         return
-    name = face.name.ustr.encode("utf8")
+    name = attributes["name"].ustr.encode("utf8")
     payload = len(name).to_bytes(2, "big") + name + body
     with atomic_path(file) as tmp:
         tmp.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
@@ -322,6 +327,30 @@ def ttfont(name: str, path: Path, cache: HashMemo | None, *, lazy: bool = False)
         face = _parsed(path)
         _store_metrics(face, file)
     return _font(name, face)
+
+
+def keep_metrics(font: TTFont, path: Path, cache: HashMemo) -> None:
+    """Store the metrics of `font` (registered from `path` without a cache) beside `cache`, now or when first loaded.
+
+    On a first build validate registers the book's fonts to measure a diagram's words before
+    the renderer's cache folder exists; the renderer then draws with those same faces, and
+    without this their metrics were never stored, so the next build parsed them again.
+    """
+    file = _metrics_file(cache.file.parent, cache.sha256(path))
+    if file.exists():
+        return
+    face = font.face
+    load = face.__dict__.get("_load")
+    if load is None:  # parsed or restored already
+        _store_state(face.__dict__, file)
+        return
+
+    def load_and_store() -> dict:
+        state = load()
+        _store_state(state, file)
+        return state
+
+    face.__dict__["_load"] = load_and_store
 
 
 def _font(name: str, face: TTFontFace) -> TTFont:
