@@ -71,3 +71,29 @@ def test_an_estimate_on_the_wrong_side_of_a_step_gives_the_same_book(tmp_path, m
 @pytest.mark.parametrize(("estimate", "settled"), [(24, True), (38, True), (126, True), (140, False), (160, False), (230, True), (448, False)])
 def test_the_trial_is_kept_only_near_a_step(estimate, settled):
     assert pagecount.gutter_settled(estimate) is settled
+
+
+def test_the_layout_does_not_wait_for_a_picture_being_resampled(tmp_path, monkeypatch):
+    """A page only names its pictures; they are read when the PDF is written (rl_fast._JpegWhenWritten)."""
+    import threading
+
+    from chapterbook.render import document, images
+
+    story = load_story(make_story(tmp_path / "story"))  # a picture in chapter 1
+    laid_out = threading.Event()
+    real_read = document.read_pictures
+    monkeypatch.setattr(document, "read_pictures", lambda canv: laid_out.set() or real_read(canv))
+    real_resample = images.resample
+
+    def after_the_layout(placed, **kwargs):
+        assert laid_out.wait(60), "the layout waited for this picture"
+        return real_resample(placed, **kwargs)
+
+    monkeypatch.setattr(images, "resample", after_the_layout)
+    cold = render_book(story, tmp_path / "cold.pdf", tmp_path / "cache")
+    assert cold.images and all(p.file.is_file() for p in cold.images)
+    monkeypatch.undo()
+    # Each picture waited for where its page is drawn, as before: the same PDF.
+    monkeypatch.setattr(images.Placed, "file_when_written", property(lambda placed: placed.file))
+    again = render_book(load_story(tmp_path / "story" / "story.yaml"), tmp_path / "again.pdf", tmp_path / "cache-2")
+    assert cold.pdf.read_bytes() == again.pdf.read_bytes()

@@ -64,12 +64,13 @@ def configure() -> None:
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h: float) -> None:
+def draw_image_file(canv, name: str, file: Path | Callable[[], Path], x: float, y: float, w: float, h: float) -> None:
     """Draw the JPEG `file` as the image XObject `name` into (x, y, w, h), embedding it once per PDF.
 
     ReportLab's drawImage names a file image after its path, which would make two builds
     with different output folders differ byte for byte; this registers the XObject under
-    `name` instead, as drawImage does internally.
+    `name` instead, as drawImage does internally. `file` may be a function giving the
+    JPEG, called when the PDF is written (see :class:`_JpegWhenWritten`).
     """
     reg = register_image_file(canv, name, file)
     canv._currentPageHasImages = 1
@@ -81,7 +82,7 @@ def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h
     canv._formsinuse.append(name)
 
 
-def register_image_file(canv, name: str, file: Path) -> str:
+def register_image_file(canv, name: str, file: Path | Callable[[], Path]) -> str:
     """The PDF name of the image XObject `name`, registering the JPEG `file` under it unless the PDF has it already.
 
     Registering numbers the picture's PDF object, so it is done when the picture is
@@ -89,12 +90,50 @@ def register_image_file(canv, name: str, file: Path) -> str:
     """
     reg = canv._doc.getXObjectName(name)
     if not canv._doc.idToObject.get(reg):
-        xobj = pdfdoc.PDFImageXObject(name, str(file), mask=None)
+        xobj = _JpegWhenWritten(name, file) if callable(file) else pdfdoc.PDFImageXObject(name, str(file), mask=None)
         xobj.name = name
         canv._setXObjects(xobj)
         canv._doc.Reference(xobj, reg)
         canv._doc.addForm(name, xobj)
     return reg
+
+
+class _JpegWhenWritten(pdfdoc.PDFImageXObject):
+    """The image XObject of a JPEG that may still be being resampled: its file is read when the PDF is written.
+
+    A page only names its pictures; their bytes are needed when ReportLab writes the
+    objects out, at the end of the document. So a layout goes on past a picture's page
+    instead of waiting there for the picture (a first build's layout waited 0.3-0.8 s
+    in all for them), and only the save waits for what is still being made. What is
+    written is what PDFImageXObject(name, file) gives: it is made here, then, and its
+    attributes taken over; the object was numbered when first drawn, as before.
+    """
+
+    def __init__(self, name: str, file: Callable[[], Path]):
+        super().__init__(name)  # ReportLab's placeholder image until read(); nothing is read now
+        self._file: Callable[[], Path] | None = file
+
+    def read(self) -> None:
+        """Wait for the JPEG and read it (once); raises what the function giving it raises."""
+        if self._file is not None:
+            made = pdfdoc.PDFImageXObject(self.name, str(self._file()), mask=None)
+            self._file = None
+            self.__dict__.update(made.__dict__)
+
+    def format(self, document):
+        self.read()
+        return super().format(document)
+
+
+def read_pictures(canv) -> None:
+    """Wait for and read every picture the canvas's PDF names but has not read yet (see :class:`_JpegWhenWritten`).
+
+    Called before saving: ReportLab opens the output file before it writes the objects, and
+    a picture that failed would otherwise raise with that file left open.
+    """
+    for obj in list(canv._doc.idToObject.values()):
+        if isinstance(obj, _JpegWhenWritten):
+            obj.read()
 
 
 def set_past_checks(widget, **values: float) -> None:
