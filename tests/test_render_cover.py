@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -199,3 +200,64 @@ def test_names_on_a_light_front_colour_are_black_and_on_a_dark_one_white(tmp_pat
     dark = load_story(make_story(tmp_path / "b", illustrations="", layout="layout:\n  cover: {front_colour: navy}\n"))
     assert colours(light)["text"].black == 1 and colours(light)["spine_text"].black == 1
     assert colours(dark)["text"].black == 0 and colours(dark)["spine_text"].black == 0
+
+
+def _boxes(pdf: Path) -> list[tuple[float, float, float, float, str]]:
+    """The cover's words as (left, top, right, bottom, text), in points from the top left, in the order drawn."""
+    out = subprocess.run(["pdftotext", "-raw", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out)
+    return [(float(a), float(b), float(c), float(d), t) for a, b, c, d, t in found]
+
+
+def _long_title_story(root: Path, layout: str) -> Path:
+    """A 5 x 8 in book with a four-line title, a long subtitle and series, and two long names."""
+    path = make_story(root, illustrations="", layout="layout:\n  trim: 5x8\n" + layout)
+    long_book = (
+        "  title: Max and the Mysterious Pulling Stone from the Bottom of the Garden\n"
+        "  subtitle: A Story About Magnets, Lodestones and the Compass That Finds North\n"
+        "  series: The Wonderful World of Everyday Science\n"
+        "  authors: [Lee Park-Henderson, Maria Gonzalez-Whitfield]\n"
+    )
+    text = path.read_text()
+    path.write_text(text.replace("  title: The Beach Cart\n  subtitle: A story about pushes\n  authors: [Ada Writer]\n", long_book))
+    return path
+
+
+def test_a_long_title_subtitle_and_names_on_a_small_front_never_collide(tmp_path):
+    """On a 5 x 8 in generated front, a four-line title with a long subtitle, series and two long names:
+    every word clear of every other, the title's block above the names', and the sun under none of them."""
+    result = render_cover(load_story(_long_title_story(tmp_path / "story", "")), tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    front_x = 9 + 5 * 72 + 40 * 0.002252 * 72
+    words = [b for b in _boxes(result.pdf) if b[0] > front_x]
+    for word in ("Mysterious", "Garden", "Lodestones", "North", "Everyday", "Gonzalez-Whitfield", "Drawer"):
+        assert any(b[4] == word for b in words), word
+    top, bottom = words[:-9], words[-9:]  # drawn in order: series, title, subtitle; then the names' nine words
+    assert [b[4] for b in bottom] == "Lee Park-Henderson and Maria Gonzalez-Whitfield illustrated by Ivy Drawer".split()
+    # pdftotext's boxes run a little above and below the glyphs, so lines of one block touch; the blocks must not
+    assert max(b[3] for b in top) < min(b[1] for b in bottom), "the title's block runs into the names"
+    # The sun (yellow) is under no word: look at the rendered front, word box by word box.
+    dpi = 100
+    with Image.open(_png(result.pdf, tmp_path, dpi)) as img:
+        rgb = img.convert("RGB")
+        s = dpi / 72
+        for x0, y0, x1, y1, text in words:
+            box = rgb.crop((int(x0 * s), int(y0 * s), int(x1 * s) + 1, int(y1 * s) + 1))
+            sun = sum(n for n, p in box.getcolors(box.width * box.height) if p[0] > 200 and p[1] > 150 and p[2] < 100)
+            assert sun == 0, f"'{text}' is set over the sun"
+
+
+def test_front_art_shows_between_the_bands_of_a_long_title(tmp_path):
+    """Over cover art, a long title is set smaller so that the art still shows over 40% of the front's height."""
+    root = tmp_path / "story"
+    path = _long_title_story(root, "  cover_image: images/front.png\n")
+    write_image(root / "images" / "front.png", (1600, 2500))  # orange, with blue stripes
+    result = render_cover(load_story(path), tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    dpi = 40
+    with Image.open(_png(result.pdf, tmp_path, dpi)) as img:
+        rgb = img.convert("RGB")
+        s = dpi / 72
+        front_x = (9 + 5 * 72 + 40 * 0.002252 * 72) * s
+        columns = [int(front_x + f * 5 * 72 * s) for f in (0.3, 0.45, 0.5, 0.55, 0.7)]
+        orange = lambda p: p[0] > 200 and 110 < p[1] < 210 and p[2] < 110  # noqa: E731
+        rows = sum(1 for y in range(rgb.height) if any(orange(rgb.getpixel((x, y))) for x in columns))
+    assert rows / (8 * 72 * s) > 0.4, f"the art shows over {rows / (8 * 72 * s):.0%} of the front's height"

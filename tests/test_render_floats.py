@@ -15,7 +15,7 @@ from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
 from render_fixtures import PARAGRAPH, make_story, write_image
-from test_render_holes import AWKWARD_ILLUSTRATIONS, awkward_story
+from test_render_holes import AWKWARD_ILLUSTRATIONS, MOST_EMPTY, awkward_story, holes
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -225,3 +225,42 @@ def test_a_side_spot_after_a_waiting_picture_keeps_their_order(tmp_path):
     assert [name for _, name, _ in order] == ["tower", "shell"]
     (tower_page, _, (_, tower_y, _, _)), (shell_page, _, (_, shell_y, _, _)) = order
     assert (tower_page, -tower_y) < (shell_page, -shell_y)  # the shell below the tower, or on a later page
+
+
+def test_a_float_within_half_a_point_of_fitting_never_reports_more_than_the_room():
+    f = _float(1.0)
+    assert f.wrap(300, 211.7) == (300, 211.7) and not f.waiting and f.scale == 1.0  # 0.3 pt short: full size, 0.3 pt less above
+
+
+def _snug_story(root: Path, size: tuple[int, int], before: int = 7) -> Path:
+    """A chapter with `before` paragraphs, a half picture of `size` pixels, then more text."""
+    write_image(root / "images" / "snug.png", size)
+    ills = """
+    illustrations:
+      - id: snug
+        brief: A picture that just fits.
+        image: images/snug.png
+        placement: half
+"""
+    return make_story(root, chapters=["\n\n".join([PARAGRAPH] * before + ["[illustration: snug]"] + [PARAGRAPH] * 6)], illustrations=ills)
+
+
+def test_a_picture_that_just_fits_the_foot_of_a_page_stays_there(tmp_path):
+    """A picture a fraction of a point taller than the room left goes there at full size, and does not go
+    to the next page leaving the rest of this one empty (and, being no float, the text after it behind it)."""
+    probe_story = load_story(_snug_story(tmp_path / "probe", (3000, 300)))
+    probe = render_book(probe_story, tmp_path / "probe" / "out" / "book.pdf", tmp_path / "probe" / "out" / ".cache")
+    geo = PageGeometry.for_layout(probe_story.spec.layout, probe.pages)
+    page_h = geo.page_size[1]
+    _, y, _, _ = geo.text_block(True)
+    gap = probe_story.spec.layout.line_height * 0.5  # the space above and below a picture in the text
+    [(page, (_, py, pw, ph))] = [(p, box) for p, found in enumerate(_drawn(probe.pdf), 1) for _, box in found]
+    room = (page_h - y) - (page_h - (py + ph) - gap)  # from where the picture's space starts to the text block's foot
+    assert 120 < room < 260, room  # the fixture leaves a picture's worth of room at the foot
+    target = room - 2 * gap + 0.25  # a quarter point taller than fits
+    story = load_story(_snug_story(tmp_path / "snug", (3000, round(3000 * target / pw))))
+    result = render_book(story, tmp_path / "snug" / "out" / "book.pdf", tmp_path / "snug" / "out" / ".cache")
+    [(snug_page, (_, sy, _, sh))] = [(p, box) for p, found in enumerate(_drawn(result.pdf), 1) for _, box in found]
+    assert sh == pytest.approx(target, abs=0.2)  # full size: a quarter point over the room
+    assert snug_page == page, f"the picture went to page {snug_page}, leaving page {page} with {room:.0f} pt empty"
+    assert holes(story, result).get(page, 0) < MOST_EMPTY

@@ -163,3 +163,33 @@ def awkward_story(root: Path) -> Path:
 
 def test_awkward_pictures_leave_no_holes(tmp_path):
     _assert_no_holes(*_render(awkward_story(tmp_path / "awkward"), tmp_path / "out"))
+
+
+def test_a_heading_near_a_page_foot_keeps_with_the_first_lines_of_a_long_paragraph(tmp_path):
+    """A heading goes to the next page only when not even the first lines of the paragraph after it fit
+    (as the orphan and widow rules allow): kept with all of an eight-line paragraph, it took the
+    paragraph over and left a third of the page empty. The ten chapters put the heading at every
+    height near a page's foot; no page ends with it."""
+    long = " ".join([PARAGRAPH] * 2)
+    chapters = ["\n\n".join(["Cassie ran to the cart."] * (k + 3) + [PARAGRAPH] * 5 + ["## The big push", long] + [PARAGRAPH] * 4) for k in range(10)]
+    story, result = _render(make_story(tmp_path / "headed", chapters=chapters, illustrations=""), tmp_path / "out")
+    _assert_no_holes(story, result)
+    for page, words in enumerate(_words(result.pdf), 1):
+        body = [w for w in words if w[1] - w[0] > 21]  # body lines and headings, not running heads or folios
+        if body and body[-1][2] == "push" and any(w[2] == "big" and abs(w[1] - body[-1][1]) < 1 for w in body):
+            raise AssertionError(f"page {page} ends with the heading")
+
+
+def test_a_lists_last_item_never_opens_a_page_alone(tmp_path):
+    """A six-item list after a heading, put at every height near a page's foot by eight chapters: where the
+    list runs over a page, its last item does not go over alone (nor is its heading left at the foot)."""
+    items = "\n".join(f"- Item {i}: push the cart and watch it roll slowly over the sand to the sea." for i in range(6))
+    chapters = ["\n\n".join(["Cassie ran to the cart."] * (k + 3) + [PARAGRAPH] * 5 + ["## What you need", items, "* * *"] + [PARAGRAPH] * 5) for k in range(8)]
+    story, result = _render(make_story(tmp_path / "listed", chapters=chapters, illustrations=""), tmp_path / "out")
+    _assert_no_holes(story, result)
+    pages = _words(result.pdf)
+    numbers = [[w[2] for w in words if w[2] in {f"{i}:" for i in range(6)}] for words in pages]  # the items on each page
+    for page, words in enumerate(pages, 1):
+        assert not (numbers[page - 1] == ["5:"] and numbers[page - 2]), f"page {page} opens with the list's last item alone"
+        body = [w for w in words if w[1] - w[0] > 21]
+        assert not (body and body[-1][2] == "need"), f"page {page} ends with the heading"

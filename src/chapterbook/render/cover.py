@@ -206,34 +206,33 @@ def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, ar
     ink = colours(story)
     w, h = geo.size
     x0 = geo.front_x
+    safe = inch(SAFE_IN)
+    tx, tw = x0 + safe, geo.trim_w - 2 * safe
+    top = h - geo.bleed - safe
+    bottom = geo.bleed + safe + (0 if art is not None else h * 0.2)
+    # A square book's title would otherwise cover half its art; a long title, subtitle or names are set
+    # smaller, down to a floor, until the two blocks leave room between them: for the sun, or for the
+    # art between the bands (which would otherwise show as a strip).
+    size = min(geo.trim_w / 9, geo.trim_h / 13)
+    room = h * (0.4 if art is not None else 0.18)
+    while True:
+        top_parts, bottom_parts, gap = _front_text(book, family, ink["text"], quotes, size)
+        top_h = sum(p.wrap(tw, h)[1] for p in top_parts) + gap * (len(top_parts) - 1)
+        bottom_h = sum(p.wrap(tw, h)[1] for p in bottom_parts) + gap * (len(bottom_parts) - 1)
+        between = (top - top_h) - (bottom + bottom_h)
+        if between >= room or size <= FRONT_TITLE_MIN:
+            break
+        size = max(FRONT_TITLE_MIN, size * 0.92)
     if art is not None:
         from chapterbook.render.pdf import draw_placed
 
         draw_placed(c, art, x0, 0, w - x0, h)
-    else:
-        _design(c, x0, w - x0, h, ink["front"])
-    safe = inch(SAFE_IN)
-    tx, tw = x0 + safe, geo.trim_w - 2 * safe
-    size = min(geo.trim_w / 9, geo.trim_h / 13)  # a square book's title would otherwise cover half its art
-    top_parts = []
-    if book.series:
-        top_parts.append(_para(book.series, family.bold, size * 0.34, ink["text"], quotes))
-    top_parts.append(_para(book.title, family.bold, size, ink["text"], quotes))
-    if book.subtitle:
-        top_parts.append(_para(book.subtitle, family.italic, size * 0.42, ink["text"], quotes, 1.3))
-    bottom_parts = [_para(join_names(book.authors), family.bold, size * 0.45, ink["text"], quotes)]
-    if book.illustrator:
-        bottom_parts.append(_para("illustrated by " + book.illustrator, family.regular, size * 0.34, ink["text"], quotes))
-    gap = size * 0.3
-    top_h = sum(p.wrap(tw, h)[1] for p in top_parts) + gap * (len(top_parts) - 1)
-    bottom_h = sum(p.wrap(tw, h)[1] for p in bottom_parts) + gap * (len(bottom_parts) - 1)
-    top = h - geo.bleed - safe
-    bottom = geo.bleed + safe + (0 if art is not None else h * 0.2)
-    if art is not None:
         # Solid bands the text reads on, from the bleed edge to a little past the text.
         c.setFillColor(ink["front"])
         c.rect(x0, top - top_h - safe * 0.6, w - x0, h - (top - top_h - safe * 0.6), stroke=0, fill=1)
         c.rect(x0, 0, w - x0, bottom + bottom_h + safe * 0.6, stroke=0, fill=1)
+    else:
+        _design(c, x0, w - x0, h, ink["front"], (bottom + bottom_h + gap, top - top_h - gap))
     y = top
     for p in top_parts:
         ph = p.wrap(tw, h)[1]
@@ -246,12 +245,36 @@ def _front(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, ar
         y -= ph + gap
 
 
-def _design(c: Canvas, x0: float, pw: float, h: float, background: CMYKColor) -> None:
-    """A sun and waves on the front colour: a simple, friendly design that needs no art."""
+FRONT_TITLE_MIN = 20.0  # the smallest a front's title is set, in points
+
+
+def _front_text(book, family, colour, quotes: bool, size: float) -> tuple[list[Paragraph], list[Paragraph], float]:
+    """(series, title and subtitle; author and illustrator; the gap between lines) for a title of `size` points."""
+    # The lines round the title keep a size that reads from a shelf when the title is set smaller.
+    small, names = max(size * 0.34, 10.0), max(size * 0.45, 12.0)
+    top = [_para(book.series, family.bold, small, colour, quotes)] if book.series else []
+    top.append(_para(book.title, family.bold, size, colour, quotes))
+    if book.subtitle:
+        top.append(_para(book.subtitle, family.italic, max(size * 0.42, 11.0), colour, quotes, 1.3))
+    bottom = [_para(join_names(book.authors), family.bold, names, colour, quotes)]
+    if book.illustrator:
+        bottom.append(_para("illustrated by " + book.illustrator, family.regular, small, colour, quotes))
+    return top, bottom, max(size * 0.3, 6.0)
+
+
+def _design(c: Canvas, x0: float, pw: float, h: float, background: CMYKColor, free: tuple[float, float]) -> None:
+    """A sun and waves on the front colour: a simple, friendly design that needs no art.
+
+    The sun goes in `free` (the band, from bottom to top, that the text leaves), smaller where
+    the band is narrow, and is left out where it has no room: it never sits under a word.
+    """
     c.setFillColor(background)
     c.rect(x0, 0, pw, h, stroke=0, fill=1)
-    c.setFillColor(SUN)
-    c.circle(x0 + pw * 0.78, h * 0.42, min(pw, h) * 0.12, stroke=0, fill=1)
+    low, high = free
+    r = min(min(pw, h) * 0.12, (high - low) / 2 - 6)
+    if r >= min(pw, h) * 0.05:
+        c.setFillColor(SUN)
+        c.circle(x0 + pw * 0.78, max(low + 6 + r, min(h * 0.42, high - 6 - r)), r, stroke=0, fill=1)
     c.setFillColor(WAVE)
     for i in range(3):
         y = h * (0.08 + i * 0.07)

@@ -151,6 +151,19 @@ def frame_height_used(frame) -> float:
     return frame._y2 - frame._topPadding - frame._y
 
 
+def frame_room(frame) -> tuple[float, float | None]:
+    """(the height left in `frame` below what is placed in it, the space after the last flowable placed,
+    which the next one's space before overlaps: None while nothing is placed, where space before is dropped).
+
+    ReportLab's Frame.split asks a flowable for its space before before it sets itself as
+    the flowable's _frame, so a flowable whose space before depends on the frame reads
+    the room here instead of trusting the height split() is given.
+    """
+    if frame._atTop:
+        return frame._y - frame._y1p, None
+    return frame._y - frame._y1p, frame._prevASpace if frame._oASpace else 0.0
+
+
 class DeferredSaveDocTemplate(BaseDocTemplate):
     """A BaseDocTemplate that, when the flowables run out, calls `finish()` before (instead of) saving.
 

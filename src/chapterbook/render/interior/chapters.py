@@ -9,7 +9,7 @@ from chapterbook.errors import Problem, Severity
 from chapterbook.render import checks
 from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.document import BookDoc
-from chapterbook.render.flowables import Beside, ChapterEnd, Float, Mark, SideSpot
+from chapterbook.render.flowables import Beside, ChapterEnd, Float, HeadingRoom, Mark, SideSpot
 from chapterbook.render.interior.base import InteriorBase
 from chapterbook.render.interior.plan import Slot
 from chapterbook.render.styles import paragraph
@@ -64,26 +64,7 @@ class Chapters(InteriorBase):
         out.append(
             self.para(chapter.title, "chaptitle", self._where("chapters", ci, "title"), f"chapter {ci + 1}'s title", format_path(("chapters", ci, "title")))
         )
-        prose = 0
-        beside: SideSpot | None = None  # a spot at the side, taking in the text after it
-        for _, obj in items:
-            if isinstance(obj, Slot):  # the opener or an illustration in the flow
-                made = captioned(self, doc, obj, self.illustration(doc, obj))
-                beside = None
-                if obj.side and isinstance(made[0], Float):
-                    f = made[0]
-                    beside = SideSpot(doc, Beside(f.content, f.caption), [], obj.side, self.spec.layout.font_size)
-                    made = [Spacer(1, f.gap), beside]
-                out += made
-            else:
-                b: FlowItem = obj
-                prose += b.kind not in ("heading", "break")
-                made = block_flowables(self, b, ci, prose)
-                if beside is not None and b.kind not in ("heading", "break"):
-                    beside.text += made  # ImageAndFlowables reads this list when it is laid out
-                else:
-                    beside = None
-                    out += made
+        prose = self._flow(doc, ci, out)
         if prose == 0:
             self.warn(
                 [
@@ -100,6 +81,51 @@ class Chapters(InteriorBase):
             out.append(paragraph("(This chapter has no text yet.)", self.styles["note"]))
         out.append(ChapterEnd(doc, ci))
         return out
+
+    def _flow(self, doc: BookDoc, ci: int, out: list[Flowable]) -> int:
+        """Add chapter `ci`'s text and illustrations, in their order, to `out`; returns how many prose blocks it has."""
+        prose = 0
+        # The side spot taking in the text after it: (it, the Float it stands for, the HeadingRoom before it).
+        spot: tuple[SideSpot, Float, HeadingRoom | None] | None = None
+        heading = -1  # where in `out` the headings just before this item start (-1: none)
+        for _, obj in [*self.chapter_slots[ci], (None, None)]:  # the last None closes the chapter
+            if spot is not None and not (isinstance(obj, FlowItem) and obj.kind not in ("heading", "break")):
+                beside, f, room = spot  # its text ends here
+                if not beside.text:  # none to run beside it: it is centred as a spot without a side
+                    out[out.index(beside)] = f
+                    if room is not None:  # and its heading is kept with it as with any picture
+                        out.remove(room)
+                        for h in room.heading:
+                            h.keepWithNext = 1
+                spot = None
+            if isinstance(obj, Slot):  # the opener or an illustration in the flow
+                made = captioned(self, doc, obj, self.illustration(doc, obj))
+                if obj.side and isinstance(made[0], Float):
+                    f = made[0]
+                    # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
+                    # behind at a page's foot, nor opens the next page, when the picture moves.
+                    column = self.box(obj.placement, obj.side)[0]
+                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
+                    made = [beside]
+                    spot = (beside, f, _keep_heading(out, heading, beside))
+                out += made  # a heading before another picture: ReportLab keeps it with the picture (keepWithNext)
+                heading = -1
+            elif isinstance(obj, FlowItem):
+                prose += obj.kind not in ("heading", "break")
+                made = block_flowables(self, obj, ci, prose)
+                if obj.kind == "heading":
+                    heading = len(out) if heading < 0 else heading
+                    out += made
+                    continue
+                if spot is not None:
+                    spot[0].text += made  # ImageAndFlowables reads this list when it is laid out
+                else:
+                    _keep_heading(out, heading, made[0])
+                    if obj.kind.endswith("_list") and len(made) >= 3:
+                        made[-2].keepWithNext = 1  # a list's last item never opens a page alone
+                    out += made
+                heading = -1
+        return prose
 
     def late_float_problems(self, doc: BookDoc) -> list[Problem]:
         """Warnings for the pictures that found no room before their chapter's text ran out (printed after it)."""
@@ -118,3 +144,15 @@ class Chapters(InteriorBase):
                 )
             )
         return out
+
+
+def _keep_heading(out: list[Flowable], at: int, after: Flowable) -> HeadingRoom | None:
+    """Keep the headings from `out[at]` on with the start of `after` (a HeadingRoom before them, put into
+    `out`, instead of ReportLab's keepWithNext, which keeps them with all of it); None when `at` is -1."""
+    if at < 0:
+        return None
+    room = HeadingRoom(out[at:], after)
+    for h in room.heading:
+        h.keepWithNext = 0
+    out.insert(at, room)
+    return room
