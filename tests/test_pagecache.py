@@ -37,11 +37,12 @@ def _edit_rebuild(tmp_path: Path, source: Path, edit: Callable[[Path], None]) ->
     book = tmp_path / "book"
     shutil.copytree(source, book, ignore=shutil.ignore_patterns("output"))
     first = _render(book, tmp_path / "warm")
-    assert first.chapters_replayed == 0  # nothing cached yet
+    # Nothing cached yet: only a second layout in the same build (a runt chapter set closer) puts back the first's chapters.
+    assert first.chapters_replayed == 0 or first.layouts == 2
     edit(book)
     again = _render(book, tmp_path / "warm")
     cold = _render(book, tmp_path / "cold")
-    assert cold.chapters_replayed == 0
+    assert cold.chapters_replayed == 0 or cold.layouts == 2
     assert again.pdf.read_bytes() == cold.pdf.read_bytes()
     assert (again.pages, again.section_pages) == (cold.pages, cold.section_pages)
     assert [w.message for w in again.warnings] == [w.message for w in cold.warnings]
@@ -121,7 +122,10 @@ def test_magnet_mystery_a_word_changed(tmp_path):
         _replace(ch, _first_word(ch), "zebra")
 
     _, again, cold = _edit_rebuild(tmp_path, source, edit)
-    assert again.chapters_laid_out >= 1 and again.chapters_replayed == cold.chapters_laid_out - again.chapters_laid_out
+    # The edited chapter is laid out in the rebuild (maybe in its first layout, when a runt chapter made it lay the book out
+    # twice: the second then puts it back), and every chapter is in the final layout.
+    assert again.chapters_laid_out_in_build >= 1
+    assert again.chapters_replayed + again.chapters_laid_out == cold.chapters_replayed + cold.chapters_laid_out
 
 
 def test_grammar_book_edited_then_rebuilt_unchanged(tmp_path):

@@ -75,8 +75,8 @@ def test_a_face_nobody_asks_about_is_never_unmarshalled(tmp_path):
 def test_a_lazy_face_is_parsed_and_stored_only_when_first_used(tmp_path, monkeypatch):
     memo = HashMemo(tmp_path / "fonts.json")
     parses = []
-    real = rl_fast.TTFontFace
-    monkeypatch.setattr(rl_fast, "TTFontFace", lambda *a, **k: parses.append(a) or real(*a, **k))
+    real = rl_fast._parsed  # the one parse per process (fonts.parsed_face)
+    monkeypatch.setattr(rl_fast, "_parsed", lambda path: parses.append(path) or real(path))
     font = rl_fast.ttfont("t-italic", ITALIC, memo, lazy=True)
     assert isinstance(font.face, rl_fast.LazyFace) and font.face.name.ustr == "Andika-Italic"
     assert parses == [] and list(tmp_path.glob("*.metrics")) == []  # registered by name only
@@ -222,3 +222,52 @@ def test_rendering_gives_frozen_objects_back_and_leaves_a_callers_freeze_alone(t
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_first_build_parses_each_face_of_its_font_once(tmp_path, cli, monkeypatch):
+    """Validate's glyph check, its measuring of diagram words and the renderer share one parse per face (fonts.parsed_face)."""
+    import os
+
+    from reportlab.pdfbase import ttfonts
+
+    from chapterbook.render import fonts
+    from render_fixtures import make_story
+
+    root = tmp_path / "story"
+    make_story(root, layout="layout:\n  font: fonts/Kid-Regular.ttf\n")  # a diagram too: its words are measured
+    (root / "fonts").mkdir()
+    for style in ("Regular", "Bold"):  # a family of its own, new to this process (its content names it)
+        data = (fonts.FONT_DIR / f"Andika-{style}.ttf").read_bytes()
+        (root / "fonts" / f"Kid-{style}.ttf").write_bytes(data + os.urandom(16))
+    monkeypatch.setattr(fonts, "_PARSED", {})
+    parsed = []
+    real = ttfonts.TTFontFace
+    monkeypatch.setattr(ttfonts, "TTFontFace", lambda path, *a, **k: parsed.append(os.path.basename(path)) or real(path, *a, **k))
+    result = cli("build", "story.yaml", "--format", "pdf", "--output", str(tmp_path / "out"), cwd=root)
+    assert result.code == 0, result.err
+    assert sorted(parsed) == ["Kid-Bold.ttf", "Kid-Regular.ttf"]
+
+
+def test_a_first_build_stores_the_metrics_of_the_faces_validate_registered(tmp_path, cli):
+    """Validate registers the fonts (to measure a diagram's words) before the renderer's cache exists; the
+    renderer still stores the metrics of the faces it drew with, so the next build restores instead of parsing."""
+    from chapterbook.output import sha256_file
+    from chapterbook.render import fonts
+    from render_fixtures import make_story
+
+    root = tmp_path / "story"
+    make_story(root)  # Andika, with a diagram
+    result = cli("build", "story.yaml", "--format", "pdf", "--output", str(tmp_path / "out"), cwd=root)
+    assert result.code == 0, result.err
+    folder = tmp_path / "out" / "story" / ".cache" / "images" / "fonts"
+    regular = fonts.FONT_DIR / fonts.SHIPPED["Andika"]["regular"]
+    stored = rl_fast._metrics_file(folder, sha256_file(regular))
+    assert stored.is_file()
+    restored = rl_fast._restore_metrics(stored, regular, regular.read_bytes())
+    assert restored is not None
+    parsed = TTFontFace(str(regular))
+    assert restored.charWidths == parsed.charWidths and restored.charToGlyph == parsed.charToGlyph
+    # Every attribute but the parser's read position (where the face was last read from, for a subset, in this process).
+    assert {k: v for k, v in restored.__dict__.items() if k not in ("_pos", "_pdfScale")} == {
+        k: v for k, v in parsed.__dict__.items() if k not in ("_pos", "_pdfScale")
+    }

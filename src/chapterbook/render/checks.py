@@ -203,7 +203,10 @@ def _font(story: Story, problems: list[Problem]) -> frozenset[str] | None:
     where = story.where("layout", "font")
     try:
         files = fonts.font_files(story)
-        chars = {style: _face_chars(story, path, where) for style, path in files.items()}
+        # A story's own faces are all parsed here, so a damaged one is reported at layout.font before anything is
+        # rendered; the shipped ones are known to parse, and of those only the regular face's characters are used.
+        checked = {"regular": files["regular"]} if story.spec.layout.font in fonts.SHIPPED else files
+        chars = {style: _face_chars(story, path, where) for style, path in checked.items()}
     except RenderError as exc:
         problems.append(_error(exc, where, "layout.font"))
         return None

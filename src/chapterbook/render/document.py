@@ -12,7 +12,7 @@ from reportlab.platypus import Frame, ImageAndFlowables, PageTemplate, Paragraph
 from chapterbook.render.flowables import fit_width
 from chapterbook.render.fonts import FontFamily
 from chapterbook.render.geometry import PageGeometry
-from chapterbook.render.rl_fast import DeferredSaveDocTemplate
+from chapterbook.render.rl_fast import DeferredSaveDocTemplate, read_pictures
 from chapterbook.render.styles import BLACK, PARAGRAPH_SPACE, SOFT
 from chapterbook.spec.load import Story
 from chapterbook.text import plain, typeset
@@ -166,6 +166,7 @@ class BookDoc(DeferredSaveDocTemplate):
             self.canv.setFont(self.family.regular, self.font_size * 0.9)
             self.canv.drawRightString(0, 0, str(self.toc.get(key, "")))
             self.canv.endForm()
+        read_pictures(self.canv)  # the pictures still being resampled when their pages were drawn; raises for a failed one
         self.canv.save()
 
     # page furniture --------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def draw_placed(canv, placed: images.Placed, x: float, y: float, w: float, h: fl
     """Draw a cached image, naming its XObject by content (xobject_name)."""
     if getattr(canv, "chapterbook_trial", False):
         return  # a trial layout: the picture's size is all it needs, and that is known from its header
-    draw_image_file(canv, xobject_name(placed), placed.file, x, y, w, h)
+    draw_image_file(canv, xobject_name(placed), placed.file_when_written, x, y, w, h)
 
 
 class Mark(Flowable):

@@ -95,13 +95,33 @@ def family_styles(files: dict[str, Path]) -> dict[str, Path]:
 
 def read_face(path: Path, where=None) -> TTFontFace:
     """ReportLab's parse of a TrueType file (what drawing with it needs); a file it cannot use raises a located RenderError."""
-    from reportlab.pdfbase.ttfonts import TTFontFace
-
     refused: tuple[type[Exception], ...] = (*_damaged(), OSError)
     try:
-        return TTFontFace(str(path))
+        return parsed_face(path)
     except refused as exc:
         raise _unusable(path, exc, where) from None
+
+
+# Faces parsed in this process, by file, size and time: on a first build validate's glyph check and the
+# renderer read the same faces, about 75 million instructions each, and each is now parsed once. A font
+# file saved again has another size or time and is parsed again (a `watch` session lives long).
+_PARSED: dict[tuple[str, int, int], TTFontFace] = {}
+
+
+def parsed_face(path: Path) -> TTFontFace:
+    """ReportLab's parse of the TrueType file `path`, made once per process for the file as it is now.
+
+    Raises what ReportLab raises for a file it cannot use (see :func:`read_face`). The face is
+    shared: ReportLab only reads a face's metrics (subsets are kept per document, in the font).
+    """
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    face = _PARSED.get(key)
+    if face is None:
+        face = _PARSED[key] = TTFontFace(str(path))
+    return face
 
 
 def face_chars(face: TTFontFace) -> frozenset[str]:
@@ -140,6 +160,10 @@ def _register(name: str, path: Path, cache: HashMemo | None = None, *, lazy: boo
             pdfmetrics.registerFont(ttfont(name, path, cache, lazy=lazy))
         except _damaged() as exc:
             raise _unusable(path, exc, where) from None
+    elif cache is not None:
+        from chapterbook.render.rl_fast import keep_metrics
+
+        keep_metrics(pdfmetrics.getFont(name), path, cache)  # registered earlier without the cache (validate)
     return name
 
 

@@ -18,6 +18,7 @@ import os
 import re
 import threading
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from chapterbook.render.resample import MAX_WORKERS, workers
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
 # Bumped whenever the resampling pipeline changes (render/resample.py), so old cache entries are not reused.
-PIPELINE = f"v3-srgb-lanczos-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey
+PIPELINE = f"v4-srgb-lanczos-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey; v4: their JPEGs decoded to luma
 FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
 PREPARING = "Preparing pictures"  # the progress stage of resampling, with counts
 
@@ -62,6 +63,17 @@ class Placed:
         if self.job is not None:
             self.job.result()
         return self.path
+
+    @property
+    def file_when_written(self) -> Path | Callable[[], Path]:
+        """The resampled JPEG when it is there (raising its RenderError when it failed), else a function that waits for it.
+
+        For a PDF page, which only names its pictures: their bytes are read when the PDF is
+        written (rl_fast.draw_image_file), so the layout need not wait here.
+        """
+        if self.job is None or self.job.done():
+            return self.file
+        return lambda: self.file
 
     @property
     def size_pt(self) -> tuple[float, float]:

@@ -58,7 +58,7 @@ from chapterbook.render.interior import (  # noqa: F401
     text_location,
 )
 from chapterbook.render.pagecache import PageCache
-from chapterbook.render.pagecount import estimate_pages
+from chapterbook.render.pagecount import estimate_pages, gutter_settled
 from chapterbook.render.styles import (  # noqa: F401
     BLACK,
     BOX,
@@ -92,6 +92,8 @@ class RenderResult:
     # Of the final layout: chapters whose pages came from the page cache, and chapters laid out (render/pagecache.py).
     chapters_replayed: int = 0
     chapters_laid_out: int = 0
+    layouts: int = 1  # times the book was laid out, a trial included (at most twice on a first build)
+    chapters_laid_out_in_build: int = 0  # chapters laid out (not put back) in every layout of this build together
 
 
 @contextlib.contextmanager
@@ -128,15 +130,20 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
         # A long book gets its wider gutter at once: known from its last layout, or estimated (render/pagecount.py).
         gutter_pages = known.pages if known.hit else estimate_pages(story, PageGeometry.for_layout(story.spec.layout))
+        # A trial layout first only where the estimate may be on the wrong side of a step of the gutter table.
+        trial_first = not known.hit and not gutter_settled(gutter_pages)
+        laid_out = 0
         for attempt in range(5):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
             pictures = Pictures(story, geo, resampler)
             # Read while the pictures are being resampled: parsing a font is pure Python, resampling is not.
             family = family or book_font(story, cache_dir / "fonts")
             pages_cache = pages_cache or PageCache(cache_dir / "pages", story, family, resampler.hashes)
-            # A book laid out before knows which chapters to set closer; any other is laid out first on
-            # trial, which does not wait for the pictures, so it runs while they are being resampled.
-            trial = attempt == 0 and not known.hit
+            # A book laid out before knows which chapters to set closer; any other near a step of the gutter
+            # table is laid out first on trial, which does not wait for the pictures, so it runs while they are
+            # being resampled; the rest at once for real (pagecount.gutter_settled), laid out again only when
+            # the count or a runt chapter asks for it, as after a trial.
+            trial = attempt == 0 and trial_first
             progress.report("Laying out the pages")
             interior = Interior(story, family, pictures, known.tight)
             doc = BookDoc(io.BytesIO() if trial else str(tmp), geo, family, story, MIN_PAGES, interior.quotes, trial)
@@ -146,6 +153,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             finally:
                 doc.drop_recording()  # a layout that failed halfway leaves no watcher on the fonts
             pages = doc.page
+            laid_out += layout.laid_out
             # Set again when the book crossed a step of the gutter table (the inside margin grows with
             # page count), or when a chapter ends on a page of one or two lines: it is set closer, once.
             runts = doc.runt_chapters(story.spec.layout.line_height) - known.tight
@@ -174,4 +182,6 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         section_pages=dict(doc.toc),
         chapters_replayed=layout.replayed,
         chapters_laid_out=layout.laid_out,
+        layouts=attempt + 1,
+        chapters_laid_out_in_build=laid_out,
     )

@@ -7,6 +7,8 @@ reports and the extra input files (images, fonts) for build.json.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from pathlib import Path
 
 from chapterbook import progress
@@ -27,16 +29,22 @@ class Outputs(dict):
 
 def write_pdf(story: Story, out_dir: Path, cache_dir: Path | None = None) -> Outputs:
     """Render book.pdf and cover.pdf into `out_dir` and preflight them; pictures are cached in `cache_dir`."""
-    from chapterbook.preflight_cache import preflight_cached
     from chapterbook.render.cover import render_cover
     from chapterbook.render.pdf import render_book
 
+    # Preflight's PDF reader (pypdf) takes about 0.2 s to import. Imported on a thread of its own, it is
+    # ready when the PDFs are, and mostly while the layout waits for its pictures (which then start sooner).
+    preflight = threading.Thread(target=importlib.import_module, args=("chapterbook.preflight_cache",), name="import-preflight", daemon=True)
+    preflight.start()
     cache = cache_dir or out_dir / ".cache" / "images"
     interior = render_book(story, out_dir / "book.pdf", cache)
     progress.report("Making the cover")
     cover = render_cover(story, out_dir / "cover.pdf", cache, interior.pages)
     trim = story.spec.layout.trim_inches()
     progress.report("Checking the PDFs for print")
+    preflight.join()
+    from chapterbook.preflight_cache import preflight_cached  # imported by now (a failure there is raised here, as usual)
+
     checked = out_dir / ".cache" / "preflight"  # an unchanged PDF keeps its report (chapterbook.preflight_cache)
     reports = [preflight_cached(interior.pdf, checked, kind="interior", trim_in=trim), preflight_cached(cover.pdf, checked, kind="cover", trim_in=trim)]
     inputs: dict[str, Path] = {}

@@ -64,12 +64,13 @@ def configure() -> None:
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h: float) -> None:
+def draw_image_file(canv, name: str, file: Path | Callable[[], Path], x: float, y: float, w: float, h: float) -> None:
     """Draw the JPEG `file` as the image XObject `name` into (x, y, w, h), embedding it once per PDF.
 
     ReportLab's drawImage names a file image after its path, which would make two builds
     with different output folders differ byte for byte; this registers the XObject under
-    `name` instead, as drawImage does internally.
+    `name` instead, as drawImage does internally. `file` may be a function giving the
+    JPEG, called when the PDF is written (see :class:`_JpegWhenWritten`).
     """
     reg = register_image_file(canv, name, file)
     canv._currentPageHasImages = 1
@@ -81,7 +82,7 @@ def draw_image_file(canv, name: str, file: Path, x: float, y: float, w: float, h
     canv._formsinuse.append(name)
 
 
-def register_image_file(canv, name: str, file: Path) -> str:
+def register_image_file(canv, name: str, file: Path | Callable[[], Path]) -> str:
     """The PDF name of the image XObject `name`, registering the JPEG `file` under it unless the PDF has it already.
 
     Registering numbers the picture's PDF object, so it is done when the picture is
@@ -89,12 +90,50 @@ def register_image_file(canv, name: str, file: Path) -> str:
     """
     reg = canv._doc.getXObjectName(name)
     if not canv._doc.idToObject.get(reg):
-        xobj = pdfdoc.PDFImageXObject(name, str(file), mask=None)
+        xobj = _JpegWhenWritten(name, file) if callable(file) else pdfdoc.PDFImageXObject(name, str(file), mask=None)
         xobj.name = name
         canv._setXObjects(xobj)
         canv._doc.Reference(xobj, reg)
         canv._doc.addForm(name, xobj)
     return reg
+
+
+class _JpegWhenWritten(pdfdoc.PDFImageXObject):
+    """The image XObject of a JPEG that may still be being resampled: its file is read when the PDF is written.
+
+    A page only names its pictures; their bytes are needed when ReportLab writes the
+    objects out, at the end of the document. So a layout goes on past a picture's page
+    instead of waiting there for the picture (a first build's layout waited 0.3-0.8 s
+    in all for them), and only the save waits for what is still being made. What is
+    written is what PDFImageXObject(name, file) gives: it is made here, then, and its
+    attributes taken over; the object was numbered when first drawn, as before.
+    """
+
+    def __init__(self, name: str, file: Callable[[], Path]):
+        super().__init__(name)  # ReportLab's placeholder image until read(); nothing is read now
+        self._file: Callable[[], Path] | None = file
+
+    def read(self) -> None:
+        """Wait for the JPEG and read it (once); raises what the function giving it raises."""
+        if self._file is not None:
+            made = pdfdoc.PDFImageXObject(self.name, str(self._file()), mask=None)
+            self._file = None
+            self.__dict__.update(made.__dict__)
+
+    def format(self, document):
+        self.read()
+        return super().format(document)
+
+
+def read_pictures(canv) -> None:
+    """Wait for and read every picture the canvas's PDF names but has not read yet (see :class:`_JpegWhenWritten`).
+
+    Called before saving: ReportLab opens the output file before it writes the objects, and
+    a picture that failed would otherwise raise with that file left open.
+    """
+    for obj in list(canv._doc.idToObject.values()):
+        if isinstance(obj, _JpegWhenWritten):
+            obj.read()
 
 
 def set_past_checks(widget, **values: float) -> None:
@@ -218,16 +257,21 @@ def _store_metrics(face: TTFontFace, file: Path) -> None:
     marshalled metrics. marshal is not meant for damaged data, so nothing is
     unmarshalled unless the checksum matches.
     """
+    _store_state(face.__dict__, file)
+
+
+def _store_state(attributes: dict, file: Path) -> None:
+    """:func:`_store_metrics` for a face's attributes (its __dict__ once parsed or restored)."""
     state = {}
-    for key, value in face.__dict__.items():
-        if key in _NOT_STORED:
+    for key, value in attributes.items():
+        if key in _NOT_STORED or key == "_load":
             continue
         state[key] = (_NAME, value.ustr) if isinstance(value, TTFNameBytes) else value
     try:
         body = marshal.dumps(state)
     except ValueError:  # a value marshal cannot hold (a newer ReportLab): parse every time instead
         return
-    name = face.name.ustr.encode("utf8")
+    name = attributes["name"].ustr.encode("utf8")
     payload = len(name).to_bytes(2, "big") + name + body
     with atomic_path(file) as tmp:
         tmp.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
@@ -260,7 +304,7 @@ def _face_state(body: bytes, path: Path, data: bytes) -> dict:
     try:
         stored = marshal.loads(body)
     except (EOFError, ValueError, TypeError):
-        return TTFontFace(str(path)).__dict__
+        return dict(_parsed(path).__dict__)
     state = {}
     for key, value in stored.items():
         if isinstance(value, tuple) and len(value) == 2 and value[0] == _NAME:
@@ -290,18 +334,27 @@ def _restore_metrics(file: Path, path: Path, data: bytes) -> TTFontFace | None:
     return LazyFace(payload[2 : 2 + size].decode("utf8"), data, lambda: _face_state(body, path, data))
 
 
-def _parse_later(file: Path, path: Path, data: bytes) -> TTFontFace:
+def _parsed(path: Path) -> TTFontFace:
+    """The face parsed once per process (fonts.parsed_face: validate's glyph check may have parsed it already)."""
+    from chapterbook.render.fonts import parsed_face  # fonts imports this module where it registers a face
+
+    return parsed_face(path)
+
+
+def _parse_later(file: Path | None, path: Path, data: bytes) -> TTFontFace:
     """The face of `path` with only its name read (cheap); parsed, and its metrics stored in `file`, when first used.
 
     Only for fonts known to parse cleanly (the shipped ones): a font that fails
     halfway through its tables would otherwise fail in the middle of the layout.
+    Without a `file` the metrics are not stored.
     """
     head = TTFontFile(io.BytesIO(data), charInfo=0)  # the name and embedding rights, without the glyph tables
 
     def parse() -> dict:
-        face = TTFontFace(str(path))
-        _store_metrics(face, file)
-        return face.__dict__
+        face = _parsed(path)
+        if file is not None:
+            _store_metrics(face, file)
+        return dict(face.__dict__)
 
     return LazyFace(head.name.ustr, data, parse)
 
@@ -313,16 +366,47 @@ def ttfont(name: str, path: Path, cache: HashMemo | None, *, lazy: bool = False)
     Raises ReportLab's TTFError for a font it cannot use.
     """
     if cache is None:
-        return TTFont(name, str(path))
+        # Without a cache (validate measuring a diagram's words on a first build), still parsed once per
+        # process and, when lazy, only if drawn with: the renderer then draws with these same faces.
+        face = _parse_later(None, path, path.read_bytes()) if lazy else _parsed(path)
+        return _font(name, face)
     data = path.read_bytes()
     file = _metrics_file(cache.file.parent, cache.sha256(path))
     face = _restore_metrics(file, path, data)
     if face is None and lazy:
         face = _parse_later(file, path, data)
     elif face is None:
-        font = TTFont(name, str(path))
-        _store_metrics(font.face, file)
-        return font
+        face = _parsed(path)
+        _store_metrics(face, file)
+    return _font(name, face)
+
+
+def keep_metrics(font: TTFont, path: Path, cache: HashMemo) -> None:
+    """Store the metrics of `font` (registered from `path` without a cache) beside `cache`, now or when first loaded.
+
+    On a first build validate registers the book's fonts to measure a diagram's words before
+    the renderer's cache folder exists; the renderer then draws with those same faces, and
+    without this their metrics were never stored, so the next build parsed them again.
+    """
+    file = _metrics_file(cache.file.parent, cache.sha256(path))
+    if file.exists():
+        return
+    face = font.face
+    load = face.__dict__.get("_load")
+    if load is None:  # parsed or restored already
+        _store_state(face.__dict__, file)
+        return
+
+    def load_and_store() -> dict:
+        state = load()
+        _store_state(state, file)
+        return state
+
+    face.__dict__["_load"] = load_and_store
+
+
+def _font(name: str, face: TTFontFace) -> TTFont:
+    """ReportLab's TTFont named `name` drawing with `face`, as TTFont(name, file) would make it after parsing the file."""
     # What TTFont.__init__ does around parsing the file (ReportLab 5.1); a test checks the two agree.
     font = TTFont.__new__(TTFont)
     font.fontName = name
