@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from chapterbook.cli.options import add_strict
-from chapterbook.console import out_console
+from chapterbook.console import line_printer
 from chapterbook.errors import UsageError
 from chapterbook.preflight import PreflightReport, preflight
 from chapterbook.spec.models import Layout
@@ -30,11 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def print_report(report) -> None:
     """Print each finding with its recommendation, then the verdict."""
-    console = out_console()
+    # Every PDF build prints its reports: through rich (and its 30-50 ms import) only on a terminal.
+    out = line_printer(sys.stdout)
     for finding in report.findings:
-        console.print(finding.format(), markup=False)
-    style = "bold green" if report.ok else "bold red"
-    console.print(report.verdict(), style=style, markup=False)
+        out(finding.format())
+    out(report.verdict(), style="bold green" if report.ok else "bold red")
 
 
 def run(args: argparse.Namespace) -> int:
