@@ -55,6 +55,19 @@ def test_a_runt_chapter_found_without_a_trial_gives_the_same_book(tmp_path, monk
     assert chosen.pdf.read_bytes() == forced.pdf.read_bytes()
 
 
+def test_a_layout_dropped_for_another_is_never_written(tmp_path, monkeypatch):
+    """The magnet sample is laid out twice (a runt chapter found in the first); only the second is written."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    book = tmp_path / "magnet"
+    shutil.copytree(MAGNET, book, ignore=shutil.ignore_patterns("output"))
+    written: list[int] = []
+    real_save = Canvas.save
+    monkeypatch.setattr(Canvas, "save", lambda self: written.append(self.getPageNumber()) or real_save(self))
+    result = render_book(load_story(book / "story.yaml"), tmp_path / "book.pdf", tmp_path / "cache")
+    assert result.layouts == 2 and len(written) == 1  # one PDF written, not one per layout
+
+
 def test_an_estimate_on_the_wrong_side_of_a_step_gives_the_same_book(tmp_path, monkeypatch):
     # A step of the gutter table at 30 pages, and an estimate of 12: "settled", but the book has more.
     table = ((30, 0.375, 0.625), *print_rules.GUTTER_TABLE[1:])

@@ -153,7 +153,11 @@ class BookDoc(DeferredSaveDocTemplate):
         self.canv.showPage()
 
     def finish(self) -> None:
-        """Pad to a printable page count, fill in the contents' page numbers and save (a trial saves nothing)."""
+        """Pad to a printable page count and fill in the contents' page numbers; :meth:`save` writes the file.
+
+        Not saved here: a layout that turns out to need another (a runt chapter, a step of the gutter
+        table) is dropped unwritten, and writing a PDF is a fifth of laying out a book from the page cache.
+        """
         self._close_recording()
         while self.page < self.min_pages or self.page % 2:
             self._manual_page()
@@ -166,6 +170,11 @@ class BookDoc(DeferredSaveDocTemplate):
             self.canv.setFont(self.family.regular, self.font_size * 0.9)
             self.canv.drawRightString(0, 0, str(self.toc.get(key, "")))
             self.canv.endForm()
+
+    def save(self) -> None:
+        """Write the laid-out book to its file (a trial has none); raises for a picture that failed."""
+        if self.trial:
+            return
         read_pictures(self.canv)  # the pictures still being resampled when their pages were drawn; raises for a failed one
         self.canv.save()
 

@@ -34,7 +34,9 @@ def write_pdf(story: Story, out_dir: Path, cache_dir: Path | None = None) -> Out
 
     # Preflight's PDF reader (pypdf) takes about 0.2 s to import. Imported on a thread of its own, it is
     # ready when the PDFs are, and mostly while the layout waits for its pictures (which then start sooner).
-    preflight = threading.Thread(target=importlib.import_module, args=("chapterbook.preflight_cache",), name="import-preflight", daemon=True)
+    # The module named is the one that imports pypdf: preflight_cache itself loads it only for a PDF it has
+    # not checked before, and a new interior is always one.
+    preflight = threading.Thread(target=importlib.import_module, args=("chapterbook.preflight",), name="import-preflight", daemon=True)
     preflight.start()
     cache = cache_dir or out_dir / ".cache" / "images"
     interior = render_book(story, out_dir / "book.pdf", cache)
