@@ -1,40 +1,34 @@
 """Preflight: check any PDF against print-on-demand rules, with a recommendation for each failure.
 
 Reads the PDF itself (with pypdf), so it works on files chapterbook did not
-make. Checks: fonts embedded and subset, image resolution at placed size,
-TrimBox/BleedBox on every page, page size = trim + bleed, page-count rules,
-no outlines or annotations, text in K-only black, placeholders left.
+make; a PDF a build has just written is read by the light reader (preflight_reader.py),
+which hands anything not in ReportLab's plain shape back to pypdf. Checks: fonts
+embedded and subset, image resolution at placed size, TrimBox/BleedBox on every page,
+page size = trim + bleed, page-count rules, no outlines or annotations, text in K-only
+black, placeholders left. What a page's content holds is read by preflight_scan.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import math
-import re
 from collections.abc import Iterator
 from pathlib import Path
-
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-from pypdf.generic import ContentStream, DictionaryObject, IndirectObject
+from typing import TYPE_CHECKING
 
 from chapterbook.errors import ChapterbookError, Severity, UsageError
 from chapterbook.preflight_findings import Finding, FontInfo, ImageInfo, PageBoxes, PreflightReport  # the report's types (no pypdf)
-from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PLACEHOLDER_LABEL, PPI, inch
+from chapterbook.preflight_scan import _PageScan  # what one page's content holds
+from chapterbook.print_rules import BLEED_IN, HARD_MIN_PPI, MAX_PAGES, MAX_SPINE_IN, MIN_PAGES, PPI, inch
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 # The rules themselves are print_rules'; these are the names preflight reads them by.
 BLEED_PT = inch(BLEED_IN)
 TOLERANCE_PT = 0.6
 MIN_PPI = float(PPI)
-# ReportLab's font subsets keep ASCII at its own codes, so the label is readable in the raw
-# content stream (the "·" separator gets some other code); full text extraction would cost
-# seconds per book. Placeholders drawn by other tools are not recognised.
-_PLACEHOLDER = re.compile(re.escape(PLACEHOLDER_LABEL.encode()) + rb" [^A-Za-z0-9 ]{1,4} ([A-Za-z0-9_-]+)")
-_SUBSET = re.compile(r"^[A-Z]{6}\+")
-# The XObjects a content stream paints ("/Name Do"): what a page's scan depends on besides its own bytes.
-_PAINTS = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s+Do\b")
 
 
 @contextlib.contextmanager
@@ -63,6 +57,7 @@ def preflight(
     kind: str = "auto",
     trim_in: tuple[float, float] | None = None,
     pages_seen: dict[str, dict] | None = None,
+    ours: bool = False,
 ) -> PreflightReport:
     """Check `pdf` for print; `kind` is interior, cover or auto (a single landscape page is a cover).
 
@@ -70,23 +65,39 @@ def preflight(
     found there are not parsed again, and every page scanned is added. Parsing the
     content streams is most of preflight's time (pure Python, about 1.5 ms a page),
     and a rebuild after one chapter changed has the same bytes on every other page.
+    `ours`: the PDF is one chapterbook has just written, read without pypdf when it has ReportLab's plain shape.
     """
     pdf = Path(pdf)
     if not pdf.is_file():
         raise UsageError(f"there is no PDF at {pdf}", hint="give the path to a PDF, e.g. output/my-book/book.pdf")
     with _pypdf_quiet():  # its log lines ("EOF marker not found") would only repeat our own findings
-        return _preflight(pdf, kind, trim_in, pages_seen)
+        if ours:
+            from chapterbook import preflight_reader
+
+            try:
+                light = preflight_reader.read(pdf)
+                return _preflight(pdf, light, light.pages, kind, trim_in, pages_seen)
+            except Exception:  # noqa: BLE001 - not the shape ReportLab writes (Unsupported), or damaged: read as any PDF is
+                pass  # (a fault in the checks themselves happens again with pypdf, and is raised there)
+        return _preflight(pdf, *_pypdf_pages(pdf), kind, trim_in, pages_seen)
 
 
-def _preflight(pdf: Path, kind: str, trim_in: tuple[float, float] | None, pages_seen: dict[str, dict] | None = None) -> PreflightReport:
+def _pypdf_pages(pdf: Path) -> tuple[PdfReader, list]:
+    """pypdf's reader of `pdf` and its pages; a file that is no readable PDF is said plainly."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
     with open(pdf, "rb") as f:
         if b"%PDF-" not in f.read(1024):  # where every PDF says what it is
             raise ChapterbookError(f"{pdf.name} is not a PDF (it does not start like one)", hint="give the path to a PDF, e.g. output/my-book/book.pdf")
     try:
         reader = PdfReader(pdf, strict=False)
-        pages = list(reader.pages)
+        return reader, list(reader.pages)
     except (PdfReadError, OSError, ValueError) as exc:
         raise ChapterbookError(f"{pdf.name} is not a readable PDF ({exc})", hint="rebuild it, or export it again as PDF") from None
+
+
+def _preflight(pdf: Path, reader, pages: list, kind: str, trim_in: tuple[float, float] | None, pages_seen: dict[str, dict] | None) -> PreflightReport:
     if reader.is_encrypted:
         raise ChapterbookError(f"{pdf.name} is encrypted", hint="printers need an unencrypted PDF; export it without a password")
     if kind == "auto":
@@ -240,12 +251,12 @@ def _check_images(report: PreflightReport) -> None:
         )
 
 
-def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_in: tuple[float, float] | None) -> None:
+def _check_document(report: PreflightReport, reader, kind: str, trim_in: tuple[float, float] | None) -> None:
     root = reader.trailer["/Root"].get_object()
-    outlines = root.get("/Outlines") if isinstance(root, DictionaryObject) else None
+    outlines = root.get("/Outlines") if isinstance(root, dict) else None  # pypdf's dictionaries are dicts too
     if outlines is not None:
         outlines = outlines.get_object()
-        if isinstance(outlines, DictionaryObject) and (outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0):
+        if isinstance(outlines, dict) and (outlines.get("/First") is not None or int(outlines.get("/Count", 0) or 0) != 0):
             report.findings.append(
                 Finding("outlines", Severity.ERROR, "the PDF has bookmarks (outlines)", "turn bookmarks off for the print file; keep them for the e-book")
             )
@@ -310,185 +321,3 @@ def _check_document(report: PreflightReport, reader: PdfReader, kind: str, trim_
                     )
                 )
                 break
-
-
-class _PageScan:
-    """Walks a page's content (and forms it uses): fonts, image placements, text colour."""
-
-    def __init__(self, page, reader: PdfReader):
-        self.page = page
-        self.reader = reader
-        self.fonts: dict[int | str, FontInfo] = {}
-        self.images: list[tuple[str, tuple[int, int, float, float]]] = []
-        self.rich_text = False
-        self.placeholders: list[str] = []
-        self._font_resources: list = []  # the resource dictionaries signature() met, for restore()
-
-    def signature(self) -> str | None:
-        """A hash of everything run() reads (the content's bytes, the images' sizes, the forms it paints), or None if unsure."""
-        contents = self.page.get_contents()
-        if contents is None:
-            return None
-        resources = self.page.get("/Resources")
-        resources = resources.get_object() if resources is not None else {}
-        digest = hashlib.sha256()
-        if not self._sign(digest, contents.get_data(), resources, depth=0):
-            return None
-        return digest.hexdigest()
-
-    def _sign(self, digest, data: bytes, resources, depth: int) -> bool:
-        digest.update(len(data).to_bytes(8, "big") + data)
-        self._font_resources.append(resources)
-        if depth > 8:
-            return True
-        xobjects = resources.get("/XObject")
-        xobjects = xobjects.get_object() if xobjects is not None else {}
-        for raw in sorted(set(_PAINTS.findall(data))):
-            if b"#" in raw:  # an escaped name: look it up as pypdf would, or not at all
-                return False
-            name = "/" + raw.decode("latin-1")
-            xobj = xobjects.get(name)
-            if xobj is None:
-                digest.update(f"{name}|-".encode())
-                continue
-            xobj = xobj.get_object()
-            subtype = xobj.get("/Subtype")
-            if subtype == "/Image":
-                digest.update(f"{name}|I|{xobj.get('/Width')}|{xobj.get('/Height')}".encode())
-            elif subtype == "/Form":
-                digest.update(f"{name}|F|{list(xobj.get('/Matrix', [1, 0, 0, 1, 0, 0]))}".encode())
-                inner = xobj.get("/Resources")
-                inner = inner.get_object() if inner is not None else resources
-                if not self._sign(digest, xobj.get_data(), inner, depth + 1):
-                    return False
-            else:
-                digest.update(f"{name}|{subtype}".encode())
-        return True
-
-    def found(self) -> dict:
-        """What run() found that depends on the content (the fonts are read from the resources each time), as JSON."""
-        return {"images": [[name, *size] for name, size in self.images], "rich_text": self.rich_text, "placeholders": self.placeholders}
-
-    def restore(self, found: dict) -> None:
-        """Take what an earlier run() over the same signature found; read the fonts of the resources signed."""
-        for resources in self._font_resources:
-            self._fonts_of(resources)
-        self.images = [(name, (int(w), int(h), float(wpt), float(hpt))) for name, w, h, wpt, hpt in found["images"]]
-        self.rich_text = bool(found["rich_text"])
-        self.placeholders = [str(p) for p in found["placeholders"]]
-
-    def run(self) -> None:
-        resources = self.page.get("/Resources")
-        resources = resources.get_object() if resources is not None else {}
-        contents = self.page.get_contents()
-        if contents is None:
-            return
-        self._walk(ContentStream(contents, self.reader), resources, [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], depth=0)
-
-    def _fonts_of(self, resources) -> None:
-        fonts = resources.get("/Font")
-        if fonts is None:
-            return
-        for _, ref in fonts.get_object().items():
-            key = ref.idnum if isinstance(ref, IndirectObject) else id(ref)
-            if key in self.fonts:
-                continue
-            font = ref.get_object()
-            self.fonts[key] = _font_info(font)
-
-    def _walk(self, stream: ContentStream, resources, ctm: list[float], depth: int) -> None:
-        if depth > 8:
-            return
-        self._fonts_of(resources)
-        xobjects = resources.get("/XObject")
-        xobjects = xobjects.get_object() if xobjects is not None else {}
-        stack: list[tuple[list[float], str]] = []
-        fill = "gray"  # the initial fill colour is DeviceGray black
-        for operands, op in stream.operations:
-            if op == b"q":
-                stack.append((ctm[:], fill))
-            elif op == b"Q":
-                if stack:
-                    ctm, fill = stack.pop()
-            elif op == b"cm":
-                ctm = _multiply([float(v) for v in operands], ctm)
-            elif op == b"rg":
-                fill = "rgb-black" if all(float(v) < 0.05 for v in operands) else "rgb"
-            elif op == b"k":
-                c, m, y, k = (float(v) for v in operands)
-                fill = "rich-black" if k > 0.9 and (c + m + y) > 0.05 else "cmyk"
-            elif op == b"g":
-                fill = "gray"
-            elif op in (b"Tj", b"TJ", b"'", b'"'):
-                if fill in ("rgb-black", "rich-black"):
-                    self.rich_text = True
-                if operands:
-                    label = _PLACEHOLDER.search(_shown(op, operands))
-                    if label:
-                        self.placeholders.append(label.group(1).decode("ascii"))
-            elif op == b"Do" and operands:
-                name = str(operands[0])
-                xobj = xobjects.get(name)
-                if xobj is None:
-                    continue
-                xobj = xobj.get_object()
-                subtype = xobj.get("/Subtype")
-                if subtype == "/Image":
-                    a, b, c, d = ctm[:4]
-                    self.images.append((name.lstrip("/"), (int(xobj["/Width"]), int(xobj["/Height"]), math.hypot(a, b), math.hypot(c, d))))
-                elif subtype == "/Form":
-                    matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
-                    inner = xobj.get("/Resources")
-                    inner = inner.get_object() if inner is not None else resources
-                    self._walk(ContentStream(xobj, self.reader), inner, _multiply(matrix, ctm), depth + 1)
-
-
-def _shown(op: bytes, operands) -> bytes:
-    """The bytes a text operator shows: ReportLab writes a line as one Tj, Ghostscript (PDF/X) as a
-    TJ array of single glyphs and kerning numbers, so the strings of an array are joined."""
-    if op == b"TJ":
-        return b"".join(_raw(part) for part in operands[0] if not isinstance(part, (int, float)))
-    return _raw(operands[-1])
-
-
-def _raw(obj) -> bytes:
-    original = getattr(obj, "original_bytes", None)
-    if original is not None:
-        return bytes(original)
-    if isinstance(obj, bytes):
-        return bytes(obj)
-    return str(obj).encode("latin-1", "replace")
-
-
-def _font_info(font) -> FontInfo:
-    subtype = str(font.get("/Subtype", ""))
-    name = str(font.get("/BaseFont", font.get("/Name", "?"))).lstrip("/")
-    if subtype == "/Type3":
-        return FontInfo(name, subtype, True, False)
-    descriptor = None
-    if subtype == "/Type0":
-        descendants = font.get("/DescendantFonts")
-        if descendants:
-            descendant = descendants.get_object()[0].get_object()
-            descriptor = descendant.get("/FontDescriptor")
-    else:
-        descriptor = font.get("/FontDescriptor")
-    embedded = False
-    if descriptor is not None:
-        descriptor = descriptor.get_object()
-        embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-    return FontInfo(name, subtype, embedded, bool(_SUBSET.match(name)))
-
-
-def _multiply(m: list[float], n: list[float]) -> list[float]:
-    """m × n for PDF matrices [a b c d e f] (m applied first)."""
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return [
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    ]

@@ -27,8 +27,11 @@ from chapterbook.uptodate import code_fingerprint
 VERSION = 1
 
 
-def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[float, float] | None) -> PreflightReport:
-    """preflight(pdf, kind=kind, trim_in=trim_in), from `cache_dir` when this very PDF was checked before."""
+def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[float, float] | None, ours: bool = False) -> PreflightReport:
+    """preflight(pdf, kind=kind, trim_in=trim_in), from `cache_dir` when this very PDF was checked before.
+
+    `ours`: the build has just written `pdf`; it is read without pypdf when it has ReportLab's plain shape.
+    """
     key = hashlib.sha256(f"{VERSION}|{code_fingerprint()}|{kind}|{trim_in}|{sha256_file(pdf)}".encode()).hexdigest()[:32]
     file = cache_dir / f"{kind}-{key}.json"
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -41,7 +44,7 @@ def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[fl
         if stored.get("stamp") == stamp and isinstance(stored.get("pages"), dict):
             seen = stored["pages"]
     used: dict[str, dict] = {}
-    report = preflight(pdf, kind=kind, trim_in=trim_in, pages_seen=_Recorder(seen, used))
+    report = preflight(pdf, kind=kind, trim_in=trim_in, pages_seen=_Recorder(seen, used), ours=ours)
     with contextlib.suppress(OSError):
         for old in cache_dir.glob(f"{kind}-*.json"):  # one entry per kind: the book's PDFs as they are now
             old.unlink()
@@ -51,7 +54,7 @@ def preflight_cached(pdf: Path, cache_dir: Path, *, kind: str, trim_in: tuple[fl
 
 
 def preflight(pdf: Path, **options) -> PreflightReport:
-    """chapterbook.preflight.preflight, loaded on first use: the PDF reader (pypdf) is needed only for a PDF not checked before."""
+    """chapterbook.preflight.preflight, loaded on first use: a PDF's reader is needed only for a PDF not checked before."""
     from chapterbook.preflight import preflight as check
 
     return check(pdf, **options)

@@ -7,8 +7,6 @@ reports and the extra input files (images, fonts) for build.json.
 
 from __future__ import annotations
 
-import importlib
-import threading
 from pathlib import Path
 
 from chapterbook import progress
@@ -32,23 +30,22 @@ def write_pdf(story: Story, out_dir: Path, cache_dir: Path | None = None) -> Out
     from chapterbook.render.cover import render_cover
     from chapterbook.render.pdf import render_book
 
-    # Preflight's PDF reader (pypdf) takes about 0.2 s to import. Imported on a thread of its own, it is
-    # ready when the PDFs are, and mostly while the layout waits for its pictures (which then start sooner).
-    # The module named is the one that imports pypdf: preflight_cache itself loads it only for a PDF it has
-    # not checked before, and a new interior is always one.
-    preflight = threading.Thread(target=importlib.import_module, args=("chapterbook.preflight",), name="import-preflight", daemon=True)
-    preflight.start()
     cache = cache_dir or out_dir / ".cache" / "images"
     interior = render_book(story, out_dir / "book.pdf", cache)
     progress.report("Making the cover")
     cover = render_cover(story, out_dir / "cover.pdf", cache, interior.pages)
     trim = story.spec.layout.trim_inches()
     progress.report("Checking the PDFs for print")
-    preflight.join()
-    from chapterbook.preflight_cache import preflight_cached  # imported by now (a failure there is raised here, as usual)
+    from chapterbook.preflight_cache import preflight_cached
 
-    checked = out_dir / ".cache" / "preflight"  # an unchanged PDF keeps its report (chapterbook.preflight_cache)
-    reports = [preflight_cached(interior.pdf, checked, kind="interior", trim_in=trim), preflight_cached(cover.pdf, checked, kind="cover", trim_in=trim)]
+    # An unchanged PDF keeps its report (chapterbook.preflight_cache). A changed one is read by the light
+    # reader (chapterbook.preflight_reader): these are ReportLab's plain PDFs, just written, so pypdf (a
+    # tenth of a second to import, and slower to read every page object) is loaded only should one not be.
+    checked = out_dir / ".cache" / "preflight"
+    reports = [
+        preflight_cached(interior.pdf, checked, kind="interior", trim_in=trim, ours=True),
+        preflight_cached(cover.pdf, checked, kind="cover", trim_in=trim, ours=True),
+    ]
     inputs: dict[str, Path] = {}
     for placed in interior.images + cover.images:
         try:
