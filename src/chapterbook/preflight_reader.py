@@ -237,7 +237,7 @@ class LightReader:
             if m is None:
                 raise Unsupported(f"unreadable token at byte {pos}")
             pos = m.end()
-            group = m.lastindex
+            group = m.lastindex or 0  # every alternative is a group: never 0 after a match
             tok = m.group(group)
             if group == 1:
                 value: object = _name(tok)
@@ -341,7 +341,7 @@ class LightReader:
                     break
                 raise Unsupported(f"unreadable content at byte {pos}")
             pos = m.end()
-            group = m.lastindex
+            group = m.lastindex or 0  # every alternative is a group: never 0 after a match
             tok = m.group(group)
             if group == 1:
                 value: object = _name(tok)

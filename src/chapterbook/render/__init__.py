@@ -8,3 +8,7 @@ diagrams/ (vector science diagrams), cover.py and barcode.py (the wrap),
 rl_fast.py (the only module touching ReportLab's internals). docs/architecture.md
 draws the tree.
 """
+
+from chapterbook.render import rl_import
+
+rl_import.install()  # before any module here imports ReportLab: its unused URI pattern is compiled only if used

@@ -1,0 +1,54 @@
+"""ReportLab's URI pattern is compiled only when used (render/rl_import.py), and matches as ReportLab's own does."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+from test_epub import REPO
+
+PROBE = r"""
+import json, sys, time
+import chapterbook.render.pdf  # the renderer, as a build imports it
+import reportlab.platypus.paragraph as paragraph
+from chapterbook.render import rl_import
+lazy = paragraph.uri_pat
+before = {"lazy": isinstance(lazy, rl_import.LazyPattern), "compiled": getattr(lazy, "_compiled", 1) is not None,
+          "hook_left": rl_import._HOOK in sys.meta_path, "re_compile_restored": __import__("re").compile.__module__ == "re"}
+uris = ["https://example.org/a/b", "http://127.0.0.1:8080/x?y=1", "mailto:someone@example.org", "ftp://ünïcode.example/ü",
+        "not a uri", "file:///tmp/x", "https://-bad-.example", "HTTPS://EXAMPLE.ORG"]
+split = [paragraph._uri_split_pairs(u) for u in uris]
+print(json.dumps({"before": before, "pattern": lazy.pattern, "flags": lazy.flags, "split": split,
+                  "compiled_after": isinstance(lazy.compiled() if hasattr(lazy, "compiled") else lazy, __import__("re").Pattern)}))
+"""
+
+
+def _probe(*setup: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", "\n".join(setup) + PROBE], capture_output=True, text=True, env={"PYTHONPATH": str(REPO / "src")}, check=True)
+    return json.loads(done.stdout)
+
+
+def test_the_uri_pattern_waits_until_it_is_used_and_then_matches_as_reportlabs():
+    got = _probe()
+    assert got["before"] == {"lazy": True, "compiled": False, "hook_left": False, "re_compile_restored": True}
+    assert got["compiled_after"]
+    # The same pattern and flags as ReportLab compiles, and the same answers for links a paragraph could hold.
+    eager = _probe("import reportlab.platypus.paragraph")  # imported before chapterbook's renderer: compiled as ReportLab does
+    assert eager["before"]["lazy"] is False
+    assert (got["pattern"], got["flags"], got["split"]) == (eager["pattern"], eager["flags"], eager["split"])
+    assert re.compile(got["pattern"], got["flags"]).flags & re.IGNORECASE
+    assert got["split"][0] and got["split"][4] is None  # some match and some do not: the comparison means something
+
+
+def test_a_link_in_a_paragraph_still_renders(tmp_path):
+    """ReportLab reads the pattern for <a href>: the deferred one is compiled then, and the link is in the PDF."""
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    import chapterbook.render  # noqa: F401  (the hook, should this process not have it yet)
+
+    pdf = tmp_path / "link.pdf"
+    SimpleDocTemplate(str(pdf)).build([Paragraph('see <a href="https://example.org/page">the page</a>', getSampleStyleSheet()["Normal"])])
+    assert b"https://example.org/page" in pdf.read_bytes()
