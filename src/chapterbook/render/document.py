@@ -67,6 +67,7 @@ class BookDoc(DeferredSaveDocTemplate):
         self.late_floats: list = []  # (plan.Slot, chapter index): floats placed only after their chapter's last line
         self._flow: list = []  # the flowables still to lay out (the list build() is working through)
         self.chapter_ends: dict[int, tuple[int, float]] = {}  # chapter index -> (last page, height used on it)
+        self.unpadded = 0  # pages before the blank ones padding the book to a printable count (set by finish)
         # The page cache as this layout sees it (render/pagecache.py; None: every chapter is laid out), and
         # what is recording the chapter being laid out for it.
         self.pages: PageLayout | None = None
@@ -159,6 +160,7 @@ class BookDoc(DeferredSaveDocTemplate):
         table) is dropped unwritten, and writing a PDF is a fifth of laying out a book from the page cache.
         """
         self._close_recording()
+        self.unpadded = self.page  # the pages the book's content takes (render_book counts with it)
         while self.page < self.min_pages or self.page % 2:
             self._manual_page()
         if self.trial:
@@ -179,6 +181,16 @@ class BookDoc(DeferredSaveDocTemplate):
         self.canv.save()
 
     # page furniture --------------------------------------------------------------------------
+
+    def chapter_spans(self, chapters: int) -> dict[int, int]:
+        """Pages from each chapter's first page to the first page of what follows it (a chapter, the back matter, the end)."""
+        starts = sorted(self.toc.values())  # the chapters' and back sections' first pages
+        spans = {}
+        for ci in range(chapters):
+            first = self.toc.get(f"ch{ci + 1}")
+            if first is not None:
+                spans[ci] = next((p for p in starts if p > first), self.unpadded + 1) - first
+        return spans
 
     def runt_chapters(self, leading: float) -> set[int]:
         """Chapters (indexes) whose last page holds at most RUNT_LINES lines; not those that are one page long."""

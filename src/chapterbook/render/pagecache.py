@@ -120,6 +120,24 @@ class PageCache:
         """The cache as one layout of the book sees it."""
         return PageLayout(self, geo, pictures, tight, trial)
 
+    def runt_keys(self, geo: PageGeometry, pictures: Pictures, back_matter: bool) -> list[str]:
+        """Per chapter, the key of how it lays out with its usual spacing at `geo` (render_book remembers the runts by it).
+
+        What a chapter's key covers but for the layout's kind (a trial breaks the pages as a real
+        layout does; it only draws less) and its setting closer; and whether it is the last chapter,
+        and what follows that one, since the pages it spans end where the next part of the book begins.
+        """
+        base = self._base.copy()
+        base.update(f"|{geo!r}|runt".encode())
+        last = len(self._chapters) - 1
+        keys = []
+        for ci, chapter in enumerate(self._chapters):
+            digest = base.copy()
+            digest.update(f"|{chapter}|last={ci == last and ('back' if back_matter else 'end')}".encode())
+            _pictures_part(digest, pictures.slots(ci))
+            keys.append(digest.hexdigest()[:40])
+        return keys
+
     def read(self, key: str) -> dict | None:
         """The entry stored under `key`, or None when there is none or it cannot be trusted."""
         self.used.add(key)
@@ -199,9 +217,7 @@ class PageLayout:
         """The key of chapter `ci`'s pages in this layout."""
         digest = self._base.copy()
         digest.update(f"|{self.cache._chapters[ci]}|tight={ci in self.tight}".encode())
-        for slot in self._slots(ci):
-            if slot.placed is not None:
-                digest.update(f"|{slot.id}:{slot.placed.path.name}:{slot.placed.px}".encode())
+        _pictures_part(digest, self._slots(ci))
         return digest.hexdigest()[:40]
 
     def file(self, name: str) -> Path | None:
@@ -221,6 +237,13 @@ class PageLayout:
 
             found = next((obj for _, obj in self.pictures.chapter_slots[ci] if isinstance(obj, Slot) and obj.id == slot_id), None)
         return found
+
+
+def _pictures_part(digest, slots: Iterable[Slot]) -> None:
+    """Add the pictures a chapter's pages draw (their resampled files, named by content and size) to its key."""
+    for slot in slots:
+        if slot.placed is not None:
+            digest.update(f"|{slot.id}:{slot.placed.path.name}:{slot.placed.px}".encode())
 
 
 class Recorder:

@@ -57,6 +57,7 @@ from chapterbook.render.interior import (  # noqa: F401
     front,
     text_location,
 )
+from chapterbook.render.interior.back import back_sections
 from chapterbook.render.pagecache import PageCache
 from chapterbook.render.pagecount import estimate_pages, gutter_settled
 from chapterbook.render.styles import (  # noqa: F401
@@ -96,6 +97,21 @@ class RenderResult:
     chapters_laid_out_in_build: int = 0  # chapters laid out (not put back) in every layout of this build together
 
 
+def _first_count(doc: BookDoc, pages: int, assumed: frozenset[int], keys: list[str], spans: dict[int, int], runts: dict[str, int]) -> int:
+    """The pages a layout with none of the `assumed` chapters set closer would have: what a first build counts.
+
+    Chapters start on a right-hand page, so each spans its own pages (and the blank verso after
+    them): setting one closer changes the book by the difference of its spans, remembered from
+    the layout that found it a runt, and nothing else moves.
+    """
+    if not assumed:
+        return pages
+    normal = doc.unpadded + sum(runts[keys[ci]] - spans[ci] for ci in assumed)
+    while normal < doc.min_pages or normal % 2:  # padded as BookDoc.finish pads
+        normal += 1
+    return normal
+
+
 @contextlib.contextmanager
 def _old_objects_left_alone() -> Iterator[None]:
     """Keep the garbage collector's full passes from walking every object that existed before rendering.
@@ -130,8 +146,11 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
         known = LayoutMemo(cache_dir / "layout.json", story, resampler.hashes)
         # A long book gets its wider gutter at once: known from its last layout, or estimated (render/pagecount.py).
         gutter_pages = known.pages if known.hit else estimate_pages(story, PageGeometry.for_layout(story.spec.layout))
-        # A trial layout first only where the estimate may be on the wrong side of a step of the gutter table.
-        trial_first = not known.hit and not gutter_settled(gutter_pages)
+        # A trial layout first only where the estimate may be on the wrong side of a step of the gutter table,
+        # and only in a first build: a rebuild's first layout is real, and is kept whenever it is the layout a
+        # first build would have ended with (below).
+        trial_first = not known.hit and not known.laid_out_before and not gutter_settled(gutter_pages)
+        back_matter = bool(back_sections(story.spec))
         laid_out = 0
         for attempt in range(5):
             geo = PageGeometry.for_layout(story.spec.layout, gutter_pages)
@@ -144,6 +163,11 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             # being resampled; the rest at once for real (pagecount.gutter_settled), laid out again only when
             # the count or a runt chapter asks for it, as after a trial.
             trial = attempt == 0 and trial_first
+            runt_keys = pages_cache.runt_keys(geo, pictures, back_matter)
+            # After an edit (the memo's key missed), the chapters known to end on a runt page at this geometry
+            # are set closer at once, as a first build's second layout would set them: one layout, not two.
+            assumed = known.assume_runts(runt_keys) if attempt == 0 and not known.hit else frozenset()
+            known.tight |= assumed
             progress.report("Laying out the pages")
             interior = Interior(story, family, pictures, known.tight)
             doc = BookDoc(io.BytesIO() if trial else str(tmp), geo, family, story, MIN_PAGES, interior.quotes, trial)
@@ -157,11 +181,18 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
             # Set again when the book crossed a step of the gutter table (the inside margin grows with
             # page count), or when a chapter ends on a page of one or two lines: it is set closer, once.
             runts = doc.runt_chapters(story.spec.layout.line_height) - known.tight
-            if not trial and inside_inches(pages) == inside_inches(gutter_pages) and not runts:
+            spans = doc.chapter_spans(len(story.spec.chapters))
+            for ci in runts:
+                known.note_runt(runt_keys[ci], spans[ci])
+            counted = _first_count(doc, pages, assumed, runt_keys, spans, known.runts)
+            # A first build would have counted `counted` pages here and, when `assumed` is not empty, gone on
+            # to this very layout at the gutter for `counted`: so this one is kept only when it is that
+            # layout (the same gutter, no other runt) and a first build would have stopped after it.
+            if not trial and inside_inches(pages) == inside_inches(counted) == inside_inches(gutter_pages) and not runts:
                 break
-            if inside_inches(pages) != inside_inches(gutter_pages):
+            if inside_inches(counted) != inside_inches(gutter_pages):
                 resampler.drop_pending()  # queued at the old text width
-            gutter_pages = pages
+            gutter_pages = counted
             known.tight |= runts
         doc.save()  # the last layout only: one dropped for another was never written
         known.pages = pages

@@ -49,18 +49,40 @@ class LayoutMemo:
         self.tight: frozenset[int] = frozenset()
         self.pages = MIN_PAGES
         self.hit = False
+        # The runts: chapters that ended on a runt page laid out with their usual spacing, by their runt key
+        # (PageCache.runt_keys: content, geometry, pictures), each with the pages it spanned so laid out.
+        # Kept across edits, unlike the rest, which an edit anywhere makes stale (see render_book).
+        self.runts: dict[str, int] = {}
+        self.laid_out_before = False  # this output folder has a book laid out by this version (a runts table)
+        self._runts_used: set[str] = set()
         with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
             saved = json.loads(file.read_text(encoding="utf-8"))
+            if isinstance(saved.get("runts"), dict):
+                self.runts = {str(k): int(v) for k, v in saved["runts"].items()}
+                self.laid_out_before = True
             if saved.get("key") == self.key:
                 self.tight = frozenset(int(ci) for ci in saved["tight"])
                 self.pages = int(saved["pages"])
                 self.hit = True
         self._saved = self._state()
 
+    def assume_runts(self, keys: list[str]) -> frozenset[int]:
+        """The chapters (indexes) known to end on a runt page with their usual spacing: `keys` are their runt keys."""
+        found = frozenset(ci for ci, key in enumerate(keys) if key in self.runts)
+        self._runts_used.update(keys[ci] for ci in found)
+        return found
+
+    def note_runt(self, key: str, span: int) -> None:
+        """A chapter laid out with its usual spacing ended on a runt page, and spanned `span` pages."""
+        self.runts[key] = span
+        self._runts_used.add(key)
+
     def _state(self) -> dict:
-        return {"key": self.key, "tight": sorted(self.tight), "pages": self.pages}
+        return {"key": self.key, "tight": sorted(self.tight), "pages": self.pages, "runts": self.runts}
 
     def save(self) -> None:
+        if not self.hit:  # the runts this build met: the table holds one book's, not every edit's
+            self.runts = {k: v for k, v in self.runts.items() if k in self._runts_used}
         if not self.hit or self._state() != self._saved:
             with contextlib.suppress(OSError):
                 atomic_write(self.file, json.dumps(self._state()))
