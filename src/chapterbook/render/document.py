@@ -5,6 +5,7 @@ openers on right-hand pages, full-page art after the page that calls it, padding
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportlab.platypus import Frame, ImageAndFlowables, PageTemplate, Paragraph
@@ -12,7 +13,7 @@ from reportlab.platypus import Frame, ImageAndFlowables, PageTemplate, Paragraph
 from chapterbook.render.flowables import fit_width
 from chapterbook.render.fonts import FontFamily
 from chapterbook.render.geometry import PageGeometry
-from chapterbook.render.rl_fast import DeferredSaveDocTemplate, read_pictures
+from chapterbook.render.rl_fast import CompressedStreams, DeferredSaveDocTemplate, read_pictures
 from chapterbook.render.styles import BLACK, PARAGRAPH_SPACE, SOFT
 from chapterbook.spec.load import Story
 from chapterbook.text import plain, typeset
@@ -173,12 +174,19 @@ class BookDoc(DeferredSaveDocTemplate):
             self.canv.drawRightString(0, 0, str(self.toc.get(key, "")))
             self.canv.endForm()
 
-    def save(self) -> None:
-        """Write the laid-out book to its file (a trial has none); raises for a picture that failed."""
+    def save(self, streams: Path | None = None) -> None:
+        """Write the laid-out book to its file (a trial has none); raises for a picture that failed.
+
+        `streams`: a file keeping the compressed streams between builds (rl_fast.CompressedStreams).
+        """
         if self.trial:
             return
         read_pictures(self.canv)  # the pictures still being resampled when their pages were drawn; raises for a failed one
-        self.canv.save()
+        if streams is None:
+            self.canv.save()
+            return
+        with CompressedStreams(streams):
+            self.canv.save()
 
     # page furniture --------------------------------------------------------------------------
 

@@ -194,7 +194,7 @@ def render_book(story: Story, out_path: Path, cache_dir: Path) -> RenderResult:
                 resampler.drop_pending()  # queued at the old text width
             gutter_pages = counted
             known.tight |= runts
-        doc.save()  # the last layout only: one dropped for another was never written
+        doc.save(cache_dir / "streams.zmemo")  # the last layout only: one dropped for another was never written
         known.pages = pages
         known.save()
         assert pages_cache is not None  # made on the first pass
