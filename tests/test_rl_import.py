@@ -52,3 +52,26 @@ def test_a_link_in_a_paragraph_still_renders(tmp_path):
     pdf = tmp_path / "link.pdf"
     SimpleDocTemplate(str(pdf)).build([Paragraph('see <a href="https://example.org/page">the page</a>', getSampleStyleSheet()["Normal"])])
     assert b"https://example.org/page" in pdf.read_bytes()
+
+
+def test_a_book_without_an_isbn_builds_without_the_barcode_packages(tmp_path):
+    """ReportLab's barcodes (it loads every kind) and python-stdnum (ssl, pydoc) are loaded only for an ISBN."""
+    import os
+
+    from render_fixtures import make_story
+
+    story = make_story(tmp_path / "ice")
+    text = story.read_text(encoding="utf-8")
+    assert '  isbn: "978-0-306-40615-7"\n' in text
+    story.write_text(text.replace('  isbn: "978-0-306-40615-7"\n', ""), encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from chapterbook.__main__ import run\n"
+        "sys.argv = ['chapterbook', 'build', *sys.argv[1:]]; code = run()\n"
+        "print(code, sorted(m for m in ('stdnum', 'reportlab.graphics.barcode', 'reportlab.graphics.shapes') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run([sys.executable, "-c", probe, str(story), "--format", "pdf", "-o", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0 []"
+    assert (tmp_path / "out" / "ice" / "cover.pdf").is_file()

@@ -10,15 +10,20 @@ K-only black on a white box, which is what scanners read best.
 
 from __future__ import annotations
 
-from reportlab.graphics.barcode.eanbc import Ean5BarcodeWidget, Ean13BarcodeWidget
-from reportlab.graphics.shapes import Group, Rect, String
+from typing import TYPE_CHECKING
+
 from reportlab.lib.colors import CMYKColor
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
-from stdnum import isbn as stdnum_isbn
 
 from chapterbook.render.rl_fast import set_past_checks
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+# ReportLab's barcode package (it registers every kind of barcode it has) and python-stdnum (which
+# loads ssl and pydoc) are imported where they are used: a book without an ISBN never needs them,
+# and they were a twentieth of a rebuild's start-up.
 
 BLACK = CMYKColor(0, 0, 0, 1)
 WHITE = CMYKColor(0, 0, 0, 0)
@@ -31,6 +36,8 @@ NO_PRICE = "90000"
 
 def hyphenated(isbn13: str) -> str:
     """The ISBN with its registration-group hyphens from the ISBN range data, e.g. 979-8-88712-041-6."""
+    from stdnum import isbn as stdnum_isbn
+
     return stdnum_isbn.format(isbn13)
 
 
@@ -50,6 +57,8 @@ def _quiet(widget, left: int, right: int):
 def _paint(c: Canvas, shape, x: float, y: float) -> None:
     """Draw a widget's bars and digits straight onto the canvas at (x, y). ReportLab's own renderer
     would first select Helvetica, a font the PDF does not embed, which printers refuse."""
+    from reportlab.graphics.shapes import Group, Rect, String
+
     if isinstance(shape, Group):
         for child in shape.contents:
             _paint(c, child, x, y)
@@ -67,6 +76,8 @@ def _paint(c: Canvas, shape, x: float, y: float) -> None:
 def draw_isbn_barcode(c: Canvas, isbn13: str, addon: str, x: float, y: float, font: str, font_size: float = 9) -> tuple[float, float]:
     """Draw the ISBN line, the EAN-13 and the add-on with their bottom-left at (x, y) on a white
     box that holds the quiet zones; returns the size used."""
+    from reportlab.graphics.barcode.eanbc import Ean5BarcodeWidget, Ean13BarcodeWidget
+
     w, h = barcode_size(font_size)
     c.saveState()
     c.setFillColor(WHITE)
