@@ -71,7 +71,9 @@ def test_a_book_without_an_isbn_builds_without_the_barcode_packages(tmp_path):
         "print(code, sorted(m for m in ('stdnum', 'reportlab.graphics.barcode', 'reportlab.graphics.shapes') if m in sys.modules))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    done = subprocess.run([sys.executable, "-c", probe, str(story), "--format", "pdf", "-o", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(story), "--format", "pdf", "-o", str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "0 []"
     assert (tmp_path / "out" / "ice" / "cover.pdf").is_file()
