@@ -99,6 +99,25 @@ def test_an_edit_parses_only_the_edited_chapter_and_makes_a_cold_build_s_pdf(tmp
     assert [w.message for w in again.warnings] == [w.message for w in cold.warnings]
 
 
+def test_an_edit_opens_no_unchanged_picture(tmp_path, book40, monkeypatch):
+    """The page estimate and the picture plan take each picture's size from the memo, by its content, as lint does."""
+    book = tmp_path / "book"
+    shutil.copytree(book40, book)
+    opened: list[str] = []
+    real_probe = images._probe
+    monkeypatch.setattr(images, "_probe", lambda source, *a: opened.append(Path(source).name) or real_probe(source, *a))
+    _build(book, tmp_path / "warm")
+    assert opened  # a first build reads every picture's header once
+    assert len(opened) == len(set(opened))
+    chapters = sorted((book / "chapters").glob("*.md"))
+    chapters[1].write_text("Zebra " + chapters[1].read_text(encoding="utf-8"), encoding="utf-8")
+    images._PROBED.clear()  # a new process
+    opened.clear()
+    again = _build(book, tmp_path / "warm")
+    assert opened == []
+    assert again.pdf.read_bytes() == _build(book, tmp_path / "cold").pdf.read_bytes()
+
+
 def test_the_page_estimate_from_the_memo_is_the_estimate_worked_out(tmp_path, book40, parses):
     story = load_story(book40 / "story.yaml", Memo(tmp_path / "front.memo"))
     geo = PageGeometry.for_layout(story.spec.layout)

@@ -32,7 +32,7 @@ from chapterbook.errors import (
     Severity,
 )
 from chapterbook.print_rules import BLEED_IN, MIN_PAGES, PPI, fit, inch, ppi_at
-from chapterbook.render import fonts  # render.images (Pillow) only when a picture must be opened: see _image_size
+from chapterbook.render import fonts  # render.images (Pillow) only when a picture must be opened: see picture_size
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
 from chapterbook.render.ink import colour_interior
@@ -267,7 +267,7 @@ def _pictures(story: Story) -> Iterable[Problem]:
             continue  # lint reports the path itself
         where, field = story.where(*key), format_path(key)
         try:
-            source_px = _image_size(story, found.path, where, field)
+            source_px = picture_size(story, found.path, where, field)
         except RenderError as exc:
             yield _error(exc, where, field)
             continue
@@ -285,8 +285,11 @@ def _pictures(story: Story) -> Iterable[Problem]:
             yield problem
 
 
-def _image_size(story: Story, path: Path, where: Location, field: str) -> tuple[int, int]:
-    """images.image_size, kept by the picture's content (story.memo): a rebuild does not open (nor import Pillow for) an unchanged picture."""
+def picture_size(story: Story, path: Path, where: Location | None, field: str) -> tuple[int, int]:
+    """images.image_size, kept by the picture's content (story.memo): a rebuild does not open (nor import Pillow for) an unchanged picture.
+
+    Lint, the page estimate and the picture plan all ask through here (render/pagecount.py, interior/plan.py).
+    """
     key: str | None = None
     if story.memo.file is not None:  # kept between runs: its hashes come by the file's stat (no memo: no hashing)
         try:

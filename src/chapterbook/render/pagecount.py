@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 
 from chapterbook.print_rules import inside_inches
-from chapterbook.render import images
+from chapterbook.render import checks
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.spec.load import Story, resolve_inside
 from chapterbook.spec.memo import content_key
@@ -69,7 +69,7 @@ def estimate_pages(story: Story, geo: PageGeometry) -> int:
             path = resolve_inside(story.root, ill.image) if ill.image else None
             if path is not None and path.is_file():
                 try:
-                    w, h = images.image_size(path)
+                    w, h = checks.picture_size(story, path, None, "")  # kept by the picture's content between builds
                     ratio = h / w
                 except Exception:  # noqa: BLE001 - the real layout reports a bad picture; a guess only skips it
                     pass

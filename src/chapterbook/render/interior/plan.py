@@ -203,7 +203,7 @@ class Pictures:
             )
             return
         slot.source = path
-        source_px = images.image_size(path, slot.where, slot.field)
+        source_px = checks.picture_size(self.story, path, slot.where, slot.field)  # kept by content: an unchanged picture is not opened
         bleed = slot.bleed and slot.placement == Placement.full
         # A bleed picture fills the whole sheet, bleed included, cropped to its shape.
         px = checks.bleed_px(self.geo) if bleed else images.fit(source_px, self.box(slot.placement, slot.side))
