@@ -1,6 +1,6 @@
 """Benchmark: the whole `chapterbook build` command against WeasyPrint's CLI, at about 30, 120 and 450 pages.
 
-    PYTHONPATH=src python bench/bench_command.py [--repeat 2] [--sizes 30,120,450] [--one-core] [--work DIR]
+    PYTHONPATH=src python bench/bench_command.py [--repeat 2] [--sizes 30,120,450] [--one-core] [--work DIR] [--instructions]
 
 What a user waits for: every case is a whole process (interpreter start, imports,
 reading the spec, rendering, preflight, build.json), timed from launch to exit.
@@ -199,6 +199,9 @@ def main() -> int:
     parser.add_argument("--sizes", default="30,120,450", help="rough page counts, comma-separated")
     parser.add_argument("--one-core", action="store_true", help="also time the cold build pinned to one core (taskset -c 0)")
     parser.add_argument("--work", type=Path, help="keep books and outputs here (books are reused between runs)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="after the timed rounds, count one more edit per size under valgrind (instructions do not depend on load)"
+    )
     args = parser.parse_args()
     compile_once(SRC)
     if not (BIN / "weasyprint").exists():
@@ -255,9 +258,33 @@ def main() -> int:
             (na, ma), (nb, mb) = a.summary, b.summary
             slopes = ", ".join(f"{c} {1000 * (mb[c]['wall'] - ma[c]['wall']) / max(1, nb - na):.1f}" for c in ma)
             print(f"  {na} -> {nb} pages: {slopes}")
+    if args.instructions:
+        print("\ninstructions of one more `cb edit` per size (valgrind cachegrind, all processes; a fixed hash seed)")
+        for s in sizes:
+            s.edit()
+            print(f"  {pages(s.book_pdf()):>5} pages: {edit_instructions(s.cmds['cb edit'], env) / 1e9:.3f} G", flush=True)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def edit_instructions(cmd: list[str], env: dict) -> int:
+    """Machine instructions (cachegrind's Ir) of `cmd` and every process it starts: a count the machine's load does not change."""
+    if not shutil.which("valgrind"):
+        raise SystemExit("--instructions needs valgrind")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = f"--cachegrind-out-file={tmp}/%p.cg"
+        done = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes", out, *cmd],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**env, "PYTHONHASHSEED": "0"},  # the same set and dict orders, so the same work, every run
+            text=True,
+        )
+        summaries = [line for f in Path(tmp).glob("*.cg") for line in f.read_text().splitlines() if line.startswith("summary:")]
+        if done.returncode != 0 or not summaries:
+            raise SystemExit(f"{' '.join(cmd)} under valgrind failed:\n{done.stderr[-2000:]}")
+        return sum(int(line.split()[1]) for line in summaries)
 
 
 if __name__ == "__main__":
