@@ -17,7 +17,7 @@ from PIL import Image
 
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
-from chapterbook.render.styles import PARAGRAPH_SPACE, TIGHT
+from chapterbook.render.styles import PARAGRAPH_SPACE, PICTURE_SPACE, TIGHT
 from chapterbook.spec.load import load_story
 from render_fixtures import PARAGRAPH, make_story, write_image
 from test_render_floats import _drawn
@@ -75,7 +75,7 @@ def test_text_runs_beside_a_side_spot_to_its_foot_and_on_under_it_with_no_gap(tm
     result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
     names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
     leading = story.spec.layout.line_height
-    pad = story.spec.layout.font_size / 2  # SideSpot's space under the picture
+    pad = leading * PICTURE_SPACE  # SideSpot's space under the picture, as under a centred one
     # The chapter's paragraph space: set closer (TIGHT) when its last page would hold a runt (document.RUNT_LINES).
     tight = 0 in json.loads((tmp_path / "out" / ".cache" / "layout.json").read_text())["tight"]
     new_paragraph = leading * (1 + PARAGRAPH_SPACE * (TIGHT if tight else 1)) - 0.5  # the least a paragraph starts below the line before
@@ -306,3 +306,55 @@ def test_a_paragraph_after_a_side_spot_keeps_its_space_when_the_page_foot_cuts_t
                 # the chapter's paragraph space (closer in a chapter set tight), less half a point
                 least = leading * (1 + PARAGRAPH_SPACE * (TIGHT if tight else 1)) - 0.5
                 assert line[3] - before[3] >= least, f"page {page}: '{line[4]}…' starts {line[3] - before[3]:.1f} pt below the line before"
+
+
+
+@pytest.mark.parametrize("caption", ["", "The cart on the sand."])
+def test_the_space_under_a_side_spot_is_at_least_the_space_under_a_centred_picture(tmp_path, caption):
+    """From a picture's foot (its caption's, when it has one) to the first line of text under it: the text
+    beside runs on its lines, so under a side spot the first line under it starts at the first line at or
+    past that space, never closer than under a centred picture (both from styles.PICTURE_SPACE) and less
+    than a line further. Side spots of four heights put the foot at different places on the lines."""
+    root = tmp_path / "space"
+    write_image(root / "images" / "middle.png", (900, 700), colour=(200, 90, 60))
+    cap = f"\n        caption: {caption}" if caption else ""
+    ills = f"""
+    illustrations:
+      - id: middle
+        brief: The cart in the middle.
+        image: images/middle.png
+        placement: spot{cap}
+"""
+    text = [PARAGRAPH, "[illustration: middle]", PARAGRAPH, PARAGRAPH]
+    for k, ratio in enumerate((0.62, 0.71, 0.8, 0.93)):
+        write_image(root / "images" / f"side{k}.png", (900, round(900 * ratio)), colour=(60, 90 + 30 * k, 200))
+        ills += f"""      - id: side{k}
+        brief: The cart at the side.
+        image: images/side{k}.png
+        placement: spot
+        side: {"left" if k % 2 else "right"}{cap}
+"""
+        # A one-line paragraph beside the side spot, then a long one that runs on under it.
+        text += [f"## Part {k}", f"[illustration: side{k}]", f"Ana {SHORT}", f"Ben {LONG} {LONG} {LONG}"]
+    story = load_story(make_story(root, chapters=["\n\n".join(text)], illustrations=ills))
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
+    page_h = PageGeometry.for_layout(story.spec.layout, result.pages).page_size[1]
+    words = _words(result.pdf, boxes=True)
+    under: dict[str, float] = {}
+    for page, drawn in enumerate(_drawn(result.pdf), 1):
+        for name, (x, y, w, h) in drawn:
+            ident = names.get(name)
+            if ident is None:
+                continue
+            foot = page_h - y
+            small = [wd for wd in words[page - 1] if wd[3] - wd[1] <= BODY and wd[0] >= x - 1 and wd[2] <= x + w + 1 and 0 <= wd[1] - foot < 40]
+            foot = max([foot] + [wd[3] for wd in small])  # the picture's block: its caption included
+            below = [wd[1] for wd in words[page - 1] if wd[3] - wd[1] > BODY and wd[1] > foot and wd[0] < x + w and wd[2] > x]
+            if below:  # (a page's foot may end the text beside it)
+                under[ident] = min(below) - foot
+    centred = under.pop("middle")
+    assert len(under) >= 3, under
+    leading = story.spec.layout.line_height
+    for ident, space in under.items():
+        assert centred - 1.0 <= space < centred + leading, f"{ident}: {space:.1f} pt under it, {centred:.1f} pt under a centred picture"

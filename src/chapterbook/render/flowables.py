@@ -250,12 +250,14 @@ class SideSpot(ImageAndFlowables):
     text before it rather than overlapping it. It is space before, so it goes with the
     picture: where the picture moves to the next page the text that fills this page
     follows the text before at its own spacing, and at the top of a page it is dropped.
+    The same room is kept under the picture, as under a centred one (styles.PICTURE_SPACE);
+    `gap` is the room between the picture and the text beside it.
     """
 
     def __init__(self, doc: BookDoc, picture: Beside, text: list[Flowable], side: str, gap: float, lead: float = 0.0):
         self.doc, self.picture, self.text, self.side, self.gap, self.lead = doc, picture, text, side, gap, lead
         left = side == "left"
-        super().__init__(picture, text, imageLeftPadding=0 if left else gap, imageRightPadding=gap if left else 0, imageBottomPadding=gap / 2, imageSide=side)
+        super().__init__(picture, text, imageLeftPadding=0 if left else gap, imageRightPadding=gap if left else 0, imageBottomPadding=lead, imageSide=side)
 
     def getSpaceBefore(self):
         # A frame overlaps this with the space after the flowable before: adding that here puts
