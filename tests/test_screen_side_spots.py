@@ -84,3 +84,61 @@ def test_the_text_wraps_beside_side_spots_in_the_preview_and_the_ebook(tmp_path)
                 assert heading >= shell_bottom, url
         finally:
             browser.close()
+
+
+def _lone_story(root: Path) -> Path:
+    """Side spots with nothing to wrap (a heading, a scene break, another picture, the chapter's end after
+    them) and one with text after it."""
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    ills = "\n    illustrations:\n"
+    for k, ident in enumerate(["by-heading", "by-break", "by-picture", "next", "at-end", "wrapped"]):
+        Image.new("RGB", (900, 700), (90, 170, 40 * k)).save(root / "images" / f"{ident}.png")
+        ills += f"""      - id: {ident}
+        brief: A picture.
+        image: images/{ident}.png
+        placement: spot
+        side: {"left" if k % 2 else "right"}
+"""
+    text = [PARAGRAPH, "[illustration: by-heading]", "## A part", PARAGRAPH, "[illustration: by-break]", "* * *", PARAGRAPH]
+    text += ["[illustration: by-picture]", "[illustration: next]", PARAGRAPH, "[illustration: wrapped]", PARAGRAPH, PARAGRAPH, "## The end", PARAGRAPH]
+    text += ["[illustration: at-end]"]
+    return make_story(root, chapters=["\n\n".join(text)], illustrations=ills)
+
+
+LONE = ["by-heading", "by-break", "by-picture", "at-end"]
+
+
+def test_a_side_spot_with_nothing_to_wrap_is_centred_in_the_preview_and_the_ebook_as_in_print(tmp_path):
+    """The print book centres a side spot with no text after it to run beside it (chapterbook.book decides
+    it, for every format): the preview and the ebook set it centred too, with no float beside it."""
+    from playwright.sync_api import sync_playwright
+
+    story = load_story(_lone_story(tmp_path / "s"))
+    out = build(story, ["html", "epub"], tmp_path / "out").outputs
+    with zipfile.ZipFile(out["epub"]) as z:
+        z.extractall(tmp_path / "epub")
+    chapter = next((tmp_path / "epub").rglob("chapter-01.xhtml"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            for url in (out["preview"].as_uri(), chapter.as_uri()):
+                page.goto(url)
+                page.wait_for_load_state("load")
+                for ident in LONE:
+                    box = page.evaluate(
+                        """(id) => {
+                          const fig = document.getElementById(id);
+                          const col = fig.parentElement.getBoundingClientRect();
+                          const img = fig.querySelector('img').getBoundingClientRect();
+                          return {float: getComputedStyle(fig).float, img: [img.left, img.right], col: [col.left, col.right]};
+                        }""",
+                        f"ill-{ident}",
+                    )
+                    assert box["float"] == "none", f"{url}: '{ident}' floats to the {box['float']} with nothing beside it"
+                    (il, ir), (cl, cr) = box["img"], box["col"]
+                    assert abs((il + ir) / 2 - (cl + cr) / 2) < 2.0, f"{url}: '{ident}' is not centred"
+                _beside(page, "next", "left")
+                _beside(page, "wrapped", "left")
+        finally:
+            browser.close()
