@@ -24,7 +24,8 @@ class BackMatter(InteriorBase):
     def back_matter(self, doc: BookDoc) -> list[Flowable]:
         out: list[Flowable] = []
         for key, title in back_sections(self.spec):
-            out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(self.markup(title), self.styles["h1"])]
+            # "section": a page with a folio (the contents sends readers to it by number) and no running head.
+            out += [PageBreak(), Mark(doc, "section", title, key), Spacer(1, 12), paragraph(self.markup(title), self.styles["h1"])]
             out += getattr(self, f"_section_{key}")(doc) if hasattr(self, f"_section_{key}") else extra_pages.section(self, key)
         return out
 
