@@ -104,7 +104,10 @@ def low_ppi(
             "low-ppi",
         )
     if cover:
-        message = f"{cover} image '{rel}' is only {ppi:.0f} ppi on the cover"
+        message = (
+            f"{cover} image '{rel}' is only {ppi:.0f} ppi on the cover "
+            f"({px[0]} x {px[1]} pixels needed to fill the panel with its bleed, it has {source_px[0]} x {source_px[1]}); it will look soft"
+        )
     else:
         message = (
             f"image '{rel}' is only {ppi:.0f} ppi at its printed size "
