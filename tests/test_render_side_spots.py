@@ -358,3 +358,48 @@ def test_the_space_under_a_side_spot_is_at_least_the_space_under_a_centred_pictu
     leading = story.spec.layout.line_height
     for ident, space in under.items():
         assert centred - 1.0 <= space < centred + leading, f"{ident}: {space:.1f} pt under it, {centred:.1f} pt under a centred picture"
+
+
+def test_a_side_spot_whose_text_all_went_ahead_to_fill_the_page_is_centred_where_it_lands(tmp_path):
+    """A side spot that does not fit at a page's foot lets its text fill the page first; where all of that
+    text fits there, the picture lands on the next page with nothing to run beside it, and is centred
+    there like a side spot with no text after it (not left at the side with an empty column beside it).
+    Fourteen chapters put the picture at every height near a page's foot, with one short paragraph after it."""
+    root = tmp_path / "ahead"
+    chapters, ills = [], []
+    for k in range(14):
+        ident = f"cart{k}"
+        write_image(root / "images" / f"{ident}.png", (900, 1100), colour=(40 + 12 * k, 170, 220))
+        chapters.append("\n\n".join([SHORT_PARAGRAPH] * (k + 3) + [PARAGRAPH] * 5 + [f"[illustration: {ident}]", SHORT_PARAGRAPH]))
+        ills.append(
+            f"""    illustrations:
+      - id: {ident}
+        brief: The cart.
+        image: images/{ident}.png
+        placement: spot
+        side: {"left" if k % 2 else "right"}
+"""
+        )
+    path = make_story(root, chapters=chapters, illustrations="")
+    parts = path.read_text(encoding="utf-8").split("    activity:\n")
+    path.write_text("    activity:\n".join([p + ills[i] for i, p in enumerate(parts[:-1])] + parts[-1:]), encoding="utf-8")
+    story = load_story(path)
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
+    geo = PageGeometry.for_layout(story.spec.layout, result.pages)
+    page_h = geo.page_size[1]
+    words = _words(result.pdf, boxes=True)
+    alone, beside = [], []
+    for page, drawn in enumerate(_drawn(result.pdf), 1):
+        for name, (x, y, w, h) in drawn:
+            ident = names.get(name)
+            if ident is None:
+                continue
+            top, foot = page_h - (y + h), page_h - y
+            if any(line[1] < foot and line[3] > top for line in _lines(words[page - 1])):
+                beside.append(ident)
+                continue
+            alone.append(ident)
+            bx, _, bw, _ = geo.text_block(page % 2 == 1)
+            assert x + w / 2 == pytest.approx(bx + bw / 2, abs=1.0), f"{ident} on page {page}: at the side with nothing beside it"
+    assert alone and beside, (alone, beside)

@@ -252,10 +252,16 @@ class SideSpot(ImageAndFlowables):
     follows the text before at its own spacing, and at the top of a page it is dropped.
     The same room is kept under the picture, as under a centred one (styles.PICTURE_SPACE);
     `gap` is the room between the picture and the text beside it.
+
+    `alone` is the picture as a centred Float: where all of the text went ahead to fill the
+    page, the picture has nothing left to run beside it on the next, so it goes there centred,
+    as a side spot with no text after it does (chapterbook.book.wrap_side).
     """
 
-    def __init__(self, doc: BookDoc, picture: Beside, text: list[Flowable], side: str, gap: float, lead: float = 0.0):
-        self.doc, self.picture, self.text, self.side, self.gap, self.lead = doc, picture, text, side, gap, lead
+    def __init__(
+        self, doc: BookDoc, picture: Beside, text: list[Flowable], side: str, gap: float, lead: float = 0.0, alone: Flowable | None = None
+    ):
+        self.doc, self.picture, self.text, self.side, self.gap, self.lead, self.alone = doc, picture, text, side, gap, lead, alone
         left = side == "left"
         super().__init__(picture, text, imageLeftPadding=0 if left else gap, imageRightPadding=gap if left else 0, imageBottomPadding=lead, imageSide=side)
 
@@ -344,7 +350,7 @@ class SideSpot(ImageAndFlowables):
         """split() with the room for it (below its space before) and for its text alone."""
         parts = [] if self.doc.pending_floats or ah <= 0 else super().split(aw, ah)
         if parts:  # ReportLab's first part is a plain ImageAndFlowables: keep this class's rules when it is laid out again
-            parts[0] = SideSpot(self.doc, self.picture, parts[0]._content, self.side, self.gap, self.lead)
+            parts[0] = self._with(parts[0]._content)
             return parts
         if not self.text:
             return parts
@@ -357,8 +363,14 @@ class SideSpot(ImageAndFlowables):
         if not head:
             return []  # not even a line of the text fits: all of it goes to the next page
         if len(head) == 1:  # the whole first paragraph fits here
-            return [first, SideSpot(self.doc, self.picture, rest, self.side, self.gap, self.lead)]
-        return [head[0], SideSpot(self.doc, self.picture, head[1:] + rest, self.side, self.gap, self.lead)]
+            if not rest and self.alone is not None:  # and it was the last: nothing is left to run beside the picture
+                return [first, self.alone]
+            return [first, self._with(rest)]
+        return [head[0], self._with(head[1:] + rest)]
+
+    def _with(self, text: list[Flowable]) -> SideSpot:
+        """This side spot with `text` beside it."""
+        return SideSpot(self.doc, self.picture, text, self.side, self.gap, self.lead, self.alone)
 
 
 class HeadingRoom(Flowable):

@@ -100,7 +100,7 @@ class Chapters(InteriorBase):
                     # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
                     # behind at a page's foot, nor opens the next page, when the picture moves.
                     column = self.box(obj.placement, obj.side)[0]
-                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
+                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap, alone=f)
                     made = [beside]
                     _keep_heading(out, heading, beside)
                     spot = beside
