@@ -297,4 +297,7 @@ def test_back_art_with_too_few_pixels_is_a_warning_at_its_line_saying_what_it_ne
     line = path.read_text().splitlines().index("    back_image: images/back.png") + 1
     found = [ln for ln in result.err.splitlines() if f"story.yaml:{line}:" in ln and "ppi" in ln]
     assert len(found) == 1, result.err
-    assert "back cover image 'images/back.png' is only 73 ppi" in found[0] and "2438 x 3075 pixels needed to fill the panel with its bleed, it has 600 x 750" in found[0], found[0]
+    assert (
+        "back cover image 'images/back.png' is only 73 ppi" in found[0]
+        and "2438 x 3075 pixels needed to fill the panel with its bleed, it has 600 x 750" in found[0]
+    ), found[0]

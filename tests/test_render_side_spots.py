@@ -308,7 +308,6 @@ def test_a_paragraph_after_a_side_spot_keeps_its_space_when_the_page_foot_cuts_t
                 assert line[3] - before[3] >= least, f"page {page}: '{line[4]}…' starts {line[3] - before[3]:.1f} pt below the line before"
 
 
-
 @pytest.mark.parametrize("caption", ["", "The cart on the sand."])
 def test_the_space_under_a_side_spot_is_at_least_the_space_under_a_centred_picture(tmp_path, caption):
     """From a picture's foot (its caption's, when it has one) to the first line of text under it: the text
@@ -343,7 +342,7 @@ def test_the_space_under_a_side_spot_is_at_least_the_space_under_a_centred_pictu
     words = _words(result.pdf, boxes=True)
     under: dict[str, float] = {}
     for page, drawn in enumerate(_drawn(result.pdf), 1):
-        for name, (x, y, w, h) in drawn:
+        for name, (x, y, w, _) in drawn:
             ident = names.get(name)
             if ident is None:
                 continue
@@ -403,3 +402,39 @@ def test_a_side_spot_whose_text_all_went_ahead_to_fill_the_page_is_centred_where
             bx, _, bw, _ = geo.text_block(page % 2 == 1)
             assert x + w / 2 == pytest.approx(bx + bw / 2, abs=1.0), f"{ident} on page {page}: at the side with nothing beside it"
     assert alone and beside, (alone, beside)
+
+
+@pytest.mark.parametrize("trim", ["8.5x8.5", "6x9"])
+@pytest.mark.parametrize("caption", ["The arrow points where the wind comes from.", "The sound goes to the wall and back."])
+def test_a_caption_under_a_side_spot_that_takes_two_lines_is_balanced(tmp_path, caption, trim):
+    """A caption that needs two lines under a narrow side spot is set in two lines of about the same length,
+    as CSS text-wrap: balance sets it: not a full line and one word left alone under it."""
+    root = tmp_path / "cap"
+    write_image(root / "images" / "vane.png", (1100, 1500))
+    ills = f"""
+    illustrations:
+      - id: vane
+        brief: A weather vane.
+        image: images/vane.png
+        placement: spot
+        side: left
+        caption: {caption}
+"""
+    text = "\n\n".join([PARAGRAPH] * 2 + ["[illustration: vane]"] + [PARAGRAPH] * 4)
+    path = make_story(root, chapters=[text], illustrations=ills, layout=f"layout:\n  trim: {trim}\n")
+    story = load_story(path)
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    page_h = PageGeometry.for_layout(story.spec.layout, result.pages).page_size[1]
+    [(page, (x, y, w, h))] = [(p, box) for p, found in enumerate(_drawn(result.pdf), 1) for name, box in found if name.startswith("img")]
+    foot = page_h - y
+    words = [wd for wd in _words(result.pdf, boxes=True)[page - 1] if wd[3] - wd[1] <= BODY and 0 <= wd[1] - foot < 60]
+    assert " ".join(wd[4] for wd in words) == caption
+    rows: dict[int, list] = {}
+    for wd in words:
+        rows.setdefault(round(wd[3]), []).append(wd)
+    assert len(rows) <= 2, f"{len(rows)} lines"
+    if len(rows) == 1:
+        return  # it fits on one line here
+    first, last = (rows[k] for k in sorted(rows))
+    widths = [max(wd[2] for wd in row) - min(wd[0] for wd in row) for row in (first, last)]
+    assert len(last) >= 2 and widths[1] >= 0.5 * widths[0], f"unbalanced: {[' '.join(wd[4] for wd in row) for row in (first, last)]}"

@@ -9,9 +9,10 @@ from chapterbook.errors import Problem, Severity
 from chapterbook.render import checks
 from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.document import BookDoc
-from chapterbook.render.flowables import Beside, ChapterEnd, Float, HeadingRoom, Mark, SideSpot
+from chapterbook.render.flowables import ChapterEnd, Float, Mark
 from chapterbook.render.interior.base import InteriorBase
 from chapterbook.render.interior.plan import Slot
+from chapterbook.render.sidespot import Beside, HeadingRoom, SideSpot
 from chapterbook.render.styles import paragraph
 from chapterbook.spec.load import format_path
 
