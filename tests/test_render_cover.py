@@ -301,3 +301,6 @@ def test_back_art_with_too_few_pixels_is_a_warning_at_its_line_saying_what_it_ne
         "back cover image 'images/back.png' is only 73 ppi" in found[0]
         and "2438 x 3075 pixels needed to fill the panel with its bleed, it has 600 x 750" in found[0]
     ), found[0]
+    # it is cropped to fill: in its own shape it needs a little more width than the panel's
+    hint = result.err.splitlines()[result.err.splitlines().index(found[0]) + 1]
+    assert "supply it at least 2460 x 3075 pixels in its shape (2438 x 3075 in the shape it is cropped to)" in hint, hint
