@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, Paragraph
 
 from chapterbook.print_rules import PLACEHOLDER_LABEL
 from chapterbook.render import images
-from chapterbook.render.rl_fast import draw_image_file, frame_height_used
+from chapterbook.render.rl_fast import draw_image_file, frame_height_used, frame_room
 from chapterbook.render.styles import BLACK, PANEL, SOFT, paragraph
 from chapterbook.text import inline_markup
 
@@ -88,6 +88,23 @@ class ChapterEnd(Flowable):
             return
         self.doc.text_past_floats = False
         self.doc.chapter_ends[self.ci] = (self.doc.page, frame_height_used(frame))
+
+
+class RunOnSpace(Flowable):
+    """Invisible space before a section run on after another: `height` there, `top` where it opens a page
+    instead (as the space above a section that starts a page), so its title sits where every section's does."""
+
+    def __init__(self, height: float, top: float):
+        super().__init__()
+        self.space, self.top = height, top
+
+    def wrap(self, aw, ah):
+        frame = getattr(self, "_frame", None)
+        at_top = frame is not None and frame_room(frame)[1] is None
+        return 0, self.top if at_top else self.space
+
+    def draw(self) -> None:
+        pass
 
 
 class FullPage(Flowable):
