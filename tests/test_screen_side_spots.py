@@ -142,3 +142,54 @@ def test_a_side_spot_with_nothing_to_wrap_is_centred_in_the_preview_and_the_eboo
                 _beside(page, "wrapped", "left")
         finally:
             browser.close()
+
+
+def test_a_side_spots_caption_is_balanced_in_the_preview_and_the_ebook_as_in_print(tmp_path):
+    """A caption that wraps under a side spot is set in lines of about the same length (CSS text-wrap:
+    balance), as the print book sets it: no word left alone on its last line."""
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "s"
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1100, 1500), (200, 220, 160)).save(root / "images" / "vane.png")
+    ills = """
+    illustrations:
+      - id: vane
+        brief: A weather vane.
+        image: images/vane.png
+        placement: spot
+        side: left
+        caption: The arrow points where the wind comes from.
+"""
+    path = make_story(root, chapters=["\n\n".join([PARAGRAPH, "[illustration: vane]", PARAGRAPH, PARAGRAPH])], illustrations=ills)
+    out = build(load_story(path), ["html", "epub"], tmp_path / "out").outputs
+    with zipfile.ZipFile(out["epub"]) as z:
+        z.extractall(tmp_path / "epub")
+    chapter = next((tmp_path / "epub").rglob("chapter-01.xhtml"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            # the ebook at the widths of phones and small tablets, where its caption wraps
+            for url, width in [(out["preview"].as_uri(), 1000)] + [(chapter.as_uri(), w) for w in range(400, 720, 40)]:
+                page.set_viewport_size({"width": width, "height": 1400})
+                page.goto(url)
+                page.wait_for_load_state("load")
+                lines = page.evaluate(
+                    """() => {
+                      const range = document.createRange();
+                      range.selectNodeContents(document.querySelector('#ill-vane figcaption'));
+                      const rows = {};
+                      for (const r of range.getClientRects()) {
+                        const key = Math.round(r.bottom);
+                        rows[key] = [Math.min(r.left, (rows[key] || [1e9])[0]), Math.max(r.right, (rows[key] || [0, -1e9])[1])];
+                      }
+                      return Object.keys(rows).sort((a, b) => a - b).map(k => rows[k][1] - rows[k][0]);
+                    }"""
+                )
+                if len(lines) < 2 and width != 1000:
+                    continue  # it fits on one line at this width
+                assert len(lines) >= 2, f"{url}: the caption fits on one line here, nothing to balance: {lines}"
+                assert lines[-1] >= 0.5 * lines[0], f"{url}: its last line is {lines[-1]:.0f} px under a {lines[0]:.0f} px line"
+        finally:
+            browser.close()
