@@ -291,3 +291,21 @@ def test_labelled_parts_name_the_parts_of_the_illustrations_own_picture(tmp_path
     for word in ("leaf", "stem", "roots"):
         assert f">{word}</word>" in html, word
     assert not [w for w in result.warnings if w.code == "diagram-crowded"]
+
+
+def test_a_cycle_whose_stages_overlap_in_a_side_spot_is_crowded():
+    """Four stages round a loop in a side spot on a 5.5 x 8.5 in page: the stage boxes ran into each
+    other (their words did not, so nothing was said). Their boxes count: it is crowded there, and not
+    as a half-page diagram."""
+    from chapterbook.render.checks import diagram_box
+    from chapterbook.render.diagrams import crowding
+    from chapterbook.render.geometry import PageGeometry
+    from chapterbook.spec.diagrams import Diagram
+    from chapterbook.spec.models import Layout, Placement
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "Andika-Regular.ttf")))
+    geo = PageGeometry.for_layout(Layout(trim="5.5x8.5"), 24)
+    d = Diagram(kind="cycle", items=[{"label": t} for t in ("shout", "sound travels", "it bounces", "echo comes back")])
+    assert "overlap" in crowding(d, *diagram_box(geo, Placement.spot, "right"), FONT)
+    assert crowding(d, *diagram_box(geo, Placement.half), FONT) == ""
