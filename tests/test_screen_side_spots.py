@@ -193,3 +193,48 @@ def test_a_side_spots_caption_is_balanced_in_the_preview_and_the_ebook_as_in_pri
                 assert lines[-1] >= 0.5 * lines[0], f"{url}: its last line is {lines[-1]:.0f} px under a {lines[0]:.0f} px line"
         finally:
             browser.close()
+
+
+def test_a_caption_under_a_tall_narrow_side_spot_takes_the_width_it_needs_in_the_preview(tmp_path):
+    """As in print: under a picture five times as tall as it is wide, its caption is not squeezed to the
+    picture's width (a word a line) but set as wide as it needs, up to a side spot's widest, in two lines
+    at most; the picture is centred over it."""
+    from playwright.sync_api import sync_playwright
+
+    root = tmp_path / "s"
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (700, 3600), (120, 150, 220)).save(root / "images" / "drop.png")
+    ills = """
+    illustrations:
+      - id: drop
+        brief: A raindrop.
+        image: images/drop.png
+        placement: spot
+        side: left
+        caption: A raindrop is not shaped like a tear.
+"""
+    path = make_story(root, chapters=["\n\n".join([PARAGRAPH, "[illustration: drop]", PARAGRAPH, PARAGRAPH])], illustrations=ills)
+    out = build(load_story(path), ["html"], tmp_path / "out").outputs
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1400})
+            page.goto(out["preview"].as_uri())
+            page.wait_for_load_state("load")
+            box = page.evaluate(
+                """() => {
+                  const fig = document.getElementById('ill-drop');
+                  const range = document.createRange();
+                  range.selectNodeContents(fig.querySelector('figcaption'));
+                  const rows = new Set([...range.getClientRects()].map(r => Math.round(r.bottom)));
+                  const img = fig.querySelector('img').getBoundingClientRect();
+                  const cap = fig.querySelector('figcaption').getBoundingClientRect();
+                  return {rows: rows.size, img: [img.left, img.right], cap: [cap.left, cap.right]};
+                }"""
+            )
+            assert box["rows"] <= 2, f"the caption takes {box['rows']} lines"
+            (il, ir), (cl, cr) = box["img"], box["cap"]
+            assert abs((il + ir) / 2 - (cl + cr) / 2) < 2.0, "the picture is not centred over its caption"
+            _beside(page, "drop", "left")
+        finally:
+            browser.close()
