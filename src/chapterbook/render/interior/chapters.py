@@ -96,7 +96,7 @@ class Chapters(InteriorBase):
                 made = captioned(self, doc, obj, self.illustration(doc, obj))
                 # A spot with a side and text after it to wrap (chapterbook.book.wrap_side decides, for every
                 # format); one with none is centred as a spot without a side.
-                if kind == "side" and isinstance(made[0], Float):
+                if kind == "side" and obj.side and isinstance(made[0], Float):
                     f = made[0]
                     # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
                     # behind at a page's foot, nor opens the next page, when the picture moves.
