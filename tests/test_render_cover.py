@@ -304,3 +304,35 @@ def test_back_art_with_too_few_pixels_is_a_warning_at_its_line_saying_what_it_ne
     # it is cropped to fill: in its own shape it needs a little more width than the panel's
     hint = result.err.splitlines()[result.err.splitlines().index(found[0]) + 1]
     assert "supply it at least 2460 x 3075 pixels in its shape (2438 x 3075 in the shape it is cropped to)" in hint, hint
+
+
+BLURB = "Why does a drum boom and a bell ring? Zara and her cousin Theo find out that every sound is something shaking, and that sound needs air to travel."
+
+
+@pytest.mark.parametrize("times", [1, 8, 13])
+def test_a_long_blurb_stays_clear_of_the_barcode(tmp_path, times):
+    """On a 5 x 8 back with art and a barcode, a blurb of any length keeps above the barcode area: a long
+    one is set smaller, and one too long even then is cut there, with a warning at its line saying how
+    many words fit."""
+    root = tmp_path / "story"
+    layout = "layout:\n  trim: 5x8\n  cover:\n    back_image: images/back.png\n"
+    path = make_story(root, illustrations="", layout=layout)
+    text = path.read_text()
+    assert "  isbn:" in text and "  description:" not in text
+    path.write_text(text.replace("  isbn:", f'  description: "{" ".join([BLURB] * times)}"\n  isbn:', 1))
+    write_image(root / "images" / "back.png", (1600, 2500))
+    story = load_story(path)
+    result = render_cover(story, tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    sheet_h = (8 + 0.25) * 72
+    barcode_top = sheet_h - (9 + (0.25 + 1.2) * 72)  # from the sheet's top, as pdftotext measures
+    back = [b for b in _boxes(result.pdf) if b[2] < 9 + 5 * 72]
+    blurb = [b for b in back if b[3] < barcode_top + 1 and b[4] in BLURB]
+    assert blurb, "no blurb found"
+    under = [b for b in back if b[3] > barcode_top - 2 and b[1] < barcode_top and b[4] in BLURB.split()]
+    assert not under, f"blurb words reach the barcode area: {under[:3]}"
+    warned = [w for w in result.warnings if w.code == "cover-blurb"]
+    if times < 13:  # set whole
+        assert " ".join(b[4] for b in blurb).count("Zara") == times and not warned
+    else:
+        assert len(warned) == 1 and "shorten it to about" in warned[0].hint
+        assert warned[0].where.line == path.read_text().splitlines().index(next(ln for ln in path.read_text().splitlines() if "description:" in ln)) + 1
