@@ -116,7 +116,7 @@ def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: 
     ids repeated in one page would mix up the drawings.
     """
     from chapterbook.render.epub.assets import DIAGRAM_PT, diagram_svg
-    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
+    from chapterbook.spec.kinds import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
     screen = screen or {}
     out: dict[str, str] = {}

@@ -56,7 +56,7 @@ def _alt(ill) -> str:
 def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) -> Outputs:
     """Write book.epub into `out_dir`; `cover_pdf` is this build's cover when it made one."""
     from chapterbook.render.fonts import face_files
-    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
+    from chapterbook.spec.kinds import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
     spec, book = story.spec, story.spec.book
     cache = out_dir / ".cache" / "epub"
