@@ -11,7 +11,6 @@ before `build` draws a page.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -75,7 +74,9 @@ def _duplicate_ids(story: Story) -> Iterable[Problem]:
 
 
 def _unknown(story: Story, key: tuple, kind: str, value: str, known: list[str]) -> Problem:
-    guess = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
+    from difflib import get_close_matches  # here: only a mistyped name needs it
+
+    guess = get_close_matches(value, known, n=1, cutoff=0.5)
     msg = f"unknown {kind} id '{value}'"
     if guess:
         msg += f" — did you mean '{guess[0]}'?"
@@ -117,7 +118,9 @@ def _references(story: Story) -> Iterable[Problem]:
         for ref, start in _markers(story, source.text):
             if ref not in slot_ids:
                 line, col = line_col(source.text, start)
-                guess = difflib.get_close_matches(ref, slot_ids, n=1, cutoff=0.5)
+                from difflib import get_close_matches
+
+                guess = get_close_matches(ref, slot_ids, n=1, cutoff=0.5)
                 yield Problem(
                     f"[illustration: {ref}] names no illustration of this chapter" + (f" — did you mean '{guess[0]}'?" if guess else ""),
                     source.location(line, col),
