@@ -98,7 +98,13 @@ def test_a_thawed_spec_holds_what_validation_gave(every_kind):
         assert [thawed.chapter_id(i) for i in range(len(spec.chapters))] == [spec.chapter_id(i) for i in range(len(spec.chapters))]
         for concept in spec.concepts:
             assert thawed.concept(concept.id) == thawed.concepts[spec.concepts.index(concept)]
-        arrows = [(a, b) for c, d in zip(spec.chapters, thawed.chapters) for i, j in zip(c.illustrations, d.illustrations) if i.diagram for a, b in zip(i.diagram.arrows, j.diagram.arrows)]
+        arrows = [
+            (a, b)
+            for c, d in zip(spec.chapters, thawed.chapters)
+            for i, j in zip(c.illustrations, d.illustrations)
+            if i.diagram
+            for a, b in zip(i.diagram.arrows, j.diagram.arrows)
+        ]
         assert all(a.degrees() == b.degrees() for a, b in arrows)
     assert len(arrows) == 2 and {a.degrees() for a, _ in arrows} == {135.0, 200.0}  # the every-kind story's, by name and by number
 
@@ -143,7 +149,7 @@ def test_a_build_without_the_pdf_validates_only_a_changed_story_yaml(tmp_path, c
     line = next(n for n, text in enumerate(story.read_text(encoding="utf-8").splitlines(), 1) if "age_range: {min: 9" in text)
     assert broken.code == 1 and f"story.yaml:{line}:" in broken.err and "swap them" in broken.err, broken.err
     # Fixed another way: validated again, and the ebook shows the change.
-    story.write_text(good.replace("Beach Ride Quest\"", "Beach Ride Quest Again\"", 1), encoding="utf-8")
+    story.write_text(good.replace('Beach Ride Quest"', 'Beach Ride Quest Again"', 1), encoding="utf-8")
     assert build().code == 0 and len(validated) == 1
     assert "Beach Ride Quest Again" in zipfile.ZipFile(out / "beach" / "book.epub").read("EPUB/title.xhtml").decode()
     chapter.write_text(chapter.read_text(encoding="utf-8").replace(" the very ", " the ", 1), encoding="utf-8")
@@ -165,7 +171,9 @@ def test_an_ebook_and_preview_after_a_chapter_edit_load_no_pydantic_and_are_a_co
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 
     def build(out: Path) -> str:
-        done = subprocess.run([sys.executable, "-c", PROBE, str(story), "--format", "epub,md,html", "-o", str(out)], env=env, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, str(story), "--format", "epub,md,html", "-o", str(out)], env=env, capture_output=True, text=True, timeout=300
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().splitlines()[-1]
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
-from chapterbook.spec.load import Story
 from chapterbook.spec.kinds import Placement
+from chapterbook.spec.load import Story
 from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, Inline, NumberedList, Paragraph, TextBlock, markup, parse, plain
 
 if TYPE_CHECKING:  # types only: the spec's models load Pydantic, which a thawed spec does without

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chapterbook.errors import Problem, Severity
-from chapterbook.spec.load import Story, format_path, resolve_inside
 from chapterbook.spec.kinds import Paper
+from chapterbook.spec.load import Story, format_path, resolve_inside
 
 if TYPE_CHECKING:
     from chapterbook.spec.models import StorySpec  # a type only: the spec's models load Pydantic

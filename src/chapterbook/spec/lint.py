@@ -16,8 +16,8 @@ from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.print_rules import SHIPPED_FONTS
-from chapterbook.spec.memo import content_key
 from chapterbook.spec.kinds import DIAGRAM_LABELS, DiagramKind
+from chapterbook.spec.memo import content_key
 from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 from chapterbook.text.check import grammar_problems

@@ -30,7 +30,6 @@ from chapterbook.spec.diagrams import (  # noqa: F401  (importable from here, as
 # The enums and the models' methods live without Pydantic (see spec/kinds.py); importable from here, as before.
 from chapterbook.spec.kinds import CURRENT_SPEC_VERSION, Fit, LayoutRules, Paper, Placement, Side, StoryLookups  # noqa: F401
 
-
 # --- book ------------------------------------------------------------------
 
 

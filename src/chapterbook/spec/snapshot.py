@@ -41,6 +41,7 @@ class Thawed:
     """A spec model's values as validation left them, without Pydantic (see the module's docstring)."""
 
     __slots__ = ("__dict__", "_json")
+    _json: str  # the whole spec's JSON as Pydantic wrote it (set on the StorySpec only; not one of its fields)
     __hash__ = None  # type: ignore[assignment]  # as a (mutable) Pydantic model: not hashable
 
     def __eq__(self, other: object) -> bool:
