@@ -69,6 +69,7 @@ def _same(real, thawed, where: str = "spec") -> None:
         for name in type(real).model_fields:
             _same(getattr(real, name), getattr(thawed, name), f"{where}.{name}")
         assert thawed.model_dump() == real.model_dump(), where
+        assert (str(thawed), repr(thawed), list(thawed)) == (str(real), repr(real), list(real)), where
         assert thawed.model_dump(mode="json") == real.model_dump(mode="json"), where
         assert thawed.model_dump_json() == real.model_dump_json(), where  # parts too: the spec holds no float JSON writes otherwise
     elif isinstance(real, list):

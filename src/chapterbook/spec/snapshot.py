@@ -50,6 +50,12 @@ class Thawed:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
 
+    def __str__(self) -> str:  # as a Pydantic model prints (an author's template may print one)
+        return " ".join(f"{k}={v!r}" for k, v in self.__dict__.items())
+
+    def __iter__(self):  # as a Pydantic model iterates: (field, value) pairs
+        return iter(self.__dict__.items())
+
     def model_dump(self, *, mode: str = "python", exclude: set[str] | None = None) -> dict[str, Any]:
         """The values as a dict, nested models as dicts (mode="json": enums as their values, dates as text), as Pydantic's."""
         return {k: _dump(v, mode == "json") for k, v in self.__dict__.items() if not exclude or k not in exclude}
