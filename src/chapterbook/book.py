@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from chapterbook.spec.kinds import Placement
 from chapterbook.spec.load import Story
-from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, KeyTerm, Placement, Scientist, StorySpec
 from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, Inline, NumberedList, Paragraph, TextBlock, markup, parse, plain
+
+if TYPE_CHECKING:  # types only: the spec's models load Pydantic, which a thawed spec does without
+    from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, Scientist, StorySpec
 
 
 @dataclass(frozen=True)
@@ -353,6 +357,6 @@ def book_view(story: Story) -> BookView:
 
 
 __all__ = [
-    "BookView", "ChapterView", "FlowItem", "GlossaryEntry", "KeyTerm", "ScientistEntry", "Section",
+    "BookView", "ChapterView", "FlowItem", "GlossaryEntry", "ScientistEntry", "Section",
     "back_sections", "book_view", "caption", "chapter_flow", "front_sections", "glossary", "paragraphs", "scientists", "wrap_side",
 ]  # fmt: skip

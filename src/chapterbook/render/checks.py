@@ -36,9 +36,8 @@ from chapterbook.render import fonts  # render.images (Pillow) only when a pictu
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
 from chapterbook.render.ink import colour_interior
-from chapterbook.spec.diagrams import on_picture
+from chapterbook.spec.kinds import Placement, on_picture  # not spec.models: Pydantic, which a thawed spec does without
 from chapterbook.spec.memo import content_key
-from chapterbook.spec.models import Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
 
 # Largest share of the text block an illustration may take, by placement: (width, height).
