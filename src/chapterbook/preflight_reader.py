@@ -51,10 +51,6 @@ _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF")
 _XREF_SECTION = re.compile(rb"\s*(\d+)\s+(\d+)[ \t]*\r?\n?")
 _TRAILER = re.compile(rb"\s*trailer\s*")
 _ENDSTREAM = re.compile(rb"\s*endstream\s+endobj")
-# Arrays of plain numbers (a font's widths) and of references (a page tree's kids), read in one go:
-# most of a book's tokens are in them.
-_NUMBERS = re.compile(rb"\[((?:[\x00\t\n\x0c\r ]*[+-]?(?:\d+\.?\d*|\.\d+)(?=[\x00\t\n\x0c\r \]]))*)[\x00\t\n\x0c\r ]*\]")
-_REFS = re.compile(rb"\[((?:[\x00\t\n\x0c\r ]*\d+[\x00\t\n\x0c\r ]+0[\x00\t\n\x0c\r ]+R(?=[\x00\t\n\x0c\r \]]))*)[\x00\t\n\x0c\r ]*\]")
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
 
 
@@ -252,19 +248,6 @@ class LightReader:
             elif group == 2:
                 value = _number(tok)
             elif group == 3:
-                if tok == b"[":
-                    flat = _NUMBERS.match(data, m.start(group)) or _REFS.match(data, m.start(group))
-                    if flat is not None:
-                        pos = flat.end()
-                        words = flat.group(1).split()
-                        if flat.re is _NUMBERS:
-                            value = PdfList(_number(w) for w in words)
-                        else:
-                            value = PdfList(Ref(int(n), self) for n in words[::3])
-                        if not stack:
-                            return value, pos
-                        stack[-1].append(value)
-                        continue
                 if tok in (b"<<", b"["):
                     stack.append([])
                     kinds.append(tok)
