@@ -8,6 +8,10 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+# The reader this command checks any PDF with, loaded with the command as before: chapterbook.preflight now
+# imports it only for a PDF it reads itself (a build's own PDFs take the light reader, preflight_reader.py).
+import pypdf  # noqa: F401
+
 from chapterbook.cli.options import add_strict
 from chapterbook.console import line_printer
 from chapterbook.errors import UsageError
