@@ -8,10 +8,6 @@ import sys
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-# The reader this command checks any PDF with, loaded with the command as before: chapterbook.preflight now
-# imports it only for a PDF it reads itself (a build's own PDFs take the light reader, preflight_reader.py).
-import pypdf  # noqa: F401
-
 from chapterbook.cli.options import add_strict
 from chapterbook.console import line_printer
 from chapterbook.errors import UsageError
@@ -26,6 +22,10 @@ FAILS = "the file failed a check (or had warnings, with --strict)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # The reader this command checks any PDF with, loaded with the command's arguments as before (a build
+    # imports this module only to print its reports, and its own PDFs take the light reader, preflight_reader.py).
+    import pypdf  # noqa: F401
+
     parser.add_argument("pdf", metavar="FILE", help="the PDF or EPUB to check, e.g. output/my-book/book.pdf or book.epub")
     parser.add_argument("--cover", action="store_true", help="check it as a wrap cover (bleed on all four edges)")
     parser.add_argument("--trim", help="the trim size it must have, e.g. 6x9 (default: any)")
