@@ -37,7 +37,7 @@ from chapterbook.render.resample import MAX_WORKERS, workers
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
 # Bumped whenever the resampling pipeline changes (render/resample.py), so old cache entries are not reused.
-PIPELINE = f"v4-srgb-lanczos-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey; v4: their JPEGs decoded to luma
+PIPELINE = f"v5-srgb-lanczos-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey; v4: their JPEGs decoded to luma; v5: 300-450 ppi kept (print_rules.kept_as_is)
 FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
 PREPARING = "Preparing pictures"  # the progress stage of resampling, with counts
 

@@ -27,7 +27,8 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageCms, ImageOps
 
-from chapterbook.print_rules import PPI
+from chapterbook.print_rules import PPI, kept_as_is
+from chapterbook.render.jpeg_embed import embeddable_jpeg
 
 # What the resampled JPEG looks like; images.PIPELINE names it in every cache key.
 QUALITY, SUBSAMPLING = 92, 0  # 4:4:4: no colour detail lost to chroma subsampling
@@ -188,13 +189,20 @@ def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
 
 
 def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool | None = None) -> bytes:
-    """`source` resampled to exactly `px` pixels: a baseline JPEG at 300 ppi, as bytes for the caller to store.
+    """`source` as a JPEG to print at the size of `px` pixels at 300 ppi, as bytes for the caller to store.
 
-    `crop` fills `px` by cropping the centre (cover art). `grey` (a black-and-white
-    interior) makes it greyscale, with a comment saying whether the original had
-    colour; `colour` is that answer when the caller knows it already (see :func:`has_colour_file`).
-    Raises :class:`Unreadable`.
+    Resampled to exactly `px`, unless the picture (after a JPEG's reduced-scale decode)
+    already has between 300 and 450 ppi there (print_rules.kept_as_is): then its pixels
+    are kept, and a JPEG that needs nothing done to it is not even decoded (:func:`embeddable_jpeg`).
+    `crop` fills `px` by cropping the centre (cover art), always resampled. `grey` (a
+    black-and-white interior) makes it greyscale, with a comment saying whether the
+    original had colour; `colour` is that answer when the caller knows it already (see
+    :func:`has_colour_file`). Raises :class:`Unreadable`.
     """
+    if not crop:
+        kept = embeddable_jpeg(Path(source), px, grey)
+        if kept is not None:
+            return kept
     _reuse_image_memory()
     extra = {}
     if grey:
@@ -204,7 +212,10 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
         extra["comment"] = WAS_COLOUR if coloured else b""
     else:
         image = decode(Path(source), px)
-    image = ImageOps.fit(image, px, Image.Resampling.LANCZOS) if crop else image.resize(px, Image.Resampling.LANCZOS)
+    if crop:
+        image = ImageOps.fit(image, px, Image.Resampling.LANCZOS)
+    elif not kept_as_is(image.size, px):
+        image = image.resize(px, Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=(PPI, PPI), **extra)
     del image
@@ -306,7 +317,9 @@ def _opened(source: Path, px: tuple[int, int], grey: bool = False) -> tuple[Imag
                 if img.format == "JPEG":
                     luma = grey and _luma_only(img)
                     # Lets libjpeg decode at 1/2, 1/4… scale when that still covers the target: much faster.
-                    img.draft("L" if luma else "RGB", (px[0], px[1]))
+                    # The target is upright and the decode is not yet turned, so a turned picture asks for it turned.
+                    turned = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+                    img.draft("L" if luma else "RGB", (px[1], px[0]) if turned else (px[0], px[1]))
                 img.load()  # leaving the block closes the file only; the pixels stay
                 icc = img.info.get("icc_profile")
                 # In place: an upright picture (the usual case) is not copied. Neither is one that is
