@@ -140,7 +140,16 @@ def test_a_turned_jpeg_is_decoded_at_reduced_scale_for_its_upright_size(tmp_path
 
 
 def test_the_switch_interval_is_lowered_only_while_pictures_are_in_flight(tmp_path):
+    from chapterbook.render import resample
+
     before = sys.getswitchinterval()
+    resample.handing_over(1)
+    resample.handing_over(1)
+    assert sys.getswitchinterval() == min(before, resample.SWITCH_INTERVAL_S)
+    resample.handing_over(-1)
+    assert sys.getswitchinterval() == min(before, resample.SWITCH_INTERVAL_S)  # one still in flight
+    resample.handing_over(-1)
+    assert sys.getswitchinterval() == before
     src = _jpeg(tmp_path / "a.jpg", size=(2400, 1800))
     with images.Resampler(tmp_path / "cache", grey=True) as resampler:
         placed = resampler.submit(src, PX)

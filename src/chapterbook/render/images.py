@@ -16,7 +16,6 @@ import dataclasses
 import hashlib
 import os
 import re
-import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -38,7 +37,7 @@ from chapterbook.render.resample import MAX_WORKERS, workers
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
 # Bumped whenever the resampling pipeline changes (render/resample.py), so old cache entries are not reused.
-PIPELINE = f"v5-srgb-lanczos-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey; v4: their JPEGs decoded to luma; v5: 300-450 ppi kept (print_rules.kept_as_is)
+PIPELINE = f"v6-srgb-lanczos-gap{pixels.REDUCING_GAP:g}-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey; v4: their JPEGs decoded to luma; v5: 300-450 ppi kept (print_rules.kept_as_is); v6: Lanczos with reducing_gap
 FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
 PREPARING = "Preparing pictures"  # the progress stage of resampling, with counts
 
@@ -382,32 +381,6 @@ def _is_jpeg(source: Path) -> bool:
         return False
 
 
-# The interpreter's switch interval while pictures are worked on by threads beside the layout. A picture's
-# thread needs the interpreter lock back after each of its many short Pillow calls (opening, decoding by
-# blocks, the colour check, encoding); the layout is pure Python and holds the lock, and gives it up only
-# every switch interval (5 ms by default). Once resampling stopped being one long call per picture
-# (print_rules.kept_as_is), a cold render of the bench book ran its pictures no faster beside the layout
-# than on one core: about 25 waits of up to 5 ms per picture. The shorter interval applies only while
-# some thread waits for the lock, so the layout alone runs as before.
-SWITCH_INTERVAL_S = 0.0005
-_in_flight = 0
-_saved_interval: float | None = None
-_in_flight_lock = threading.Lock()
-
-
-def _handing_over(change: int) -> None:
-    """Count pictures in flight (`change` +1 or -1): the first lowers the switch interval, the last puts it back."""
-    global _in_flight, _saved_interval
-    with _in_flight_lock:
-        _in_flight += change
-        if change > 0 and _in_flight == 1:
-            _saved_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(_saved_interval, SWITCH_INTERVAL_S))
-        elif _in_flight == 0 and _saved_interval is not None:
-            sys.setswitchinterval(_saved_interval)
-            _saved_interval = None
-
-
 class Resampler:
     """Resamples pictures on worker threads and processes while the caller goes on laying out the book.
 
@@ -457,9 +430,9 @@ class Resampler:
                 if self.processes is None:
                     self.processes = pixels.pool()  # started here, in the caller's thread, and only for work (None on one core)
                 pool = self.processes
-            _handing_over(1)
+            pixels.handing_over(1)
             job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=pool)
-            job.add_done_callback(lambda _: _handing_over(-1))  # called for a cancelled job too
+            job.add_done_callback(lambda _: pixels.handing_over(-1))  # called for a cancelled job too
             progress.report(PREPARING, self._done, len(self._jobs))
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)
