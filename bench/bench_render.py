@@ -6,7 +6,7 @@ The bench book: 8 chapters, about 4,600 words, 16 illustrations of 2400 x 1800
 px (JPEG), 6 x 9 in. Each case runs in its own process so peak memory (max RSS)
 is measured per case. Cases:
 
-* chapterbook cold  - empty image cache (every image decoded and resampled)
+* chapterbook cold  - empty image cache (every image decoded, at half scale: 327-346 ppi, kept as it is)
 * chapterbook warm  - the same build again with the image cache filled
 * weasyprint        - the same text and images as HTML + CSS (@page 6x9 with bleed),
                       the engine under pandoc/BookForge-style pipelines

@@ -36,7 +36,10 @@ def embeddable_jpeg(source: Path, px: tuple[int, int], grey: bool) -> bytes | No
     unexpected in its markers, gives None and the picture is decoded as before.
     """
     try:
-        data = source.read_bytes()
+        with open(source, "rb") as f:
+            if f.read(2) != b"\xff\xd8":
+                return None  # not a JPEG: not read any further
+            data = b"\xff\xd8" + f.read()
     except OSError:
         return None
     stripped = _stripped(data, 1 if grey else 3)
