@@ -159,10 +159,9 @@ def test_the_switch_interval_is_lowered_only_while_pictures_are_in_flight(tmp_pa
 
 
 def test_the_pdf_carries_the_jpeg_itself(tmp_path):
-    from render_fixtures import make_story
-
     from chapterbook.render.pdf import render_book
     from chapterbook.spec.load import load_story
+    from render_fixtures import make_story
 
     story = make_story(tmp_path / "book", layout="layout:\n  paper: color\n")
     src = tmp_path / "book" / "images" / "cart.jpg"
