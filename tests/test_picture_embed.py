@@ -70,6 +70,15 @@ def test_a_jpeg_the_pdf_can_carry_is_embedded_as_it_is_without_its_metadata(tmp_
     original = src.read_bytes()
     assert data[-len(original) // 2 :] == original[-len(original) // 2 :]  # the compressed scan, byte for byte
     assert _decoded(data).tobytes() == _decoded(src).tobytes()  # the same pixels: nothing decoded or encoded again
+    # An APP0 that is not JFIF's (here a short one, which ReportLab's JPEG reader fails on) is left out too.
+    odd = tmp_path / "odd.jpg"
+    odd.write_bytes(original[:2] + b"\xff\xe0\x00\x06JFXX" + original[2:])
+    kept = embeddable_jpeg(odd, PX, grey=False)
+    assert kept is not None and b"JFXX" not in kept and b"JFIF\x00" in kept
+
+    from reportlab.pdfbase.pdfutils import readJPEGInfo
+
+    assert readJPEGInfo(io.BytesIO(kept))[:3] == (*KEPT, 3)
     grey = _jpeg(tmp_path / "grey.jpg", mode="L")
     assert make(str(grey), PX, crop=False, grey=True) == grey.read_bytes()  # a plain grey JPEG in a grey book
 

@@ -97,8 +97,8 @@ def _stripped(data: bytes, channels: int) -> tuple[bytes, tuple[int, int]] | Non
                 return None
         elif marker in (0xC8, 0xCC):
             return None  # arithmetic coding's conditioning, or a reserved marker
-        if marker in _KEPT:
-            out.append(data[pos:end])
+        if marker in _KEPT and (marker != 0xE0 or (data[pos + 4 : pos + 9] == b"JFIF\x00" and end - pos >= 18)):
+            out.append(data[pos:end])  # an APP0 only when it is JFIF's own: ReportLab reads its density, and fails on a short one
         pos = end
     return None
 
