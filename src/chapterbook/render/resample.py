@@ -37,6 +37,8 @@ QUALITY, SUBSAMPLING = 92, 0  # 4:4:4: no colour detail lost to chroma subsampli
 # for a result "indistinguishable from fair resampling". On a 4,677 px PNG printed 554 px wide (genbook's)
 # 64 dB from plain Lanczos, and 0.50 against 1.26 billion instructions. Less than 6 times over, nothing changes.
 REDUCING_GAP = 3.0
+# A JPEG up to this size is read and decoded in one call (see _opened).
+JPEG_READ_AT_ONCE = 32 << 20
 # At most this many pictures are resampled at once: each holds its decoded original.
 MAX_WORKERS = 4
 # Blocks of Pillow's memory (up to 16 MB each) a worker keeps between pictures: what a
@@ -351,6 +353,9 @@ def _opened(source: Path, px: tuple[int, int], grey: bool = False) -> tuple[Imag
                     # The target is upright and the decode is not yet turned, so a turned picture asks for it turned.
                     turned = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
                     img.draft("L" if luma else "RGB", (px[1], px[0]) if turned else (px[0], px[1]))
+                    # The whole file in one decoding call instead of one per 64 KB: each call gives up the
+                    # interpreter lock and waits to take it back from the layout (see handing_over).
+                    img.decodermaxblock = max(img.decodermaxblock, min(os.path.getsize(source), JPEG_READ_AT_ONCE))
                 img.load()  # leaving the block closes the file only; the pixels stay
                 icc = img.info.get("icc_profile")
                 # In place: an upright picture (the usual case) is not copied. Neither is one that is
