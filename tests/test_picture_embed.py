@@ -182,3 +182,15 @@ def test_the_pdf_carries_the_jpeg_itself(tmp_path):
     (embedded,) = tmp_path.glob("img-*.jpg")
     assert embedded.read_bytes() == embeddable_jpeg(src, result.images[0].px, grey=False)
     assert b"SecretCam" not in result.pdf.read_bytes()
+
+
+def test_a_picture_for_screens_is_exactly_its_size(tmp_path):
+    # A screen picture's size is a limit (the ebook's 1600 px), not a resolution: never kept larger.
+    src = _jpeg(tmp_path / "a.jpg")
+    assert embeddable_jpeg(src, PX, grey=False, exact=True) is None
+    assert _decoded(make(str(src), PX, crop=False, grey=False, exact=True)).size == PX
+    assert make(str(src), KEPT, crop=False, grey=False, exact=True) == embeddable_jpeg(src, KEPT, grey=False)  # already that size
+    with images.Resampler(tmp_path / "cache", exact=True) as screens, images.Resampler(tmp_path / "cache") as prints:
+        small, large = screens.submit(src, PX), prints.submit(src, PX)
+        assert small.path != large.path  # cached apart
+        assert _decoded(small.file).size == PX and _decoded(large.file).size == KEPT

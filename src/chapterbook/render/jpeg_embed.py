@@ -26,13 +26,13 @@ _BASELINE = {0xC0, 0xC1}  # Huffman-coded sequential frames; any other SOFn (pro
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # markers without a length (TEM, RST0-7)
 
 
-def embeddable_jpeg(source: Path, px: tuple[int, int], grey: bool) -> bytes | None:
+def embeddable_jpeg(source: Path, px: tuple[int, int], grey: bool, exact: bool = False) -> bytes | None:
     """The JPEG at `source` without its metadata, when a PDF can embed it as it is at the size of `px`; else None.
 
     That is a complete baseline JPEG with 8 bits per channel, upright (no EXIF or XMP
     orientation), without a colour profile other than sRGB, in the book's ink: three
     YCbCr channels for a colour interior, one grey channel for a black-and-white one
-    (`grey`), and between 300 and 450 ppi at the printed size. Anything else, or anything
+    (`grey`), and between 300 and 450 ppi at the printed size (`exact`: exactly `px`). Anything else, or anything
     unexpected in its markers, gives None and the picture is decoded as before.
     """
     try:
@@ -46,7 +46,7 @@ def embeddable_jpeg(source: Path, px: tuple[int, int], grey: bool) -> bytes | No
     if stripped is None:
         return None
     body, size = stripped
-    if not kept_as_is(size, px):
+    if not (size == px if exact else kept_as_is(size, px)):
         return None
     try:
         with warnings.catch_warnings():

@@ -221,7 +221,7 @@ def handing_over(change: int) -> None:
 # --- the work ------------------------------------------------------------------------------------
 
 
-def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool | None = None) -> bytes:
+def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool | None = None, exact: bool = False) -> bytes:
     """`source` as a JPEG to print at the size of `px` pixels at 300 ppi, as bytes for the caller to store.
 
     Resampled to exactly `px`, unless the picture (after a JPEG's reduced-scale decode)
@@ -230,10 +230,11 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
     `crop` fills `px` by cropping the centre (cover art), always resampled. `grey` (a
     black-and-white interior) makes it greyscale, with a comment saying whether the
     original had colour; `colour` is that answer when the caller knows it already (see
-    :func:`has_colour_file`). Raises :class:`Unreadable`.
+    :func:`has_colour_file`). `exact`: exactly `px` pixels all the same (a picture for screens,
+    whose size is a limit, not a resolution). Raises :class:`Unreadable`.
     """
     if not crop:
-        kept = embeddable_jpeg(Path(source), px, grey)
+        kept = embeddable_jpeg(Path(source), px, grey, exact)
         if kept is not None:
             return kept
     _reuse_image_memory()
@@ -247,7 +248,7 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
         image = decode(Path(source), px)
     if crop:
         image = ImageOps.fit(image, px, Image.Resampling.LANCZOS)
-    elif not kept_as_is(image.size, px):
+    elif not (image.size == px if exact else kept_as_is(image.size, px)):
         image = image.resize(px, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     out = io.BytesIO()
     image.save(out, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=(PPI, PPI), **extra)
