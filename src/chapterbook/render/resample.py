@@ -230,8 +230,8 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
     `crop` fills `px` by cropping the centre (cover art), always resampled. `grey` (a
     black-and-white interior) makes it greyscale, with a comment saying whether the
     original had colour; `colour` is that answer when the caller knows it already (see
-    :func:`has_colour_file`). `exact`: exactly `px` pixels all the same (a picture for screens,
-    whose size is a limit, not a resolution). Raises :class:`Unreadable`.
+    :func:`has_colour_file`). `exact`: exactly `px` pixels whatever their resolution (a picture for
+    screens, whose size is a limit, not a resolution). Raises :class:`Unreadable`.
     """
     if not crop:
         kept = embeddable_jpeg(Path(source), px, grey, exact)
@@ -251,7 +251,8 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
     elif not (image.size == px if exact else kept_as_is(image.size, px)):
         image = image.resize(px, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     out = io.BytesIO()
-    image.save(out, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=(PPI, PPI), **extra)
+    dpi = (round(PPI * image.width / px[0]), round(PPI * image.height / px[1]))  # 300 unless kept at its own (kept_as_is)
+    image.save(out, "JPEG", quality=QUALITY, subsampling=SUBSAMPLING, dpi=dpi, **extra)
     del image
     _release_image_memory()
     return out.getvalue()
