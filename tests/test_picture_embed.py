@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -146,25 +145,6 @@ def test_a_turned_jpeg_is_decoded_at_reduced_scale_for_its_upright_size(tmp_path
     out = _decoded(make(str(src), PX, crop=False, grey=False))
     assert out.size == (1200, 900)
     assert out.getpixel((130, 600))[0] > 150 and out.getpixel((1100, 120))[2] > 150  # the F's red stem on the left
-
-
-def test_the_switch_interval_is_lowered_only_while_pictures_are_in_flight(tmp_path):
-    from chapterbook.render import resample
-
-    before = sys.getswitchinterval()
-    resample.handing_over(1)
-    resample.handing_over(1)
-    assert sys.getswitchinterval() == min(before, resample.SWITCH_INTERVAL_S)
-    resample.handing_over(-1)
-    assert sys.getswitchinterval() == min(before, resample.SWITCH_INTERVAL_S)  # one still in flight
-    resample.handing_over(-1)
-    assert sys.getswitchinterval() == before
-    src = _jpeg(tmp_path / "a.jpg", size=(2400, 1800))
-    with images.Resampler(tmp_path / "cache", grey=True) as resampler:
-        placed = resampler.submit(src, PX)
-        resampler.finish()
-        assert placed.file.exists()
-    assert sys.getswitchinterval() == before
 
 
 def test_the_pdf_carries_the_jpeg_itself(tmp_path):

@@ -438,11 +438,9 @@ class Resampler:
                 if self.processes is None:
                     self.processes = pixels.pool()  # started here, in the caller's thread, and only for work (None on one core)
                 pool = self.processes
-            pixels.handing_over(1)
             job = self._jobs[placed.path] = self._pool.submit(
                 resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=pool, exact=self.exact
             )
-            job.add_done_callback(lambda _: pixels.handing_over(-1))  # called for a cancelled job too
             progress.report(PREPARING, self._done, len(self._jobs))
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)

@@ -192,32 +192,6 @@ def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
         Image.core.set_blocks_max(blocks)
 
 
-# The interpreter's switch interval while pictures are worked on by threads beside the layout. A picture's
-# thread needs the interpreter lock back after each of its many short Pillow calls (opening, decoding by
-# blocks, the colour check, encoding); the layout is pure Python and holds the lock, and gives it up only
-# every switch interval (5 ms by default). Once resampling stopped being one long call per picture
-# (print_rules.kept_as_is), a cold render of the bench book ran its pictures no faster beside the layout
-# than on one core: about 25 waits of up to 5 ms per picture. The shorter interval applies only while
-# some thread waits for the lock, so the layout alone runs as before.
-SWITCH_INTERVAL_S = 0.0005
-_in_flight = 0
-_saved_interval: float | None = None
-_in_flight_lock = threading.Lock()
-
-
-def handing_over(change: int) -> None:
-    """Count pictures in flight (`change` +1 or -1): the first lowers the switch interval, the last puts it back."""
-    global _in_flight, _saved_interval
-    with _in_flight_lock:
-        _in_flight += change
-        if change > 0 and _in_flight == 1:
-            _saved_interval = sys.getswitchinterval()
-            sys.setswitchinterval(min(_saved_interval, SWITCH_INTERVAL_S))
-        elif _in_flight == 0 and _saved_interval is not None:
-            sys.setswitchinterval(_saved_interval)
-            _saved_interval = None
-
-
 # --- the work ------------------------------------------------------------------------------------
 
 
@@ -356,7 +330,7 @@ def _opened(source: Path, px: tuple[int, int], grey: bool = False) -> tuple[Imag
                     turned = img.getexif().get(0x0112, 1) in (5, 6, 7, 8)
                     img.draft("L" if luma else "RGB", (px[1], px[0]) if turned else (px[0], px[1]))
                     # The whole file in one decoding call instead of one per 64 KB: each call gives up the
-                    # interpreter lock and waits to take it back from the layout (see handing_over).
+                    # interpreter lock and then waits to take it back from the layout, which runs Python beside it.
                     img.decodermaxblock = max(img.decodermaxblock, min(os.path.getsize(source), JPEG_READ_AT_ONCE))
                 img.load()  # leaving the block closes the file only; the pixels stay
                 icc = img.info.get("icc_profile")
