@@ -289,3 +289,12 @@ def test_a_warm_ebook_build_after_an_edit_opens_no_picture_and_matches_a_cold_bu
     assert "Chapter 1 new title" in zipfile.ZipFile(warm).read("EPUB/chapter-01.xhtml").decode()
     assert {"EPUB/images/cart.jpg", "EPUB/images/pond.jpg"} <= set(zipfile.ZipFile(warm).namelist())
     assert warm.read_bytes() == cold.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["chapterbook:The Beach Cart|Ada Writer", "chapterbook:Curious Cassie’s Beach Ride Quest|Ana|Bo", ""])
+def test_the_ebook_identifier_is_uuid5_of_the_title_and_authors(name):
+    import uuid
+
+    from chapterbook.render.epub import name_uuid
+
+    assert name_uuid(name) == str(uuid.uuid5(uuid.NAMESPACE_URL, name))

@@ -45,3 +45,26 @@ def test_the_copyright_page_prints_them_and_the_credit_line_can_be_turned_off(tm
     assert "Set in Andika." in text and "chapterbook" not in text
     on = make_story(tmp_path / "t", illustrations="")
     assert copyright_lines(load_story(on).spec)[-1] == "Set in Andika. Made with chapterbook."
+
+
+def test_the_copyright_lines_sit_at_the_foot_of_their_page(tmp_path):
+    """As a designer sets a copyright page: the block of small lines at the foot of the text block, not
+    floating at mid-page."""
+    import subprocess
+
+    from chapterbook.render.geometry import PageGeometry
+    from chapterbook.render.pdf import render_book
+    from test_render_holes import _words
+
+    story = load_story(make_story(tmp_path / "s", illustrations=""))
+    result = render_book(story, tmp_path / "book.pdf", tmp_path / "cache")
+    page = next(
+        p
+        for p in range(1, 8)
+        if "All rights reserved" in subprocess.run(["pdftotext", "-f", str(p), "-l", str(p), str(result.pdf), "-"], capture_output=True, text=True).stdout
+    )
+    geo = PageGeometry.for_layout(story.spec.layout, result.pages)
+    _, y, _, _ = geo.text_block(page % 2 == 1)
+    foot = geo.page_size[1] - y
+    last = max(bottom for _, bottom, _ in _words(result.pdf)[page - 1])
+    assert foot - story.spec.layout.font_size <= last <= foot + 1, (last, foot)

@@ -261,3 +261,78 @@ def test_front_art_shows_between_the_bands_of_a_long_title(tmp_path):
         orange = lambda p: p[0] > 200 and 110 < p[1] < 210 and p[2] < 110  # noqa: E731
         rows = sum(1 for y in range(rgb.height) if any(orange(rgb.getpixel((x, y))) for x in columns))
     assert rows / (8 * 72 * s) > 0.4, f"the art shows over {rows / (8 * 72 * s):.0%} of the front's height"
+
+
+@pytest.mark.parametrize("shape", [(3000, 800), (900, 3200), (2600, 3200)])
+def test_back_art_of_any_shape_fills_the_back_out_to_the_bleed(tmp_path, shape):
+    """Back art is cropped to fill its panel with the bleed, as CSS object-fit: cover: whatever its shape,
+    no band of the back colour shows at any edge of the sheet, and its centre stays in the middle. (A
+    band seen on an earlier cover was the test picture's own red frame, kept by the crop in the bleed.)"""
+    root = tmp_path / "story"
+    layout = "layout:\n  trim: 8x10\n  cover: {back_image: images/back.png, back_colour: '#ffff00', barcode: false}\n"
+    path = make_story(root, illustrations="", layout=layout)
+    art = Image.new("RGB", shape, (200, 40, 160))  # magenta, with a dark square in its middle
+    w, h = shape
+    art.paste((20, 20, 20), (w // 2 - 40, h // 2 - 40, w // 2 + 40, h // 2 + 40))
+    (root / "images").mkdir(exist_ok=True)
+    art.save(root / "images" / "back.png")
+    result = render_cover(load_story(path), tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    dpi = 50
+    with Image.open(_png(result.pdf, tmp_path, dpi)) as img:
+        rgb = img.convert("RGB")
+        back_w = (0.125 + 8) * dpi  # the back panel, from the sheet's left edge (its bleed) to the fold
+        magenta = lambda p: p[0] > 150 and p[1] < 90 and p[2] > 110  # noqa: E731
+        edges = [(x, y) for x in range(1, int(back_w) - 6, 7) for y in (0, rgb.height - 1)]
+        edges += [(0, y) for y in range(0, rgb.height, 7)]
+        for xy in edges:
+            assert magenta(rgb.getpixel(xy)), f"{shape}: the back's edge at {xy} is {rgb.getpixel(xy)}, not the art"
+        assert max(rgb.getpixel((int(back_w / 2), rgb.height // 2))) < 60, "the art's middle is not in the middle of the back"
+
+
+def test_back_art_with_too_few_pixels_is_a_warning_at_its_line_saying_what_it_needs(tmp_path, cli):
+    root = tmp_path / "story"
+    path = make_story(root, illustrations="", layout="layout:\n  trim: 8x10\n  cover:\n    back_image: images/back.png\n")
+    write_image(root / "images" / "back.png", (600, 750))
+    result = cli("validate", "story.yaml", cwd=root)
+    line = path.read_text().splitlines().index("    back_image: images/back.png") + 1
+    found = [ln for ln in result.err.splitlines() if f"story.yaml:{line}:" in ln and "ppi" in ln]
+    assert len(found) == 1, result.err
+    assert (
+        "back cover image 'images/back.png' is only 73 ppi" in found[0]
+        and "2438 x 3075 pixels needed to fill the panel with its bleed, it has 600 x 750" in found[0]
+    ), found[0]
+    # it is cropped to fill: in its own shape it needs a little more width than the panel's
+    hint = result.err.splitlines()[result.err.splitlines().index(found[0]) + 1]
+    assert "supply it at least 2460 x 3075 pixels in its shape (2438 x 3075 in the shape it is cropped to)" in hint, hint
+
+
+BLURB = "Why does a drum boom and a bell ring? Zara and her cousin Theo find out that every sound is something shaking, and that sound needs air to travel."
+
+
+@pytest.mark.parametrize("times", [1, 8, 13])
+def test_a_long_blurb_stays_clear_of_the_barcode(tmp_path, times):
+    """On a 5 x 8 back with art and a barcode, a blurb of any length keeps above the barcode area: a long
+    one is set smaller, and one too long even then is cut there, with a warning at its line saying how
+    many words fit."""
+    root = tmp_path / "story"
+    layout = "layout:\n  trim: 5x8\n  cover:\n    back_image: images/back.png\n"
+    path = make_story(root, illustrations="", layout=layout)
+    text = path.read_text()
+    assert "  isbn:" in text and "  description:" not in text
+    path.write_text(text.replace("  isbn:", f'  description: "{" ".join([BLURB] * times)}"\n  isbn:', 1))
+    write_image(root / "images" / "back.png", (1600, 2500))
+    story = load_story(path)
+    result = render_cover(story, tmp_path / "cover.pdf", tmp_path / "cache", 40)
+    sheet_h = (8 + 0.25) * 72
+    barcode_top = sheet_h - (9 + (0.25 + 1.2) * 72)  # from the sheet's top, as pdftotext measures
+    back = [b for b in _boxes(result.pdf) if b[2] < 9 + 5 * 72]
+    blurb = [b for b in back if b[3] < barcode_top + 1 and b[4] in BLURB]
+    assert blurb, "no blurb found"
+    under = [b for b in back if b[3] > barcode_top - 2 and b[1] < barcode_top and b[4] in BLURB.split()]
+    assert not under, f"blurb words reach the barcode area: {under[:3]}"
+    warned = [w for w in result.warnings if w.code == "cover-blurb"]
+    if times < 13:  # set whole
+        assert " ".join(b[4] for b in blurb).count("Zara") == times and not warned
+    else:
+        assert len(warned) == 1 and "shorten it to about" in warned[0].hint
+        assert warned[0].where.line == path.read_text().splitlines().index(next(ln for ln in path.read_text().splitlines() if "description:" in ln)) + 1

@@ -291,3 +291,47 @@ def test_labelled_parts_name_the_parts_of_the_illustrations_own_picture(tmp_path
     for word in ("leaf", "stem", "roots"):
         assert f">{word}</word>" in html, word
     assert not [w for w in result.warnings if w.code == "diagram-crowded"]
+
+
+def test_a_cycle_whose_stages_overlap_in_a_side_spot_is_crowded():
+    """Four stages round a loop in a side spot on a 5.5 x 8.5 in page: the stage boxes ran into each
+    other (their words did not, so nothing was said). Their boxes count: it is crowded there, and not
+    as a half-page diagram."""
+    from chapterbook.render.checks import diagram_box
+    from chapterbook.render.diagrams import crowding
+    from chapterbook.render.geometry import PageGeometry
+    from chapterbook.spec.diagrams import Diagram
+    from chapterbook.spec.models import Layout, Placement
+
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "Andika-Regular.ttf")))
+    geo = PageGeometry.for_layout(Layout(trim="5.5x8.5"), 24)
+    d = Diagram(kind="cycle", items=[{"label": t} for t in ("shout", "sound travels", "it bounces", "echo comes back")])
+    assert "overlap" in crowding(d, *diagram_box(geo, Placement.spot, "right"), FONT)
+    assert crowding(d, *diagram_box(geo, Placement.half), FONT) == ""
+
+
+@pytest.mark.parametrize("size", [(300.0, 200.0), (160.0, 110.0)])
+def test_a_diagonal_arrows_label_sits_by_its_own_arrow(tmp_path, size):
+    """A pull down and to the left is labelled out at its own end, below and left of the thing, not
+    beside the box where a push from the left has its label (seen on a kite in a side spot: 'string'
+    sat under 'wind', on the wind's arrow)."""
+    global W, H
+    saved = W, H
+    W, H = size
+    try:
+        kite = Diagram(
+            kind="force_arrows",
+            object="kite",
+            arrows=[
+                {"label": "wind", "direction": "right", "size": 1.5},
+                {"label": "string", "direction": "down-left", "pull": True},
+                {"label": "lift", "direction": "up"},
+            ],
+        )
+        words = {w[0]: w for w in _words(tmp_path, kite)}
+    finally:
+        W, H = saved
+    thing, string, wind = words["kite"], words["string"], words["wind"]
+    assert string[4] < thing[2] and string[3] < thing[1], f"'string' {string} is not below and left of the kite {thing}"
+    assert string[4] < wind[2], "'string' is level with the wind's label"

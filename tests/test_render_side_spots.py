@@ -17,7 +17,7 @@ from PIL import Image
 
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.pdf import render_book
-from chapterbook.render.styles import PARAGRAPH_SPACE, TIGHT
+from chapterbook.render.styles import PARAGRAPH_SPACE, PICTURE_SPACE, TIGHT
 from chapterbook.spec.load import load_story
 from render_fixtures import PARAGRAPH, make_story, write_image
 from test_render_floats import _drawn
@@ -75,7 +75,7 @@ def test_text_runs_beside_a_side_spot_to_its_foot_and_on_under_it_with_no_gap(tm
     result = render_book(story, tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
     names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
     leading = story.spec.layout.line_height
-    pad = story.spec.layout.font_size / 2  # SideSpot's space under the picture
+    pad = leading * PICTURE_SPACE  # SideSpot's space under the picture, as under a centred one
     # The chapter's paragraph space: set closer (TIGHT) when its last page would hold a runt (document.RUNT_LINES).
     tight = 0 in json.loads((tmp_path / "out" / ".cache" / "layout.json").read_text())["tight"]
     new_paragraph = leading * (1 + PARAGRAPH_SPACE * (TIGHT if tight else 1)) - 0.5  # the least a paragraph starts below the line before
@@ -306,3 +306,135 @@ def test_a_paragraph_after_a_side_spot_keeps_its_space_when_the_page_foot_cuts_t
                 # the chapter's paragraph space (closer in a chapter set tight), less half a point
                 least = leading * (1 + PARAGRAPH_SPACE * (TIGHT if tight else 1)) - 0.5
                 assert line[3] - before[3] >= least, f"page {page}: '{line[4]}…' starts {line[3] - before[3]:.1f} pt below the line before"
+
+
+@pytest.mark.parametrize("caption", ["", "The cart on the sand."])
+def test_the_space_under_a_side_spot_is_at_least_the_space_under_a_centred_picture(tmp_path, caption):
+    """From a picture's foot (its caption's, when it has one) to the first line of text under it: the text
+    beside runs on its lines, so under a side spot the first line under it starts at the first line at or
+    past that space, never closer than under a centred picture (both from styles.PICTURE_SPACE) and less
+    than a line further. Side spots of four heights put the foot at different places on the lines."""
+    root = tmp_path / "space"
+    write_image(root / "images" / "middle.png", (900, 700), colour=(200, 90, 60))
+    cap = f"\n        caption: {caption}" if caption else ""
+    ills = f"""
+    illustrations:
+      - id: middle
+        brief: The cart in the middle.
+        image: images/middle.png
+        placement: spot{cap}
+"""
+    text = [PARAGRAPH, "[illustration: middle]", PARAGRAPH, PARAGRAPH]
+    for k, ratio in enumerate((0.62, 0.71, 0.8, 0.93)):
+        write_image(root / "images" / f"side{k}.png", (900, round(900 * ratio)), colour=(60, 90 + 30 * k, 200))
+        ills += f"""      - id: side{k}
+        brief: The cart at the side.
+        image: images/side{k}.png
+        placement: spot
+        side: {"left" if k % 2 else "right"}{cap}
+"""
+        # A one-line paragraph beside the side spot, then a long one that runs on under it.
+        text += [f"## Part {k}", f"[illustration: side{k}]", f"Ana {SHORT}", f"Ben {LONG} {LONG} {LONG}"]
+    story = load_story(make_story(root, chapters=["\n\n".join(text)], illustrations=ills))
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
+    page_h = PageGeometry.for_layout(story.spec.layout, result.pages).page_size[1]
+    words = _words(result.pdf, boxes=True)
+    under: dict[str, float] = {}
+    for page, drawn in enumerate(_drawn(result.pdf), 1):
+        for name, (x, y, w, _) in drawn:
+            ident = names.get(name)
+            if ident is None:
+                continue
+            foot = page_h - y
+            small = [wd for wd in words[page - 1] if wd[3] - wd[1] <= BODY and wd[0] >= x - 1 and wd[2] <= x + w + 1 and 0 <= wd[1] - foot < 40]
+            foot = max([foot] + [wd[3] for wd in small])  # the picture's block: its caption included
+            below = [wd[1] for wd in words[page - 1] if wd[3] - wd[1] > BODY and wd[1] > foot and wd[0] < x + w and wd[2] > x]
+            if below:  # (a page's foot may end the text beside it)
+                under[ident] = min(below) - foot
+    centred = under.pop("middle")
+    assert len(under) >= 3, under
+    leading = story.spec.layout.line_height
+    for ident, space in under.items():
+        assert centred - 1.0 <= space < centred + leading, f"{ident}: {space:.1f} pt under it, {centred:.1f} pt under a centred picture"
+
+
+def test_a_side_spot_whose_text_all_went_ahead_to_fill_the_page_is_centred_where_it_lands(tmp_path):
+    """A side spot that does not fit at a page's foot lets its text fill the page first; where all of that
+    text fits there, the picture lands on the next page with nothing to run beside it, and is centred
+    there like a side spot with no text after it (not left at the side with an empty column beside it).
+    Fourteen chapters put the picture at every height near a page's foot, with one short paragraph after it."""
+    root = tmp_path / "ahead"
+    chapters, ills = [], []
+    for k in range(14):
+        ident = f"cart{k}"
+        write_image(root / "images" / f"{ident}.png", (900, 1100), colour=(40 + 12 * k, 170, 220))
+        chapters.append("\n\n".join([SHORT_PARAGRAPH] * (k + 3) + [PARAGRAPH] * 5 + [f"[illustration: {ident}]", SHORT_PARAGRAPH]))
+        ills.append(
+            f"""    illustrations:
+      - id: {ident}
+        brief: The cart.
+        image: images/{ident}.png
+        placement: spot
+        side: {"left" if k % 2 else "right"}
+"""
+        )
+    path = make_story(root, chapters=chapters, illustrations="")
+    parts = path.read_text(encoding="utf-8").split("    activity:\n")
+    path.write_text("    activity:\n".join([p + ills[i] for i, p in enumerate(parts[:-1])] + parts[-1:]), encoding="utf-8")
+    story = load_story(path)
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    names = {"img" + p.path.stem[:24]: p.source.stem for p in result.images}
+    geo = PageGeometry.for_layout(story.spec.layout, result.pages)
+    page_h = geo.page_size[1]
+    words = _words(result.pdf, boxes=True)
+    alone, beside = [], []
+    for page, drawn in enumerate(_drawn(result.pdf), 1):
+        for name, (x, y, w, h) in drawn:
+            ident = names.get(name)
+            if ident is None:
+                continue
+            top, foot = page_h - (y + h), page_h - y
+            if any(line[1] < foot and line[3] > top for line in _lines(words[page - 1])):
+                beside.append(ident)
+                continue
+            alone.append(ident)
+            bx, _, bw, _ = geo.text_block(page % 2 == 1)
+            assert x + w / 2 == pytest.approx(bx + bw / 2, abs=1.0), f"{ident} on page {page}: at the side with nothing beside it"
+    assert alone and beside, (alone, beside)
+
+
+@pytest.mark.parametrize("trim", ["8.5x8.5", "6x9"])
+@pytest.mark.parametrize("caption", ["The arrow points where the wind comes from.", "The sound goes to the wall and back."])
+def test_a_caption_under_a_side_spot_that_takes_two_lines_is_balanced(tmp_path, caption, trim):
+    """A caption that needs two lines under a narrow side spot is set in two lines of about the same length,
+    as CSS text-wrap: balance sets it: not a full line and one word left alone under it."""
+    root = tmp_path / "cap"
+    write_image(root / "images" / "vane.png", (1100, 1500))
+    ills = f"""
+    illustrations:
+      - id: vane
+        brief: A weather vane.
+        image: images/vane.png
+        placement: spot
+        side: left
+        caption: {caption}
+"""
+    text = "\n\n".join([PARAGRAPH] * 2 + ["[illustration: vane]"] + [PARAGRAPH] * 4)
+    path = make_story(root, chapters=[text], illustrations=ills, layout=f"layout:\n  trim: {trim}\n")
+    story = load_story(path)
+    result = render_book(story, root / "out" / "book.pdf", root / "out" / ".cache")
+    page_h = PageGeometry.for_layout(story.spec.layout, result.pages).page_size[1]
+    [(page, (x, y, w, h))] = [(p, box) for p, found in enumerate(_drawn(result.pdf), 1) for name, box in found if name.startswith("img")]
+    foot = page_h - y
+    words = [wd for wd in _words(result.pdf, boxes=True)[page - 1] if wd[3] - wd[1] <= BODY and 0 <= wd[1] - foot < 60]
+    assert " ".join(wd[4] for wd in words) == caption
+    rows: dict[int, list] = {}
+    for wd in words:
+        rows.setdefault(round(wd[3]), []).append(wd)
+    assert len(rows) <= 2, f"{len(rows)} lines"
+    if len(rows) == 1:
+        return  # it fits on one line here
+    first, last = (rows[k] for k in sorted(rows))
+    widths = [max(wd[2] for wd in row) - min(wd[0] for wd in row) for row in (first, last)]
+    assert len(last) >= 2 and widths[1] >= 0.5 * widths[0], f"unbalanced: {[' '.join(wd[4] for wd in row) for row in (first, last)]}"

@@ -6,13 +6,18 @@ so an illustration lands in the same place in all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+from chapterbook.spec.kinds import Placement
 from chapterbook.spec.load import Story
-from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, KeyTerm, Placement, Scientist, StorySpec
 from chapterbook.text import BlockQuote, BulletList, Heading, IllustrationMarker, Inline, NumberedList, Paragraph, TextBlock, markup, parse, plain
+
+if TYPE_CHECKING:  # types only: the spec's models load Pydantic, which a thawed spec does without
+    from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, Scientist, StorySpec
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,7 @@ class FlowItem:
     illustration: Illustration | None = None
     start: int = 0  # character offset in the chapter text, for messages
     block: TextBlock | None = None  # the typed block this item prints
+    side: str | None = None  # an illustration set at this side ('left', 'right') with the text after it beside it: see wrap_side
 
     @property
     def inline(self) -> Inline | None:
@@ -259,7 +265,25 @@ def chapter_flow(story: Story, index: int) -> tuple[Illustration | None, list[Fl
     # Insert from the back so earlier positions stay valid; ties keep spec order.
     for pos, _, ill in sorted(inserts, key=lambda t: (-t[0], -t[1])):
         flow.insert(pos, FlowItem("illustration", illustration=ill))
+    for i, item in enumerate(flow):
+        if (side := wrap_side(flow, i)) is not None:
+            flow[i] = replace(item, side=side)
     return opener, flow
+
+
+def wrap_side(flow: Sequence[FlowItem], i: int) -> str | None:
+    """The side ('left' or 'right') the illustration at `flow[i]` is set at with the text after it running
+    beside it; None when it is set centred.
+
+    The one rule every format follows (the print book, the preview, the ebook): a spot with a
+    `side` wraps the prose that follows it, up to a heading, a scene break or another picture.
+    With none right after it (one of those, or its chapter's end) it would leave an empty column
+    beside it, so it is centred as a spot without a side.
+    """
+    ill = flow[i].illustration
+    if flow[i].kind != "illustration" or ill is None or ill.placement != Placement.spot or ill.side is None:
+        return None
+    return ill.side.value if i + 1 < len(flow) and flow[i + 1].kind in PROSE_KINDS else None
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -333,6 +357,6 @@ def book_view(story: Story) -> BookView:
 
 
 __all__ = [
-    "BookView", "ChapterView", "FlowItem", "GlossaryEntry", "KeyTerm", "ScientistEntry", "Section",
-    "back_sections", "book_view", "caption", "chapter_flow", "front_sections", "glossary", "paragraphs", "scientists",
+    "BookView", "ChapterView", "FlowItem", "GlossaryEntry", "ScientistEntry", "Section",
+    "back_sections", "book_view", "caption", "chapter_flow", "front_sections", "glossary", "paragraphs", "scientists", "wrap_side",
 ]  # fmt: skip

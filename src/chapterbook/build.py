@@ -18,7 +18,7 @@ from pathlib import Path
 
 from chapterbook import manuscript, progress, templating
 from chapterbook.errors import ChapterbookError, Problem, Severity, SpecError, UsageError
-from chapterbook.output import book_dir, build_record, input_hashes, sha256_text, staging, write_json
+from chapterbook.output import book_dir, build_record, input_hashes, package_versions, sha256_text, staging, write_json
 from chapterbook.render.checks import colour_left_to_render, unique_warnings
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.spec.lint import errors, lint
@@ -123,6 +123,8 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
             extra_inputs.update(getattr(written, "inputs", {}))
             summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
         inputs = input_hashes(story, extra_inputs)  # by stat through the memo: unchanged pictures are not read again
+        # The installed packages are part of the memo's key (uptodate.code_fingerprint), so their versions are kept there.
+        versions = story.memo.cached("versions", "installed", package_versions)
         story.memo.save()  # what lint and the renderers worked out, for the next build (output/<book>/.cache)
         if set(formats) >= set(DEFAULT_FORMATS):
             # Every format was built, so every picture still wanted was used (and marked) just now. The margin
@@ -151,6 +153,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
                 story,
                 outputs,
                 inputs,
+                versions,
                 templates=templates,
                 spec_sha256=sha256_text(story.spec.model_dump_json()),
                 formats=formats,

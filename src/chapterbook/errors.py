@@ -39,14 +39,15 @@ class Location:
 def display_path(path: Path) -> str:
     """A path relative to the working folder when it is inside it, so messages stay short."""
     try:
-        return str(Path(path).resolve().relative_to(_resolved(os.getcwd())))
+        here = os.getcwd()
+        return str(_resolved(os.path.join(here, os.fspath(path))).relative_to(_resolved(here)))
     except ValueError:
         return str(path)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=256)
 def _resolved(folder: str) -> Path:
-    # The working folder, resolved once per folder: a build with hundreds of warnings names it for each.
+    # The working folder and the files messages name, each resolved once: a build with hundreds of warnings names them for each.
     return Path(folder).resolve()
 
 

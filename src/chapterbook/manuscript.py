@@ -6,12 +6,10 @@ reads in the manuscript is what the PDF prints.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import html
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -94,12 +92,14 @@ def font_face_css(faces: dict[str, Path], text: str, cache: Path, sha256: Callab
     slant or embolden, as the PDF does with one file. `sha256`: how a font's hash is found
     (assets.subset_font).
     """
+    from base64 import b64encode  # here, as subprocess below: not imported by a build that makes no preview
+
     from chapterbook.render.epub.assets import subset_font
 
     rules = []
     for style, path in faces.items():
         font_style, weight = FACE_STYLES[style]
-        data = base64.b64encode(subset_font(path, text, cache, sha256)).decode("ascii")
+        data = b64encode(subset_font(path, text, cache, sha256)).decode("ascii")
         rules.append(
             f'@font-face {{ font-family: "BookFont"; font-style: {font_style}; font-weight: {weight}; src: url(data:font/ttf;base64,{data}) format("truetype"); }}'
         )
@@ -115,8 +115,10 @@ def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: 
     As <img> sources, not inline <svg>: poppler's SVGs name their glyphs and clips alike, and
     ids repeated in one page would mix up the drawings.
     """
+    from subprocess import SubprocessError
+
     from chapterbook.render.epub.assets import DIAGRAM_PT, diagram_svg
-    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
+    from chapterbook.spec.kinds import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
     screen = screen or {}
     out: dict[str, str] = {}
@@ -130,14 +132,16 @@ def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: 
                 svg = diagram_svg(
                     ill.diagram, faces, cache, *DIAGRAM_PT, story.spec.layout.palette, picture=screen.get(ill.id), grey=grey, sha256=story.memo.sha256
                 )
-            except (RenderError, OSError, subprocess.SubprocessError):
+            except (RenderError, OSError, SubprocessError):
                 continue  # the picture or the placeholder shows instead; the PDF build reports what is wrong
             out[ill.id] = _data_uri("image/svg+xml", svg)
     return out
 
 
 def _data_uri(media_type: str, data: bytes) -> str:
-    return f"data:{media_type};base64," + base64.b64encode(data).decode("ascii")
+    from base64 import b64encode
+
+    return f"data:{media_type};base64," + b64encode(data).decode("ascii")
 
 
 def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None, grey: bool = False) -> dict[str, bytes]:

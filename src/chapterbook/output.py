@@ -15,7 +15,6 @@ import functools
 import hashlib
 import json
 import os
-import platform
 import shutil
 import signal
 import sys
@@ -23,7 +22,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -352,6 +350,8 @@ def package_versions(
     names: tuple[str, ...] = ("chapterbook", "reportlab", "jinja2", "pillow", "pydantic", "markdown", "openai", "ruamel.yaml"),
 ) -> dict[str, str]:
     """Installed versions of the packages that shape the output."""
+    import platform
+
     return {"python": platform.python_version(), **{name: _installed_version(name) for name in names}}
 
 
@@ -363,6 +363,8 @@ def _installed_version(name: str) -> str:
     packages put a 100 KB README in it (openai does); that took longer than a
     cached draft run. The headers end at the first blank line.
     """
+    from importlib import metadata  # here: importing it is a few ms (build_record keeps the answer in the memo)
+
     try:
         dist = metadata.distribution(name)
     except metadata.PackageNotFoundError:
@@ -394,14 +396,14 @@ def input_hashes(story: Story, extra: dict[str, Path] | None = None) -> dict[str
     return dict(sorted(out.items()))
 
 
-def build_record(story: Story, outputs: dict[str, Path], inputs: dict[str, str], **extra: Any) -> dict[str, Any]:
-    """What went into a build and what came out, for build.json."""
+def build_record(story: Story, outputs: dict[str, Path], inputs: dict[str, str], versions: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+    """What went into a build and what came out, for build.json (`versions`: package_versions(), when known)."""
     return {
         "book": story.spec.book.title,
         "story": str(story.path),
         "inputs": inputs,
         "outputs": {name: {"file": p.name, "sha256": sha256_file(p)} for name, p in sorted(outputs.items())},
-        "versions": package_versions(),
+        "versions": versions if versions is not None else package_versions(),
         "argv": sys.argv[1:],
         **extra,
     }

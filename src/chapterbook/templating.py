@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import jinja2
 
 
+@functools.cache  # where chapterbook is installed does not change while it runs (resolved once, not per render)
 def packaged_templates_dir() -> Path:
     """The templates that ship with chapterbook.
 

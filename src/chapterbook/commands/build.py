@@ -39,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
         started = time.time()
         formats = parse_formats(args.format)
         # What the last build worked out from unchanged content (the YAML's parse, lint's counts) is not worked out again.
-        story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)))
+        # A build without the print PDF only reads the spec: an unchanged story.yaml comes back from the memo as the
+        # spec it validated to, without Pydantic (spec/snapshot.py). The PDF's caches key on Pydantic's own dumps.
+        thawed = "pdf" not in formats and not args.pdfx
+        story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)), thawed=thawed)
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
     err, out = line_printer(sys.stderr), line_printer(sys.stdout)  # rich only on a terminal: see line_printer
     said = [w.format() for w in result.warnings]  # formatted once: printed now, and kept for a replay (uptodate.record)

@@ -36,9 +36,8 @@ from chapterbook.render import fonts  # render.images (Pillow) only when a pictu
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
 from chapterbook.render.ink import colour_interior
-from chapterbook.spec.diagrams import on_picture
+from chapterbook.spec.kinds import Placement, on_picture  # not spec.models: Pydantic, which a thawed spec does without
 from chapterbook.spec.memo import content_key
-from chapterbook.spec.models import Placement
 from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
 
 # Largest share of the text block an illustration may take, by placement: (width, height).
@@ -93,24 +92,34 @@ def low_ppi(
     ppi = ppi_at(source_px, px)
     if ppi >= PPI - 0.5:
         return None
+    supply = f"supply it at least {px[0]} x {px[1]} pixels"
+    if bleed or cover:  # cropped to fill: in its own shape it needs more of one side
+        sw, sh = source_px
+        scale = max(px[0] / sw, px[1] / sh)
+        own = (math.ceil(sw * scale), math.ceil(sh * scale))
+        if abs(own[0] - px[0]) > 1 or abs(own[1] - px[1]) > 1:
+            supply = f"supply it at least {own[0]} x {own[1]} pixels in its shape ({px[0]} x {px[1]} in the shape it is cropped to)"
     if bleed:
         return Problem(
             f"image '{rel}' has too few pixels to run to the bleed edge: the page with its bleed needs "
             f"{px[0]} x {px[1]} pixels at {PPI} ppi, it has {source_px[0]} x {source_px[1]} ({ppi:.0f} ppi); it will look soft",
             where or Location(),
             field,
-            f"supply it at least {px[0]} x {px[1]} pixels, or take 'bleed: true' out",
+            f"{supply}, or take 'bleed: true' out",
             Severity.WARNING,
             "low-ppi",
         )
     if cover:
-        message = f"{cover} image '{rel}' is only {ppi:.0f} ppi on the cover"
+        message = (
+            f"{cover} image '{rel}' is only {ppi:.0f} ppi on the cover "
+            f"({px[0]} x {px[1]} pixels needed to fill the panel with its bleed, it has {source_px[0]} x {source_px[1]}); it will look soft"
+        )
     else:
         message = (
             f"image '{rel}' is only {ppi:.0f} ppi at its printed size "
             f"({px[0]} x {px[1]} pixels needed, it has {source_px[0]} x {source_px[1]}); it will look soft"
         )
-    return Problem(message, where or Location(), field, f"supply it at least {px[0]} x {px[1]} pixels", Severity.WARNING, "low-ppi")
+    return Problem(message, where or Location(), field, supply, Severity.WARNING, "low-ppi")
 
 
 # Cover art of another shape than its panel is cropped from the centre; past this share lost, say so.

@@ -42,6 +42,9 @@ BACK_BG = CMYKColor(0.04, 0.06, 0.25, 0)  # sand
 SUN = CMYKColor(0, 0.2, 0.9, 0)
 WAVE = CMYKColor(0.45, 0, 0.1, 0)
 WRAP_IN = 0.0625  # how far the spine colour runs onto the front and back
+# The blurb's type size: read by children and the grown-ups choosing, so bigger than the body text; a
+# long one is set smaller, down to the second, to stay clear of the barcode.
+BLURB_PT = (15.0, 11.0)
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def render_cover(story: Story, out_path: Path, cache_dir: Path, pages: int) -> C
         c.setTrimBox(geo.trim_box)
         c.setBleedBox((0, 0, w, h))
         quotes = typographers_quotes(spec, family)
-        _back(c, story, geo, family, quotes, back, barcode)
+        _back(c, story, geo, family, quotes, back, barcode, result.warnings)
         _front(c, story, geo, family, quotes, front)
         _spine(c, story, geo, family, result.spine_text, quotes)
         c.showPage()
@@ -291,7 +294,7 @@ def _design(c: Canvas, x0: float, pw: float, h: float, background: CMYKColor, fr
         c.drawPath(p, stroke=0, fill=1)
 
 
-def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, art: images.Placed | None, barcode: bool) -> None:
+def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, art: images.Placed | None, barcode: bool, warnings: list[Problem]) -> None:
     """The back panel: art or colour, the blurb (on a light band over art), the publisher and the barcode."""
     book = story.spec.book
     _, h = geo.size
@@ -306,21 +309,44 @@ def _back(c: Canvas, story: Story, geo: CoverGeometry, family, quotes: bool, art
     safe = inch(SAFE_IN)
     x = geo.back_x + safe
     width = geo.trim_w - 2 * safe
-    size = 15  # the blurb is read by children and the grown-ups choosing: bigger than body text on a page
     top = h - geo.bleed - safe
+    # The barcode area: white, bottom right of the back, inside the safe zone.
+    bw_, bh_ = inch(BARCODE_IN[0]), inch(BARCODE_IN[1])
+    bx, by = geo.spine_x - inch(0.25) - bw_, geo.bleed + inch(0.25)
     if book.description:
-        blurb = Paragraph(
-            inline_markup(book.description, quotes=quotes),
-            ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.4, alignment=TA_LEFT, textColor=BLACK),
-        )
-        bw, bh = blurb.wrap(width, h)
+        # The blurb (and its band over art) stays above the barcode area: a long one is set smaller, down to
+        # BLURB_PT's floor, and past that cut where the room ends, with a warning (over a barcode, it would
+        # stop the barcode scanning).
+        room = top - (by + bh_ + safe * 0.5) - (safe * 0.4 if art is not None else 0.0)
+        size = BLURB_PT[0]
+        while True:
+            blurb = Paragraph(
+                inline_markup(book.description, quotes=quotes),
+                ParagraphStyle("b", fontName=family.regular, fontSize=size, leading=size * 1.4, alignment=TA_LEFT, textColor=BLACK),
+            )
+            bw, bh = blurb.wrap(width, h)
+            if bh <= room or size <= BLURB_PT[1]:
+                break
+            size -= 0.5
+        if bh > room:
+            words = len(book.description.split())
+            warnings.append(
+                Problem(
+                    f"the blurb ('description', {words} words) is too long for the back cover: even at {size:g} pt it runs into "
+                    "the barcode area, so it is cut where the room ends",
+                    story.where("book", "description"),
+                    "book.description",
+                    f"shorten it to about {int(words * room / bh)} words",
+                    Severity.WARNING,
+                    "cover-blurb",
+                )
+            )
+            blurb = blurb.split(width, room)[0]
+            bw, bh = blurb.wrap(width, room)
         if art is not None:
             c.setFillColor(WHITE)
             c.roundRect(x - safe * 0.4, top - bh - safe * 0.4, width + safe * 0.8, bh + safe * 0.8, 6, stroke=0, fill=1)
         blurb.drawOn(c, x, top - bh)
-    # The barcode area: white, bottom right of the back, inside the safe zone.
-    bw_, bh_ = inch(BARCODE_IN[0]), inch(BARCODE_IN[1])
-    bx, by = geo.spine_x - inch(0.25) - bw_, geo.bleed + inch(0.25)
     c.setFillColor(WHITE)
     c.rect(bx, by, bw_, bh_, stroke=0, fill=1)
     if barcode and book.isbn:

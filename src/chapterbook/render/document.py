@@ -197,9 +197,13 @@ class BookDoc(DeferredSaveDocTemplate):
         self._set_boxes(self.page % 2 == 1)
 
     def _on_page_end(self, canv, doc) -> None:
+        """The page's furniture, by its kind: a running head and a folio on a "body" page; only a folio
+        on the first page of a back-matter section ("section": its title is on the page, and the contents
+        sends readers to it by number); none on the front matter, a chapter's opener (the book's major
+        sections open without, every one alike), a blank page or full-page art."""
         if self.recorder is not None:
             self.recorder.page_end(self)  # what the page's flowables drew, before its furniture
-        if self.page_kind != "body":
+        if self.page_kind not in ("body", "section"):
             return
         recto = self.page % 2 == 1
         x0, y0, x1, y1 = self.geo.trim_box(recto)
@@ -209,8 +213,9 @@ class BookDoc(DeferredSaveDocTemplate):
         canv.saveState()
         canv.setFillColor(SOFT)
         canv.setFont(self.family.regular, size)
-        head = self.head_text(self.running) if recto else self.book_title
-        canv.drawCentredString(centre, y1 - self.geo.top * 0.55, fit_width(head, self.family.regular, size, bw))
+        if self.page_kind == "body":
+            head = self.head_text(self.running) if recto else self.book_title
+            canv.drawCentredString(centre, y1 - self.geo.top * 0.55, fit_width(head, self.family.regular, size, bw))
         canv.setFillColor(BLACK)
         canv.setFont(self.family.regular, self.font_size * 0.75)
         canv.drawCentredString(centre, y0 + self.geo.bottom * 0.45, str(self.page))

@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING
 from chapterbook import print_rules
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, sha256_file
-from chapterbook.spec.models import StorySpec
 from chapterbook.spec.story import FONT_FILE, Story, file_fault, story_file
 from chapterbook.text import TYPOGRAPHERS
 
 if TYPE_CHECKING:
     from reportlab.pdfbase.ttfonts import TTFontFace
+
+    from chapterbook.spec.models import StorySpec  # a type only: the spec's models load Pydantic
 
 # ReportLab is imported where a font is parsed or registered: validate, the ebook and a warm build
 # only ask which files a family has and which characters it covers (kept by content in story.memo).

@@ -7,9 +7,12 @@ The numbers (trim, bleed, margins, the gutter table) are the print rules in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chapterbook.print_rules import BLEED_IN, BOTTOM_IN, MIN_PAGES, OUTSIDE_IN, TOP_IN, inch, inside_inches
-from chapterbook.spec.models import Layout
+
+if TYPE_CHECKING:
+    from chapterbook.spec.models import Layout  # a type only: the spec's models load Pydantic
 
 
 @dataclass(frozen=True)

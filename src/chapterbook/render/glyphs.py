@@ -8,14 +8,18 @@ checks the two give identical warnings for text in every part of the book.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chapterbook.book import FlowItem, caption, chapter_flow
 from chapterbook.errors import Location, Problem, Severity
 from chapterbook.render import extra_pages, fonts
-from chapterbook.spec.diagrams import diagram_text, on_picture
+from chapterbook.spec.kinds import Placement, diagram_text, on_picture
 from chapterbook.spec.memo import content_key
-from chapterbook.spec.models import Illustration, Placement
 from chapterbook.spec.story import Story, format_path, story_file
 from chapterbook.text import BlockQuote, BulletList, Heading, Inline, NumberedList, Paragraph, line_col, markup
+
+if TYPE_CHECKING:
+    from chapterbook.spec.models import Illustration  # a type only: the spec's models load Pydantic
 
 
 class GlyphReport:

@@ -8,11 +8,14 @@ comment whether the original had colour, so a rebuild from the cache still warns
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chapterbook.errors import Problem, Severity
+from chapterbook.spec.kinds import Paper
 from chapterbook.spec.load import Story, format_path, resolve_inside
-from chapterbook.spec.models import Paper, StorySpec
+
+if TYPE_CHECKING:
+    from chapterbook.spec.models import StorySpec  # a type only: the spec's models load Pydantic
 
 __all__ = ["colour_interior", "colour_picture_warnings", "summary_line", "was_colour"]  # and WAS_COLOUR, has_colour (below)
 

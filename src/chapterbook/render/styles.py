@@ -20,6 +20,10 @@ BOX = CMYKColor(0.06, 0, 0.12, 0)
 # page, see document.RUNT_LINES) has TIGHT of it.
 PARAGRAPH_SPACE = 0.45
 TIGHT = 0.55
+# Space above and below a picture (or diagram, or panel) in the text, as a share of a line: the same
+# for one centred and one at the side, so the text clears every picture alike. Under a side spot
+# the text runs on its lines, so the first line under it starts at the first line at or past this.
+PICTURE_SPACE = 0.5
 
 
 def book_styles(family: FontFamily, size: float, leading: float, hyphenation: str) -> dict[str, ParagraphStyle]:

@@ -6,68 +6,26 @@ importable from chapterbook.spec.models, as before.
 
 from __future__ import annotations
 
-from enum import Enum
-
 from pydantic import Field, field_validator, model_validator
 
 from chapterbook.spec.base import Strict, empty_list
 
-
-class DiagramKind(str, Enum):
-    force_arrows = "force_arrows"
-    gravity = "gravity"
-    motion_path = "motion_path"
-    action_reaction = "action_reaction"
-    ramp = "ramp"
-    cycle = "cycle"
-    labelled_parts = "labelled_parts"
-    sequence = "sequence"
-    before_after = "before_after"
-    bar_chart = "bar_chart"
-
-
-# What each kind of diagram has room to label, in the order `labels` fills them.
-DIAGRAM_LABELS = {
-    DiagramKind.force_arrows: ("the push from the left", "the push back from the right", "an arrow up", "an arrow down"),
-    DiagramKind.gravity: ("the arrow between the two things",),
-    DiagramKind.motion_path: ("the start", "the end"),
-    DiagramKind.action_reaction: ("the action (right arrow)", "the reaction (left arrow)"),
-    DiagramKind.ramp: ("the arrow down", "the ramp"),
-    DiagramKind.cycle: (),
-    DiagramKind.labelled_parts: (),
-    DiagramKind.sequence: (),
-    DiagramKind.before_after: ("the left heading", "the right heading"),
-    DiagramKind.bar_chart: ("the title over the bars",),
-}
-# How many `items` a kind draws (fewest, most): more would not fit at 12 pt on a half page.
-DIAGRAM_ITEMS = {
-    DiagramKind.cycle: (3, 6),
-    DiagramKind.labelled_parts: (1, 6),
-    DiagramKind.sequence: (2, 6),
-    DiagramKind.before_after: (2, 2),
-    DiagramKind.bar_chart: (2, 8),
-}
-# The longest label (characters) a stage, step, part or bar has room for: three short lines at 12 pt.
-DIAGRAM_ITEM_CHARS = 40
-DIRECTIONS = {"right": 0, "up-right": 45, "up": 90, "up-left": 135, "left": 180, "down-left": 225, "down": 270, "down-right": 315}
+# The kinds, limits and rules a renderer needs without Pydantic (spec/kinds.py); importable from here, as before.
+from chapterbook.spec.kinds import (  # noqa: F401
+    DIAGRAM_ITEM_CHARS,
+    DIAGRAM_ITEMS,
+    DIAGRAM_LABELS,
+    DIRECTIONS,
+    ArrowRules,
+    DiagramKind,
+    MotionPathKind,
+    PartsShape,
+    diagram_text,
+    on_picture,
+)
 
 
-class MotionPathKind(str, Enum):
-    arc = "arc"
-    straight = "straight"
-    fall = "fall"
-    rise = "rise"
-    circle = "circle"
-
-
-class PartsShape(str, Enum):
-    box = "box"
-    circle = "circle"
-    bar = "bar"
-    plant = "plant"
-
-
-class DiagramArrow(Strict):
+class DiagramArrow(ArrowRules, Strict):
     label: str = Field("", description="What the arrow is, e.g. 'big push', 'gravity'.")
     direction: float | str = Field(
         "right", description="Which way the force acts: right, up-right, up, up-left, left, down-left, down, down-right, or degrees (0 = right, 90 = up)."
@@ -81,10 +39,6 @@ class DiagramArrow(Strict):
         if isinstance(value, str) and value.strip().lower() not in DIRECTIONS:
             raise ValueError(f"'{value}' is not a direction: use {', '.join(DIRECTIONS)}, or a number of degrees (0 = right, 90 = up)")
         return value.strip().lower() if isinstance(value, str) else value
-
-    def degrees(self) -> float:
-        """The arrow's direction in degrees, anticlockwise from pointing right."""
-        return float(DIRECTIONS[self.direction]) if isinstance(self.direction, str) else float(self.direction) % 360
 
 
 class DiagramItem(Strict):
@@ -151,15 +105,3 @@ class Diagram(Strict):
         if self.arrows and self.kind == DiagramKind.before_after and len(self.arrows) > 2:
             raise ValueError("a before_after diagram has room for 2 arrows (one on each thing)")
         return self
-
-
-def diagram_text(diagram: Diagram) -> str:
-    """Every word the diagram prints (its labels, names, stages, arrows, caption), for the font's glyph check."""
-    parts = [*diagram.labels, diagram.object, diagram.other_object, diagram.caption, diagram.unit]
-    parts += [f"{item.label} {item.detail}" for item in diagram.items] + [a.label for a in diagram.arrows]
-    return " ".join(parts)
-
-
-def on_picture(diagram: Diagram | None) -> bool:
-    """Whether this diagram is drawn on its illustration's picture (labelled parts of it) rather than instead of one."""
-    return diagram is not None and diagram.kind == DiagramKind.labelled_parts

@@ -11,14 +11,13 @@ before `build` draws a page.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.print_rules import SHIPPED_FONTS
+from chapterbook.spec.kinds import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.memo import content_key
-from chapterbook.spec.models import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
 from chapterbook.text.check import grammar_problems
@@ -75,7 +74,9 @@ def _duplicate_ids(story: Story) -> Iterable[Problem]:
 
 
 def _unknown(story: Story, key: tuple, kind: str, value: str, known: list[str]) -> Problem:
-    guess = difflib.get_close_matches(value, known, n=1, cutoff=0.5)
+    from difflib import get_close_matches  # here: only a mistyped name needs it
+
+    guess = get_close_matches(value, known, n=1, cutoff=0.5)
     msg = f"unknown {kind} id '{value}'"
     if guess:
         msg += f" — did you mean '{guess[0]}'?"
@@ -117,7 +118,9 @@ def _references(story: Story) -> Iterable[Problem]:
         for ref, start in _markers(story, source.text):
             if ref not in slot_ids:
                 line, col = line_col(source.text, start)
-                guess = difflib.get_close_matches(ref, slot_ids, n=1, cutoff=0.5)
+                from difflib import get_close_matches
+
+                guess = get_close_matches(ref, slot_ids, n=1, cutoff=0.5)
                 yield Problem(
                     f"[illustration: {ref}] names no illustration of this chapter" + (f" — did you mean '{guess[0]}'?" if guess else ""),
                     source.location(line, col),

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from chapterbook.errors import Problem, SpecError, UsageError
 from chapterbook.spec.chapter_text import chapter_texts
 from chapterbook.spec.memo import Memo
-from chapterbook.spec.messages import problem_from_error
 from chapterbook.spec.migrate import migrate
-from chapterbook.spec.models import StorySpec
 from chapterbook.spec.story import (
     PathKey,
     SourceText,
@@ -29,14 +26,22 @@ from chapterbook.spec.story import (
     resolve_inside,
     story_file,
 )
-from chapterbook.spec.yaml_source import MAX_EXPANDED_NODES, MAX_SPEC_BYTES, read_yaml
+from chapterbook.spec.yaml_source import MAX_EXPANDED_NODES, MAX_SPEC_BYTES, read_spec_bytes, read_yaml, spec_key
+
+if TYPE_CHECKING:
+    from chapterbook.spec.models import StorySpec
+
+SNAPSHOT = "spec"  # the memo's kind for a validated spec (spec/snapshot.py), under the file's key as "yaml"
 
 
-def load_story(path: str | Path, memo: Memo | None = None) -> Story:
+def load_story(path: str | Path, memo: Memo | None = None, *, thawed: bool = False) -> Story:
     """Load and validate a story spec; raises SpecError listing every problem.
 
     `memo` keeps what is worked out from the book's content between builds (the YAML's
     parse here, lint's results later: see :mod:`chapterbook.spec.memo`); it becomes `story.memo`.
+    With `memo`, the validated spec is kept there too; `thawed` lets a story.yaml whose bytes
+    were validated before come back as that spec without Pydantic (:mod:`chapterbook.spec.snapshot`:
+    the same values and methods, for callers that only read the spec).
 
     Chapter text files are read too; a missing or unreadable one is recorded
     in ``story.problems`` (reported by lint) rather than raised, so one run lists
@@ -54,17 +59,51 @@ def load_story(path: str | Path, memo: Memo | None = None) -> Story:
     if not stat.S_ISREG(path.stat().st_mode):
         raise UsageError(f"{path} is not a regular file", hint="give the path to a story.yaml")
 
+    keep = memo is not None
     memo = memo if memo is not None else Memo()
-    data, positions = read_yaml(path, memo)
-    data = migrate(data, path, positions)
-    spec = validate_data(data, path, positions)
+    raw = read_spec_bytes(path)
+    key = spec_key(raw)
+    found = _thaw(memo, key) if thawed else None
+    if found is not None:
+        spec, positions = found
+    else:
+        data, positions = read_yaml(path, memo, raw)
+        data = migrate(data, path, positions)
+        spec = validate_data(data, path, positions)
+        if keep and not memo.keep(SNAPSHOT, key):
+            _freeze(memo, key, spec)
     story = Story(spec=spec, path=path, positions=positions, memo=memo)
     story.texts, story.problems = chapter_texts(story)
     return story
 
 
+def _thaw(memo: Memo, key: str) -> tuple[StorySpec, dict[PathKey, tuple[int, int]]] | None:
+    """The spec validated from these bytes before, thawed, and the positions; None when the memo has them not."""
+    from chapterbook.spec.snapshot import thaw
+
+    # The positions come with the YAML's parse (looked up too, so the memo keeps it for the next full load).
+    if (parsed := memo.get("yaml", key)) is None or (frozen := memo.get(SNAPSHOT, key)) is None:
+        return None
+    spec = thaw(frozen)
+    return (spec, dict(parsed[1])) if spec is not None else None
+
+
+def _freeze(memo: Memo, key: str, spec: StorySpec) -> None:
+    from chapterbook.spec.snapshot import Unfrozen, freeze
+
+    try:
+        memo.put(SNAPSHOT, key, freeze(spec))
+    except Unfrozen:  # a value the snapshot does not keep: this spec is validated every time
+        pass
+
+
 def validate_data(data: dict, path: Path, positions: dict[PathKey, tuple[int, int]]) -> StorySpec:
     """Validate plain data against StorySpec, turning every error into a Problem."""
+    from pydantic import ValidationError  # here, not at import: a thawed spec needs no Pydantic
+
+    from chapterbook.spec.messages import problem_from_error
+    from chapterbook.spec.models import StorySpec
+
     try:
         return StorySpec.model_validate(data)
     except ValidationError as exc:

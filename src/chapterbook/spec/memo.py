@@ -81,6 +81,15 @@ class Memo:
             self._used[name] = blob
         return marshal.loads(blob)
 
+    def keep(self, kind: str, key: str) -> bool:
+        """Whether a value is kept for `key`; if so it stays in the file (as after get), without being read."""
+        name = f"{kind}:{key}"
+        with self._lock:
+            blob = self._known.get(name)
+            if blob is not None:
+                self._used[name] = blob
+        return blob is not None
+
     def put(self, kind: str, key: str, value: Any) -> None:
         """Keep `value` (marshal's types: None, bool, numbers, str, bytes, lists, tuples, dicts, sets) for `key`."""
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from chapterbook.errors import Location, Problem, SpecError
-from chapterbook.spec.models import CURRENT_SPEC_VERSION
+from chapterbook.spec.kinds import CURRENT_SPEC_VERSION
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -28,8 +27,8 @@ from chapterbook.spec.diagrams import (  # noqa: F401  (importable from here, as
     PartsShape,
 )
 
-CURRENT_SPEC_VERSION = 2  # 2 added chapters[].teaches (spec/migrate.py brings 1 forward)
-
+# The enums and the models' methods live without Pydantic (see spec/kinds.py); importable from here, as before.
+from chapterbook.spec.kinds import CURRENT_SPEC_VERSION, Fit, LayoutRules, Paper, Placement, Side, StoryLookups  # noqa: F401
 
 # --- book ------------------------------------------------------------------
 
@@ -124,27 +123,6 @@ class Concept(Strict):
 
 
 # --- chapters ---------------------------------------------------------------
-
-
-class Placement(str, Enum):
-    opener = "opener"
-    full = "full"
-    half = "half"
-    spot = "spot"
-
-
-class Fit(str, Enum):
-    """What a half or spot illustration does when it does not fit the room left on its page."""
-
-    shrink = "shrink"  # drawn smaller, down to print_rules.PICTURE_SHRINK_FLOOR, else moved like `float`
-    float = "float"  # moved to the top of the next page, the text after it filling this one
-
-
-class Side(str, Enum):
-    """Where a spot illustration sits: on the left or right of the text, which wraps beside it."""
-
-    left = "left"
-    right = "right"
 
 
 class Illustration(Strict):
@@ -321,15 +299,7 @@ class Cover(Strict):
     _check = field_validator("front_colour", "back_colour", "spine_colour", "text_colour")(lambda cls, v: _colour(v))
 
 
-class Paper(str, Enum):
-    """The interior paper; its thickness per page (print_rules.PAPER_THICKNESS_IN) sets the spine width."""
-
-    white = "white"
-    cream = "cream"
-    color = "color"
-
-
-class Layout(Strict):
+class Layout(LayoutRules, Strict):
     trim: str = Field("6x9", description=f"A preset ({', '.join(TRIM_PRESETS)}) or 'WxH' in inches, e.g. '7.5x9.25'.")
     font: str = Field("Andika", description="Body font: a font shipped with chapterbook or a .ttf path in the story folder.")
     font_size: float = Field(15, ge=10, le=24, description="Body size in points (14-16 suits ages 6-8).")
@@ -360,29 +330,12 @@ class Layout(Strict):
             raise ValueError(f"trim {w}x{h} in is outside what print-on-demand services print ({w0:g}-{w1:g} in wide, {h0:g}-{h1:g} in tall)")
         return f"{w:g}x{h:g}"
 
-    def trim_inches(self) -> tuple[float, float]:
-        """Width and height of the trimmed page, in inches."""
-        if self.trim in TRIM_PRESETS:
-            return TRIM_PRESETS[self.trim]
-        w, h = self.trim.lower().split("x")
-        return float(w), float(h)
-
-    @property
-    def line_height(self) -> float:
-        return self.leading if self.leading is not None else round(self.font_size * 1.5, 2)
-
 
 # --- the whole book -----------------------------------------------------------
 
 
-class StorySpec(Strict):
+class StorySpec(StoryLookups, Strict):
     """A whole chapter book, as described in story.yaml."""
-
-    @property
-    def typographers_quotes(self) -> bool:
-        """Whether straight quotes are shown as “ ” ‘ ’: asked for (the default) and an English book
-        (other languages quote differently: „…“, « … »). The PDF also needs the font to have them."""
-        return self.layout.smart_quotes and self.book.language.lower().startswith("en")
 
     spec_version: int = Field(description=f"The spec format version; this chapterbook writes {CURRENT_SPEC_VERSION}.")
     book: Book
@@ -393,16 +346,3 @@ class StorySpec(Strict):
     reading_level: ReadingLevel = Field(default_factory=ReadingLevel)
     back_matter: BackMatter = Field(default_factory=BackMatter)
     layout: Layout = Field(default_factory=Layout)
-
-    def concept(self, concept_id: str) -> Concept | None:
-        return next((c for c in self.concepts if c.id == concept_id), None)
-
-    def character(self, character_id: str) -> Character | None:
-        return next((c for c in self.characters if c.id == character_id), None)
-
-    def scientist(self, scientist_id: str) -> Scientist | None:
-        return next((s for s in self.scientists if s.id == scientist_id), None)
-
-    def chapter_id(self, index: int) -> str:
-        """The chapter's id, or chapter-N (1-based) when it has none."""
-        return self.chapters[index].id or f"chapter-{index + 1}"

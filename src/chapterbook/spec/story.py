@@ -12,10 +12,13 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chapterbook.errors import Location, Problem
 from chapterbook.spec.memo import Memo
-from chapterbook.spec.models import StorySpec
+
+if TYPE_CHECKING:  # a type only: a thawed spec (spec/snapshot.py) is loaded without Pydantic
+    from chapterbook.spec.models import StorySpec
 
 PathKey = tuple[str | int, ...]
 

@@ -57,13 +57,31 @@ def _too_large(path: Path, size: int) -> Problem:
     )
 
 
-def read_yaml(path: Path, memo: Memo | None = None) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
+def read_yaml(path: Path, memo: Memo | None = None, raw: bytes | None = None) -> tuple[Any, dict[PathKey, tuple[int, int]]]:
     """Parse a YAML file safely into plain data plus a (path -> line, col) map.
 
     With `memo`, a file whose bytes were parsed before (successfully) is not parsed
     again: the result depends on the bytes alone. A file with a fault is always parsed,
-    so its message is worked out afresh.
+    so its message is worked out afresh. `raw`: the file's bytes, already read by
+    :func:`read_spec_bytes`.
     """
+    raw = read_spec_bytes(path) if raw is None else raw
+    key = spec_key(raw)
+    if memo is not None and (known := memo.get("yaml", key)) is not None:
+        return known[0], dict(known[1])
+    data, positions = _parse(raw, path)
+    if memo is not None:
+        memo.put("yaml", key, (data, positions))
+    return data, positions
+
+
+def spec_key(raw: bytes) -> str:
+    """The memo's key for what is worked out from a spec file's bytes alone (its parse, its validated spec)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def read_spec_bytes(path: Path) -> bytes:
+    """The bytes of the story spec at `path`; a SpecError when it cannot be read or is far too large."""
     try:
         size = path.stat().st_size
         if size > MAX_SPEC_BYTES:
@@ -75,13 +93,7 @@ def read_yaml(path: Path, memo: Memo | None = None) -> tuple[Any, dict[PathKey, 
         ) from None
     if len(raw) > MAX_SPEC_BYTES:  # grew since stat, or not a plain file
         raise SpecError([_too_large(path, len(raw))])
-    key = hashlib.sha256(raw).hexdigest()
-    if memo is not None and (known := memo.get("yaml", key)) is not None:
-        return known[0], dict(known[1])
-    data, positions = _parse(raw, path)
-    if memo is not None:
-        memo.put("yaml", key, (data, positions))
-    return data, positions
+    return raw
 
 
 def _parse(raw: bytes, path: Path) -> tuple[Any, dict[PathKey, tuple[int, int]]]:

@@ -125,6 +125,9 @@ def crowding(diagram: Diagram, w: float, h: float, font: str, size: float = 12, 
         RECORD.reset(token)
     if None in record:
         return "a label is cut short"
+    said = [r for r in record if isinstance(r, str)]
+    if said:
+        return said[0]
     boxes = [b for b in record if b is not None]
     slack = 1.0
     outside = [b[0] for b in boxes if b[1] < -slack or b[3] > w + slack or b[2] < -slack or b[4] > h + slack]

@@ -19,8 +19,9 @@ from reportlab.pdfgen.canvas import Canvas
 from chapterbook.spec.models import Palette, parse_colour
 
 MIN_LABEL_PT = 12.0  # the smallest label a six-year-old reads comfortably
-# While set (see chapterbook.render.diagrams.crowding), every label drawn adds its box here, and a
-# label cut short adds None: a dry run tells whether a diagram's words fit the room it has.
+# While set (see chapterbook.render.diagrams.crowding), every label drawn adds its box here, a
+# label cut short adds None, and a drawing that cannot keep its shapes apart says so (a string):
+# a dry run tells whether a diagram's words fit the room it has.
 RECORD: contextvars.ContextVar[list | None] = contextvars.ContextVar("diagram_labels", default=None)
 BLACK = CMYKColor(0, 0, 0, 1)
 GREY = CMYKColor(0, 0, 0, 0.45)

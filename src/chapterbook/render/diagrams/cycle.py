@@ -6,7 +6,7 @@ import math
 
 from reportlab.pdfgen.canvas import Canvas
 
-from chapterbook.render.diagrams.base import Ink, arrow, label_within, rounded_box, text_block, wrap
+from chapterbook.render.diagrams.base import RECORD, Ink, arrow, label_within, rounded_box, text_block, wrap
 
 PAD = 6.0
 
@@ -33,6 +33,10 @@ def layout(n: int, w: float, h: float, font: str, fs: float, texts: list[str]) -
             abs(a[0] - b[0]) >= (a[2] + b[2]) / 2 + PAD or abs(a[1] - b[1]) >= (a[3] + b[3]) / 2 + PAD for i, a in enumerate(boxes) for b in boxes[i + 1 :]
         )
         if clear or bw <= fs * 4:
+            if not clear:  # as narrow as its words allow and still on top of each other: the dry run says so
+                record = RECORD.get()
+                if record is not None:
+                    record.append("its stages overlap: there is no room for them round the loop")
             return boxes
         bw -= fs * 0.5
 

@@ -71,7 +71,11 @@ def draw(c: Canvas, d: Diagram, w: float, h: float, font: str, fs: float, names:
         if not a.label:
             continue
         mx, my = (ex + fx) / 2, (ey + fy) / 2
-        if abs(sx) >= abs(sy):  # beside the box: above the arrow, on its side of the box
+        if min(abs(sx), abs(sy)) > 0.38:  # a slanting arrow: by its far end, outwards, where no other label is
+            lo, hi = (gap, fx - 4) if sx < 0 else (fx + 4, w - gap)
+            y = fy - width / 2 - fs * 1.1 if sy < 0 else fy + width / 2 + fs * 0.45
+            label_within(c, a.label, fx - 4 if sx < 0 else fx + 4, lo, max(hi, lo + fs * 2), y, font, fs, "right" if sx < 0 else "left", down=sy < 0)
+        elif abs(sx) >= abs(sy):  # beside the box: above the arrow, on its side of the box
             lo, hi = (gap, cx - bw / 2 - gap) if sx < 0 else (cx + bw / 2 + gap, w - gap)
             if below:
                 label_within(c, a.label, mx, lo, hi, min(ey, fy) - width / 2 - fs * 1.1, font, fs, down=True)

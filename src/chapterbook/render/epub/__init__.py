@@ -13,10 +13,10 @@ a rebuild of an unchanged book is the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import re
 import tempfile
-import uuid
 from pathlib import Path
 
 from markupsafe import Markup
@@ -56,7 +56,7 @@ def _alt(ill) -> str:
 def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) -> Outputs:
     """Write book.epub into `out_dir`; `cover_pdf` is this build's cover when it made one."""
     from chapterbook.render.fonts import face_files
-    from chapterbook.spec.diagrams import on_picture  # the spec's rule, without the drawing code (ReportLab)
+    from chapterbook.spec.kinds import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
     spec, book = story.spec, story.spec.book
     cache = out_dir / ".cache" / "epub"
@@ -197,7 +197,20 @@ def _identifier(story: Story) -> str:
     if isbn:
         return f"urn:isbn:{isbn}"
     book = story.spec.book
-    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "chapterbook:" + book.title + "|" + "|".join(book.authors)))
+    return "urn:uuid:" + name_uuid("chapterbook:" + book.title + "|" + "|".join(book.authors))
+
+
+def name_uuid(name: str) -> str:
+    """uuid.uuid5(uuid.NAMESPACE_URL, name) as text (RFC 4122: SHA-1 of the namespace and the name), without
+    importing uuid, which imports platform: a few ms of every ebook build's start."""
+    digest = bytearray(hashlib.sha1(NAMESPACE_URL + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+NAMESPACE_URL = bytes.fromhex("6ba7b8119dad11d180b400c04fd430c8")  # uuid.NAMESPACE_URL
 
 
 MEDIA_TYPES = {".xhtml": "application/xhtml+xml", ".css": "text/css", ".jpg": "image/jpeg", ".svg": "image/svg+xml", ".ttf": "font/ttf", ".png": "image/png"}

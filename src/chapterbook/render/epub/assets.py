@@ -12,7 +12,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -87,6 +86,8 @@ def diagram_svg(
             c.save()
             svg = Path(tmp) / "d.svg"
             # poppler's cairo keeps a JPEG as the same JPEG bytes (a data: URI inside the SVG), not a PNG of it.
+            import subprocess  # here: a build whose diagrams are all cached runs no tool
+
             subprocess.run([tool, "-svg", str(pdf), str(svg)], check=True, capture_output=True, timeout=60)
             return grey_svg(svg.read_bytes()) if grey else svg.read_bytes()
 
@@ -145,6 +146,8 @@ def cover_jpeg(cover_pdf: Path, trim_w_in: float, cache: Path) -> bytes:
         y_pt = media_h_pt - float(trim.top)  # pdftoppm counts from the top
         tool = _need("pdftoppm", "poppler-utils")
         px = lambda pt: round(pt * dpi / 72)  # noqa: E731
+        import subprocess  # here: a build whose cover image is cached runs no tool
+
         done = subprocess.run(
             [tool, "-jpeg", "-jpegopt", "quality=90", "-r", f"{dpi:.4f}", "-x", str(px(x_pt)), "-y", str(px(y_pt)),
              "-W", str(px(trim_w_in * 72)), "-H", str(COVER_HEIGHT_PX), "-singlefile", str(cover_pdf)],  # no output name: stdout

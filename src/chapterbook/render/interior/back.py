@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from reportlab.platypus import Flowable, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from chapterbook import book
 from chapterbook.render import extra_pages
 from chapterbook.render.document import BookDoc
-from chapterbook.render.flowables import Mark
+from chapterbook.render.flowables import Mark, RunOnSpace
 from chapterbook.render.interior.base import InteriorBase
 from chapterbook.render.styles import BLACK, BOX, SOFT, paragraph
 from chapterbook.spec.models import StorySpec
@@ -18,14 +18,27 @@ def back_sections(spec: StorySpec) -> list[tuple[str, str]]:
     return [(s.key, s.title) for s in book.back_sections(spec, book.glossary(spec), book.scientists(spec))]
 
 
+# The back pages of a few lines each (about the author, the illustrator, the series): one after another on
+# a page, as a designer sets them, rather than a page of white for each; one that does not fit whole starts a page.
+RUN_ON = frozenset(extra_pages.SECTIONS)
+TOP = 12  # the space above a section's title at the top of its page
+
+
 class BackMatter(InteriorBase):
     """Makes the pages after the last chapter, one section per `_section_<key>`."""
 
     def back_matter(self, doc: BookDoc) -> list[Flowable]:
         out: list[Flowable] = []
+        last = ""
         for key, title in back_sections(self.spec):
-            out += [PageBreak(), Mark(doc, "opener", title, key), Spacer(1, 12), paragraph(self.markup(title), self.styles["h1"])]
-            out += getattr(self, f"_section_{key}")(doc) if hasattr(self, f"_section_{key}") else extra_pages.section(self, key)
+            body = getattr(self, f"_section_{key}")(doc) if hasattr(self, f"_section_{key}") else extra_pages.section(self, key)
+            heading = paragraph(self.markup(title), self.styles["h1"])
+            # "section": a page with a folio (the contents sends readers to it by number) and no running head.
+            if key in RUN_ON and last in RUN_ON:  # after another short page: on the same page when it fits whole
+                out.append(KeepTogether([RunOnSpace(self.spec.layout.line_height, TOP), Mark(doc, "section", title, key), heading, *body]))
+            else:
+                out += [PageBreak(), Mark(doc, "section", title, key), Spacer(1, TOP), heading, *body]
+            last = key
         return out
 
     def _section_glossary(self, doc: BookDoc) -> list[Flowable]:

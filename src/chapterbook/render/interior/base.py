@@ -13,7 +13,7 @@ from chapterbook.render.document import BookDoc
 from chapterbook.render.flowables import FullPage, Picture, PlaceholderPanel, draw_placed, draw_placeholder
 from chapterbook.render.fonts import FontFamily, missing_glyphs, typographers_quotes
 from chapterbook.render.interior.plan import PANEL_RATIO, Pictures, Slot
-from chapterbook.render.styles import book_styles, paragraph
+from chapterbook.render.styles import PICTURE_SPACE, book_styles, paragraph
 from chapterbook.spec.load import Story
 from chapterbook.spec.models import Placement
 from chapterbook.text import inline_markup
@@ -114,7 +114,7 @@ class InteriorBase:
                     doc.placeholder_pages.append((slot.id, slot.brief, doc.page))
 
             return [FullPage(doc, art)]
-        gap = Spacer(1, self.spec.layout.line_height * 0.5)
+        gap = Spacer(1, self.spec.layout.line_height * PICTURE_SPACE)
         if slot.placed is not None and picture is None:
             return [gap, Picture(slot.placed), gap]
         if slot.diagram is not None:

@@ -9,9 +9,10 @@ from chapterbook.errors import Problem, Severity
 from chapterbook.render import checks
 from chapterbook.render.blocks import block_flowables, captioned
 from chapterbook.render.document import BookDoc
-from chapterbook.render.flowables import Beside, ChapterEnd, Float, HeadingRoom, Mark, SideSpot
+from chapterbook.render.flowables import ChapterEnd, Float, Mark
 from chapterbook.render.interior.base import InteriorBase
 from chapterbook.render.interior.plan import Slot
+from chapterbook.render.sidespot import Beside, HeadingRoom, SideSpot
 from chapterbook.render.styles import paragraph
 from chapterbook.spec.load import format_path
 
@@ -85,29 +86,25 @@ class Chapters(InteriorBase):
     def _flow(self, doc: BookDoc, ci: int, out: list[Flowable]) -> int:
         """Add chapter `ci`'s text and illustrations, in their order, to `out`; returns how many prose blocks it has."""
         prose = 0
-        # The side spot taking in the text after it: (it, the Float it stands for, the HeadingRoom before it).
-        spot: tuple[SideSpot, Float, HeadingRoom | None] | None = None
+        # The side spot taking in the text after it (up to a heading, a scene break or another picture).
+        spot: SideSpot | None = None
         heading = -1  # where in `out` the headings just before this item start (-1: none)
-        for _, obj in [*self.chapter_slots[ci], (None, None)]:  # the last None closes the chapter
+        for kind, obj in [*self.chapter_slots[ci], (None, None)]:  # the last None closes the chapter
             if spot is not None and not (isinstance(obj, FlowItem) and obj.kind not in ("heading", "break")):
-                beside, f, room = spot  # its text ends here
-                if not beside.text:  # none to run beside it: it is centred as a spot without a side
-                    out[out.index(beside)] = f
-                    if room is not None:  # and its heading is kept with it as with any picture
-                        out.remove(room)
-                        for h in room.heading:
-                            h.keepWithNext = 1
-                spot = None
+                spot = None  # its text ends here
             if isinstance(obj, Slot):  # the opener or an illustration in the flow
                 made = captioned(self, doc, obj, self.illustration(doc, obj))
-                if obj.side and isinstance(made[0], Float):
+                # A spot with a side and text after it to wrap (chapterbook.book.wrap_side decides, for every
+                # format); one with none is centred as a spot without a side.
+                if kind == "side" and obj.side and isinstance(made[0], Float):
                     f = made[0]
                     # The Float's gap above the picture goes with it (SideSpot's lead), so it never stays
                     # behind at a page's foot, nor opens the next page, when the picture moves.
                     column = self.box(obj.placement, obj.side)[0]
-                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap)
+                    beside = SideSpot(doc, Beside(f.content, f.caption, column), [], obj.side, self.spec.layout.font_size, f.gap, alone=f)
                     made = [beside]
-                    spot = (beside, f, _keep_heading(out, heading, beside))
+                    _keep_heading(out, heading, beside)
+                    spot = beside
                 out += made  # a heading before another picture: ReportLab keeps it with the picture (keepWithNext)
                 heading = -1
             elif isinstance(obj, FlowItem):
@@ -118,7 +115,7 @@ class Chapters(InteriorBase):
                     out += made
                     continue
                 if spot is not None:
-                    spot[0].text += made  # ImageAndFlowables reads this list when it is laid out
+                    spot.text += made  # ImageAndFlowables reads this list when it is laid out
                 else:
                     _keep_heading(out, heading, made[0])
                     if obj.kind.endswith("_list") and len(made) >= 3:

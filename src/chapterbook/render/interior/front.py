@@ -30,10 +30,10 @@ class FrontMatter(InteriorBase):
             out.append(self.para("illustrated by " + book.illustrator, "byline", self._where("book", "illustrator"), "the illustrator"))
         if book.publisher:
             out += [Spacer(1, th * 0.25), self.para(book.publisher, "byline", self._where("book", "publisher"), "the publisher")]
-        out += [PageBreak(), Mark(doc, "front"), Spacer(1, th * 0.45)]
-        lines = copyright_lines(self.spec)  # chapterbook.render.colophon
-        for line in lines:
-            out.append(self.para(line, "small", self._where("book"), "the copyright page"))
+        # The copyright lines (chapterbook.render.colophon) at the foot of their page, where readers look for them.
+        small = [self.para(line, "small", self._where("book"), "the copyright page") for line in copyright_lines(self.spec)]
+        height = sum(p.wrap(self.geo.text_width, th)[1] + p.style.spaceAfter for p in small)
+        out += [PageBreak(), Mark(doc, "front"), Spacer(1, max(0.0, th - height - 1)), *small]
         out += extra_pages.dedication(self, doc)
         out += [PageBreak(), Mark(doc, "front"), self.para("Contents", "h1", None, "the contents")]
         for ci, chapter in enumerate(self.spec.chapters):

@@ -52,7 +52,9 @@ def text_location(story: Story, ci: int, offset: int) -> Location | None:
     return source.location(line, col)
 
 
-ChapterItems = list[tuple[str, Slot | FlowItem]]  # ("opener" | "slot", Slot) or ("block", FlowItem), in print order
+# ("opener" | "slot" | "side", Slot) or ("block", FlowItem), in print order; "side": a spot the text after it
+# wraps beside (chapterbook.book.wrap_side), "slot" any other illustration in the text.
+ChapterItems = list[tuple[str, Slot | FlowItem]]
 
 
 class ChapterFlows(Sequence[ChapterItems]):
@@ -167,7 +169,7 @@ class Pictures:
         items: ChapterItems = [("opener", by_id[opener.id])] if opener is not None else []
         for item in flow:
             if item.kind == "illustration" and item.illustration is not None:
-                items.append(("slot", by_id[item.illustration.id]))
+                items.append(("side" if item.side else "slot", by_id[item.illustration.id]))
             elif item.kind == "marker":
                 # A free brief (pasted or drafted text): a placeholder panel shows it.
                 slot = Slot(f"ch{ci + 1}-marker-{len(items)}", item.text, Placement.half)
