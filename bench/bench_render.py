@@ -6,7 +6,7 @@ The bench book: 8 chapters, about 4,600 words, 16 illustrations of 2400 x 1800
 px (JPEG), 6 x 9 in. Each case runs in its own process so peak memory (max RSS)
 is measured per case. Cases:
 
-* chapterbook cold  - empty image cache (every image decoded and resampled)
+* chapterbook cold  - empty image cache (every image decoded, at half scale: 327-346 ppi, kept as it is)
 * chapterbook warm  - the same build again with the image cache filled
 * weasyprint        - the same text and images as HTML + CSS (@page 6x9 with bleed),
                       the engine under pandoc/BookForge-style pipelines
@@ -318,20 +318,29 @@ def instructions(cases: list[str], story: Path, out: Path, cache: Path) -> list[
         return counts
 
 
-def count_instructions(work: Path, story: Path) -> int:
-    """--instructions: the timed part of each case, in instructions, and the ratios."""
+def count_instructions(work: Path, story: Path, weasyprint: int | None = None) -> int:
+    """--instructions: the timed part of each case, in instructions, and the ratios.
+
+    `weasyprint`: WeasyPrint's count from an earlier run, taken as given instead of counted
+    again (about half an hour under valgrind; it changes only with WeasyPrint or the bench book).
+    """
     if not shutil.which("valgrind"):
         raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
     cache = work / "cache-ir"
     shutil.rmtree(cache, ignore_errors=True)
     counts: dict[str, int] = {}
     # Order matters only for the cache: cold fills it, warm then finds it full.
+    if weasyprint is not None:
+        counts["weasyprint"] = weasyprint
+        print(f"  weasyprint         {weasyprint:>16,} timed part, as given (--weasyprint-instructions)", flush=True)
     for case, out in (("chapterbook cold", "chapterbook.pdf"), ("chapterbook warm", "chapterbook-warm.pdf"), ("weasyprint", "weasyprint.pdf")):
+        if case in counts:
+            continue
         print(f"  counting {case} (under valgrind this takes minutes; WeasyPrint's run about half an hour)…", flush=True)
         whole, setup = instructions([case, case + " setup"], story, work / out, cache)
         counts[case] = whole - setup
         print(f"  {case:<18} {whole:>16,} whole process  {setup:>16,} up to the timed part  {counts[case]:>16,} timed part", flush=True)
-    base = counts["weasyprint"]
+    counts["weasyprint"] = base = counts.pop("weasyprint")  # listed last
     print(f"{'case':<18} {'instructions':>16} {'vs weasy':>9}")
     for case, n in counts.items():
         print(f"{case:<18} {n:>16,} {n / base:>8.2f}x")
@@ -347,6 +356,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (the fastest and the median are reported)")
     parser.add_argument("--keep", type=Path, help="keep the bench book and PDFs in this folder")
     parser.add_argument("--instructions", action="store_true", help="count instructions under valgrind instead of timing (one run per case)")
+    parser.add_argument(
+        "--weasyprint-instructions", type=int, metavar="N", help="with --instructions: WeasyPrint's count from an earlier run, not counted again"
+    )
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--story", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -363,7 +375,7 @@ def main() -> int:
     print(f"bench book: {CHAPTERS} chapters, {words} words, {CHAPTERS * 2} images of {IMAGE_PX[0]}x{IMAGE_PX[1]} px, 6x9 in")
 
     if args.instructions:
-        status = count_instructions(work, story)
+        status = count_instructions(work, story, args.weasyprint_instructions)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
         return status

@@ -184,13 +184,26 @@ def test_quotes_stay_straight_when_switched_off_or_not_english(tmp_path):
 # --- images --------------------------------------------------------------------------------
 
 
-def test_images_are_embedded_at_exactly_300_ppi_per_pdfimages(built):
+def test_images_are_embedded_at_their_own_300_to_450_ppi_per_pdfimages(built):
+    # The fixture's 1200 x 900 picture prints at 327 ppi: kept as it is (print_rules.kept_as_is), not resampled to 300.
     _, result = built
     rows = [r.split() for r in _run("pdfimages", "-list", str(result.pdf)).splitlines()[2:]]
     assert len(rows) == 1
-    assert rows[0][12] == "300" and rows[0][13] == "300"  # x-ppi, y-ppi
     placed = result.images[0]
-    assert (int(rows[0][3]), int(rows[0][4])) == placed.px
+    assert placed.source_px == (1200, 900) and 300 < placed.source_ppi <= 450
+    assert (int(rows[0][3]), int(rows[0][4])) == placed.source_px  # width, height: the original's pixels
+    assert int(rows[0][12]) == int(rows[0][13]) == round(placed.source_ppi)  # x-ppi, y-ppi
+
+
+@pytest.mark.parametrize("size", [(2400, 1800), (500, 375)], ids=["above-450-ppi", "below-300-ppi"])
+def test_images_outside_300_to_450_ppi_are_resampled_to_exactly_300(tmp_path, size):
+    story = make_story(tmp_path / "book")
+    write_image(tmp_path / "book" / "images" / "cart.png", size)
+    result = render_book(load_story(story), tmp_path / "out" / "book.pdf", tmp_path / "out" / ".cache")
+    rows = [r.split() for r in _run("pdfimages", "-list", str(result.pdf)).splitlines()[2:]]
+    assert len(rows) == 1
+    assert rows[0][12] == "300" and rows[0][13] == "300"  # x-ppi, y-ppi
+    assert (int(rows[0][3]), int(rows[0][4])) == result.images[0].px
 
 
 def test_exif_orientation_and_transparency_are_handled(tmp_path):

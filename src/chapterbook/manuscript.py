@@ -196,7 +196,7 @@ def _resampled(story: Story, wanted: dict[str, tuple[Path, str | None]], max_px:
     with contextlib.ExitStack() as stack:
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-")))
-        resampler = stack.enter_context(images.Resampler(cache_dir, grey=grey))
+        resampler = stack.enter_context(images.Resampler(cache_dir, grey=grey, exact=True))  # at most max_px, not print's 300-450 ppi
         planned: dict[str, images.Placed] = {}
         for key, (path, _) in wanted.items():
             try:

@@ -72,7 +72,13 @@ MAX_PAGES = 828  # the thickest paperback KDP binds (the last row of GUTTER_TABL
 
 # --- pictures -------------------------------------------------------------------------------
 
-PPI = 300  # pictures are resampled to exactly this at their printed size
+PPI = 300  # the resolution a picture is printed at, at least (preflight's minimum): fewer pixels are resampled up to it
+# A picture with up to this many pixels per inch at its printed size (after a JPEG's reduced-scale decode,
+# resample.py) is kept at the resolution it has instead of being resampled to exactly PPI: Adobe's PDF/X
+# and press presets downsample (bicubic) only pictures above 450 ppi, to 300, since a press cannot show
+# the difference between 300 and 450 ppi. Resampling each picture was most of a cold build's work, and a
+# JPEG in the book's colour space, upright and within this range is embedded without decoding it at all.
+MAX_KEPT_PPI = 1.5 * PPI
 HARD_MIN_PPI = 150.0  # below this a printer rejects the file, not just warns
 # A half or spot picture that does not fit the room left on its page may be drawn down to this
 # share of its size (`fit: shrink`, the default for pictures) before it moves to the next page.
@@ -82,6 +88,11 @@ PICTURE_SHRINK_FLOOR = 0.7
 def ppi_at(source_px: tuple[int, int], px: tuple[int, int]) -> float:
     """The resolution a picture of `source_px` pixels has when printed at `px` pixels of 300 ppi."""
     return min(source_px[0] / px[0], source_px[1] / px[1]) * PPI
+
+
+def kept_as_is(have_px: tuple[int, int], px: tuple[int, int]) -> bool:
+    """Whether a picture of `have_px` pixels, printed at the size of `px` at PPI, is embedded as it is (between PPI and MAX_KEPT_PPI on each axis)."""
+    return all(p <= h <= p * MAX_KEPT_PPI / PPI for h, p in zip(have_px, px))
 
 
 def fit(source_px: tuple[int, int], box_pt: tuple[float, float]) -> tuple[int, int]:

@@ -37,7 +37,7 @@ from chapterbook.render.resample import MAX_WORKERS, workers
 # originals while refusing decompression bombs long before they are decoded.
 MAX_PIXELS = 60_000_000
 # Bumped whenever the resampling pipeline changes (render/resample.py), so old cache entries are not reused.
-PIPELINE = f"v4-srgb-lanczos-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey; v4: their JPEGs decoded to luma
+PIPELINE = f"v6-srgb-lanczos-gap{pixels.REDUCING_GAP:g}-q{pixels.QUALITY}-444"  # v3: transparent pictures of grey books flattened in grey; v4: their JPEGs decoded to luma; v5: 300-450 ppi kept (print_rules.kept_as_is); v6: Lanczos with reducing_gap
 FORMATS = {"PNG", "JPEG", "WEBP", "TIFF", "MPO"}
 PREPARING = "Preparing pictures"  # the progress stage of resampling, with counts
 
@@ -206,15 +206,18 @@ def plan(
     hashes: HashMemo | None = None,
     source_px: tuple[int, int] | None = None,
     grey: bool = False,
+    exact: bool = False,
 ) -> Placed:
     """Check the source's header and name its cache entry by content; nothing is decoded.
 
     Refuses what :func:`image_size` refuses. `hashes` remembers the sources'
     content hashes between builds. `source_px`: what image_size already said.
+    `exact`: the picture must be exactly `px` (for screens), not 300-450 ppi there (resample.make).
     """
     source_px = source_px or image_size(source, where, field)
     content = hashes.sha256(source) if hashes is not None else sha256_file(source)
-    digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode() + (b"|grey" if grey else b""))
+    flags = (b"|grey" if grey else b"") + (b"|exact" if exact else b"")
+    digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode() + flags)
     return Placed(cache_dir / f"{digest.hexdigest()[:32]}.jpg", source, px, source_px)
 
 
@@ -258,6 +261,7 @@ def resample(
     field: str = "",
     grey: bool = False,
     pool: Executor | None = None,
+    exact: bool = False,
 ) -> None:
     """Make the cached JPEG of a planned image, unless the cache has it already; raises RenderError.
 
@@ -266,7 +270,7 @@ def resample(
     comment saying whether the original had colour (chapterbook.render.ink reads it back)."""
     if _still_cached(placed.path):
         return
-    job = (os.fspath(placed.source), placed.px, crop, grey)
+    job = (os.fspath(placed.source), placed.px, crop, grey, None, exact)
     with _ONE_BIG_AT_A_TIME if _decoded_pixels(placed) > BIG_PICTURE_PX else contextlib.nullcontext():
         data = _run(pixels.make, job, pool, placed.source, where, field)
     atomic_write(placed.path, data)
@@ -396,10 +400,12 @@ class Resampler:
     for the rest, so nothing writes into the cache after the render has returned.
     """
 
-    def __init__(self, cache_dir: Path, max_workers: int | None = None, grey: bool = False, processes: bool = True):
-        """`processes`: whether pictures other than JPEGs go to the worker processes (see :func:`_is_jpeg`)."""
+    def __init__(self, cache_dir: Path, max_workers: int | None = None, grey: bool = False, processes: bool = True, exact: bool = False):
+        """`processes`: whether pictures other than JPEGs go to the worker processes (see :func:`_is_jpeg`).
+        `exact`: every picture exactly the size asked for (screens), not kept at 300-450 ppi (print)."""
         self.cache_dir = cache_dir
         self.grey = grey  # a black-and-white interior: pictures stored in greyscale
+        self.exact = exact
         self.hashes = HashMemo(cache_dir / "sources.json")
         self._use_processes = processes
         self.min_for_processes = MIN_FOR_PROCESSES
@@ -420,7 +426,9 @@ class Resampler:
         field: str = "",
         source_px: tuple[int, int] | None = None,
     ) -> Placed:
-        placed = plan(source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes, source_px=source_px, grey=self.grey)
+        placed = plan(
+            source, px, self.cache_dir, crop=crop, where=where, field=field, hashes=self.hashes, source_px=source_px, grey=self.grey, exact=self.exact
+        )
         job = self._jobs.get(placed.path)  # the same picture at the same size twice: resampled once
         if job is None:
             if _still_cached(placed.path):
@@ -430,7 +438,9 @@ class Resampler:
                 if self.processes is None:
                     self.processes = pixels.pool()  # started here, in the caller's thread, and only for work (None on one core)
                 pool = self.processes
-            job = self._jobs[placed.path] = self._pool.submit(resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=pool)
+            job = self._jobs[placed.path] = self._pool.submit(
+                resample, placed, crop=crop, where=where, field=field, grey=self.grey, pool=pool, exact=self.exact
+            )
             progress.report(PREPARING, self._done, len(self._jobs))
             job.add_done_callback(self._one_done)
         return dataclasses.replace(placed, job=job)
