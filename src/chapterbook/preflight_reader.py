@@ -253,17 +253,7 @@ class LightReader:
                     kinds.append(tok)
                     continue
                 if tok in (b">>", b"]"):
-                    if not stack or kinds[-1] != (b"<<" if tok == b">>" else b"["):
-                        raise Unsupported(f"unbalanced {tok!r} at byte {pos}")
-                    items, kind = stack.pop(), kinds.pop()
-                    if kind == b"[":
-                        value = PdfList(items)
-                    else:
-                        if len(items) % 2:
-                            raise Unsupported("a dictionary with an odd number of items")
-                        value = PdfDict(zip(items[::2], items[1::2]))
-                        if not all(isinstance(k, Name) for k in value):
-                            raise Unsupported("a dictionary key that is not a name")
+                    value = _closed(stack, kinds, tok)
                 else:
                     value = _hex(tok)
             elif group == 4:
@@ -299,17 +289,7 @@ class LightReader:
                     kinds.append(delim)
                     continue
                 if delim == b">>" or delim == b"]":
-                    if not stack or kinds[-1] != (b"<<" if delim == b">>" else b"["):
-                        raise Unsupported(f"unbalanced {delim!r}")
-                    items, kind = stack.pop(), kinds.pop()
-                    if kind == b"[":
-                        value = PdfList(items)
-                    else:
-                        if len(items) % 2:
-                            raise Unsupported("a dictionary with an odd number of items")
-                        value = PdfDict(zip(items[::2], items[1::2]))
-                        if not all(isinstance(k, Name) for k in value):
-                            raise Unsupported("a dictionary key that is not a name")
+                    value = _closed(stack, kinds, delim)
                 else:
                     value = _hex(delim)
             elif keyword:
@@ -392,10 +372,7 @@ class LightReader:
                     kinds.append(tok)
                     continue
                 if tok in (b">>", b"]"):
-                    if not stack or kinds[-1] != (b"<<" if tok == b">>" else b"["):
-                        raise Unsupported("unbalanced brackets in a content stream")
-                    items, kind = stack.pop(), kinds.pop()
-                    value = PdfList(items) if kind == b"[" else PdfDict(zip(items[::2], items[1::2]))
+                    value = _closed(stack, kinds, tok)
                 else:
                     value = _hex(tok)
             elif group == 4:
@@ -419,6 +396,26 @@ class LightReader:
                 operands.append(value)
         if stack:
             raise Unsupported("a content stream ending inside brackets")
+
+
+def _closed(stack: list[list], kinds: list[bytes], tok: bytes) -> PdfList | PdfDict:
+    """The array or dictionary that `tok` (``]`` or ``>>``) closes, popped off the open ones.
+
+    One rule for every reader loop (objects, token lists, content streams): anything pypdf
+    would read otherwise (unbalanced brackets, an odd dictionary, a key that is not a name)
+    is Unsupported, so the file goes to pypdf instead.
+    """
+    if not stack or kinds[-1] != (b"<<" if tok == b">>" else b"["):
+        raise Unsupported(f"unbalanced {tok!r}")
+    items, kind = stack.pop(), kinds.pop()
+    if kind == b"[":
+        return PdfList(items)
+    if len(items) % 2:
+        raise Unsupported("a dictionary with an odd number of items")
+    value = PdfDict(zip(items[::2], items[1::2]))
+    if not all(isinstance(k, Name) for k in value):
+        raise Unsupported("a dictionary key that is not a name")
+    return value
 
 
 def read(pdf: Path | bytes) -> LightReader:
