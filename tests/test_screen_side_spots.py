@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -17,6 +20,26 @@ from render_fixtures import PARAGRAPH, make_story
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/setup installs it)")
+
+
+@contextmanager
+def _screens(story: Path, tmp_path: Path, formats: tuple[str, ...] = ("html", "epub")) -> Iterator[tuple[Any, list[str]]]:
+    """(a chromium page 1000 px wide, the URLs to open in it): the story built, its preview and (with "epub")
+    its ebook's first chapter, unzipped; the browser is closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    out = build(load_story(story), list(formats), tmp_path / "out").outputs
+    urls = [out["preview"].as_uri()]
+    if "epub" in formats:
+        with zipfile.ZipFile(out["epub"]) as z:
+            z.extractall(tmp_path / "epub")
+        urls.append(next((tmp_path / "epub").rglob("chapter-01.xhtml")).as_uri())
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
+        try:
+            yield browser.new_page(viewport={"width": 1000, "height": 1400}), urls
+        finally:
+            browser.close()
 
 
 def _story(root: Path) -> Path:
@@ -63,27 +86,16 @@ def _beside(page, ident: str, side: str) -> None:
 
 
 def test_the_text_wraps_beside_side_spots_in_the_preview_and_the_ebook(tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    out = build(load_story(_story(tmp_path / "s")), ["html", "epub"], tmp_path / "out").outputs
-    with zipfile.ZipFile(out["epub"]) as z:
-        z.extractall(tmp_path / "epub")
-    chapter = next((tmp_path / "epub").rglob("chapter-01.xhtml"))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
-            for url in (out["preview"].as_uri(), chapter.as_uri()):
-                page.goto(url)
-                page.wait_for_load_state("load")
-                _beside(page, "shell", "left")
-                _beside(page, "tower", "right")
-                # A heading ends the wrap, as in print: it starts under the picture.
-                heading = page.evaluate("() => [...document.querySelectorAll('h2, h3')].find(h => h.textContent.trim() === 'Next').getBoundingClientRect().top")
-                shell_bottom = page.evaluate("() => document.getElementById('ill-shell').getBoundingClientRect().bottom")
-                assert heading >= shell_bottom, url
-        finally:
-            browser.close()
+    with _screens(_story(tmp_path / "s"), tmp_path) as (page, urls):
+        for url in urls:
+            page.goto(url)
+            page.wait_for_load_state("load")
+            _beside(page, "shell", "left")
+            _beside(page, "tower", "right")
+            # A heading ends the wrap, as in print: it starts under the picture.
+            heading = page.evaluate("() => [...document.querySelectorAll('h2, h3')].find(h => h.textContent.trim() === 'Next').getBoundingClientRect().top")
+            shell_bottom = page.evaluate("() => document.getElementById('ill-shell').getBoundingClientRect().bottom")
+            assert heading >= shell_bottom, url
 
 
 def _lone_story(root: Path) -> Path:
@@ -111,44 +123,30 @@ LONE = ["by-heading", "by-break", "by-picture", "at-end"]
 def test_a_side_spot_with_nothing_to_wrap_is_centred_in_the_preview_and_the_ebook_as_in_print(tmp_path):
     """The print book centres a side spot with no text after it to run beside it (chapterbook.book decides
     it, for every format): the preview and the ebook set it centred too, with no float beside it."""
-    from playwright.sync_api import sync_playwright
-
-    story = load_story(_lone_story(tmp_path / "s"))
-    out = build(story, ["html", "epub"], tmp_path / "out").outputs
-    with zipfile.ZipFile(out["epub"]) as z:
-        z.extractall(tmp_path / "epub")
-    chapter = next((tmp_path / "epub").rglob("chapter-01.xhtml"))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
-            for url in (out["preview"].as_uri(), chapter.as_uri()):
-                page.goto(url)
-                page.wait_for_load_state("load")
-                for ident in LONE:
-                    box = page.evaluate(
-                        """(id) => {
-                          const fig = document.getElementById(id);
-                          const col = fig.parentElement.getBoundingClientRect();
-                          const img = fig.querySelector('img').getBoundingClientRect();
-                          return {float: getComputedStyle(fig).float, img: [img.left, img.right], col: [col.left, col.right]};
-                        }""",
-                        f"ill-{ident}",
-                    )
-                    assert box["float"] == "none", f"{url}: '{ident}' floats to the {box['float']} with nothing beside it"
-                    (il, ir), (cl, cr) = box["img"], box["col"]
-                    assert abs((il + ir) / 2 - (cl + cr) / 2) < 2.0, f"{url}: '{ident}' is not centred"
-                _beside(page, "next", "left")
-                _beside(page, "wrapped", "left")
-        finally:
-            browser.close()
+    with _screens(_lone_story(tmp_path / "s"), tmp_path) as (page, urls):
+        for url in urls:
+            page.goto(url)
+            page.wait_for_load_state("load")
+            for ident in LONE:
+                box = page.evaluate(
+                    """(id) => {
+                      const fig = document.getElementById(id);
+                      const col = fig.parentElement.getBoundingClientRect();
+                      const img = fig.querySelector('img').getBoundingClientRect();
+                      return {float: getComputedStyle(fig).float, img: [img.left, img.right], col: [col.left, col.right]};
+                    }""",
+                    f"ill-{ident}",
+                )
+                assert box["float"] == "none", f"{url}: '{ident}' floats to the {box['float']} with nothing beside it"
+                (il, ir), (cl, cr) = box["img"], box["col"]
+                assert abs((il + ir) / 2 - (cl + cr) / 2) < 2.0, f"{url}: '{ident}' is not centred"
+            _beside(page, "next", "left")
+            _beside(page, "wrapped", "left")
 
 
 def test_a_side_spots_caption_is_balanced_in_the_preview_and_the_ebook_as_in_print(tmp_path):
     """A caption that wraps under a side spot is set in lines of about the same length (CSS text-wrap:
     balance), as the print book sets it: no word left alone on its last line."""
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path / "s"
     (root / "images").mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (1100, 1500), (200, 220, 160)).save(root / "images" / "vane.png")
@@ -162,45 +160,34 @@ def test_a_side_spots_caption_is_balanced_in_the_preview_and_the_ebook_as_in_pri
         caption: The arrow points where the wind comes from.
 """
     path = make_story(root, chapters=["\n\n".join([PARAGRAPH, "[illustration: vane]", PARAGRAPH, PARAGRAPH])], illustrations=ills)
-    out = build(load_story(path), ["html", "epub"], tmp_path / "out").outputs
-    with zipfile.ZipFile(out["epub"]) as z:
-        z.extractall(tmp_path / "epub")
-    chapter = next((tmp_path / "epub").rglob("chapter-01.xhtml"))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
-            # the ebook at the widths of phones and small tablets, where its caption wraps
-            for url, width in [(out["preview"].as_uri(), 1000)] + [(chapter.as_uri(), w) for w in range(400, 720, 40)]:
-                page.set_viewport_size({"width": width, "height": 1400})
-                page.goto(url)
-                page.wait_for_load_state("load")
-                lines = page.evaluate(
-                    """() => {
-                      const range = document.createRange();
-                      range.selectNodeContents(document.querySelector('#ill-vane figcaption'));
-                      const rows = {};
-                      for (const r of range.getClientRects()) {
-                        const key = Math.round(r.bottom);
-                        rows[key] = [Math.min(r.left, (rows[key] || [1e9])[0]), Math.max(r.right, (rows[key] || [0, -1e9])[1])];
-                      }
-                      return Object.keys(rows).sort((a, b) => a - b).map(k => rows[k][1] - rows[k][0]);
-                    }"""
-                )
-                if len(lines) < 2 and width != 1000:
-                    continue  # it fits on one line at this width
-                assert len(lines) >= 2, f"{url}: the caption fits on one line here, nothing to balance: {lines}"
-                assert lines[-1] >= 0.5 * lines[0], f"{url}: its last line is {lines[-1]:.0f} px under a {lines[0]:.0f} px line"
-        finally:
-            browser.close()
+    with _screens(path, tmp_path) as (page, (preview, chapter)):
+        # the ebook at the widths of phones and small tablets, where its caption wraps
+        for url, width in [(preview, 1000)] + [(chapter, w) for w in range(400, 720, 40)]:
+            page.set_viewport_size({"width": width, "height": 1400})
+            page.goto(url)
+            page.wait_for_load_state("load")
+            lines = page.evaluate(
+                """() => {
+                  const range = document.createRange();
+                  range.selectNodeContents(document.querySelector('#ill-vane figcaption'));
+                  const rows = {};
+                  for (const r of range.getClientRects()) {
+                    const key = Math.round(r.bottom);
+                    rows[key] = [Math.min(r.left, (rows[key] || [1e9])[0]), Math.max(r.right, (rows[key] || [0, -1e9])[1])];
+                  }
+                  return Object.keys(rows).sort((a, b) => a - b).map(k => rows[k][1] - rows[k][0]);
+                }"""
+            )
+            if len(lines) < 2 and width != 1000:
+                continue  # it fits on one line at this width
+            assert len(lines) >= 2, f"{url}: the caption fits on one line here, nothing to balance: {lines}"
+            assert lines[-1] >= 0.5 * lines[0], f"{url}: its last line is {lines[-1]:.0f} px under a {lines[0]:.0f} px line"
 
 
 def test_a_caption_under_a_tall_narrow_side_spot_takes_the_width_it_needs_in_the_preview(tmp_path):
     """As in print: under a picture five times as tall as it is wide, its caption is not squeezed to the
     picture's width (a word a line) but set as wide as it needs, up to a side spot's widest, in two lines
     at most; the picture is centred over it."""
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path / "s"
     (root / "images").mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (700, 3600), (120, 150, 220)).save(root / "images" / "drop.png")
@@ -214,27 +201,21 @@ def test_a_caption_under_a_tall_narrow_side_spot_takes_the_width_it_needs_in_the
         caption: A raindrop is not shaped like a tear.
 """
     path = make_story(root, chapters=["\n\n".join([PARAGRAPH, "[illustration: drop]", PARAGRAPH, PARAGRAPH])], illustrations=ills)
-    out = build(load_story(path), ["html"], tmp_path / "out").outputs
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless=new"])
-        try:
-            page = browser.new_page(viewport={"width": 1000, "height": 1400})
-            page.goto(out["preview"].as_uri())
-            page.wait_for_load_state("load")
-            box = page.evaluate(
-                """() => {
-                  const fig = document.getElementById('ill-drop');
-                  const range = document.createRange();
-                  range.selectNodeContents(fig.querySelector('figcaption'));
-                  const rows = new Set([...range.getClientRects()].map(r => Math.round(r.bottom)));
-                  const img = fig.querySelector('img').getBoundingClientRect();
-                  const cap = fig.querySelector('figcaption').getBoundingClientRect();
-                  return {rows: rows.size, img: [img.left, img.right], cap: [cap.left, cap.right]};
-                }"""
-            )
-            assert box["rows"] <= 2, f"the caption takes {box['rows']} lines"
-            (il, ir), (cl, cr) = box["img"], box["cap"]
-            assert abs((il + ir) / 2 - (cl + cr) / 2) < 2.0, "the picture is not centred over its caption"
-            _beside(page, "drop", "left")
-        finally:
-            browser.close()
+    with _screens(path, tmp_path, ("html",)) as (page, (preview,)):
+        page.goto(preview)
+        page.wait_for_load_state("load")
+        box = page.evaluate(
+            """() => {
+              const fig = document.getElementById('ill-drop');
+              const range = document.createRange();
+              range.selectNodeContents(fig.querySelector('figcaption'));
+              const rows = new Set([...range.getClientRects()].map(r => Math.round(r.bottom)));
+              const img = fig.querySelector('img').getBoundingClientRect();
+              const cap = fig.querySelector('figcaption').getBoundingClientRect();
+              return {rows: rows.size, img: [img.left, img.right], cap: [cap.left, cap.right]};
+            }"""
+        )
+        assert box["rows"] <= 2, f"the caption takes {box['rows']} lines"
+        (il, ir), (cl, cr) = box["img"], box["cap"]
+        assert abs((il + ir) / 2 - (cl + cr) / 2) < 2.0, "the picture is not centred over its caption"
+        _beside(page, "drop", "left")
