@@ -261,6 +261,20 @@ IMPORTS_PROBE = (
 )
 
 
+def probe_build(story: Path, fmt: str, out: Path) -> list[str]:
+    """The lines a whole `chapterbook build story --format fmt -o out` process printed, the probe's last
+    (its exit code, the heavy packages it imported); the process must have succeeded."""
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_PROBE, str(story), "--format", fmt, "-o", str(out)],
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()
+
+
 def test_a_warm_ebook_build_after_an_edit_opens_no_picture_and_matches_a_cold_build(tmp_path):
     """After a save, the ebook is made from the caches without Pillow, rich or ReportLab, and is the cold build's bytes."""
     root = tmp_path / "ice"
@@ -272,14 +286,9 @@ def test_a_warm_ebook_build_after_an_edit_opens_no_picture_and_matches_a_cold_bu
             "      - id: pond\n        brief: The pond.\n        image: images/pond.jpg\n        placement: spot\n      - id: push\n",
         )
     )
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 
     def build(out: Path) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", IMPORTS_PROBE, str(story), "--format", "epub", "-o", str(out)], env=env, capture_output=True, text=True, timeout=300
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip().splitlines()[-1]
+        return probe_build(story, "epub", out)[-1]
 
     assert build(tmp_path / "warm").startswith("0 ")  # the first build fills the caches
     story.write_text(story.read_text().replace("title: Chapter 1 title", "title: Chapter 1 new title"))

@@ -8,10 +8,8 @@ images, unknown string escapes) must fall back to pypdf and still give pypdf's r
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from chapterbook.render.cover import render_cover
 from chapterbook.render.pdf import render_book
 from chapterbook.spec.load import load_story
 from render_fixtures import make_story
-from test_epub import IMPORTS_PROBE, REPO
+from test_epub import REPO, probe_build
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 MAGNET = REPO / "stories" / "magnet-mystery"
@@ -176,21 +174,8 @@ def test_an_escape_pypdf_reads_its_own_way_is_handed_back():
 def test_a_pdf_build_preflights_without_loading_pypdf(tmp_path):
     """The whole command, cold and after an edit: both PDFs are checked (and pass) with pypdf never imported."""
     story = make_story(tmp_path / "ice")
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-
-    def build() -> list[str]:
-        done = subprocess.run(
-            [sys.executable, "-c", IMPORTS_PROBE, str(story), "--format", "pdf", "-o", str(tmp_path / "out")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout.strip().splitlines()
-
     for _ in range(2):
-        lines = build()
+        lines = probe_build(story, "pdf", tmp_path / "out")
         assert lines[-1].startswith("0 [") and "pypdf" not in lines[-1] and "reportlab" in lines[-1], lines[-1]
         assert any(line.startswith("preflight passed: book.pdf (interior,") for line in lines)
         assert any(line.startswith("preflight passed: cover.pdf (cover,") for line in lines)
