@@ -17,17 +17,19 @@ from fault_support import whole
 from render_fixtures import make_story
 
 
-def test_a_rebuild_with_fewer_formats_removes_the_files_it_no_longer_makes(tmp_path):
+def test_a_rebuild_with_fewer_formats_keeps_their_files_and_removes_what_no_build_made(tmp_path):
+    # Until issue 17's follow-up this removed manuscript.md, book.pdf and cover.pdf too; now the formats not
+    # built stay (tests/test_output_keep.py), and build.json still lists every file in the folder.
     story = load_story(make_story(tmp_path / "story"))
     book = build(story, None, tmp_path / "out").out_dir
     assert {"book.pdf", "cover.pdf", "manuscript.md", "preview.html"} <= {entry["file"] for entry in whole(book)["outputs"].values()}
-    (book / "book-pdfx.pdf").write_bytes(b"%PDF- an old PDF/X copy with the old text")  # from a --pdfx build before
+    (book / "book-pdfx.pdf").write_bytes(b"%PDF- an old PDF/X copy with the old text")  # no build.json lists it: it goes
     (book / "notes.txt").write_text("the author's own notes", encoding="utf-8")  # not a build's file: left alone
     result = build(story, ["html"], tmp_path / "out")
     assert result.committed
     names = sorted(p.name for p in book.iterdir() if not p.name.startswith("."))
-    assert names == ["build.json", "notes.txt", "preview.html"]
-    assert set(json.loads((book / "build.json").read_text())["outputs"]) == {"preview"}
+    assert names == ["book.pdf", "build.json", "cover.pdf", "manuscript.md", "notes.txt", "preview.html"]
+    assert set(json.loads((book / "build.json").read_text())["outputs"]) == {"preview", "manuscript", "pdf", "cover"}
 
 
 def test_leftovers_of_a_killed_build_are_cleared_by_the_next(tmp_path):

@@ -36,8 +36,22 @@ DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 PRUNE_MARGIN_S = 10.0
 STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs", "epub": "Making the ebook"}
 RECORD = "build.json"
-# Every file a build can make: a rebuild that does not make one of them removes the last build's copy.
-MADE = {"manuscript.md", "preview.html", "book.pdf", "cover.pdf", "book-pdfx.pdf", "cover-pdfx.pdf", "book.epub"}
+# Every file a build can make, and its format. A build removes the files of its formats that it did not make this
+# time (cover-pdfx.pdf after a build without --pdfx); the other formats' files stay, as the last build.json recorded
+# them (an ebook build keeps book.pdf). A file of these names that no build.json lists is removed: build.json could
+# not say where it came from. Files no format makes any more (a renamed one) go too. See _keep.
+FILE_FORMATS = {
+    "manuscript.md": "md",
+    "preview.html": "html",
+    "book.pdf": "pdf",
+    "cover.pdf": "pdf",
+    "book-pdfx.pdf": "pdf",
+    "cover-pdfx.pdf": "pdf",
+    "book.epub": "epub",
+}
+MADE = set(FILE_FORMATS)
+# What build.json says about the build that made its files; copied under "kept" for the files of another format.
+BUILD_FIELDS = ("argv", "inputs", "spec_sha256", "templates", "versions")
 # The formats that show the printed book: the PDF, and the preview (its pages as they print, grey included).
 PRINT_VIEWS = {"pdf", "html"}
 # Warnings about the printed book alone: a black-and-white interior printing a colour picture in grey, a
@@ -59,6 +73,17 @@ class BuildResult:
     # out_dir still holds the last good build, and `outputs` name where the files would have gone.
     committed: bool = True
     strict_failed: bool = False
+    # Files of other formats kept from an earlier build that was made from an earlier version of the story
+    # (its spec, or a file it read, has changed since), in FILE_FORMATS' order.
+    earlier: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Kept:
+    """The other formats' files a build leaves in place, and the builds that made them, as build.json recorded them."""
+
+    outputs: dict[str, dict] = field(default_factory=dict)  # build.json's entries, by output name, each with its "format"
+    builds: list[dict] = field(default_factory=list)  # BUILD_FIELDS of each build, and "formats": those whose files are kept
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -106,6 +131,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
     cache = out_dir / ".cache" / "images"
     with staging(out_dir, caches=(cache,)) as stage:
         outputs: dict[str, Path] = {}
+        made_as: dict[str, str] = {}  # output name -> the format that made it, for build.json
         # A renderer may also return warnings, preflight reports and extra inputs (images, fonts).
         extra_warnings: list[Problem] = []
         reports: list = []
@@ -118,11 +144,16 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
             progress.report(STAGES[fmt])
             written = FORMATS[fmt](story, stage.folder, cache)
             outputs.update(written)
+            made_as.update(dict.fromkeys(written, fmt))
             extra_warnings += getattr(written, "warnings", [])
             reports += getattr(written, "reports", [])
             extra_inputs.update(getattr(written, "inputs", {}))
             summary += [getattr(written, "summary", "")] if getattr(written, "summary", "") else []
         inputs = input_hashes(story, extra_inputs)  # by stat through the memo: unchanged pictures are not read again
+        spec_sha256 = sha256_text(story.spec.model_dump_json())
+        last = _last_record(out_dir)
+        kept = _keep(last, out_dir, formats)
+        earlier = _earlier(story, kept, spec_sha256, inputs)
         # The installed packages are part of the memo's key (uptodate.code_fingerprint), so their versions are kept there.
         versions = story.memo.cached("versions", "installed", package_versions)
         story.memo.save()  # what lint and the renderers worked out, for the next build (output/<book>/.cache)
@@ -139,6 +170,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
             except ChapterbookError as exc:
                 pdfx_failed = exc  # book.pdf and cover.pdf are fine: move them in without PDF/X copies, then report it
                 outputs = {name: path for name, path in outputs.items() if not name.endswith("-pdfx")}
+            made_as.update(dict.fromkeys((name for name in outputs if name.endswith("-pdfx")), "pdf"))
         # lint (validate) already found what the renderer warns about: each is reported once.
         warnings = unique_warnings(problems + extra_warnings)
         strict_failed = strict and bool(warnings or any(r.warnings for r in reports))
@@ -155,11 +187,16 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
                 inputs,
                 versions,
                 templates=templates,
-                spec_sha256=sha256_text(story.spec.model_dump_json()),
+                spec_sha256=spec_sha256,
                 formats=formats,
+                kept=kept.builds,
             )
+            for name, entry in record["outputs"].items():
+                entry["format"] = made_as[name]
+            record["outputs"].update(kept.outputs)  # so build.json lists every file in the folder
             write_json(stage.folder / RECORD, record)
-            stage.commit([p.name for p in outputs.values()], RECORD, MADE | _last_recorded(out_dir))
+            keep = {entry["file"] for entry in kept.outputs.values()}
+            stage.commit([p.name for p in outputs.values()], RECORD, (MADE | _last_recorded(last)) - keep)
             record_path = out_dir / RECORD
         outputs = {name: out_dir / path.name for name, path in outputs.items()}
         for report in reports:  # the staging folder is gone: name each file where it is (or would be)
@@ -168,17 +205,86 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
                     setattr(report, attr, out_dir / getattr(report, attr).name)
     if pdfx_failed is not None:
         raise pdfx_failed
-    return BuildResult(out_dir, outputs, warnings, record_path, reports, summary, committed=committed, strict_failed=strict_failed)
+    return BuildResult(
+        out_dir, outputs, warnings, record_path, reports, summary, committed=committed, strict_failed=strict_failed, earlier=earlier if committed else []
+    )
 
 
-def _last_recorded(out_dir: Path) -> set[str]:
-    """The files the last build.json listed (none if it is missing or unreadable)."""
+def _last_record(out_dir: Path) -> dict:
+    """The last build.json ({} if it is missing or unreadable)."""
     try:
-        recorded = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))["outputs"]
-        names = {str(entry["file"]) for entry in recorded.values()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return set()
+        record = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _entries(record: dict) -> dict[str, dict]:
+    """A build.json's output entries that name a file (others are not ours to trust)."""
+    outputs = record.get("outputs")
+    if not isinstance(outputs, dict):
+        return {}
+    return {name: entry for name, entry in outputs.items() if isinstance(entry, dict) and isinstance(entry.get("file"), str)}
+
+
+def _last_recorded(record: dict) -> set[str]:
+    """The files a build.json listed."""
+    names = {entry["file"] for entry in _entries(record).values()}
     return {n for n in names if Path(n).name == n and not n.startswith(".")}  # a file beside it, nothing else
+
+
+def _keep(last: dict, out_dir: Path, formats: list[str]) -> Kept:
+    """The files of formats other than `formats` that `last` (build.json) lists and that are still there, with their builds.
+
+    Their hashes are build.json's, not worked out again: the ebook's warm build does not read the PDFs.
+    """
+    earlier = last.get("kept")
+    builds = [last, *(b for b in earlier if isinstance(b, dict))] if isinstance(earlier, list) else [last]
+    made_by: dict[str, dict] = {}  # format -> the newest build that made its files here
+    for made in builds:
+        made_formats = made.get("formats")
+        for fmt in made_formats if isinstance(made_formats, list) else ():
+            made_by.setdefault(fmt, made)
+    kept = Kept()
+    for name, entry in _entries(last).items():
+        fmt = entry.get("format", FILE_FORMATS.get(entry["file"]))  # build.json before this rule: by its name
+        if FILE_FORMATS.get(entry["file"]) != fmt or fmt in formats or fmt not in made_by:
+            continue
+        if (out_dir / entry["file"]).is_file():  # deleted by hand since: build.json must not list it
+            kept.outputs[name] = {**entry, "format": fmt}
+    kept_formats = {entry["format"] for entry in kept.outputs.values()}
+    for made in builds:
+        mine = [fmt for fmt in FORMATS if fmt in kept_formats and made_by.get(fmt) is made]
+        if mine:
+            kept.builds.append({**{key: made[key] for key in BUILD_FIELDS if key in made}, "formats": mine})
+    return kept
+
+
+def _earlier(story: Story, kept: Kept, spec_sha256: str, inputs: dict[str, str]) -> list[str]:
+    """The kept files whose build read an earlier version of the story, in FILE_FORMATS' order."""
+    stale = {fmt for made in kept.builds if _story_changed(story, made, spec_sha256, inputs) for fmt in made["formats"]}
+    files = {entry["file"] for entry in kept.outputs.values() if entry["format"] in stale}
+    return [name for name in FILE_FORMATS if name in files]
+
+
+def _story_changed(story: Story, made: dict, spec_sha256: str, inputs: dict[str, str]) -> bool:
+    """Whether the spec, or a file of the story that build `made` read, is not as it was then."""
+    if made.get("spec_sha256") != spec_sha256:
+        return True
+    recorded = made.get("inputs")
+    for name, digest in recorded.items() if isinstance(recorded, dict) else ():
+        if name.startswith("font:"):  # a shipped font: chapterbook's own, not the story's
+            continue
+        now = inputs.get(name)
+        if now is None:  # read by that build's formats only (a picture the ebook does not use): known by stat in the memo
+            path = Path(name) if Path(name).is_absolute() else story.root / name
+            try:
+                now = story.memo.sha256(path)
+            except OSError:
+                return True  # gone since
+        if now != digest:
+            return True
+    return False
 
 
 def _epub(story: Story, out_dir: Path):

@@ -116,8 +116,9 @@ class Stage:
     """A build's files, written into a hidden folder inside output/<book>/ and moved in together.
 
     Use through :func:`staging`. Renderers write into :attr:`folder` as if it were
-    the book's folder; :meth:`commit` then moves every file in, removes the files
-    of the last build that this one did not make, and puts build.json in last.
+    the book's folder; :meth:`commit` then moves every file in, removes the stale
+    files the build names (its formats' files it did not make this time; the other
+    formats' files stay), and puts build.json in last.
     Until then output/<book>/ holds the last good build untouched; a build that
     fails or is stopped leaves it as it was. The folder is inside output/<book>/
     rather than beside it so the renames never cross a mount point.
@@ -135,8 +136,9 @@ class Stage:
     def commit(self, files: list[str], record: str, remove: set[str]) -> dict[str, Path]:
         """Move `files` and then `record` (build.json) into the book's folder; returns their new paths.
 
-        `remove` names files a build makes (and the last build.json listed): those
-        this build did not make are removed, so `record` describes exactly what is there.
+        `remove` names the files to go (chapterbook.build works them out: the stale files of the formats
+        built, and any the last build.json listed that no format makes now); those in `files` stay, of course.
+        With the files kept, `record` (which lists them too) describes exactly what is there.
         """
         for name in [*files, record]:  # before anything moves: a folder in a file's place stops the build
             if (self.book / name).is_dir() and not (self.book / name).is_symlink():

@@ -6,7 +6,14 @@ book's output folder: the command's settings (story, formats, output folder,
 chapter files, every picture and font the spec names, present or not, the
 templates and the story's own templates/ folder), a fingerprint of chapterbook's
 own files and of the installed packages, the outputs with their SHA-256, and what
-the build printed (warnings, preflight findings).
+the build printed (warnings, preflight findings, the kept files made from an
+earlier version of the story).
+
+A record is kept for each settings: a build of one format keeps the other formats'
+files (chapterbook.build), so `--format pdf` after `--format epub` after `--format pdf`
+has nothing to do. A later build keeps an earlier record only while every file that
+record names is still there as it was (build.json, rewritten by every build, is then
+taken at its new hash: it still lists those files, with the same hashes).
 
 :func:`check` runs before the spec is even parsed. An input whose stat (inode,
 size, modification time) is as recorded is taken as unchanged, as git's index
@@ -31,7 +38,9 @@ import time
 from pathlib import Path
 
 RECORD = Path(".cache") / "uptodate.json"
-VERSION = 1
+VERSION = 2
+BUILD_RECORD = "build.json"  # chapterbook.build.RECORD (not imported: that module imports every renderer)
+KEEP_RECORDS = 8  # records of other settings kept (formats, --pdfx, ...): a handful is all anyone switches between
 DEFAULT_OUTPUT_ROOT = "output"  # as chapterbook.output.DEFAULT_OUTPUT_ROOT (kept light: that module imports the spec's)
 # A file changed this close to when it was recorded may change again within the same clock tick
 # without its stat changing (output.HashMemo's rule): such a file is hashed at every check.
@@ -147,12 +156,13 @@ def _inputs(story, out_dir: Path) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in paths))
 
 
-def record(args, story, result, started: float, warnings: list[str] | None = None) -> None:
+def record(args, story, result, started: float, warnings: list[str] | None = None, earlier: list[list[str]] | None = None) -> None:
     """Write what a successful build read, wrote and printed, for the next :func:`check`.
 
     Nothing is recorded when an input changed after `started` (the build may have read
     the old content), nor for a build that printed failures. `warnings`: the build's
     warnings as already printed (each names its file, which is resolved again otherwise).
+    `earlier`: [file, format] of the kept files made from an earlier version of the story.
     """
     from chapterbook.output import atomic_write
 
@@ -173,8 +183,42 @@ def record(args, story, result, started: float, warnings: list[str] | None = Non
         "pdfx": [name for name in result.outputs if name.endswith("-pdfx")],
         "warnings": warnings if warnings is not None else [w.format() for w in result.warnings],
         "reports": [{"findings": [f.format() for f in r.findings], "verdict": r.verdict(), "ok": r.ok} for r in result.reports],
+        "earlier": earlier or [],
     }
-    atomic_write(result.out_dir / RECORD, json.dumps(data))
+    others = _still_true(result.out_dir, data, made)
+    atomic_write(result.out_dir / RECORD, json.dumps({"builds": [data, *others[:KEEP_RECORDS]]}))
+
+
+def _still_true(out_dir: Path, data: dict, made: dict[str, str]) -> list[dict]:
+    """The other settings' records that the build just recorded in `data` left true, updated to it.
+
+    `made`: every file build.json now lists (this build's and those it kept), with its hash. An earlier
+    record holds while each file it names is among them, as it was; build.json is taken at its new hash.
+    Its "earlier" loses the files this build made: were that record still up to date, the story would
+    be as it was then, and this build made them from the story as it is.
+    """
+    try:
+        builds = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))["builds"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    folder = out_dir.resolve()
+    build_json = str(folder / BUILD_RECORD)
+    written = {Path(p).name for p in data["written"]}
+    kept = []
+    for other in builds if isinstance(builds, list) else ():
+        try:
+            if other["settings"] == data["settings"]:
+                continue
+            outputs = {Path(path): digest for path, digest in other["outputs"].items()}
+            if any(path.parent != folder or made.get(path.name) != digest for path, digest in outputs.items() if str(path) != build_json):
+                continue
+            if build_json in other["outputs"]:
+                other["outputs"][build_json] = data["outputs"][build_json]
+            other["earlier"] = [[name, fmt] for name, fmt in other.get("earlier", []) if name not in written and name in made]
+        except (KeyError, TypeError, AttributeError, ValueError):
+            continue  # not a record this chapterbook wrote
+        kept.append(other)
+    return kept
 
 
 def _recorded_hashes(build_json: Path | None) -> dict[str, str]:
@@ -190,8 +234,9 @@ def check(args) -> dict | None:
     """The last build's record when nothing changed since and its outputs are whole; else None."""
     out_dir = out_dir_for(args.story, args.output)
     try:
-        data = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
-        if data["settings"] != settings(args):
+        wanted = settings(args)
+        data = next((b for b in json.loads((out_dir / RECORD).read_text(encoding="utf-8"))["builds"] if b["settings"] == wanted), None)
+        if data is None:
             return None
         for path, was in data["inputs"].items():
             if not _unchanged(Path(path), was):
@@ -219,7 +264,19 @@ def replay(data: dict) -> int:
             out(finding)
         out(report["verdict"], "bold green" if report["ok"] else "bold red")
     out("nothing changed since the last build, so nothing was rebuilt")
+    if data.get("earlier"):
+        out(earlier_line(data["earlier"]))
     return 0 if all(r["ok"] for r in data["reports"]) else 1
+
+
+def earlier_line(files: list[list[str]]) -> str:
+    """The line that names kept files made from an earlier version of the story ([file, format] each) and how to update them."""
+    names = [name for name, _ in files]
+    formats = ",".join(dict.fromkeys(fmt for _, fmt in files))
+    pdfx = " --pdfx" if any(name.endswith("-pdfx.pdf") for name in names) else ""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    one = len(names) == 1
+    return f"{listed} {'is' if one else 'are'} from an earlier version of the story: build with --format {formats}{pdfx} to update {'it' if one else 'them'}"
 
 
 def _printer(stream):

@@ -62,7 +62,13 @@ def run(args: argparse.Namespace) -> int:
         for report in result.reports:
             print_report(report)
     if result.committed:
-        uptodate.record(args, story, result, started, said)
+        from chapterbook.build import FILE_FORMATS
+
+        # Not an error: the author may want the old ebook for now. Said last, where it is seen.
+        earlier = [[name, FILE_FORMATS[name]] for name in result.earlier]
+        if earlier:
+            out(uptodate.earlier_line(earlier))
+        uptodate.record(args, story, result, started, said, earlier)
         return 0
     why = "--strict: the warnings above count as errors" if result.strict_failed else "the print files did not pass their checks"
     kept = "holds the last good build, unchanged" if (result.out_dir / "build.json").exists() else "was left as it was"
