@@ -25,20 +25,26 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture
-def book(cli, sample_copy, tmp_path):
-    """build(*formats, extra args) -> the command's result; .folder is output/beach-ride-quest, .story the copy's story.yaml."""
-    story = sample_copy("beach-ride-quest")
-    out = tmp_path / "out"
+class Book:
+    """A private copy of the sample book, built through the real command into `out`."""
 
-    def build(fmt: str, *extra: str):
-        result = cli("build", str(story), "--format", fmt, "--output", str(out), *extra)
-        assert result.code == 0, result.text
+    def __init__(self, cli, story: Path, out: Path):
+        self.cli, self.story, self.out = cli, story, out
+
+    @property
+    def folder(self) -> Path:
+        return self.out / "beach-ride-quest"
+
+    def __call__(self, fmt: str, *extra: str, code: int = 0):
+        """`chapterbook build STORY --format FMT --output OUT EXTRA...`; returns the command's result."""
+        result = self.cli("build", str(self.story), "--format", fmt, "--output", str(self.out), *extra)
+        assert result.code == code, result.text
         return result
 
-    build.folder = out / "beach-ride-quest"  # type: ignore[attr-defined]
-    build.story = story  # type: ignore[attr-defined]
-    return build
+
+@pytest.fixture
+def book(cli, sample_copy, tmp_path) -> Book:
+    return Book(cli, sample_copy("beach-ride-quest"), tmp_path / "out")
 
 
 def _edit_chapter(story: Path) -> None:
@@ -146,9 +152,37 @@ def test_a_kept_file_from_an_earlier_story_is_named_once_at_the_end(book):
     assert line == "preview.html, book.pdf, cover.pdf and book.epub are from an earlier version of the story: build with --format html,pdf,epub to update them"
 
 
-def test_watch_leaves_the_built_formats_alone(book, tmp_path):
+def test_a_move_cut_short_keeps_the_other_formats_and_is_finished_by_the_next_run(book, monkeypatch):
+    import chapterbook.output as output
+
+    book("pdf")
+    folder = book.folder
+    printed = {name: _sha(folder / name) for name in ("book.pdf", "cover.pdf")}
+    real = output.os.replace
+
+    def killed_before_the_record(src, dst):  # the ebook is in, the old build.json gone, the new one not yet moved
+        if Path(src).name == "build.json" and Path(src).parent.name.startswith(output.STAGE_PREFIX):
+            raise OSError(5, "Input/output error", str(src))
+        return real(src, dst)
+
+    monkeypatch.setattr(output.os, "replace", killed_before_the_record)
+    assert "build.json" in book("epub", code=1).err  # the error names the file it could not move
+    monkeypatch.setattr(output.os, "replace", real)
+    assert [p.name for p in folder.glob(output.STAGE_PREFIX + "*")], "the cut-short move's journal should be left"
+    assert not (folder / "build.json").exists() and (folder / "book.epub").exists()
+    assert {name: _sha(folder / name) for name in printed} == printed
+    book("md")  # finishes the ebook build's move first, then builds the manuscript
+    record = whole(folder)
+    assert set(_files(record)) == {"book.pdf", "cover.pdf", "book.epub", "manuscript.md"}
+    assert {name: _sha(folder / name) for name in printed} == printed
+    assert [group["formats"] for group in record["kept"]] == [["epub"], ["pdf"]]
+
+
+def test_watch_leaves_the_built_formats_alone(book):
+    from chapterbook.watch.changes import changed, signature
     from chapterbook.watch.session import Session
 
+    book.out = book.story.parent / "output"  # inside the story's folder, where watch must not take a build for an edit
     book("pdf")
     book("epub")
     folder = book.folder
@@ -156,13 +190,17 @@ def test_watch_leaves_the_built_formats_alone(book, tmp_path):
     session = Session(book.story, folder.parent, pdf=True)
     try:
         first = session.rebuild()
+        assert UNCHANGED in book("pdf").out  # watch wrote nothing the up-to-date check looks at
+        seen = signature(book.story.parent, (folder.parent,))
         _edit_chapter(book.story)
         second = session.rebuild()
     finally:
         session.close()
     assert not first.failed and not second.failed, second.problems
-    assert first.pages > 0
+    assert first.pages > 0 and "Cassie laughed, and the cart rolled on." in (second.preview or "")
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != ".cache"]
     assert UNCHANGED not in book("pdf").out  # the story changed while watching: the print files are rebuilt
     assert (folder / "book.epub").read_bytes() == before["book.epub"]
+    # A build while watching is not a change of the story, even with the output folder inside the story's.
+    assert [Path(p).name for p in changed(seen, signature(book.story.parent, (folder.parent,)))] == ["02-the-cart-that-would-not-budge.md"]
