@@ -6,6 +6,8 @@ a broken book. It is one transaction: the files are written into a staging
 folder (output.staging) and moved into output/<book>/ together once every one
 has passed, with the build.json that describes them; a build that fails, is
 stopped or does not pass its print checks leaves the last good build as it was.
+The files of formats not asked for stay (an ebook build keeps book.pdf), and
+build.json lists them too, with the build that made them (see _keep).
 """
 
 from __future__ import annotations
@@ -238,8 +240,8 @@ def _keep(last: dict, out_dir: Path, formats: list[str]) -> Kept:
 
     Their hashes are build.json's, not worked out again: the ebook's warm build does not read the PDFs.
     """
-    earlier = last.get("kept")
-    builds = [last, *(b for b in earlier if isinstance(b, dict))] if isinstance(earlier, list) else [last]
+    older = last.get("kept")  # the builds of the files that build itself kept, newest first
+    builds = [last, *(b for b in older if isinstance(b, dict))] if isinstance(older, list) else [last]
     made_by: dict[str, dict] = {}  # format -> the newest build that made its files here
     for made in builds:
         made_formats = made.get("formats")
