@@ -1,6 +1,6 @@
 """Whether `chapterbook build` has nothing to do: every input as it was, every output present and whole.
 
-After a successful build, :func:`record` writes ``.cache/uptodate.json`` in the
+After a successful build, :func:`record` writes ``.cache/uptodate/<settings>.json`` in the
 book's output folder: the command's settings (story, formats, output folder,
 --pdfx), every file the build read or would read if it appeared (the spec, the
 chapter files, every picture and font the spec names, present or not, the
@@ -9,11 +9,13 @@ own files and of the installed packages, the outputs with their SHA-256, and wha
 the build printed (warnings, preflight findings, the kept files made from an
 earlier version of the story).
 
-A record is kept for each settings: a build of one format keeps the other formats'
-files (chapterbook.build), so `--format pdf` after `--format epub` after `--format pdf`
-has nothing to do. A later build keeps an earlier record only while every file that
-record names is still there as it was (build.json, rewritten by every build, is then
-taken at its new hash: it still lists those files, with the same hashes).
+A record is kept for each settings (a file each, named by them): a build of one format
+keeps the other formats' files (chapterbook.build), so `--format pdf` after `--format epub`
+after `--format pdf` has nothing to do. A later build keeps another settings' record only
+while every file that record names is still there as it was (build.json, rewritten by every
+build, is then taken at its new hash: it still lists those files, with the same hashes).
+One file per settings, so a check reads only its own, and a build that is the only one of
+its book (the warm ebook an author rebuilds after each save) reads no other.
 
 :func:`check` runs before the spec is even parsed. An input whose stat (inode,
 size, modification time) is as recorded is taken as unchanged, as git's index
@@ -37,10 +39,10 @@ import sys
 import time
 from pathlib import Path
 
-RECORD = Path(".cache") / "uptodate.json"
+RECORDS = Path(".cache") / "uptodate"  # a record per settings (record_file)
+OLD_RECORD = Path(".cache") / "uptodate.json"  # the one record chapterbook kept before; removed by the next build
 VERSION = 2
 BUILD_RECORD = "build.json"  # chapterbook.build.RECORD (not imported: that module imports every renderer)
-KEEP_RECORDS = 8  # records of other settings kept (formats, --pdfx, ...): a handful is all anyone switches between
 DEFAULT_OUTPUT_ROOT = "output"  # as chapterbook.output.DEFAULT_OUTPUT_ROOT (kept light: that module imports the spec's)
 # A file changed this close to when it was recorded may change again within the same clock tick
 # without its stat changing (output.HashMemo's rule): such a file is hashed at every check.
@@ -79,6 +81,12 @@ def settings(args) -> dict:
         "pdfx": bool(args.pdfx),
         "code": code_fingerprint(),
     }
+
+
+def record_file(out_dir: Path, wanted: dict) -> Path:
+    """Where the record of a build with these settings is kept (named by all but the code: a new chapterbook replaces it)."""
+    key = json.dumps({name: value for name, value in wanted.items() if name != "code"}, sort_keys=True)
+    return out_dir / RECORDS / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
 
 
 @functools.lru_cache(maxsize=1)  # chapterbook and its packages do not change while it runs
@@ -185,40 +193,39 @@ def record(args, story, result, started: float, warnings: list[str] | None = Non
         "reports": [{"findings": [f.format() for f in r.findings], "verdict": r.verdict(), "ok": r.ok} for r in result.reports],
         "earlier": earlier or [],
     }
-    others = _still_true(result.out_dir, data, made)
-    atomic_write(result.out_dir / RECORD, json.dumps({"builds": [data, *others[:KEEP_RECORDS]]}))
+    own = record_file(result.out_dir, data["settings"])
+    atomic_write(own, json.dumps(data))
+    for other in own.parent.iterdir():
+        if other != own and other.suffix == ".json":
+            _update(other, data, made)
+    (result.out_dir / OLD_RECORD).unlink(missing_ok=True)
 
 
-def _still_true(out_dir: Path, data: dict, made: dict[str, str]) -> list[dict]:
-    """The other settings' records that the build just recorded in `data` left true, updated to it.
+def _update(path: Path, data: dict, made: dict[str, str]) -> None:
+    """Keep another settings' record at `path` if the build just recorded in `data` left it true (updated to it); else remove it.
 
-    `made`: every file build.json now lists (this build's and those it kept), with its hash. An earlier
-    record holds while each file it names is among them, as it was; build.json is taken at its new hash.
-    Its "earlier" loses the files this build made: were that record still up to date, the story would
-    be as it was then, and this build made them from the story as it is.
+    `made`: every file build.json now lists (this build's and those it kept), with its hash. The record
+    holds while each file it names is among them, as it was; build.json is taken at its new hash. Its
+    "earlier" loses the files this build made: were that record still up to date, the story would be as
+    it was then, and this build made them from the story as it is.
     """
-    try:
-        builds = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))["builds"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-    folder = out_dir.resolve()
+    from chapterbook.output import atomic_write
+
+    folder = path.parents[2].resolve()  # output/<book>/.cache/uptodate/x.json
     build_json = str(folder / BUILD_RECORD)
     written = {Path(p).name for p in data["written"]}
-    kept = []
-    for other in builds if isinstance(builds, list) else ():
-        try:
-            if other["settings"] == data["settings"]:
-                continue
-            outputs = {Path(path): digest for path, digest in other["outputs"].items()}
-            if any(path.parent != folder or made.get(path.name) != digest for path, digest in outputs.items() if str(path) != build_json):
-                continue
+    try:
+        other = json.loads(path.read_text(encoding="utf-8"))
+        outputs = {Path(name): digest for name, digest in other["outputs"].items()}
+        if all(p.parent == folder and made.get(p.name) == digest for p, digest in outputs.items() if str(p) != build_json):
             if build_json in other["outputs"]:
                 other["outputs"][build_json] = data["outputs"][build_json]
             other["earlier"] = [[name, fmt] for name, fmt in other.get("earlier", []) if name not in written and name in made]
-        except (KeyError, TypeError, AttributeError, ValueError):
-            continue  # not a record this chapterbook wrote
-        kept.append(other)
-    return kept
+            atomic_write(path, json.dumps(other))
+            return
+    except (OSError, KeyError, TypeError, AttributeError, ValueError):
+        pass  # unreadable, or not a record this chapterbook wrote
+    path.unlink(missing_ok=True)
 
 
 def _recorded_hashes(build_json: Path | None) -> dict[str, str]:
@@ -235,8 +242,8 @@ def check(args) -> dict | None:
     out_dir = out_dir_for(args.story, args.output)
     try:
         wanted = settings(args)
-        data = next((b for b in json.loads((out_dir / RECORD).read_text(encoding="utf-8"))["builds"] if b["settings"] == wanted), None)
-        if data is None:
+        data = json.loads(record_file(out_dir, wanted).read_text(encoding="utf-8"))
+        if data["settings"] != wanted:
             return None
         for path, was in data["inputs"].items():
             if not _unchanged(Path(path), was):
