@@ -26,6 +26,7 @@ from chapterbook.spec.load import Story, resolve_inside
 MANUSCRIPT_TEMPLATE = "markdown/manuscript.md.j2"
 PREVIEW_TEMPLATE = "html/preview.html.j2"
 STYLESHEET = "html/preview.css"
+PICTURE_HEIGHTS = "html/picture-heights.css"  # how tall a picture may be on a screen: the preview's rule and the ebook's
 PREVIEW_MAX_PX = 900  # a preview opens from disk with no other files, so its pictures are inlined, this size at most
 
 
@@ -47,7 +48,7 @@ def render_preview(story: Story, cache_dir: Path | None = None) -> str:
     """
     env = templating.environment(story.root)
     # The stylesheet is ours (or the author's own template), not story text: insert it verbatim.
-    css = Markup(env.loader.get_source(env, STYLESHEET)[0])  # type: ignore[union-attr]
+    css = Markup(screen_stylesheet(env, STYLESHEET))
     with contextlib.ExitStack() as stack:
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-"))) / "images"
@@ -63,6 +64,15 @@ def render_preview(story: Story, cache_dir: Path | None = None) -> str:
         extra = {"css": css, "images": pictures, "quotes": story.spec.typographers_quotes, "font_css": Markup(_FONT_MARK)}
         page = templating.render(PREVIEW_TEMPLATE, {**context(story), **extra}, story.root)
         return page.replace(_FONT_MARK, font_face_css(faces, shown_text(page), assets_cache, story.memo.sha256) if faces else "", 1)
+
+
+def screen_stylesheet(env, name: str) -> str:
+    """The stylesheet `name` followed by PICTURE_HEIGHTS, each the story's own copy when it has one.
+
+    The preview's and the ebook's: one rule for how tall a picture may be on a screen, whichever of them shows it.
+    """
+    loader = env.loader
+    return loader.get_source(env, name)[0] + "\n" + loader.get_source(env, PICTURE_HEIGHTS)[0]
 
 
 _FONT_MARK = "/* chapterbook: the book's font */"
@@ -228,4 +238,4 @@ def write_preview(story: Story, out_dir: Path, cache_dir: Path | None = None) ->
 
 
 def used_templates() -> list[str]:
-    return [MANUSCRIPT_TEMPLATE, PREVIEW_TEMPLATE, STYLESHEET]
+    return [MANUSCRIPT_TEMPLATE, PREVIEW_TEMPLATE, STYLESHEET, PICTURE_HEIGHTS]

@@ -38,6 +38,7 @@ TEMPLATES = (
     "epub/back.xhtml.j2",
     "epub/nav.xhtml.j2",
     "epub/book.css",
+    "html/picture-heights.css",  # manuscript.PICTURE_HEIGHTS, after book.css: how tall a picture may be, as in the preview
 )
 NOMINAL_PAGES = 48  # the cover's front panel does not depend on the page count (only the spine does)
 
@@ -119,7 +120,7 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
     for name, title, kind, body in pages:
         frame = {**common, "page_title": title, "body_type": kind, "body": Markup(body)}
         files[name] = _render("epub/page.xhtml.j2", frame, story).encode("utf-8")
-    files["css/book.css"] = _source("epub/book.css", story).encode("utf-8")
+    files["css/book.css"] = _stylesheet(story).encode("utf-8")
     for style in ("regular", "bold", "italic", "bolditalic"):
         files[f"fonts/{style}.ttf"] = assets.subset_font(faces.get(style, faces["regular"]), shown, cache, story.memo.sha256)
     files["package.opf"] = package_document(story, [p[0] for p in pages], files).encode("utf-8")
@@ -186,9 +187,11 @@ def _render(name: str, context: dict, story: Story) -> str:
     return templating.render(name, context, story.root)
 
 
-def _source(name: str, story: Story) -> str:
-    env = templating.shared_environment(story.root)
-    return env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+def _stylesheet(story: Story) -> str:
+    """epub/book.css with the picture heights the preview uses (manuscript.screen_stylesheet), the story's copies first."""
+    from chapterbook.manuscript import screen_stylesheet
+
+    return screen_stylesheet(templating.shared_environment(story.root), "epub/book.css")
 
 
 def _identifier(story: Story) -> str:
