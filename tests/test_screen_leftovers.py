@@ -198,3 +198,31 @@ def test_print_still_sets_a_transparent_picture_on_white(tmp_path):
     subprocess.run(["pdfimages", "-j", str(out["pdf"]), str(tmp_path / "img")], check=True)
     corner, centre = _corner_and_centre(Image.open(next(tmp_path.glob("img-*.jpg"))))
     assert min(corner[:3]) >= 250 and centre[0] > 180 > centre[1], (corner, centre)  # paper is white
+
+
+@needs_chromium
+def test_names_drawn_over_a_transparent_picture_show_the_diagram_panel_through_it(tmp_path):
+    """A labelled-parts diagram over the illustration's own picture is one SVG on screens (render.epub.assets):
+    the picture's transparent areas show the diagram's panel there too, not the black that the colour
+    values under full transparency hold (drawn without the alpha, they made a black box)."""
+    root = tmp_path / "s"
+    story = _alpha_story(root, "color")
+    story.write_text(
+        story.read_text().replace(
+            "        placement: half\n",
+            "        placement: half\n        diagram:\n          kind: labelled_parts\n          items: [{label: red ball, x: 0.5, y: 0.5}]\n",
+            1,
+        )
+    )
+    out = _built(story, tmp_path / "out", ["html", "epub"])
+    chapter = tmp_path / "out" / "unzipped" / "EPUB" / "chapter-01.xhtml"
+    with _browser() as page:
+        for name, url in (("preview", out["preview"].as_uri()), ("ebook", chapter.as_uri())):
+            page.goto(url)
+            page.wait_for_load_state("load")
+            page.evaluate("() => document.getElementById('ill-ball').scrollIntoView()")
+            box = page.evaluate("() => { const r = document.querySelector('#ill-ball img').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
+            page.screenshot(path=str(tmp_path / f"{name}.png"))
+            shot = Image.open(tmp_path / f"{name}.png").convert("L").crop(tuple(round(v) for v in box))
+            dark = sum(shot.histogram()[:40]) / (shot.width * shot.height)
+            assert dark < 0.03, f"{name}: {dark:.0%} of the diagram is black"

@@ -56,6 +56,7 @@ def _alt(ill) -> str:
 
 def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) -> Outputs:
     """Write book.epub into `out_dir`; `cover_pdf` is this build's cover when it made one."""
+    from chapterbook.manuscript import screen_type
     from chapterbook.render.fonts import face_files
     from chapterbook.spec.kinds import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
@@ -81,8 +82,9 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
                 )
                 pictures[ill.id] = f"images/{ill.id}.svg"
             elif ill.id in screen:
-                files[f"images/{ill.id}.jpg"] = screen[ill.id]
-                pictures[ill.id] = f"images/{ill.id}.jpg"
+                name = f"images/{ill.id}{screen_type(screen[ill.id])[0]}"  # a PNG keeps its transparency
+                files[name] = screen[ill.id]
+                pictures[ill.id] = name
             elif ill.diagram is not None:
                 files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette, sha256=story.memo.sha256)
                 pictures[ill.id] = f"images/{ill.id}.svg"
@@ -90,8 +92,9 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
                 placeholders.append((ci, ill))
     for key, data in screen.items():
         if key.startswith("portrait-"):
-            files[f"images/{key}.jpg"] = data
-            pictures[key] = f"images/{key}.jpg"
+            name = f"images/{key}{screen_type(data)[0]}"
+            files[name] = data
+            pictures[key] = name
 
     progress.report("Making the ebook's cover")
     files["images/cover.jpg"] = _cover_image(story, out_dir, cover_pdf, faces, cache)
