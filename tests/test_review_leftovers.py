@@ -96,7 +96,11 @@ def _chapter_files(root: Path, texts: list[str]) -> Path:
     yaml = story.read_text(encoding="utf-8")
     for n, text in enumerate(texts, 1):
         (root / "chapters" / f"{n:02d}.md").write_text(text, encoding="utf-8")
-        yaml = yaml.replace(f"  - title: Chapter {n} title\n    concepts: [inertia]\n    text: |\n      {PARAGRAPH}\n", f"  - title: Chapter {n} title\n    concepts: [inertia]\n    text_file: chapters/{n:02d}.md\n", 1)
+        yaml = yaml.replace(
+            f"  - title: Chapter {n} title\n    concepts: [inertia]\n    text: |\n      {PARAGRAPH}\n",
+            f"  - title: Chapter {n} title\n    concepts: [inertia]\n    text_file: chapters/{n:02d}.md\n",
+            1,
+        )
     story.write_text(yaml, encoding="utf-8")
     return story
 

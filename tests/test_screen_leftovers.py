@@ -221,7 +221,9 @@ def test_names_drawn_over_a_transparent_picture_show_the_diagram_panel_through_i
             page.goto(url)
             page.wait_for_load_state("load")
             page.evaluate("() => document.getElementById('ill-ball').scrollIntoView()")
-            box = page.evaluate("() => { const r = document.querySelector('#ill-ball img').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }")
+            box = page.evaluate(
+                "() => { const r = document.querySelector('#ill-ball img').getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+            )
             page.screenshot(path=str(tmp_path / f"{name}.png"))
             shot = Image.open(tmp_path / f"{name}.png").convert("L").crop(tuple(round(v) for v in box))
             dark = sum(shot.histogram()[:40]) / (shot.width * shot.height)

@@ -100,7 +100,8 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
     files["images/cover.jpg"] = _cover_image(story, out_dir, cover_pdf, faces, cache)
 
     progress.report("Writing the ebook")
-    common = {"book": book, "spec": spec, "view": view, "chapters": view.chapters, "quotes": quotes, "pictures": pictures, "alt": alt}
+    diagrams = {key for key, name in pictures.items() if name.endswith(".svg")}  # they keep their shape (html/picture-heights.css)
+    common = {"book": book, "spec": spec, "view": view, "chapters": view.chapters, "quotes": quotes, "pictures": pictures, "alt": alt, "diagrams": diagrams}
     year = (book.publication_date or dt.date(2000, 1, 1)).year
     ebook_isbn = book.ebook_isbn
     pages: list[tuple[str, str, str, str]] = []  # (file, title, epub:type of body, body markup)
