@@ -183,8 +183,9 @@ def record(args, story, result, started: float, warnings: list[str] | None = Non
         inputs[str(path)] = state
     outputs = [*result.outputs.values(), *([result.record] if result.record else [])]
     made = _recorded_hashes(result.record)
+    wanted = settings(args)
     data = {
-        "settings": settings(args),
+        "settings": wanted,
         "inputs": inputs,
         "outputs": {str(Path(p).resolve()): made.get(Path(p).name) or _sha256(Path(p)) for p in outputs},
         "written": [str(p) for p in outputs],
@@ -193,7 +194,7 @@ def record(args, story, result, started: float, warnings: list[str] | None = Non
         "reports": [{"findings": [f.format() for f in r.findings], "verdict": r.verdict(), "ok": r.ok} for r in result.reports],
         "earlier": earlier or [],
     }
-    own = record_file(result.out_dir, data["settings"])
+    own = record_file(result.out_dir, wanted)
     atomic_write(own, json.dumps(data))
     for other in own.parent.iterdir():
         if other != own and other.suffix == ".json":
