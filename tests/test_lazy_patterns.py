@@ -101,7 +101,9 @@ print(json.dumps(out))
 
 
 def _library_probe(first: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", first + "\n" + LIBRARY_PROBE], capture_output=True, text=True, env={"PYTHONPATH": str(REPO / "src")}, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", first + "\n" + LIBRARY_PROBE], capture_output=True, text=True, env={"PYTHONPATH": str(REPO / "src")}, check=True
+    )
     return json.loads(done.stdout)
 
 
