@@ -23,7 +23,6 @@ checks each pattern matches as the library's own).
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import re
 import sys
@@ -60,8 +59,12 @@ class LazyPattern:
         return getattr(self.compiled(), name)
 
 
-class _Hook(importlib.abc.MetaPathFinder):
-    """Finds a module of DEFERRED as Python would, and runs it with its chosen patterns deferred."""
+class _Hook:
+    """Finds a module of DEFERRED as Python would, and runs it with its chosen patterns deferred.
+
+    A finder for sys.meta_path (anything with find_spec will do; importlib.abc.MetaPathFinder
+    would import importlib.resources, four modules no build needs).
+    """
 
     def __init__(self) -> None:
         self.pending = set(DEFERRED)
