@@ -263,7 +263,9 @@ def test_a_crowded_spot_diagram_is_a_warning_at_its_line(tmp_path):
     result = render_book(load_story(path), tmp_path / "book.pdf", tmp_path / "cache")
     crowded = [w for w in result.warnings if w.code == "diagram-crowded"]
     assert len(crowded) == 1 and "has more words than room" in crowded[0].message
-    assert "- id: loop" in path.read_text().splitlines()[crowded[0].where.line - 1]
+    # At the diagram's own line and field, where its words are (not the illustration's id or image).
+    assert "diagram: {kind: cycle" in path.read_text().splitlines()[crowded[0].where.line - 1]
+    assert crowded[0].path == "chapters[0].illustrations[0].diagram"
 
 
 def test_labelled_parts_name_the_parts_of_the_illustrations_own_picture(tmp_path):

@@ -26,6 +26,8 @@ from chapterbook.spec.load import Story, resolve_inside
 MANUSCRIPT_TEMPLATE = "markdown/manuscript.md.j2"
 PREVIEW_TEMPLATE = "html/preview.html.j2"
 STYLESHEET = "html/preview.css"
+PICTURE_HEIGHTS = "html/picture-heights.css"  # how tall a picture may be on a screen: the preview's rule and the ebook's
+SCREEN_PICTURES = 2  # what the memo's screen pictures are; 2: one with transparency kept, as a PNG
 PREVIEW_MAX_PX = 900  # a preview opens from disk with no other files, so its pictures are inlined, this size at most
 
 
@@ -47,7 +49,7 @@ def render_preview(story: Story, cache_dir: Path | None = None) -> str:
     """
     env = templating.environment(story.root)
     # The stylesheet is ours (or the author's own template), not story text: insert it verbatim.
-    css = Markup(env.loader.get_source(env, STYLESHEET)[0])  # type: ignore[union-attr]
+    css = Markup(screen_stylesheet(env, STYLESHEET))
     with contextlib.ExitStack() as stack:
         if cache_dir is None:
             cache_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chapterbook-preview-"))) / "images"
@@ -56,13 +58,22 @@ def render_preview(story: Story, cache_dir: Path | None = None) -> str:
         # The preview shows the printed book: a black-and-white interior's pictures and diagrams in grey.
         grey = not colour_interior(story.spec)
         screen = screen_pictures(story, PREVIEW_MAX_PX, cache_dir, grey=grey)
-        pictures = {key: _data_uri("image/jpeg", data) for key, data in screen.items()}
+        pictures = {key: _data_uri(screen_type(data)[1], data) for key, data in screen.items()}
         pictures.update(preview_diagrams(story, faces, assets_cache, screen, grey=grey))
         # `quotes`: the preview shows “ ” ‘ ’ where the print does (the manuscript keeps what was typed).
         # The font is cut to the characters the page shows, so it is rendered first with a mark where the font goes.
         extra = {"css": css, "images": pictures, "quotes": story.spec.typographers_quotes, "font_css": Markup(_FONT_MARK)}
         page = templating.render(PREVIEW_TEMPLATE, {**context(story), **extra}, story.root)
         return page.replace(_FONT_MARK, font_face_css(faces, shown_text(page), assets_cache, story.memo.sha256) if faces else "", 1)
+
+
+def screen_stylesheet(env, name: str) -> str:
+    """The stylesheet `name` followed by PICTURE_HEIGHTS, each the story's own copy when it has one.
+
+    The preview's and the ebook's: one rule for how tall a picture may be on a screen, whichever of them shows it.
+    """
+    loader = env.loader
+    return loader.get_source(env, name)[0] + "\n" + loader.get_source(env, PICTURE_HEIGHTS)[0]
 
 
 _FONT_MARK = "/* chapterbook: the book's font */"
@@ -109,7 +120,7 @@ def font_face_css(faces: dict[str, Path], text: str, cache: Path, sha256: Callab
 def preview_diagrams(story: Story, faces: dict[str, Path], cache: Path, screen: dict[str, bytes] | None = None, grey: bool = False) -> dict[str, str]:
     """Illustration id -> SVG data: URI for each diagram the preview draws, as print draws it.
 
-    A diagram whose illustration has a picture (in `screen`, JPEG bytes by id) is left to the
+    A diagram whose illustration has a picture (in `screen`, its bytes by id) is left to the
     picture, except labelled parts of that picture (diagrams.on_picture): the SVG then carries the
     picture with its callouts over it. `grey` for a black-and-white interior.
     As <img> sources, not inline <svg>: poppler's SVGs name their glyphs and clips alike, and
@@ -144,11 +155,18 @@ def _data_uri(media_type: str, data: bytes) -> str:
     return f"data:{media_type};base64," + b64encode(data).decode("ascii")
 
 
+def screen_type(data: bytes) -> tuple[str, str]:
+    """(file suffix, media type) of a screen picture's bytes: a PNG when it kept its transparency, else a JPEG."""
+    return (".png", "image/png") if data.startswith(b"\x89PNG") else (".jpg", "image/jpeg")
+
+
 def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None, grey: bool = False) -> dict[str, bytes]:
-    """Illustration id (or `portrait-<scientist>`) -> JPEG bytes at most `max_px` on a side, for screens.
+    """Illustration id (or `portrait-<scientist>`) -> JPEG or PNG bytes at most `max_px` on a side, for screens.
 
     For the preview and the ebook. Pictures go through the print pipeline (render.images:
-    upright, on white, 8-bit sRGB from any colour profile, Lanczos) on its worker threads
+    upright, 8-bit sRGB from any colour profile, Lanczos) on its worker threads; one with
+    transparency stays a PNG with it (the page's colour shows through, where print sets it on
+    white paper), the others are JPEGs (:func:`screen_type` tells which)
     and are cached by content in `cache_dir` beside the print sizes, so a rebuild does not
     redo them. `grey` stores them in greyscale, as a black-and-white interior prints them
     (the print pipeline's own conversion). An image that cannot be read is left out (the placeholder with the brief
@@ -184,7 +202,7 @@ def _screen_key(story: Story, path: Path, max_px: int, grey: bool) -> str | None
     from chapterbook.spec.memo import content_key
 
     try:
-        return content_key("screen", story.memo.sha256(path), max_px, grey)
+        return content_key("screen", SCREEN_PICTURES, story.memo.sha256(path), max_px, grey)
     except OSError:
         return None
 
@@ -228,4 +246,4 @@ def write_preview(story: Story, out_dir: Path, cache_dir: Path | None = None) ->
 
 
 def used_templates() -> list[str]:
-    return [MANUSCRIPT_TEMPLATE, PREVIEW_TEMPLATE, STYLESHEET]
+    return [MANUSCRIPT_TEMPLATE, PREVIEW_TEMPLATE, STYLESHEET, PICTURE_HEIGHTS]

@@ -342,8 +342,8 @@ def _crowded_diagrams(story: Story) -> Iterable[Problem]:
                     family.append(fonts.book_font(story, _fonts_cache(story)))  # measuring words needs the font registered
                 return [(p.message, p.hint, p.severity.value, p.code) for p in fit_problems(d, w, h, family[0].regular, size, None, "")]
 
-            key = ("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
-            field = format_path(("chapters", ci, "illustrations", ii, "image"))
+            key = ("chapters", ci, "illustrations", ii, "diagram")  # its words are the diagram's: the author fixes them there
+            field = format_path(key)
             for message, hint, severity, code in story.memo.cached("crowding", content_key(d.model_dump(mode="json"), w, h, size, face), measure):
                 yield Problem(message, story.where(*key), field, hint, Severity(severity), code)
 

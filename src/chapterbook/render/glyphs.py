@@ -109,7 +109,8 @@ def glyph_problems(story: Story, covered: frozenset[str], problems: list[Problem
             where = w("chapters", ci, "illustrations", ii, "image" if ill.image else "id")
             if not (has_picture(story, ill.image) and not on_picture(ill.diagram)):  # words print, not only a picture
                 if ill.diagram is not None:
-                    check(diagram_text(ill.diagram), where, f"diagram '{ill.id}'")
+                    at = ("chapters", ci, "illustrations", ii, "diagram")  # the labels are the diagram's, as the renderer says (interior.plan)
+                    check(diagram_text(ill.diagram), w(*at), f"diagram '{ill.id}'", format_path(at))
                 elif ill.placement != Placement.full:
                     check(ill.brief, where, f"the brief of '{ill.id}'")
             if caption(ill):

@@ -212,16 +212,18 @@ def plan(
 
     Refuses what :func:`image_size` refuses. `hashes` remembers the sources'
     content hashes between builds. `source_px`: what image_size already said.
-    `exact`: the picture must be exactly `px` (for screens), not 300-450 ppi there (resample.make).
+    `exact`: the picture must be exactly `px` (for screens), not 300-450 ppi there (resample.make); one
+    with transparency is then kept as a PNG with it (its file ends in .png: resample.screen_png).
     """
     source_px = source_px or image_size(source, where, field)
     content = hashes.sha256(source) if hashes is not None else sha256_file(source)
     flags = (b"|grey" if grey else b"") + (b"|exact" if exact else b"")
     digest = hashlib.sha256(f"{content}|{px[0]}x{px[1]}|crop={crop}|{PIPELINE}".encode() + flags)
-    return Placed(cache_dir / f"{digest.hexdigest()[:32]}.jpg", source, px, source_px)
+    suffix = ".png" if exact and pixels.has_alpha_file(source) else ".jpg"
+    return Placed(cache_dir / f"{digest.hexdigest()[:32]}{suffix}", source, px, source_px)
 
 
-CACHED = re.compile(r"^[0-9a-f]{32}\.jpg$")  # the cache's own pictures (see plan); nothing else is pruned
+CACHED = re.compile(r"^[0-9a-f]{32}\.(jpg|png)$")  # the cache's own pictures (see plan); nothing else is pruned
 
 
 def _still_cached(path: Path) -> bool:
@@ -243,7 +245,7 @@ def prune(cache_dir: Path, unused_since: float) -> int:
     an illustration, sizes from an earlier layout.
     """
     removed = 0
-    for file in cache_dir.glob("*.jpg"):
+    for file in cache_dir.glob("*.*"):
         if not CACHED.match(file.name):
             continue
         with contextlib.suppress(OSError):
@@ -270,7 +272,7 @@ def resample(
     comment saying whether the original had colour (chapterbook.render.ink reads it back)."""
     if _still_cached(placed.path):
         return
-    job = (os.fspath(placed.source), placed.px, crop, grey, None, exact)
+    job = (os.fspath(placed.source), placed.px, crop, grey, None, exact, placed.path.suffix == ".png")  # a PNG keeps its alpha (plan)
     with _ONE_BIG_AT_A_TIME if _decoded_pixels(placed) > BIG_PICTURE_PX else contextlib.nullcontext():
         data = _run(pixels.make, job, pool, placed.source, where, field)
     atomic_write(placed.path, data)

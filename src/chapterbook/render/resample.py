@@ -195,7 +195,7 @@ def _reuse_image_memory(blocks: int = 12 * MAX_WORKERS) -> None:
 # --- the work ------------------------------------------------------------------------------------
 
 
-def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool | None = None, exact: bool = False) -> bytes:
+def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool | None = None, exact: bool = False, alpha: bool = False) -> bytes:
     """`source` as a JPEG to print at the size of `px` pixels at 300 ppi, as bytes for the caller to store.
 
     Resampled to exactly `px`, unless the picture (after a JPEG's reduced-scale decode)
@@ -205,8 +205,11 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
     black-and-white interior) makes it greyscale, with a comment saying whether the
     original had colour; `colour` is that answer when the caller knows it already (see
     :func:`has_colour_file`). `exact`: exactly `px` pixels whatever their resolution (a picture for
-    screens, whose size is a limit, not a resolution). Raises :class:`Unreadable`.
+    screens, whose size is a limit, not a resolution). `alpha` (screens only): its transparency kept, as
+    a PNG (:func:`screen_png`), so a screen's page shows through where paper would. Raises :class:`Unreadable`.
     """
+    if alpha:
+        return screen_png(Path(source), px, grey)
     if not crop:
         kept = embeddable_jpeg(Path(source), px, grey, exact)
         if kept is not None:
@@ -230,6 +233,47 @@ def make(source: str, px: tuple[int, int], crop: bool, grey: bool, colour: bool 
     del image
     _release_image_memory()
     return out.getvalue()
+
+
+def screen_png(source: Path, px: tuple[int, int], grey: bool) -> bytes:
+    """`source` resampled to exactly `px` as a PNG that keeps its transparency (RGBA, or LA when `grey`), for screens.
+
+    Print sets a transparent picture on white (paper is white: :func:`decode`); a screen's page is the
+    preview's cream or a reader's own colour (sepia, night), which a white box would cover. The colours
+    go to sRGB as print's do, the alpha channel as it is; Pillow resizes RGBA and LA with the colours
+    weighted by their alpha, so no dark fringe comes from the colour hidden under transparent pixels.
+    Raises :class:`Unreadable`.
+    """
+    _reuse_image_memory()
+    img, icc, _ = _opened(source, px)
+    if has_alpha(img):
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")
+        del img
+        image = _to_srgb(rgba.convert("RGB"), icc)
+        image = image.convert("L") if grey else image
+        image.putalpha(rgba.getchannel("A"))
+        del rgba
+    else:  # its header said transparent, its pixels are not (images.plan judged by the header): opaque, still a PNG
+        image = _on_white_srgb(img, icc)
+        image = image.convert("L") if grey else image
+    if image.size != px:
+        image = image.resize(px, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    del image
+    _release_image_memory()
+    return out.getvalue()
+
+
+def has_alpha_file(source: Path) -> bool:
+    """Whether the picture at `source` has transparency, by its header alone (no pixels decoded); False when it cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as img:
+                return has_alpha(img)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False  # its decoding says what is wrong
 
 
 def has_colour_file(source: str) -> bool:
@@ -275,7 +319,7 @@ def _decode_grey(source: Path, px: tuple[int, int], colour: bool | None) -> tupl
     if luma:
         # Decoded straight to grey (see _luma_only): the colour verdict comes from a small decode of its own.
         return img, has_colour_file(os.fspath(source)) if colour is None else colour
-    alpha = _has_alpha(img)
+    alpha = has_alpha(img)
     if not icc and img.mode == "P" and not alpha:
         # A palette picture (flat digital art) made grey through its palette: no RGB copy at full size
         # (three times the picture's own memory), and the same levels as by way of RGB.
@@ -366,13 +410,14 @@ def _is_srgb(icc: bytes) -> bool:
         return True
 
 
-def _has_alpha(img: Image.Image) -> bool:
+def has_alpha(img: Image.Image) -> bool:
+    """Whether a picture (opened, decoded or not) has an alpha channel or a transparent palette entry."""
     return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
 
 
 def _on_white_srgb(img: Image.Image, icc: bytes | None) -> Image.Image:
     """`img` flattened on white (when it has transparency) and in sRGB."""
-    if _has_alpha(img):
+    if has_alpha(img):
         rgba = img if img.mode == "RGBA" else img.convert("RGBA")  # convert() would copy even an RGBA one
         img = Image.new("RGB", rgba.size, (255, 255, 255))  # white stays white in any RGB profile
         img.paste(rgba, mask=rgba.getchannel("A"))

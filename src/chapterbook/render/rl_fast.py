@@ -73,6 +73,11 @@ def draw_image_file(canv, name: str, file: Path | Callable[[], Path], x: float, 
     `name` instead, as drawImage does internally. `file` may be a function giving the
     JPEG, called when the PDF is written (see :class:`_JpegWhenWritten`).
     """
+    if not callable(file) and file.suffix == ".png":
+        # A screen picture that kept its transparency (images.plan), under a diagram's names for the ebook or
+        # the preview: ReportLab's own drawImage gives it its alpha as a soft mask (the JPEG path below has no alpha).
+        canv.drawImage(str(file), x, y, w, h, mask="auto")
+        return
     reg = register_image_file(canv, name, file)
     canv._currentPageHasImages = 1
     canv.saveState()

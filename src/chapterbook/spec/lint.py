@@ -20,7 +20,7 @@ from chapterbook.spec.kinds import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.memo import content_key
 from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
 from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
-from chapterbook.text.check import grammar_problems
+from chapterbook.text.check import grammar_problems, heading_at_end_problems
 
 MIN_WORDS_FOR_GRADE = 100
 
@@ -328,6 +328,7 @@ CHECKS: tuple[Callable[[Story], Iterable[Problem]], ...] = (
     _diagrams,
     _barcode,
     grammar_problems,  # chapter text outside the grammar (chapterbook.text.check)
+    heading_at_end_problems,  # a chapter whose text ends on a heading (chapterbook.text.check)
     _build,
 )
 

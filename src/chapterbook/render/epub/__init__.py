@@ -38,6 +38,7 @@ TEMPLATES = (
     "epub/back.xhtml.j2",
     "epub/nav.xhtml.j2",
     "epub/book.css",
+    "html/picture-heights.css",  # manuscript.PICTURE_HEIGHTS, after book.css: how tall a picture may be, as in the preview
 )
 NOMINAL_PAGES = 48  # the cover's front panel does not depend on the page count (only the spine does)
 
@@ -55,6 +56,7 @@ def _alt(ill) -> str:
 
 def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) -> Outputs:
     """Write book.epub into `out_dir`; `cover_pdf` is this build's cover when it made one."""
+    from chapterbook.manuscript import screen_type
     from chapterbook.render.fonts import face_files
     from chapterbook.spec.kinds import on_picture  # the spec's rule, without the drawing code (ReportLab)
 
@@ -80,8 +82,9 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
                 )
                 pictures[ill.id] = f"images/{ill.id}.svg"
             elif ill.id in screen:
-                files[f"images/{ill.id}.jpg"] = screen[ill.id]
-                pictures[ill.id] = f"images/{ill.id}.jpg"
+                name = f"images/{ill.id}{screen_type(screen[ill.id])[0]}"  # a PNG keeps its transparency
+                files[name] = screen[ill.id]
+                pictures[ill.id] = name
             elif ill.diagram is not None:
                 files[f"images/{ill.id}.svg"] = assets.diagram_svg(ill.diagram, faces, cache, *assets.DIAGRAM_PT, spec.layout.palette, sha256=story.memo.sha256)
                 pictures[ill.id] = f"images/{ill.id}.svg"
@@ -89,14 +92,16 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
                 placeholders.append((ci, ill))
     for key, data in screen.items():
         if key.startswith("portrait-"):
-            files[f"images/{key}.jpg"] = data
-            pictures[key] = f"images/{key}.jpg"
+            name = f"images/{key}{screen_type(data)[0]}"
+            files[name] = data
+            pictures[key] = name
 
     progress.report("Making the ebook's cover")
     files["images/cover.jpg"] = _cover_image(story, out_dir, cover_pdf, faces, cache)
 
     progress.report("Writing the ebook")
-    common = {"book": book, "spec": spec, "view": view, "chapters": view.chapters, "quotes": quotes, "pictures": pictures, "alt": alt}
+    diagrams = {key for key, name in pictures.items() if name.endswith(".svg")}  # they keep their shape (html/picture-heights.css)
+    common = {"book": book, "spec": spec, "view": view, "chapters": view.chapters, "quotes": quotes, "pictures": pictures, "alt": alt, "diagrams": diagrams}
     year = (book.publication_date or dt.date(2000, 1, 1)).year
     ebook_isbn = book.ebook_isbn
     pages: list[tuple[str, str, str, str]] = []  # (file, title, epub:type of body, body markup)
@@ -119,7 +124,7 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
     for name, title, kind, body in pages:
         frame = {**common, "page_title": title, "body_type": kind, "body": Markup(body)}
         files[name] = _render("epub/page.xhtml.j2", frame, story).encode("utf-8")
-    files["css/book.css"] = _source("epub/book.css", story).encode("utf-8")
+    files["css/book.css"] = _stylesheet(story).encode("utf-8")
     for style in ("regular", "bold", "italic", "bolditalic"):
         files[f"fonts/{style}.ttf"] = assets.subset_font(faces.get(style, faces["regular"]), shown, cache, story.memo.sha256)
     files["package.opf"] = package_document(story, [p[0] for p in pages], files).encode("utf-8")
@@ -186,9 +191,11 @@ def _render(name: str, context: dict, story: Story) -> str:
     return templating.render(name, context, story.root)
 
 
-def _source(name: str, story: Story) -> str:
-    env = templating.shared_environment(story.root)
-    return env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+def _stylesheet(story: Story) -> str:
+    """epub/book.css with the picture heights the preview uses (manuscript.screen_stylesheet), the story's copies first."""
+    from chapterbook.manuscript import screen_stylesheet
+
+    return screen_stylesheet(templating.shared_environment(story.root), "epub/book.css")
 
 
 def _identifier(story: Story) -> str:

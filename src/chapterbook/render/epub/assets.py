@@ -57,7 +57,7 @@ def diagram_svg(
     """The diagram as SVG, drawn by the same code as the print book's (through a one-page PDF and poppler).
 
     Text in the SVG is glyph outlines, so it looks the same in every reader without the font.
-    `picture` (JPEG bytes for screens): a labelled_parts diagram's own picture, drawn inside the
+    `picture` (a screen picture's JPEG or PNG bytes): a labelled_parts diagram's own picture, drawn inside the
     SVG with the callouts over it, so the names and their lines come from the print drawing
     (diagrams.parts), not from a second copy of its geometry. `grey`: every colour turned into
     its grey (:func:`grey_svg`), as a black-and-white interior prints it.
@@ -78,7 +78,7 @@ def diagram_svg(
 
         tool = _need("pdftocairo", "poppler-utils")
         with tempfile.TemporaryDirectory(prefix="chapterbook-svg-") as tmp:
-            placed = _screen_placed(picture, Path(tmp) / "picture.jpg") if picture is not None else None
+            placed = _screen_placed(picture, Path(tmp) / "picture") if picture is not None else None
             pdf = Path(tmp) / "d.pdf"
             c = Canvas(str(pdf), pagesize=(width_pt, height_pt), invariant=1)
             draw_diagram(c, diagram, 0, 0, width_pt, height_pt, register_face(regular), 12, palette, placed)
@@ -94,12 +94,14 @@ def diagram_svg(
     return cached(cache, key, ".svg", make)
 
 
-def _screen_placed(picture: bytes, path: Path):
-    """A screen picture (JPEG bytes) written to `path`, as the images.Placed the diagram drawing takes."""
+def _screen_placed(picture: bytes, stem: Path):
+    """A screen picture (JPEG or PNG bytes) written beside `stem` with its type's suffix, as the images.Placed the diagram drawing takes."""
     from PIL import Image
 
+    from chapterbook.manuscript import screen_type
     from chapterbook.render.images import Placed
 
+    path = stem.with_suffix(screen_type(picture)[0])  # a PNG keeps its transparency there too (rl_fast.draw_image_file)
     path.write_bytes(picture)
     with Image.open(path) as img:
         size = img.size

@@ -98,8 +98,8 @@ class InteriorBase:
                     draw_placed(canv, placed, x + (w - pw * s) / 2, y + (h - ph * s) / 2, pw * s, ph * s)
 
             elif slot.diagram is not None:
-                self.check_glyphs(diagram_text(slot.diagram), slot.where, f"diagram '{slot.id}'")
-                self.warn(fit_problems(slot.diagram, bw, min(bh, bw), font, fs * 0.75, slot.where, slot.field))
+                self.check_glyphs(diagram_text(slot.diagram), slot.diagram_where, f"diagram '{slot.id}'", slot.diagram_field)
+                self.warn(fit_problems(slot.diagram, bw, min(bh, bw), font, fs * 0.75, slot.diagram_where, slot.diagram_field))
 
                 def art(canv, block, d=slot.diagram):
                     x, y, w, h = block
@@ -119,9 +119,9 @@ class InteriorBase:
             return [gap, Picture(slot.placed), gap]
         if slot.diagram is not None:
             d = slot.diagram
-            self.check_glyphs(diagram_text(d), slot.where, f"diagram '{slot.id}'")
+            self.check_glyphs(diagram_text(d), slot.diagram_where, f"diagram '{slot.id}'", slot.diagram_field)
             h = min(bh, bw * PANEL_RATIO[slot.placement])
-            self.warn(fit_problems(d, bw, h, font, fs * 0.75, slot.where, slot.field))
+            self.warn(fit_problems(d, bw, h, font, fs * 0.75, slot.diagram_where, slot.diagram_field))
             # The caption is added by render.blocks.captioned, for every kind of illustration alike.
             return [gap, DiagramFlowable(d, bw, h, font, fs * 0.75, self.spec.layout.palette, picture), gap]
         h = min(bh, bw * PANEL_RATIO[slot.placement])

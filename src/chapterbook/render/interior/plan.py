@@ -41,6 +41,9 @@ class Slot:
     side: str | None = None  # a spot at the 'left' or 'right' of the text, which wraps beside it
     bleed: bool = False  # a full-page picture out to the bleed edge, cropped to the sheet's shape
     fit: str | None = None  # the spec's `fit` (shrink | float); None: render.blocks.shrink_floor decides
+    # Where the spec's `diagram:` is: its warnings (crowded, a missing glyph in a label) send the author there, not to `image:`.
+    diagram_where: Location | None = None
+    diagram_field: str = ""
 
 
 def text_location(story: Story, ci: int, offset: int) -> Location | None:
@@ -128,6 +131,8 @@ class Pictures:
                     fit=getattr(getattr(ill, "fit", None), "value", None),
                     bleed=bool(getattr(ill, "bleed", False)),
                     side=getattr(getattr(ill, "side", None), "value", None) if ill.placement == Placement.spot else None,
+                    diagram_where=self.story.where("chapters", ci, "illustrations", ii, "diagram") if ill.diagram is not None else None,
+                    diagram_field=format_path(("chapters", ci, "illustrations", ii, "diagram")) if ill.diagram is not None else "",
                 )
                 for key, misplaced, kind in (
                     ("bleed", ill.bleed and ill.placement != Placement.full, "full"),
