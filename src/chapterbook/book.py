@@ -7,9 +7,9 @@ so an illustration lands in the same place in all of them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import msgspec
 from markupsafe import Markup
 
 from chapterbook.spec.kinds import Placement
@@ -20,8 +20,7 @@ if TYPE_CHECKING:  # types only: the spec's models load Pydantic, which a thawed
     from chapterbook.spec.models import Activity, Chapter, Concept, Illustration, Scientist, StorySpec
 
 
-@dataclass(frozen=True)
-class FlowItem:
+class FlowItem(msgspec.Struct, frozen=True):
     """One thing in a chapter's flow.
 
     kinds: "paragraph", "dialogue", "heading", "bullet_list", "numbered_list",
@@ -77,8 +76,7 @@ def caption(ill: Illustration) -> str:
     return ill.caption or (ill.diagram.caption if ill.diagram is not None else "")
 
 
-@dataclass
-class ChapterView:
+class ChapterView(msgspec.Struct):
     number: int
     id: str
     chapter: Chapter
@@ -107,8 +105,7 @@ class ChapterView:
         return any(item.kind != "illustration" for item in self.flow)
 
 
-@dataclass(frozen=True)
-class GlossaryEntry:
+class GlossaryEntry(msgspec.Struct, frozen=True):
     term: str
     definition: str
     concept: str  # the name of the concept that defines it
@@ -116,8 +113,7 @@ class GlossaryEntry:
     term_index: int = 0
 
 
-@dataclass(frozen=True)
-class ScientistEntry:
+class ScientistEntry(msgspec.Struct, frozen=True):
     """A scientist met at the back of the book, with the concepts they explain."""
 
     index: int  # position in spec.scientists, for messages
@@ -169,8 +165,7 @@ class ScientistEntry:
         return f"Portrait of {self.name}"
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(msgspec.Struct, frozen=True):
     """One page (or run of pages) of the front or back matter, as every format prints it.
 
     key: "dedication" (front); "glossary", "scientists", "activities", "questions", "grownups",
@@ -192,14 +187,13 @@ class Section:
         return f"{'front' if self.key == 'dedication' else 'back'}-{self.key}.xhtml"
 
 
-@dataclass
-class BookView:
+class BookView(msgspec.Struct):
     story: Story
     chapters: list[ChapterView]
-    glossary: list[GlossaryEntry] = field(default_factory=list)
-    scientists: list[ScientistEntry] = field(default_factory=list)
-    front: list[Section] = field(default_factory=list)  # after the copyright page, before the contents
-    back: list[Section] = field(default_factory=list)  # after the last chapter, in print order
+    glossary: list[GlossaryEntry] = msgspec.field(default_factory=list)
+    scientists: list[ScientistEntry] = msgspec.field(default_factory=list)
+    front: list[Section] = msgspec.field(default_factory=list)  # after the copyright page, before the contents
+    back: list[Section] = msgspec.field(default_factory=list)  # after the last chapter, in print order
 
     @property
     def spec(self):
@@ -267,7 +261,7 @@ def chapter_flow(story: Story, index: int) -> tuple[Illustration | None, list[Fl
         flow.insert(pos, FlowItem("illustration", illustration=ill))
     for i, item in enumerate(flow):
         if (side := wrap_side(flow, i)) is not None:
-            flow[i] = replace(item, side=side)
+            flow[i] = msgspec.structs.replace(item, side=side)
     return opener, flow
 
 

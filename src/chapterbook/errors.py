@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+
+import msgspec
 
 
 class Severity(str, Enum):
@@ -19,8 +20,7 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(msgspec.Struct, frozen=True):
     """Where in which file: 1-based line and column, as editors show them."""
 
     file: Path | None = None
@@ -51,12 +51,11 @@ def _resolved(folder: str) -> Path:
     return Path(folder).resolve()
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One thing wrong (or worth a look) in a book, with the fix."""
 
     message: str
-    where: Location = field(default_factory=Location)
+    where: Location = msgspec.field(default_factory=Location)
     path: str = ""  # the field path, e.g. "chapters[1].title"
     hint: str = ""  # what to do next, in plain words
     severity: Severity = Severity.ERROR

@@ -22,8 +22,9 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 EXIT_CODES = {
     0: "all good",
@@ -50,8 +51,7 @@ def add_strict(parser: argparse.ArgumentParser, what: str = "warnings") -> None:
     parser.add_argument("--strict", action="store_true", help=f"treat {what} as problems: exit 1 (as mkdocs --strict does)")
 
 
-@dataclass(frozen=True)
-class Chapters:
+class Chapters(msgspec.Struct, frozen=True):
     """A chapter selection as typed: (first, last) ranges, 1-based, not expanded until the book is known."""
 
     ranges: tuple[tuple[int, int], ...]

@@ -6,9 +6,5 @@ machinery), styles.py, flowables.py, interior/ (the book's content), blocks.py
 (the text's blocks), fonts.py, images.py (load, resample to 300 ppi, cache),
 diagrams/ (vector science diagrams), cover.py and barcode.py (the wrap),
 rl_fast.py (the only module touching ReportLab's internals). docs/architecture.md
-draws the tree.
+draws the tree. ReportLab's unused URI pattern is compiled only if used: chapterbook/lazy_patterns.py.
 """
-
-from chapterbook.render import rl_import
-
-rl_import.install()  # before any module here imports ReportLab: its unused URI pattern is compiled only if used

@@ -12,9 +12,10 @@ it lives in :mod:`rl_fast` (``ttfont``); this module decides which files to use.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from chapterbook import print_rules
 from chapterbook.errors import RenderError
@@ -139,8 +140,7 @@ def _unusable(path: Path, exc: Exception, where=None) -> RenderError:
     )
 
 
-@dataclass(frozen=True)
-class FontFamily:
+class FontFamily(msgspec.Struct, frozen=True):
     """Registered ReportLab names for one family, plus the files they came from."""
 
     regular: str

@@ -6,8 +6,9 @@ The numbers (trim, bleed, margins, the gutter table) are the print rules in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from chapterbook.print_rules import BLEED_IN, BOTTOM_IN, MIN_PAGES, OUTSIDE_IN, TOP_IN, inch, inside_inches
 
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
     from chapterbook.spec.models import Layout  # a type only: the spec's models load Pydantic
 
 
-@dataclass(frozen=True)
-class PageGeometry:
+class PageGeometry(msgspec.Struct, frozen=True):
     """Where everything sits on one interior page size, for both recto and verso."""
 
     trim_w: float

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from chapterbook.errors import Location, Problem
 from chapterbook.spec.memo import Memo
@@ -23,8 +24,7 @@ if TYPE_CHECKING:  # a type only: a thawed spec (spec/snapshot.py) is loaded wit
 PathKey = tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
-class SourceText:
+class SourceText(msgspec.Struct, frozen=True):
     """A chapter's Markdown text and where its first line sits in which file."""
 
     text: str
@@ -37,19 +37,18 @@ class SourceText:
         return Location(self.file, self.first_line + line_in_text, self.indent + column_in_line + 1)
 
 
-@dataclass
-class Story:
+class Story(msgspec.Struct):
     """A loaded book: the validated spec, its folder and positions for messages."""
 
     spec: StorySpec
     path: Path
-    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    texts: list[SourceText | None] = field(default_factory=list)
+    positions: dict[PathKey, tuple[int, int]] = msgspec.field(default_factory=dict)
+    texts: list[SourceText | None] = msgspec.field(default_factory=list)
     # Problems found while reading chapter files; lint reports them with the rest
     # so one run lists everything.
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = msgspec.field(default_factory=list)
     # Results worked out from the book's content (lint's, the ebook cover's), kept between builds by content.
-    memo: Memo = field(default_factory=Memo, compare=False, repr=False)
+    memo: Memo = msgspec.field(default_factory=Memo)
 
     @property
     def root(self) -> Path:
@@ -101,8 +100,7 @@ NOT_REGULAR = "not-regular"  # a FIFO, socket or device: reading it could hang o
 BAD_NAME = "bad-name"  # a name no file can have (a NUL byte) or a link loop
 
 
-@dataclass(frozen=True)
-class StoryFile:
+class StoryFile(msgspec.Struct, frozen=True):
     """What :func:`story_file` found: the resolved path when inside the folder, and what is wrong, if anything."""
 
     relative: str
@@ -148,8 +146,7 @@ def resolve_inside(root: Path, relative: str) -> Path | None:
     return story_file(root, relative).path
 
 
-@dataclass(frozen=True)
-class FileKind:
+class FileKind(msgspec.Struct, frozen=True):
     """How messages name one kind of file a story points at."""
 
     noun: str  # "chapter file"

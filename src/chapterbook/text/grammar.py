@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
+import msgspec
 from markdown_it.token import Token
 
 from chapterbook.text.inline import MD, Inline, Span, spans_of
@@ -29,8 +29,7 @@ _OPEN_QUOTES = "\"“‘'«"
 # --- blocks ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BlockBase:
+class BlockBase(msgspec.Struct, frozen=True):
     """Where a block is: 0-based `line`/`col` of its first character, `start` as an offset, `end` the line after it."""
 
     line: int
@@ -40,8 +39,7 @@ class BlockBase:
     kind: ClassVar[str] = ""
 
 
-@dataclass(frozen=True)
-class Paragraph(BlockBase):
+class Paragraph(BlockBase, frozen=True):
     text: Inline
 
     @property
@@ -53,39 +51,33 @@ class Paragraph(BlockBase):
     kind: ClassVar[str] = "paragraph"
 
 
-@dataclass(frozen=True)
-class Heading(BlockBase):
+class Heading(BlockBase, frozen=True):
     level: int
     text: Inline
     kind: ClassVar[str] = "heading"
 
 
-@dataclass(frozen=True)
-class BulletList(BlockBase):
+class BulletList(BlockBase, frozen=True):
     items: tuple[Inline, ...]
     kind: ClassVar[str] = "bullet_list"
 
 
-@dataclass(frozen=True)
-class NumberedList(BlockBase):
+class NumberedList(BlockBase, frozen=True):
     items: tuple[Inline, ...]
     first: int = 1  # the number of the first item, as typed
     kind: ClassVar[str] = "numbered_list"
 
 
-@dataclass(frozen=True)
-class BlockQuote(BlockBase):
+class BlockQuote(BlockBase, frozen=True):
     paragraphs: tuple[Inline, ...]
     kind: ClassVar[str] = "quote"
 
 
-@dataclass(frozen=True)
-class SceneBreak(BlockBase):
+class SceneBreak(BlockBase, frozen=True):
     kind: ClassVar[str] = "break"
 
 
-@dataclass(frozen=True)
-class IllustrationMarker(BlockBase):
+class IllustrationMarker(BlockBase, frozen=True):
     """`[illustration: id]` on a line of its own; `ref` is the id (or, in a draft, the brief)."""
 
     ref: str
@@ -97,8 +89,7 @@ class IllustrationMarker(BlockBase):
 TextBlock = Paragraph | Heading | BulletList | NumberedList | BlockQuote | SceneBreak | IllustrationMarker
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     """Something in the text outside the grammar (or a marker spelled another way), at 0-based line/col."""
 
     line: int
@@ -109,10 +100,9 @@ class Finding:
     code: str = "outside-grammar"
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(msgspec.Struct, frozen=True):
     blocks: tuple[TextBlock, ...]
-    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    findings: tuple[Finding, ...] = msgspec.field(default_factory=tuple)
 
 
 # --- illustration markers ----------------------------------------------------------------------
@@ -375,8 +365,7 @@ def parse(text: str, tolerant: bool = False) -> Parsed:
 BlockKind = Literal["paragraph", "dialogue", "illustration", "break", "heading"]
 
 
-@dataclass(frozen=True)
-class FlatBlock:
+class FlatBlock(msgspec.Struct, frozen=True):
     """One run of prose (a paragraph, a list item, a quoted paragraph), a heading, a marker or a break.
 
     `text` is the Markdown as typed, lines joined with spaces; `start` its offset in

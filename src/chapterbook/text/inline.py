@@ -11,8 +11,8 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+import msgspec
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -23,8 +23,7 @@ from chapterbook.text.typography import smart_dashes, smart_quotes
 MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(msgspec.Struct, frozen=True):
     """A run of text with one style."""
 
     text: str
@@ -32,8 +31,7 @@ class Span:
     strong: bool = False
 
 
-@dataclass(frozen=True)
-class Inline:
+class Inline(msgspec.Struct, frozen=True):
     """Text with emphasis: the words of a paragraph, heading, list item or quote.
 
     `source` is the Markdown as typed (lines joined with spaces), what the manuscript

@@ -7,7 +7,8 @@ These operate on the text of one block (a paragraph, a list item) as the grammar
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 # The formulas live in one module; syllables is re-exported for callers that read it from here.
 from chapterbook.readability import flesch_kincaid, syllables
@@ -31,8 +32,7 @@ _SPEECH_TAG = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(msgspec.Struct, frozen=True):
     text: str
     start: int  # offset in the text it was split from
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 
-@dataclass
-class ChapterVersion:
+class ChapterVersion(msgspec.Struct):
     """One version of one chapter: the human text, an LLM draft or a pasted one.
 
     `origin` says where it came from (file, model, run id, sample), so every
@@ -16,6 +15,6 @@ class ChapterVersion:
     chapter: int  # 0-based index into spec.chapters
     label: str  # short, shown in column headings: "human", "gpt-4o-mini #1", "pasted"
     text: str
-    origin: dict = field(default_factory=dict)
+    origin: dict = msgspec.field(default_factory=dict)
     title: str | None = None
-    illustrations: list[str] = field(default_factory=list)  # briefs the version asks for
+    illustrations: list[str] = msgspec.field(default_factory=list)  # briefs the version asks for
