@@ -96,7 +96,9 @@ def main() -> None:
             count = instructions(["build", str(story), "--format", "epub", "-o", str(work / "warm")])
             shutil.rmtree(work / "cold", ignore_errors=True)
             pdf = instructions(["build", str(story), "--format", "pdf", "-o", str(work / "cold")])
-            print(f"instructions, all processes: cold PDF build {pdf / 1e6:,.1f} M; warm ebook build after a one-word edit {count / 1e6:,.1f} M ({count / pdf:.2f}x)")
+            print(
+                f"instructions, all processes: cold PDF build {pdf / 1e6:,.1f} M; warm ebook build after a one-word edit {count / 1e6:,.1f} M ({count / pdf:.2f}x)"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

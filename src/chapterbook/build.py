@@ -182,7 +182,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         record_path = None
         if committed:
             templates = {}
-            for name in manuscript.used_templates():
+            for name in used_templates(formats):
                 path, digest = templating.template_hash(name, story.root)
                 templates[name] = {"path": path, "sha256": digest}
             record = build_record(
@@ -229,6 +229,21 @@ def _entries(record: dict) -> dict[str, dict]:
     if not isinstance(outputs, dict):
         return {}
     return {name: entry for name, entry in outputs.items() if isinstance(entry, dict) and isinstance(entry.get("file"), str)}
+
+
+def used_templates(formats: list[str] | None = None) -> list[str]:
+    """The templates a build of `formats` reads (None: every format), by their names under templates/.
+
+    build.json records them (a story's own copy is then an input of the up-to-date check) and
+    lint checks a story's own copies. The manuscript and preview's are recorded for every
+    build, as they always were; the ebook's only for a build that makes the ebook.
+    """
+    names = manuscript.used_templates()
+    if formats is None or "epub" in formats:
+        from chapterbook.render.epub import TEMPLATES
+
+        names += [name for name in TEMPLATES if name not in names]
+    return names
 
 
 def _last_recorded(record: dict) -> set[str]:

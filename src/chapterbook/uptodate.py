@@ -145,14 +145,14 @@ def _inputs(story, out_dir: Path) -> list[Path]:
     spec, root = story.spec, story.root
     paths = [story.path]
     paths += [root / ch.text_file for ch in spec.chapters if ch.text_file]
-    paths += [root / ill.image for ch in spec.chapters for ill in ch.illustrations if ill.image]
-    paths += [root / s.portrait for s in spec.scientists if s.portrait]
+    paths += [root / rel for _, rel in story.pictures()]  # the cover's art too: the ebook's cover is drawn from it
     if spec.layout.font:  # a shipped face's name or the story's own font file: as a path, absent for the former
         paths.append(root / spec.layout.font)
-    templates = root / "templates"  # the story's own templates: a new one there changes the preview
+    templates = root / "templates"  # the story's own templates: a new one there changes the preview or the ebook
     paths.append(templates)
-    if templates.is_dir():
-        paths += [Path(d) / f for d, _, files in os.walk(templates) for f in files]
+    if templates.is_dir():  # every folder's listing (a new epub/book.css is a new name in templates/epub) and every file
+        for folder, _, files in os.walk(templates):
+            paths += [Path(folder), *(Path(folder) / f for f in files)]
     try:
         recorded = json.loads((out_dir / "build.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -137,19 +137,7 @@ def _markers(story: Story, text: str) -> list[tuple[str, int]]:
 
 
 def _files(story: Story) -> Iterable[Problem]:
-    spec = story.spec
-    wanted: list[tuple[tuple, str]] = []
-    for i, ch in enumerate(spec.chapters):
-        for j, ill in enumerate(ch.illustrations):
-            if ill.image:
-                wanted.append((("chapters", i, "illustrations", j, "image"), ill.image))
-    for i, s in enumerate(spec.scientists):
-        if s.portrait:
-            wanted.append((("scientists", i, "portrait"), s.portrait))
-    if spec.layout.cover_image:
-        wanted.append((("layout", "cover_image"), spec.layout.cover_image))
-    if spec.layout.cover.back_image:
-        wanted.append((("layout", "cover", "back_image"), spec.layout.cover.back_image))
+    wanted = story.pictures()
     for key, rel in wanted:
         found = story_file(story.root, rel)
         if found.path is None:
@@ -160,12 +148,13 @@ def _files(story: Story) -> Iterable[Problem]:
 
 def _templates(story: Story) -> Iterable[Problem]:
     """The story's own copies of the templates a build uses: inside the folder, and readable by Jinja."""
-    from chapterbook import manuscript, templating
+    from chapterbook import templating
+    from chapterbook.build import used_templates
 
     own = story.root / "templates"
     if not own.is_dir():
         return
-    for name in manuscript.used_templates():
+    for name in used_templates():
         if not (own / name).exists() and not (own / name).is_symlink():
             continue
         rel = (Path("templates") / name).as_posix()

@@ -68,6 +68,20 @@ class Story(msgspec.Struct):
     def chapter_text(self, index: int) -> SourceText | None:
         return self.texts[index] if index < len(self.texts) else None
 
+    def pictures(self) -> list[tuple[PathKey, str]]:
+        """Every picture file the spec names, with the field that names it: illustrations, portraits, the cover's art.
+
+        The one list of them: lint checks each is there and readable, the up-to-date check watches each.
+        """
+        spec = self.spec
+        named: list[tuple[PathKey, str | None]] = [
+            *((("chapters", i, "illustrations", j, "image"), ill.image) for i, ch in enumerate(spec.chapters) for j, ill in enumerate(ch.illustrations)),
+            *((("scientists", i, "portrait"), s.portrait) for i, s in enumerate(spec.scientists)),
+            (("layout", "cover_image"), spec.layout.cover_image),
+            (("layout", "cover", "back_image"), spec.layout.cover.back_image),
+        ]
+        return [(key, rel) for key, rel in named if rel]
+
 
 def locate(file: Path, positions: dict[PathKey, tuple[int, int]], key: PathKey) -> Location:
     """The location of `key` in `file`, or of its nearest parent that has one (else the first line)."""
