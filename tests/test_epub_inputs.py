@@ -8,6 +8,7 @@ story's templates/ folder, a new one in a subfolder too (templates/epub/book.css
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 from PIL import Image
@@ -32,6 +33,9 @@ def test_new_cover_art_under_the_same_name_makes_a_new_ebook_cover(cli, tmp_path
     out = tmp_path / "out"
     red = _cover_colour(_epub(cli, story, out))
     assert red[0] > 150 and red[2] < 90
+    # build.json names what the ebook was made from, as the print build's does: its pictures, the art, the fonts.
+    inputs = json.loads((out / "book" / "build.json").read_text(encoding="utf-8"))["inputs"]
+    assert {"art.jpg", "images/cart.png", "font:Andika-Regular.ttf"} <= set(inputs), inputs
     Image.new("RGB", (1800, 2700), (30, 30, 200)).save(tmp_path / "book" / "art.jpg")  # the same name, new art
     again = cli("build", str(story), "--format", "epub", "--output", str(out))
     assert "nothing changed" not in again.out

@@ -142,7 +142,19 @@ def write_epub(story: Story, out_dir: Path, *, cover_pdf: Path | None = None) ->
                 code="epub-placeholder",
             )
         )
-    return Outputs({"epub": target}, warnings, [], {})
+    return Outputs({"epub": target}, warnings, [], _inputs(story, faces))
+
+
+def _inputs(story: Story, faces: dict[str, Path]) -> dict[str, Path]:
+    """The files of the story the ebook was made from besides its text (pictures, cover art) and its fonts, for build.json.
+
+    Named as the print build names them, so a kept ebook is known to be from an earlier
+    version when one of them changes.
+    """
+    from chapterbook.spec.story import story_file
+
+    found = {rel: story_file(story.root, rel).path for _, rel in story.pictures()}
+    return {**{rel: path for rel, path in found.items() if path is not None}, **{f"font:{path.name}": path for path in faces.values()}}
 
 
 def _cover_image(story: Story, out_dir: Path, cover_pdf: Path | None, faces: dict[str, Path], cache: Path) -> bytes:
