@@ -19,7 +19,7 @@ from chapterbook.print_rules import SHIPPED_FONTS
 from chapterbook.spec.kinds import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.memo import content_key
 from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
-from chapterbook.text import blocks, flesch_kincaid_grade, line_col, paragraphs, sentences, words
+from chapterbook.text import blocks, flesch_kincaid_grade, known_parses, line_col, paragraphs, sentences, words
 from chapterbook.text.check import grammar_problems, heading_at_end_problems
 
 MIN_WORDS_FOR_GRADE = 100
@@ -32,6 +32,8 @@ def shipped_fonts() -> list[str]:
 
 def lint(story: Story) -> list[Problem]:
     """Every cross-reference, file, reading-level and build problem in the story, errors first."""
+    # Lint is the first to read the chapters' blocks: those an earlier run parsed come back from the memo.
+    known_parses((source.text for source in story.texts if source is not None), story.memo)
     problems: list[Problem] = list(story.problems)
     for check in CHECKS:
         problems += check(story)

@@ -26,6 +26,7 @@ from chapterbook.text.grammar import (
     SceneBreak,
     TextBlock,
     blocks,
+    known_parses,
     marker,
     paragraphs,
     parse,
@@ -59,6 +60,7 @@ from chapterbook.text.version import ChapterVersion
 Block = FlatBlock  # the name the flat view had before the grammar; compare/prose.py reads it
 
 __all__ = [
+    "known_parses",
     "CURLY_QUOTES",
     "TYPOGRAPHERS",
     "Block",

@@ -16,8 +16,10 @@ parsed once per process however many stages read it.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
-from typing import ClassVar, Literal
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Literal, Protocol
 
 import msgspec
 from markdown_it.token import Token
@@ -29,8 +31,12 @@ _OPEN_QUOTES = "\"“‘'«"
 # --- blocks ------------------------------------------------------------------------------------
 
 
-class BlockBase(msgspec.Struct, frozen=True):
-    """Where a block is: 0-based `line`/`col` of its first character, `start` as an offset, `end` the line after it."""
+class BlockBase(msgspec.Struct, frozen=True, tag=True):
+    """Where a block is: 0-based `line`/`col` of its first character, `start` as an offset, `end` the line after it.
+
+    `tag`: stored (see :func:`known_parses`), each block carries its class's name, so a chapter's
+    blocks read back as the same classes.
+    """
 
     line: int
     col: int
@@ -355,9 +361,44 @@ def parse(text: str, tolerant: bool = False) -> Parsed:
     if tolerant:
         strict = parse(text)
         return Parsed(strict.blocks, tuple(f for f in strict.findings if f.code not in TOLERATED))
+    if (kept := _kept.pop(text, None)) is not None:  # an earlier run's parse of the same text (known_parses)
+        return kept
     reader = _Reader(text)
     reader.read(MD.parse(text))
     return Parsed(tuple(reader.blocks), tuple(sorted(reader.findings, key=lambda f: (f.line, f.col))))
+
+
+# --- parses kept between runs ------------------------------------------------------------------
+
+_kept: dict[str, Parsed] = {}  # texts whose parse an earlier run kept, read back by known_parses: parse() takes them
+
+
+class _Keeps(Protocol):
+    def cached(self, kind: str, key: str, make: Callable[[], Any]) -> Any: ...
+
+
+def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
+    """Let :func:`parse` take each text's blocks from `memo` when an earlier run parsed the same text; returns how many.
+
+    A build parses every chapter (lint reads each one's markers and sentences, the book
+    view its blocks), but after an edit only one chapter is new: the others' blocks are
+    read back (msgpack, in C) instead of parsed again, and the new one's are kept for next
+    time. The memo is dropped whole when chapterbook changes, so a changed grammar never
+    reads old blocks.
+    """
+    found = 0
+    for text in texts:
+        made: list[bool] = []
+
+        def make(text: str = text, made: list[bool] = made) -> bytes:
+            made.append(True)
+            return msgspec.msgpack.encode(parse(text))
+
+        blob = memo.cached("parse", hashlib.sha256(text.encode("utf-8")).hexdigest(), make)
+        if not made and text not in _kept:
+            _kept[text] = msgspec.msgpack.decode(blob, type=Parsed)
+            found += 1
+    return found
 
 
 # --- the flat view: one block per run of prose ---------------------------------------------------
