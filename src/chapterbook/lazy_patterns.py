@@ -32,7 +32,9 @@ from collections.abc import Callable
 # How ReportLab 4.x/5.x's uri_pat begins (the scheme group): only that pattern of the module is deferred.
 URI_START = "(^(?:[a-z0-9\\.\\-\\+]*)://)"
 
-# module -> which of the patterns it compiles while it is imported are deferred
+# module -> which of the patterns it compiles while it is imported are deferred. None of these modules imports
+# another of them (a thread running one holds _SWAPPING while Python's lock of a module it imports may be held
+# by a thread waiting for _SWAPPING): keep it so when adding one.
 DEFERRED: dict[str, Callable[[str], bool]] = {
     "reportlab.platypus.paragraph": lambda pattern: pattern.startswith(URI_START),
     "markdown_it.rules_block.html_block": lambda pattern: True,
@@ -79,27 +81,31 @@ class _Hook:
         run, deferred = loader.exec_module, DEFERRED[fullname]
 
         def exec_module(module) -> None:
-            real = re.compile
+            # One such module at a time (re.compile is the process's own): two threads importing two of them
+            # at once could otherwise each put back what the other had put in. Reentrant: one may import another.
+            with _SWAPPING:
+                real = re.compile
 
-            def compile_deferring(pattern, flags=0):
-                # Only the module being run, in this thread, gets stand-ins: its frame is the caller.
-                if isinstance(pattern, str) and sys._getframe(1).f_globals.get("__name__") == fullname and deferred(pattern):
-                    return LazyPattern(pattern, flags)
-                return real(pattern, flags)
+                def compile_deferring(pattern, flags=0):
+                    # Only the module being run gets stand-ins: its frame is the caller.
+                    if isinstance(pattern, str) and sys._getframe(1).f_globals.get("__name__") == fullname and deferred(pattern):
+                        return LazyPattern(pattern, flags)
+                    return real(pattern, flags)
 
-            re.compile = compile_deferring
-            try:
-                run(module)
-            finally:
-                re.compile = real
-                self.pending.discard(fullname)
-                if not self.pending:
-                    remove()  # every module done (not taken out while the import system walks its finders)
+                re.compile = compile_deferring
+                try:
+                    run(module)
+                finally:
+                    re.compile = real
+                    self.pending.discard(fullname)
+                    if not self.pending:
+                        remove()  # every module done (not taken out while the import system walks its finders)
 
         loader.exec_module = exec_module  # this spec's own loader object: nothing shared is changed
         return spec
 
 
+_SWAPPING = threading.RLock()
 _HOOK = _Hook()
 
 
