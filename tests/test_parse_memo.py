@@ -85,3 +85,16 @@ def test_a_kept_parse_is_found_by_its_text_alone(parses):
     assert grammar.known_parses([text, text + "More.\n"], memo) == 1  # the first read back, the second parsed
     assert grammar.parse(text).blocks[1] == grammar.IllustrationMarker(2, 0, 25, 3, "cart", "[illustration: cart]")
     assert parses == [text, text + "More.\n"]
+
+
+def test_only_the_last_books_kept_parses_are_held(parses):
+    """A long-running process (watch) reads kept parses on every rebuild: what it holds stays one book's worth."""
+    memo = Memo()
+    old, new = "Cassie ran.\n", "Cassie ran fast.\n"
+    grammar.known_parses([old], memo)
+    _as_a_new_process(keep_memo_reads=False)
+    assert grammar.known_parses([old], memo) == 1 and set(grammar._kept) == {old}
+    grammar.known_parses([new], memo)  # the chapter edited: the old text's blocks are let go
+    assert set(grammar._kept) == set()
+    _as_a_new_process(keep_memo_reads=False)
+    assert grammar.known_parses([new], memo) == 1 and set(grammar._kept) == {new}

@@ -386,6 +386,9 @@ def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
     time. The memo is dropped whole when chapterbook changes, so a changed grammar never
     reads old blocks.
     """
+    # Only this book's texts are held: in a long-running process (watch) a text parse() already has in its
+    # own cache never takes its entry, and an edited chapter's old text never comes again.
+    _kept.clear()
     found = 0
     for text in texts:
         made: list[bool] = []
@@ -395,7 +398,7 @@ def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
             return msgspec.msgpack.encode(parse(text))
 
         blob = memo.cached("parse", hashlib.sha256(text.encode("utf-8")).hexdigest(), make)
-        if not made and text not in _kept:
+        if not made:
             _kept[text] = msgspec.msgpack.decode(blob, type=Parsed)
             found += 1
     return found
