@@ -21,7 +21,7 @@ from chapterbook.book import book_view
 from chapterbook.errors import RenderError
 from chapterbook.output import atomic_write, sha256_file
 from chapterbook.render.ink import colour_interior
-from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.spec.load import Story
 
 MANUSCRIPT_TEMPLATE = "markdown/manuscript.md.j2"
 PREVIEW_TEMPLATE = "html/preview.html.j2"
@@ -179,7 +179,7 @@ def screen_pictures(story: Story, max_px: int, cache_dir: Path | None = None, gr
     out: dict[str, bytes] = {}
     wanted: dict[str, tuple[Path, str | None]] = {}  # the pictures not found through the memo, and their memo keys
     for key, name in sources.items():
-        path = resolve_inside(story.root, name)
+        path = story.file(name).path
         if path is None or not path.is_file():
             continue
         memo_key = _screen_key(story, path, max_px, grey) if cache_dir is not None and story.memo.file is not None else None

@@ -395,9 +395,10 @@ def input_hashes(story: Story, extra: dict[str, Path] | None = None) -> dict[str
     for extra_name, extra_path in (extra or {}).items():
         files[extra_name] = extra_path
     out = {}
+    root = story.root.resolve()
     for name, path in files.items():
         try:
-            rel = str(Path(path).resolve().relative_to(story.root.resolve()))
+            rel = str(Path(path).resolve().relative_to(root))
         except ValueError:
             rel = name
         out[rel] = story.memo.sha256(Path(path))

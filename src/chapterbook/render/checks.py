@@ -38,7 +38,7 @@ from chapterbook.render.glyphs import GlyphReport, glyph_problems, has_picture
 from chapterbook.render.ink import colour_interior
 from chapterbook.spec.kinds import Placement, on_picture  # not spec.models: Pydantic, which a thawed spec does without
 from chapterbook.spec.memo import content_key
-from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path, story_file
+from chapterbook.spec.story import IMAGE_SUFFIXES, Story, format_path
 
 # Largest share of the text block an illustration may take, by placement: (width, height).
 SHARE = {
@@ -271,7 +271,7 @@ def _pictures(story: Story) -> Iterable[Problem]:
     if spec.layout.cover.back_image:
         wanted.append((("layout", "cover", "back_image"), spec.layout.cover.back_image, None))
     for key, rel, placement in wanted:
-        found = story_file(story.root, rel)
+        found = story.file(rel)
         if found.path is None or found.path.suffix.lower() not in IMAGE_SUFFIXES:
             continue  # lint reports the path itself
         where, field = story.where(*key), format_path(key)
@@ -384,7 +384,7 @@ def _colour_pictures(story: Story) -> Iterable[Problem]:
     wanted += [(("layout", "paper"), s.portrait) for s in spec.scientists if s.portrait]
     found_at: dict[Path, tuple[str | int, ...]] = {}
     for key, rel in wanted:
-        found = story_file(story.root, rel)
+        found = story.file(rel)
         if found.path is not None and found.path.suffix.lower() in IMAGE_SUFFIXES:
             found_at.setdefault(found.path, key)
     # Kept by each picture's content (story.memo): judging it means decoding it, seconds for a long book.

@@ -32,7 +32,7 @@ from chapterbook.render.colophon import join_names
 from chapterbook.render.fonts import book_font, typographers_quotes
 from chapterbook.spec.load import Story
 from chapterbook.spec.models import parse_colour
-from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
+from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault
 from chapterbook.text import inline_markup, typeset
 
 BLACK = CMYKColor(0, 0, 0, 1)
@@ -164,7 +164,7 @@ def _art(story: Story, key: tuple, rel: str | None, box: tuple[float, float], ca
         return None
     where = story.where(*key)
     field_name = ".".join(str(k) for k in key)
-    found = story_file(story.root, rel)
+    found = story.file(rel)
     path = found.path
     if found.fault is not None and found.fault != MISSING:
         message, hint, _ = file_fault(IMAGE_FILE, found)

@@ -20,7 +20,7 @@ import msgspec
 from chapterbook import print_rules
 from chapterbook.errors import RenderError
 from chapterbook.output import HashMemo, sha256_file
-from chapterbook.spec.story import FONT_FILE, Story, file_fault, story_file
+from chapterbook.spec.story import FONT_FILE, Story, file_fault
 from chapterbook.text import TYPOGRAPHERS
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def font_files(story: Story) -> dict[str, Path]:
             path="layout.font",
             hint="write 'font: Andika', or put a .ttf file in the story folder and give its path",
         )
-    found = story_file(story.root, wanted)
+    found = story.file(wanted)
     if found.path is None:
         message, fix, _ = file_fault(FONT_FILE, found)
         raise RenderError(message, where=where, path="layout.font", hint=fix)
@@ -84,7 +84,7 @@ def font_files(story: Story) -> dict[str, Path]:
     base = found.path.stem.removesuffix("-Regular")
     folder = Path(wanted).parent
     for style, name in STYLE_NAMES.items():
-        face = story_file(story.root, (folder / f"{base}-{name}.ttf").as_posix())
+        face = story.file((folder / f"{base}-{name}.ttf").as_posix())
         if face.path is not None:
             files[style] = face.path
     return files

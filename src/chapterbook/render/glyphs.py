@@ -15,7 +15,7 @@ from chapterbook.errors import Location, Problem, Severity
 from chapterbook.render import extra_pages, fonts
 from chapterbook.spec.kinds import Placement, diagram_text, on_picture
 from chapterbook.spec.memo import content_key
-from chapterbook.spec.story import Story, format_path, story_file
+from chapterbook.spec.story import Story, format_path
 from chapterbook.text import BlockQuote, BulletList, Heading, Inline, NumberedList, Paragraph, line_col, markup
 
 if TYPE_CHECKING:
@@ -246,4 +246,4 @@ def _join(names: list[str]) -> str:
 
 def has_picture(story: Story, rel: str | None) -> bool:
     """Whether `rel` names a picture file the story can use (so a picture prints, not words)."""
-    return bool(rel) and story_file(story.root, rel).ok  # type: ignore[arg-type]
+    return bool(rel) and story.file(rel).ok  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from chapterbook.errors import Problem, Severity
 from chapterbook.spec.kinds import Paper
-from chapterbook.spec.load import Story, format_path, resolve_inside
+from chapterbook.spec.load import Story, format_path
 
 if TYPE_CHECKING:
     from chapterbook.spec.models import StorySpec  # a type only: the spec's models load Pydantic
@@ -55,7 +55,7 @@ def colour_picture_warnings(story: Story, placed: list) -> list[Problem]:
     where_of: dict[Path, tuple] = {}
     for ci, chapter in enumerate(story.spec.chapters):
         for ii, ill in enumerate(chapter.illustrations):
-            path = resolve_inside(story.root, ill.image) if ill.image else None
+            path = story.file(ill.image).path if ill.image else None
             if path is not None:
                 where_of.setdefault(path.resolve(), ("chapters", ci, "illustrations", ii, "image"))
     out, seen = [], set()

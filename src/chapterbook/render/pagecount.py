@@ -23,7 +23,7 @@ import math
 from chapterbook.print_rules import inside_inches
 from chapterbook.render import checks
 from chapterbook.render.geometry import PageGeometry
-from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.spec.load import Story
 from chapterbook.spec.memo import content_key
 from chapterbook.text import blocks
 
@@ -66,7 +66,7 @@ def estimate_pages(story: Story, geo: PageGeometry) -> int:
                 used += height
                 continue
             ratio = 0.62  # a diagram or a missing picture: a panel
-            path = resolve_inside(story.root, ill.image) if ill.image else None
+            path = story.file(ill.image).path if ill.image else None
             if path is not None and path.is_file():
                 try:
                     w, h = checks.picture_size(story, path, None, "")  # kept by the picture's content between builds

@@ -9,7 +9,6 @@ from chapterbook.spec.story import (
     Story,
     file_fault,
     format_path,
-    story_file,
 )
 
 # A chapter of an early reader is a few thousand words; a file far larger is the wrong file.
@@ -32,7 +31,7 @@ def chapter_texts(story: Story) -> tuple[list[SourceText | None], list[Problem]]
         def problem(message: str, hint: str, code: str, key: tuple = key) -> None:
             problems.append(Problem(message, story.where(*key), format_path(key), hint, code=code))
 
-        found = story_file(story.root, chapter.text_file)
+        found = story.file(chapter.text_file)
         if found.path is None:
             problem(*file_fault(CHAPTER_FILE, found))
             continue

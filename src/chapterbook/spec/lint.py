@@ -18,7 +18,7 @@ from chapterbook.errors import ChapterbookError, Location, Problem, Severity
 from chapterbook.print_rules import SHIPPED_FONTS
 from chapterbook.spec.kinds import DIAGRAM_LABELS, DiagramKind
 from chapterbook.spec.memo import content_key
-from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path, story_file
+from chapterbook.spec.story import IMAGE_FILE, IMAGE_SUFFIXES, TEMPLATE_FILE, Story, file_fault, format_path
 from chapterbook.text import blocks, flesch_kincaid_grade, known_parses, line_col, paragraphs, sentences, words
 from chapterbook.text.check import grammar_problems, heading_at_end_problems
 
@@ -141,7 +141,7 @@ def _markers(story: Story, text: str) -> list[tuple[str, int]]:
 def _files(story: Story) -> Iterable[Problem]:
     wanted = story.pictures()
     for key, rel in wanted:
-        found = story_file(story.root, rel)
+        found = story.file(rel)
         if found.path is None:
             yield _problem(story, key, *file_fault(IMAGE_FILE, found))
         elif found.path.suffix.lower() not in IMAGE_SUFFIXES:
@@ -160,7 +160,7 @@ def _templates(story: Story) -> Iterable[Problem]:
         if not (own / name).exists() and not (own / name).is_symlink():
             continue
         rel = (Path("templates") / name).as_posix()
-        found = story_file(story.root, rel)
+        found = story.file(rel)
         where = Location(story.root / rel)
         if found.path is None:
             message, hint, code = file_fault(TEMPLATE_FILE, found)

@@ -49,6 +49,8 @@ class Story(msgspec.Struct):
     problems: list[Problem] = msgspec.field(default_factory=list)
     # Results worked out from the book's content (lint's, the ebook cover's), kept between builds by content.
     memo: Memo = msgspec.field(default_factory=Memo)
+    # What story_file found for each path the spec names, for this load of the story (see `file`).
+    found: dict[str, StoryFile] = msgspec.field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -60,6 +62,19 @@ class Story(msgspec.Struct):
         resolved = self.path.resolve()
         name = resolved.parent.name if resolved.name == "story.yaml" else resolved.stem
         return name or "book"
+
+    def file(self, relative: str) -> StoryFile:
+        """story_file(self.root, relative), checked once per load of the story.
+
+        Lint, the renderers, the memo and the records each ask for the same pictures, and each
+        check resolves every folder on the path (a stat each): a 16-picture book asked 88 times.
+        A story is loaded again for every build (watch too), so a file that changes between
+        builds is seen.
+        """
+        found = self.found.get(relative)
+        if found is None:
+            found = self.found[relative] = story_file(self.root, relative)
+        return found
 
     def where(self, *key: str | int) -> Location:
         """The location of a field path, or of its nearest parent that has one."""

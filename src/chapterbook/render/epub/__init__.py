@@ -151,9 +151,7 @@ def _inputs(story: Story, faces: dict[str, Path]) -> dict[str, Path]:
     Named as the print build names them, so a kept ebook is known to be from an earlier
     version when one of them changes.
     """
-    from chapterbook.spec.story import story_file
-
-    found = {rel: story_file(story.root, rel).path for _, rel in story.pictures()}
+    found = {rel: story.file(rel).path for _, rel in story.pictures()}
     return {**{rel: path for rel, path in found.items() if path is not None}, **{f"font:{path.name}": path for path in faces.values()}}
 
 
@@ -169,12 +167,11 @@ def _cover_image(story: Story, out_dir: Path, cover_pdf: Path | None, faces: dic
     if cover_pdf is not None and cover_pdf.is_file():
         return assets.cover_jpeg(cover_pdf, trim_w, cache)
     from chapterbook.spec.memo import content_key
-    from chapterbook.spec.story import story_file
     from chapterbook.uptodate import code_fingerprint
 
     art = []
     for rel in (spec.layout.cover_image, spec.layout.cover.back_image):
-        found = story_file(story.root, rel) if rel else None
+        found = story.file(rel) if rel else None
         art.append(story.memo.sha256(found.path) if found is not None and found.path is not None and found.path.is_file() else None)
     fonts = {style: story.memo.sha256(path) for style, path in sorted(faces.items())}
     layout = spec.layout.model_dump(mode="json")

@@ -10,7 +10,7 @@ from pathlib import Path
 from chapterbook.output import atomic_write
 from chapterbook.print_rules import FONT_DIR, MIN_PAGES, SHIPPED_FONTS
 from chapterbook.render.styles import TIGHT
-from chapterbook.spec.load import Story, resolve_inside
+from chapterbook.spec.load import Story
 
 # Bumped whenever a change to the layout could change which chapters need setting closer.
 LAYOUT_VERSION = "3"  # 3: pictures float or shrink rather than leave a hole (flowables.Float); 2: inside margin >= outside
@@ -41,7 +41,7 @@ class LayoutMemo:
         named = [] if shipped else [spec.layout.font]  # the story's own .ttf
         named += [ill.image for ch in spec.chapters for ill in ch.illustrations if ill.image]
         named += [s.portrait for s in spec.scientists if s.portrait]
-        files.update((name, resolve_inside(story.root, name)) for name in named)
+        files.update((name, story.file(name).path) for name in named)
         for name, path in files.items():  # named as the spec names them, so a moved story folder still matches
             # A picture's content decides its shape; a missing one is a placeholder panel until it comes.
             digest.update(f"|{name}:{hashes.sha256(path) if path is not None and path.is_file() else '-'}".encode())

@@ -18,7 +18,7 @@ from chapterbook.render.checks import PANEL_RATIO, SHARE  # noqa: F401  (importa
 from chapterbook.render.geometry import PageGeometry
 from chapterbook.spec.load import Story, format_path
 from chapterbook.spec.models import Diagram, Placement
-from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault, story_file
+from chapterbook.spec.story import IMAGE_FILE, MISSING, file_fault
 from chapterbook.text import line_col
 
 # The planning rules (SHARE, PANEL_RATIO, the box, 300 ppi) are in render.checks, which validate uses too.
@@ -192,7 +192,7 @@ class Pictures:
         """Check the slot's picture and queue it for resampling; a missing one becomes a placeholder."""
         if not slot.image:
             return
-        found = story_file(self.story.root, slot.image)
+        found = self.story.file(slot.image)
         path = found.path
         if found.fault is not None and found.fault != MISSING:
             message, hint, _ = file_fault(IMAGE_FILE, found)
