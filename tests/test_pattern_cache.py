@@ -29,11 +29,14 @@ PATTERNS = [
     (r"(?<=\$)\d+(?:\.\d\d)?(?!\d)", 0),
     (r"[\u0400-\u04ff\u4e00-\u9fff]+", re.IGNORECASE),
     (rb"%PDF-(\d)\.(\d)", 0),
-    (r"""
+    (
+        r"""
         (?P<scheme>https?)://   # scheme
         (?P<host>[\w.-]+)       # host
         (?::(?P<port>\d+))?     # port
-    """, re.VERBOSE),
+    """,
+        re.VERBOSE,
+    ),
     (r"(a|b)*?c{0,3}(?(1)x|y)", re.DOTALL),
 ]
 TEXTS = ["hello-123 world-4", "## Title ##\n  # x", "STRASSE straße abc1", "$12.50 $3 $1234", "Привет 你好 ok", "see https://example.org:8080/x", "ababccx y"]
@@ -80,7 +83,9 @@ def _plain(patterns=PATTERNS, texts=TEXTS) -> list[dict]:
                 "groups": p.groups,
                 "groupindex": dict(p.groupindex),
                 "found": [[list(m.span()) for m in p.finditer(t)] for t in probes],
-                "matched": [[list(m.groups()) if not is_bytes else [g.decode("latin-1") if g else g for g in m.groups()] for m in p.finditer(t)] for t in probes],
+                "matched": [
+                    [list(m.groups()) if not is_bytes else [g.decode("latin-1") if g else g for g in m.groups()] for m in p.finditer(t)] for t in probes
+                ],
             }
         )
     return out
