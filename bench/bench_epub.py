@@ -10,8 +10,9 @@ nothing changed would be skipped whole). Reports medians of wall and CPU seconds
 (user + system of the process, which a busy shared machine inflates less) and the
 ratios, with the fastest wall time of each case (as bench_render: other work only adds time). `--src` runs another checkout's code (e.g. main's, for a before/after).
 `--instructions` also counts the machine instructions of one warm ebook build and one cold PDF build (valgrind's
-cachegrind, a fixed hash seed): unlike seconds, the count does not move with the load of a
-shared machine. It overstates hashing (valgrind runs SHA-256 without the CPU's SHA instructions).
+cachegrind, a fixed hash seed), in the chapterbook process itself (see instructions()): unlike seconds,
+the count does not move with the load of a shared machine. It overstates hashing (valgrind runs SHA-256
+without the CPU's SHA instructions).
 Target (issue 17): ebook warm <= 0.25x of the cold PDF build.
 """
 
@@ -50,13 +51,22 @@ def timed(args: list[str]) -> tuple[float, float]:
 
 
 def instructions(args: list[str]) -> int:
-    """Machine instructions (cachegrind's Ir) of one `chapterbook` process and every process it starts."""
+    """Machine instructions (cachegrind's Ir) of one `chapterbook` process, the one the author waits for.
+
+    Processes it starts run beside it on the other core and are not added: cachegrind counts a
+    forked process (the ebook's parse helper, the print build's picture workers) from its parent's
+    count at the fork, so a sum would count the parent's work again (the sums given before stop 19
+    did, for the print build's two picture workers).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         env = chapterbook_env(SRC, PYTHONHASHSEED="0")  # the same set and dict orders, so the same work, every run
-        out = f"--cachegrind-out-file={tmp}/cg.%p"  # one file per process: the PDF's picture workers are counted too
+        out = f"--cachegrind-out-file={tmp}/cg.%p"  # one file per process; the first is chapterbook's own
         command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--trace-children=yes", out, sys.executable, "-m", "chapterbook", *args]
-        subprocess.run(command, check=True, env=env, capture_output=True)
-        return sum(int(line.split()[1]) for f in Path(tmp).glob("cg.*") for line in f.read_text().splitlines() if line.startswith("summary:"))
+        with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+            if process.wait() != 0:
+                raise subprocess.CalledProcessError(process.returncode, command)
+        summary = (Path(tmp) / f"cg.{process.pid}").read_text().splitlines()
+        return next(int(line.split()[1]) for line in summary if line.startswith("summary:"))
 
 
 def main() -> None:
@@ -97,7 +107,7 @@ def main() -> None:
             shutil.rmtree(work / "cold", ignore_errors=True)
             pdf = instructions(["build", str(story), "--format", "pdf", "-o", str(work / "cold")])
             print(
-                f"instructions, all processes: cold PDF build {pdf / 1e6:,.1f} M; warm ebook build after a one-word edit {count / 1e6:,.1f} M ({count / pdf:.2f}x)"
+                f"instructions of the chapterbook process itself: cold PDF build {pdf / 1e6:,.1f} M; warm ebook build after a one-word edit {count / 1e6:,.1f} M ({count / pdf:.2f}x)"
             )
     finally:
         shutil.rmtree(work, ignore_errors=True)

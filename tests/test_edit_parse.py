@@ -58,8 +58,8 @@ def _forget() -> None:
 def parses(monkeypatch):
     """The chapter texts text.grammar parses from now on (its in-process caches emptied first)."""
     _forget()
-    counter = _CountingParser(grammar.MD)
-    monkeypatch.setattr(grammar, "MD", counter)
+    counter = _CountingParser(grammar.markdown())
+    monkeypatch.setattr(grammar, "markdown", lambda: counter)
     yield counter.texts
     _forget()
 

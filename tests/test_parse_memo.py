@@ -98,3 +98,26 @@ def test_only_the_last_books_kept_parses_are_held(parses):
     assert set(grammar._kept) == set()
     _as_a_new_process(keep_memo_reads=False)
     assert grammar.known_parses([new], memo) == 1 and set(grammar._kept) == {new}
+
+
+@pytest.mark.parametrize("text", ["A *small* ball", "**Grown-up check:** use a *low* table", "plain words", "`code` and <b>tag</b> & [a link](x)"])
+def test_a_strings_runs_kept_in_the_memo_read_back_the_same(text, tmp_path):
+    """Titles, captions and activities (text.inline.parse_inline) are kept by their text like the chapters' blocks."""
+    from chapterbook.text import inline
+
+    fresh = inline._parse_inline(text)
+    try:
+        memo = Memo(tmp_path / "memo")
+        inline.known_inlines(memo)
+        inline.parse_inline.cache_clear()
+        assert inline.parse_inline(text) == fresh
+        memo.save()
+        again = Memo(tmp_path / "memo")  # the next run's
+        inline.known_inlines(again)
+        inline.parse_inline.cache_clear()
+        assert again.get("inline", __import__("hashlib").sha256(text.encode()).hexdigest()) is not None
+        assert inline.parse_inline(text) == fresh
+        assert any(s.emphasis or s.strong for s in fresh) or "*" not in text
+    finally:
+        inline.known_inlines(None)
+        inline.parse_inline.cache_clear()

@@ -25,6 +25,7 @@ from chapterbook.render.checks import colour_left_to_render, unique_warnings
 from chapterbook.render.printfiles import write_pdf
 from chapterbook.spec.lint import errors, lint
 from chapterbook.spec.load import Story
+from chapterbook.text.grammar import parse_elsewhere, parsing_elsewhere, stop_parsing_elsewhere
 
 Renderer = Callable[[Story, Path, Path], dict[str, Path]]
 
@@ -36,6 +37,7 @@ FORMATS: dict[str, Renderer] = {
 }
 DEFAULT_FORMATS: tuple[str, ...] = ("md", "html", "pdf")
 PRUNE_MARGIN_S = 10.0
+RENDERED = frozenset({"md", "html", "epub"})  # the formats made through templates (Jinja)
 STAGES = {"md": "Writing the manuscript", "html": "Writing the HTML preview", "pdf": "Making the print PDFs", "epub": "Making the ebook"}
 RECORD = "build.json"
 # Every file a build can make, and its format. A build removes the files of its formats that it did not make this
@@ -120,10 +122,18 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
 
         ghostscript()  # before anything is built: without it, say what to install and do nothing
     shows_print = bool(PRINT_VIEWS & set(formats))
-    # With the print PDF, the renderer reports colour pictures as it resamples them (no second decode);
-    # without a print view nobody does, so lint does not judge them either (for a cold ebook, a decode each).
-    with colour_left_to_render(("pdf" in formats and not strict) or not shows_print):
-        problems = lint(story)
+    try:
+        if parse_ahead(story, formats):
+            # The new chapter texts are being parsed in a helper process (markdown-it loading there):
+            # meanwhile Jinja and this build's templates load here, work the render would do anyway.
+            templating.keep_compiled(_compiled_folder(book_dir(story, output_root)))
+            templating.load_ahead(used_templates(formats), story.root)
+        # With the print PDF, the renderer reports colour pictures as it resamples them (no second decode);
+        # without a print view nobody does, so lint does not judge them either (for a cold ebook, a decode each).
+        with colour_left_to_render(("pdf" in formats and not strict) or not shows_print):
+            problems = lint(story)  # the first reader of the blocks: takes the helper's (text.grammar.known_parses)
+    finally:
+        stop_parsing_elsewhere()  # only a helper lint did not wait for (it stopped first): none is left running
     if not shows_print:
         problems = [p for p in problems if not (p.code in PRINT_ONLY and p.severity == Severity.WARNING)]
     if errors(problems):
@@ -141,9 +151,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         reports: list = []
         extra_inputs: dict[str, Path] = {}
         summary: list[str] = []
-        compiled = out_dir / ".cache" / "templates"
-        compiled.mkdir(exist_ok=True)
-        templating.keep_compiled(compiled)  # templates compiled once, not in every build (by their source)
+        templating.keep_compiled(_compiled_folder(out_dir))  # templates compiled once, not in every build (by their source)
         for fmt in formats:
             progress.report(STAGES[fmt])
             written = FORMATS[fmt](story, stage.folder, cache)
@@ -229,6 +237,28 @@ def _entries(record: dict) -> dict[str, dict]:
     if not isinstance(outputs, dict):
         return {}
     return {name: entry for name, entry in outputs.items() if isinstance(entry, dict) and isinstance(entry.get("file"), str)}
+
+
+def _compiled_folder(out_dir: Path) -> Path:
+    """Where the templates' compiled code is kept (output/<book>/.cache/templates), made if need be."""
+    folder = out_dir / ".cache" / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def parse_ahead(story: Story, formats: list[str]) -> bool:
+    """Start parsing the story's new chapter texts in a helper process when this build renders templates meanwhile.
+
+    A build of the manuscript, the preview or the ebook loads Jinja and markdown-it, a third
+    of a warm ebook build, one after the other; with the parse elsewhere (text.grammar.parse_elsewhere)
+    they load on two cores at once. The command calls this before its progress display starts
+    (a thread: the helper is a fork, made only while no other thread runs); build() calls it
+    too, for callers of the library. True while a helper is parsing.
+    """
+    if not RENDERED & set(formats):
+        return False
+    texts = [source.text for source in story.texts if source is not None]
+    return parse_elsewhere(texts, story.memo) or parsing_elsewhere()
 
 
 def used_templates(formats: list[str] | None = None) -> list[str]:

@@ -196,6 +196,20 @@ def render(name: str, context: dict, story_root: Path | None = None) -> str:
     return _plainly(name, story_root, lambda: shared_environment(story_root).get_template(name).render(**context))
 
 
+def load_ahead(names: list[str], story_root: Path | None = None) -> None:
+    """Import Jinja and load the templates `names` into the shared environment now, ahead of their render.
+
+    Only moves work earlier (build.parse_ahead: while a helper process parses). A template
+    that cannot be loaded is left for its render, which meets the same mistake and says it
+    in its place.
+    """
+    for name in names:
+        try:
+            shared_environment(story_root).get_template(name)
+        except Exception:  # noqa: BLE001, S112 - the render reports it plainly (see _plainly)
+            continue
+
+
 def compile_template(name: str, story_root: Path | None = None) -> None:
     """Find and compile template `name` as a build would (without rendering it); mistakes raise plain errors."""
     _plainly(name, story_root, lambda: shared_environment(story_root).get_template(name))

@@ -19,12 +19,14 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import msgspec
-from markdown_it.token import Token
 
-from chapterbook.text.inline import MD, Inline, Span, spans_of
+from chapterbook.text.inline import Inline, Span, known_inlines, markdown, spans_of
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 _OPEN_QUOTES = "\"“‘'«"
 
@@ -186,7 +188,7 @@ class _Reader:
         source = " ".join(p.strip() for p in parts)
         col = self.col_of(line, parts[0])
         if children is None:
-            tokens = MD.parseInline(content)
+            tokens = markdown().parseInline(content)
             children = tokens[0].children or [] if tokens else []
         # Offsets in `source` map back to (line, col): each part is one source line.
         bounds, pos = [], 0
@@ -364,7 +366,7 @@ def parse(text: str, tolerant: bool = False) -> Parsed:
     if (kept := _kept.pop(text, None)) is not None:  # an earlier run's parse of the same text (known_parses)
         return kept
     reader = _Reader(text)
-    reader.read(MD.parse(text))
+    reader.read(markdown().parse(text))
     return Parsed(tuple(reader.blocks), tuple(sorted(reader.findings, key=lambda f: (f.line, f.col))))
 
 
@@ -374,7 +376,13 @@ _kept: dict[str, Parsed] = {}  # texts whose parse an earlier run kept, read bac
 
 
 class _Keeps(Protocol):
+    def get(self, kind: str, key: str) -> Any: ...
+
     def cached(self, kind: str, key: str, make: Callable[[], Any]) -> Any: ...
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
@@ -384,8 +392,11 @@ def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
     view its blocks), but after an edit only one chapter is new: the others' blocks are
     read back (msgpack, in C) instead of parsed again, and the new one's are kept for next
     time. The memo is dropped whole when chapterbook changes, so a changed grammar never
-    reads old blocks.
+    reads old blocks. Blocks a helper process parsed meanwhile (:func:`parse_elsewhere`)
+    are taken into the memo first.
     """
+    _take_from_helper(memo)
+    known_inlines(memo)  # the strings' runs too: titles, captions, activities
     # Only this book's texts are held: in a long-running process (watch) a text parse() already has in its
     # own cache never takes its entry, and an edited chapter's old text never comes again.
     _kept.clear()
@@ -397,11 +408,115 @@ def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
             made.append(True)
             return msgspec.msgpack.encode(parse(text))
 
-        blob = memo.cached("parse", hashlib.sha256(text.encode("utf-8")).hexdigest(), make)
+        blob = memo.cached("parse", _key(text), make)
         if not made:
             _kept[text] = msgspec.msgpack.decode(blob, type=Parsed)
             found += 1
     return found
+
+
+# --- parsing in a helper process ---------------------------------------------------------------
+
+# The helper parsing now: (its process id, the pipe its blocks come through); None when there is none.
+_helper: tuple[int, int] | None = None
+
+
+def parse_elsewhere(texts: Iterable[str], memo: _Keeps) -> bool:
+    """Start parsing, in a helper process, the texts no earlier run kept; True when one was started.
+
+    Loading markdown-it is most of what parsing an edited chapter costs (about 100 M
+    instructions, against a few for the parse), and a build needs its blocks only when
+    lint starts. A copy of this process (fork) loads it and parses on the second core
+    while this one does other work (the build loads its templates), and
+    :func:`known_parses` takes the blocks into the memo. Nothing is started when every
+    text is known, when markdown-it is loaded already (watch, after its first build: the
+    parse alone is cheap), where fork is not safe (not POSIX, or other threads running,
+    whose locks the copy could inherit held), or while another helper runs. Whatever
+    the helper does not deliver is parsed here as before: it can only ever save time.
+    """
+    global _helper
+    import os
+    import sys
+    import threading
+
+    if _helper is not None or "markdown_it" in sys.modules or not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
+    todo = {key: text for text in texts if memo.get("parse", key := _key(text)) is None}
+    if not todo:
+        return False
+    read_end, write_end = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or processes to spare: parse here
+        os.close(read_end)
+        os.close(write_end)
+        return False
+    if pid == 0:  # the helper: parse, send, and leave without running anything of the parent's (atexit, buffers)
+        code = 1
+        try:
+            import signal
+
+            os.close(read_end)
+            for sig in (signal.SIGINT, signal.SIGTERM):  # a Ctrl-C ends it quietly; the parent says what happened
+                signal.signal(sig, signal.SIG_DFL)
+            data = memoryview(msgspec.msgpack.encode([(key, msgspec.msgpack.encode(parse(text))) for key, text in todo.items()]))
+            while data:
+                data = data[os.write(write_end, data) :]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    _helper = (pid, read_end)
+    return True
+
+
+def parsing_elsewhere() -> bool:
+    """Whether a helper started by :func:`parse_elsewhere` has not been heard from yet."""
+    return _helper is not None
+
+
+def _take_from_helper(memo: _Keeps | None) -> None:
+    """Wait for the helper, if one runs, and keep the blocks it parsed in `memo` (None: only end it)."""
+    global _helper
+    import os
+    import signal
+
+    if _helper is None:
+        return
+    pid, read_end = _helper
+    _helper = None
+    chunks = []
+    try:
+        if memo is None:
+            os.kill(pid, signal.SIGKILL)  # not wanted any more (the build stopped): no need to let it finish
+        else:
+            while chunk := os.read(read_end, 1 << 16):
+                chunks.append(chunk)
+    except OSError:
+        chunks = []
+    finally:
+        os.close(read_end)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 1
+    if memo is None or status != 0:
+        return
+    try:
+        parsed = msgspec.msgpack.decode(b"".join(chunks), type=list[tuple[str, bytes]])
+    except msgspec.DecodeError:
+        return
+    for key, blob in parsed:
+
+        def kept(blob: bytes = blob) -> bytes:
+            return blob
+
+        memo.cached("parse", key, kept)
+
+
+def stop_parsing_elsewhere() -> None:
+    """End a helper nobody waited for (a build that stopped before lint): no process is left behind."""
+    _take_from_helper(None)
 
 
 # --- the flat view: one block per run of prose ---------------------------------------------------

@@ -9,18 +9,33 @@ HTML or ReportLab markup, so `<`, `&` and stray tags can never break a page.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from chapterbook.text.typography import smart_dashes, smart_quotes
 
-# CommonMark, plus GFM tables so that a table can be recognised (and warned about) rather
-# than read as a paragraph of pipes. Raw HTML is recognised for the same reason.
-MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
+
+@functools.cache
+def markdown() -> MarkdownIt:
+    """The one markdown-it parser of story text, made on first use.
+
+    CommonMark, plus GFM tables so that a table can be recognised (and warned about) rather
+    than read as a paragraph of pipes. Raw HTML is recognised for the same reason. Loaded
+    only when a text is really parsed: a build whose chapters' parses were all kept
+    (text.grammar.known_parses) and whose strings were seen before never imports markdown-it,
+    a tenth of a warm ebook build.
+    """
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
 class Span(msgspec.Struct, frozen=True):
@@ -124,12 +139,41 @@ def spans_of(children: Iterable[Token], source: str = "", on_outside: OnOutside 
     return tuple(out)
 
 
+class _Keeps(Protocol):
+    def cached(self, kind: str, key: str, make: Callable[[], Any]) -> Any: ...
+
+
+# The book's memo, where strings' runs are kept between runs (known_inlines); None: parsed in every run.
+_memo: _Keeps | None = None
+
+
+def known_inlines(memo: _Keeps | None) -> None:
+    """Keep the runs of the strings parse_inline reads in `memo` from now on (the book being built), and read them back.
+
+    Titles, captions, activities and glossary entries are parsed by markdown-it as they are
+    printed; kept by their text in the book's memo, a build in which no string changed never
+    loads markdown-it for them (see markdown()). text.grammar.known_parses sets it, as lint
+    starts, with the chapters' parses.
+    """
+    global _memo
+    _memo = memo
+
+
 @functools.lru_cache(maxsize=4096)
 def parse_inline(text: str) -> tuple[Span, ...]:
     """The runs of a one-paragraph Markdown string (a title, a brief, a definition)."""
     if not text:
         return ()
-    tokens = MD.parseInline(text)
+    memo = _memo
+    if memo is None:
+        return _parse_inline(text)
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    blob = memo.cached("inline", key, lambda: msgspec.msgpack.encode(_parse_inline(text)))
+    return msgspec.msgpack.decode(blob, type=tuple[Span, ...])
+
+
+def _parse_inline(text: str) -> tuple[Span, ...]:
+    tokens = markdown().parseInline(text)
     return spans_of(tokens[0].children or [] if tokens else [], text)
 
 
