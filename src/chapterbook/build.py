@@ -123,11 +123,7 @@ def build(story: Story, formats: list[str] | None = None, output_root: str | Pat
         ghostscript()  # before anything is built: without it, say what to install and do nothing
     shows_print = bool(PRINT_VIEWS & set(formats))
     try:
-        if parse_ahead(story, formats):
-            # The new chapter texts are being parsed in a helper process (markdown-it loading there):
-            # meanwhile Jinja and this build's templates load here, work the render would do anyway.
-            templating.keep_compiled(_compiled_folder(book_dir(story, output_root)))
-            templating.load_ahead(used_templates(formats), story.root)
+        parse_ahead(story, formats, output_root)
         # With the print PDF, the renderer reports colour pictures as it resamples them (no second decode);
         # without a print view nobody does, so lint does not judge them either (for a cold ebook, a decode each).
         with colour_left_to_render(("pdf" in formats and not strict) or not shows_print):
@@ -246,19 +242,23 @@ def _compiled_folder(out_dir: Path) -> Path:
     return folder
 
 
-def parse_ahead(story: Story, formats: list[str]) -> bool:
-    """Start parsing the story's new chapter texts in a helper process when this build renders templates meanwhile.
+def parse_ahead(story: Story, formats: list[str], output_root: str | Path | None = None) -> None:
+    """Parse the story's new chapter texts in a helper process while this one loads the build's templates.
 
-    A build of the manuscript, the preview or the ebook loads Jinja and markdown-it, a third
-    of a warm ebook build, one after the other; with the parse elsewhere (text.grammar.parse_elsewhere)
-    they load on two cores at once. The command calls this before its progress display starts
-    (a thread: the helper is a fork, made only while no other thread runs); build() calls it
-    too, for callers of the library. True while a helper is parsing.
+    A build of the manuscript, the preview or the ebook loads markdown-it (to parse an edited
+    chapter) and Jinja (to render it), a third of a warm ebook build, one after the other; with
+    the parse in a helper (text.grammar.parse_elsewhere) they load on two cores at once, and lint
+    takes the helper's blocks. The command calls this before its progress display starts (a
+    thread: the helper is a fork, made only while no other thread runs) and while the cycle
+    collector is paused for start-up work (Jinja's classes and functions live as long as the
+    process); build() calls it too, for callers of the library. Nothing happens when a helper
+    runs already or none is started (see parse_elsewhere): the templates then load when rendered.
     """
-    if not RENDERED & set(formats):
-        return False
-    texts = [source.text for source in story.texts if source is not None]
-    return parse_elsewhere(texts, story.memo) or parsing_elsewhere()
+    if not RENDERED & set(formats) or parsing_elsewhere():
+        return
+    if parse_elsewhere([source.text for source in story.texts if source is not None], story.memo):
+        templating.keep_compiled(_compiled_folder(book_dir(story, output_root)))
+        templating.load_ahead(used_templates(formats), story.root)  # work the render would do anyway, done meanwhile
 
 
 def used_templates(formats: list[str] | None = None) -> list[str]:

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.strict and (unchanged := uptodate.check(args)) is not None:
         return uptodate.replay(unchanged)
     with collector_paused():  # the renderers' and the spec's modules, and the story: see collector_paused
-        from chapterbook.build import parse_formats
+        from chapterbook.build import parse_ahead, parse_formats
         from chapterbook.spec.load import load_story
         from chapterbook.spec.memo import for_output
 
@@ -43,9 +43,7 @@ def run(args: argparse.Namespace) -> int:
         # spec it validated to, without Pydantic (spec/snapshot.py). The PDF's caches key on Pydantic's own dumps.
         thawed = "pdf" not in formats and not args.pdfx
         story = load_story(args.story, for_output(uptodate.out_dir_for(args.story, args.output)), thawed=thawed)
-    from chapterbook.build import parse_ahead
-
-    parse_ahead(story, formats)  # before the progress display's thread starts (see build.parse_ahead)
+        parse_ahead(story, formats, args.output)  # before the progress display's thread starts (see build.parse_ahead)
     result = _build_with_progress(story, formats, args.output, args.pdfx, args.strict)
     err, out = line_printer(sys.stderr), line_printer(sys.stdout)  # rich only on a terminal: see line_printer
     said = [w.format() for w in result.warnings]  # formatted once: printed now, and kept for a replay (uptodate.record)
