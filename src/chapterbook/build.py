@@ -254,10 +254,13 @@ def parse_ahead(story: Story, formats: list[str], output_root: str | Path | None
     process); build() calls it too, for callers of the library. Nothing happens when a helper
     runs already or none is started (see parse_elsewhere): the templates then load when rendered.
     """
-    if not RENDERED & set(formats) or parsing_elsewhere():
+    out_dir = book_dir(story, output_root)
+    # Only for a book built before (its caches are there): a first build that stops at a mistake leaves no
+    # output folder behind, and has every template to compile anyway.
+    if not RENDERED & set(formats) or parsing_elsewhere() or not (out_dir / ".cache").is_dir():
         return
     if parse_elsewhere([source.text for source in story.texts if source is not None], story.memo):
-        templating.keep_compiled(_compiled_folder(book_dir(story, output_root)))
+        templating.keep_compiled(_compiled_folder(out_dir))
         templating.load_ahead(used_templates(formats), story.root)  # work the render would do anyway, done meanwhile
 
 
