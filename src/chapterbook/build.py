@@ -246,7 +246,7 @@ def parse_ahead(story: Story, formats: list[str], output_root: str | Path | None
     """Parse the story's new chapter texts in a helper process while this one loads the build's templates.
 
     A build of the manuscript, the preview or the ebook loads markdown-it (to parse an edited
-    chapter) and Jinja (to render it), a third of a warm ebook build, one after the other; with
+    chapter) and Jinja (to render it), a fifth of a warm ebook build, one after the other; with
     the parse in a helper (text.grammar.parse_elsewhere) they load on two cores at once, and lint
     takes the helper's blocks. The command calls this before its progress display starts (a
     thread: the helper is a fork, made only while no other thread runs) and while the cycle

@@ -424,9 +424,9 @@ _helper: tuple[int, int] | None = None
 def parse_elsewhere(texts: Iterable[str], memo: _Keeps) -> bool:
     """Start parsing, in a helper process, the texts no earlier run kept; True when one was started.
 
-    Loading markdown-it is most of what parsing an edited chapter costs (about 100 M
-    instructions, against a few for the parse), and a build needs its blocks only when
-    lint starts. A copy of this process (fork) loads it and parses on the second core
+    Loading markdown-it is most of what parsing an edited chapter costs (some 50-60 M
+    instructions in a build, against a few for the parse), and a build needs its blocks
+    only when lint starts. A copy of this process (fork) loads it and parses on the second core
     while this one does other work (the build loads its templates), and
     :func:`known_parses` takes the blocks into the memo. Nothing is started when every
     text is known, when markdown-it is loaded already (watch, after its first build: the
