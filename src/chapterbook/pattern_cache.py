@@ -35,7 +35,7 @@ import re
 import sys
 from re import _compiler, _parser  # type: ignore[attr-defined]  # re's own internals: see install()
 
-# (is_bytes, pattern, flags) -> the arguments of _sre.compile after the pattern
+# What _sre.compile takes after the pattern: the flags, the code, the number of groups, their names both ways.
 Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
 _HEADER = (sys.version, _sre.MAGIC, 2)  # the code format is the interpreter's; the last number is this file's
@@ -44,7 +44,7 @@ _HEADER = (sys.version, _sre.MAGIC, 2)  # the code format is the interpreter's; 
 # so without this the file would grow by one such pattern per run.
 _MAX_AGE = 16
 
-Key = tuple[bool, str | bytes, int]
+Key = tuple[bool, str | bytes, int]  # (a bytes pattern?, the pattern, the flags)
 _known: dict[Key, Entry] = {}
 _age: dict[Key, int] = {}  # how many writes of the file ago each kept pattern was last used
 _used: set[Key] = set()
