@@ -18,12 +18,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import msgspec
 
-from chapterbook.text.inline import Inline, Span, known_inlines, markdown, spans_of
+from chapterbook.text.inline import Inline, Keeps, Span, known_inlines, markdown, spans_of
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -375,17 +375,11 @@ def parse(text: str, tolerant: bool = False) -> Parsed:
 _kept: dict[str, Parsed] = {}  # texts whose parse an earlier run kept, read back by known_parses: parse() takes them
 
 
-class _Keeps(Protocol):
-    def get(self, kind: str, key: str) -> Any: ...
-
-    def cached(self, kind: str, key: str, make: Callable[[], Any]) -> Any: ...
-
-
 def _key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
+def known_parses(texts: Iterable[str], memo: Keeps) -> int:
     """Let :func:`parse` take each text's blocks from `memo` when an earlier run parsed the same text; returns how many.
 
     A build parses every chapter (lint reads each one's markers and sentences, the book
@@ -421,7 +415,7 @@ def known_parses(texts: Iterable[str], memo: _Keeps) -> int:
 _helper: tuple[int, int] | None = None
 
 
-def parse_elsewhere(texts: Iterable[str], memo: _Keeps) -> bool:
+def parse_elsewhere(texts: Iterable[str], memo: Keeps) -> bool:
     """Start parsing, in a helper process, the texts no earlier run kept; True when one was started.
 
     Loading markdown-it is most of what parsing an edited chapter costs (some 50-60 M
@@ -475,7 +469,7 @@ def parsing_elsewhere() -> bool:
     return _helper is not None
 
 
-def _take_from_helper(memo: _Keeps | None) -> None:
+def _take_from_helper(memo: Keeps | None) -> None:
     """Wait for the helper, if one runs, and keep the blocks it parsed in `memo` (None: only end it)."""
     global _helper
     import os

@@ -139,15 +139,19 @@ def spans_of(children: Iterable[Token], source: str = "", on_outside: OnOutside 
     return tuple(out)
 
 
-class _Keeps(Protocol):
+class Keeps(Protocol):
+    """What the text modules need of the book's memo (chapterbook.spec.memo.Memo)."""
+
+    def get(self, kind: str, key: str) -> Any: ...
+
     def cached(self, kind: str, key: str, make: Callable[[], Any]) -> Any: ...
 
 
 # The book's memo, where strings' runs are kept between runs (known_inlines); None: parsed in every run.
-_memo: _Keeps | None = None
+_memo: Keeps | None = None
 
 
-def known_inlines(memo: _Keeps | None) -> None:
+def known_inlines(memo: Keeps | None) -> None:
     """Keep the runs of the strings parse_inline reads in `memo` from now on (the book being built), and read them back.
 
     Titles, captions, activities and glossary entries are parsed by markdown-it as they are
