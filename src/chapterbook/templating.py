@@ -205,7 +205,7 @@ def load_ahead(names: list[str], story_root: Path | None = None) -> None:
     """
     for name in names:
         try:
-            shared_environment(story_root).get_template(name)
+            compile_template(name, story_root)
         except Exception:  # noqa: BLE001, S112 - the render reports it plainly (see _plainly)
             continue
 
